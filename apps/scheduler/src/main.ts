@@ -1,0 +1,12 @@
+import { migrateDatabase } from '@lib/database';
+import { runService } from '@lib/runtime';
+import { SchedulerConfig, readSchedulerConfig } from './config';
+import { schedulerDatabase } from './database';
+import { SchedulerModule } from './scheduler.module';
+
+void runService<SchedulerConfig>({
+  name: 'scheduler',
+  readConfig: () => readSchedulerConfig(),
+  module: (config, parts) => SchedulerModule.forRoot(config, parts),
+  migrate: (config) => migrateDatabase(schedulerDatabase(config)),
+});

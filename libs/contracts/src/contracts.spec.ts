@@ -1,0 +1,150 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  cartEventContract,
+  cartKey,
+  dlqTopicOf,
+  allTopics,
+  jsonSchemaDocuments,
+  messageOutcomeContract,
+  customerOptedOutContract,
+  sendDueContract,
+  storeSettingsContract,
+  withDefaults,
+  StoreSettingsSchema,
+  withoutSecrets,
+  StoreSettings,
+} from './index';
+
+// The examples of ../shared/reference/contracts.md, kept here as the executable copy.
+const cartEvent = {
+  schemaVersion: 1,
+  eventId: 'evt_7f3a',
+  type: 'cart.updated',
+  occurredAt: '2026-11-24T18:03:12.123Z',
+  storeId: 'lola-shoes',
+  cartId: 'c_8812',
+  customer: { phone: '+34 600 111 222', firstName: 'Ana', locale: 'es-ES', whatsappOptIn: true },
+  items: [
+    { sku: 'ZAP-42', title: 'Zapatillas Lola', quantity: 1, unitPrice: '59.90', imageUrl: 'https://lola.example/img/zap42.jpg' },
+  ],
+  currency: 'EUR',
+  total: '59.90',
+  recoveryUrl: 'https://lola.example/cart/recover/8812',
+  orderId: null,
+};
+
+const settings = {
+  storeId: 'lola-shoes',
+  name: 'Zapatería Lola',
+  enabled: true,
+  timezone: 'Europe/Madrid',
+  defaultCountry: 'ES',
+  locale: 'es',
+  openingHours: {
+    mon: [['09:00', '14:00'], ['16:00', '20:00']],
+    tue: [['09:00', '14:00'], ['16:00', '20:00']],
+    wed: [['09:00', '14:00'], ['16:00', '20:00']],
+    thu: [['09:00', '14:00'], ['16:00', '20:00']],
+    fri: [['09:00', '14:00'], ['16:00', '20:00']],
+    sat: [['10:00', '14:00']],
+    sun: [],
+  },
+  closedDates: ['2026-12-25', '2027-01-01'],
+  abandonAfterMinutes: 30,
+  sendDelayMinutes: 60,
+  maxDeferralHours: 72,
+  minHoursBetweenMessages: 24,
+  whatsapp: {
+    phoneNumberId: '106540352242922',
+    accessToken: 'write-only secret',
+    mode: 'template',
+    templateName: 'cart_reminder',
+    templateLanguage: 'es',
+  },
+};
+
+describe('contracts', () => {
+  it('accepts the documented cart event and rejects bad ones with a reason code', () => {
+    expect(cartEventContract.check(cartEvent).ok).toBe(true);
+    const cases: Array<[Record<string, unknown>, string]> = [
+      [{ schemaVersion: 2 }, 'unknown-schema-version'],
+      [{ type: 'cart.exploded' }, 'unknown-type'],
+      [{ storeId: 'lola shoes' }, 'invalid-id'],
+      [{ cartId: '' }, 'invalid-id'],
+      [{ total: 59.9 }, 'invalid-money'],
+      [{ total: '59,90' }, 'invalid-money'],
+      [{ items: [{ ...cartEvent.items[0], unitPrice: '1e3' }] }, 'invalid-money'],
+      [{ occurredAt: '2026-11-24 18:03' }, 'invalid-time'],
+      [{ recoveryUrl: 'http://lola.example/cart' }, 'invalid-shape'],
+      [{ items: [{ sku: 'x', title: 'y', quantity: 0, unitPrice: '1.00' }] }, 'invalid-shape'],
+    ];
+    for (const [patch, reason] of cases) {
+      const result = cartEventContract.check({ ...cartEvent, ...patch });
+      expect(result).toMatchObject({ ok: false, reason });
+    }
+  });
+
+  it('decodes bytes: not JSON and too large are their own reasons', () => {
+    expect(cartEventContract.decode(Buffer.from('{nope'))).toMatchObject({ ok: false, reason: 'not-json' });
+    expect(cartEventContract.decode(null)).toMatchObject({ ok: false, reason: 'not-json' });
+    const big = Buffer.alloc(1024 * 1024 + 1, 0x20);
+    expect(cartEventContract.decode(big)).toMatchObject({ ok: false, reason: 'too-large' });
+    expect(cartEventContract.decode(Buffer.from(JSON.stringify(cartEvent)))).toMatchObject({ ok: true });
+  });
+
+  it('accepts the documented store settings, fills defaults and hides the token', () => {
+    expect(storeSettingsContract.check(settings)).toMatchObject({ ok: true });
+    const { abandonAfterMinutes: _a, sendDelayMinutes: _s, closedDates: _c, ...partial } = settings;
+    const filled = withDefaults(StoreSettingsSchema, partial) as StoreSettings;
+    expect(filled.abandonAfterMinutes).toBe(30);
+    expect(filled.sendDelayMinutes).toBe(60);
+    expect(filled.closedDates).toEqual([]);
+    expect(storeSettingsContract.check(filled).ok).toBe(true);
+    const shown = withoutSecrets(settings as unknown as StoreSettings);
+    expect(JSON.stringify(shown)).not.toContain('write-only secret');
+    expect(shown.whatsapp.accessTokenSet).toBe(true);
+    expect(storeSettingsContract.check({ ...settings, sendDelayMinutes: 91 }).ok).toBe(false);
+    expect(storeSettingsContract.check({ ...settings, openingHours: { ...settings.openingHours, mon: [['9:00', '14:00']] } }).ok).toBe(false);
+  });
+
+  it('accepts send-due, outcome and opt-out examples', () => {
+    const sendDue = {
+      schemaVersion: 1,
+      sendId: 'sd_1',
+      storeId: 'lola-shoes',
+      cartId: 'c_8812',
+      customer: { phone: '+34600111222', firstName: 'Ana', locale: 'es-ES' },
+      items: cartEvent.items,
+      currency: 'EUR',
+      total: '59.90',
+      recoveryUrl: cartEvent.recoveryUrl,
+      detectedAt: '2026-11-24T18:33:12.123Z',
+      dueAt: '2026-11-25T08:00:00.000Z',
+      notAfter: '2026-11-27T18:33:12.123Z',
+    };
+    expect(sendDueContract.check(sendDue).ok).toBe(true);
+    expect(sendDueContract.check({ ...sendDue, customer: { phone: '600111222' } }).ok).toBe(false);
+    const outcome = { schemaVersion: 1, sendId: 'sd_1', storeId: 'lola-shoes', cartId: 'c_8812', status: 'sent', reason: null, whatsappMessageId: 'wamid.X', at: '2026-11-25T08:00:01.204Z' };
+    expect(messageOutcomeContract.check(outcome).ok).toBe(true);
+    expect(messageOutcomeContract.check({ ...outcome, status: 'lost' }).ok).toBe(false);
+    const optOut = { schemaVersion: 1, type: 'customer.opted-out', storeId: 'lola-shoes', phone: '+34600111222', at: '2026-11-25T08:10:00Z' };
+    expect(customerOptedOutContract.check(optOut).ok).toBe(true);
+  });
+
+  it('names topics, keys and dead-letter topics as the contract says', () => {
+    expect(cartKey('lola-shoes', 'c_8812')).toBe('lola-shoes:c_8812');
+    expect(dlqTopicOf('cart-events-raw')).toBe('cart-events-raw-dlq');
+    const topics = allTopics('t1.');
+    expect(topics).toContainEqual({ name: 't1.store-settings', compacted: true });
+    expect(topics).toContainEqual({ name: 't1.send-due-dlq', compacted: false });
+    expect(topics).toHaveLength(10);
+  });
+
+  it('keeps the committed JSON Schema files in step with the TypeBox schemas', () => {
+    for (const [name, text] of Object.entries(jsonSchemaDocuments())) {
+      const committed = readFileSync(join(__dirname, '../json-schema', `${name}.json`), 'utf8');
+      expect(committed).toBe(text); // run `npm run contracts:json-schema` after changing a schema
+    }
+  });
+});

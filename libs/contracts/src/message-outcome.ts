@@ -1,0 +1,51 @@
+import { Static, Type } from '@sinclair/typebox';
+import { CartId, E164Phone, SchemaVersion1, StoreId, Timestamp } from './primitives';
+
+export const OUTCOME_STATUSES = ['sent', 'delivered', 'read', 'failed', 'skipped', 'expired', 'deferred'] as const;
+export type OutcomeStatus = (typeof OUTCOME_STATUSES)[number];
+
+/** Machine codes for `skipped` (and `failed`) outcomes; additive. */
+export const SKIP_REASONS = [
+  'converted',
+  'emptied',
+  'opted-out',
+  'frequency-cap',
+  'disabled',
+  'unknown-store',
+  'duplicate',
+  'paused',
+] as const;
+
+export const MessageOutcomeSchema = Type.Object(
+  {
+    schemaVersion: SchemaVersion1,
+    sendId: Type.String({ minLength: 1, maxLength: 200 }),
+    storeId: StoreId,
+    cartId: CartId,
+    status: Type.Union(OUTCOME_STATUSES.map((s) => Type.Literal(s))),
+    reason: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
+    whatsappMessageId: Type.Optional(Type.Union([Type.String({ maxLength: 300 }), Type.Null()])),
+    at: Timestamp,
+  },
+  { $id: 'MessageOutcome', title: 'Outcome event v1' },
+);
+
+export const CustomerOptedOutSchema = Type.Object(
+  {
+    schemaVersion: SchemaVersion1,
+    type: Type.Literal('customer.opted-out'),
+    storeId: StoreId,
+    phone: E164Phone,
+    at: Timestamp,
+  },
+  { $id: 'CustomerOptedOut', title: 'Opt-out event v1' },
+);
+
+export type MessageOutcome = Static<typeof MessageOutcomeSchema>;
+export type CustomerOptedOut = Static<typeof CustomerOptedOutSchema>;
+/** What `message-outcomes` carries: an outcome of one send, or an opt-out of one shopper. */
+export type MessageOutcomesRecord = MessageOutcome | CustomerOptedOut;
+
+export function isOptOut(record: MessageOutcomesRecord): record is CustomerOptedOut {
+  return (record as CustomerOptedOut).type === 'customer.opted-out';
+}

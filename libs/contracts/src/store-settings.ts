@@ -1,0 +1,82 @@
+import { Static, Type } from '@sinclair/typebox';
+import { Locale, SchemaVersion1, StoreId } from './primitives';
+
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+
+const HourMinute = Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$|^24:00$', description: 'HH:mm, 24:00 only as an end' });
+const Interval = Type.Tuple([HourMinute, HourMinute]);
+const DayHours = Type.Array(Interval, { maxItems: 24 });
+
+export const OpeningHoursSchema = Type.Object(
+  Object.fromEntries(WEEKDAYS.map((d) => [d, DayHours])) as Record<(typeof WEEKDAYS)[number], typeof DayHours>,
+  { additionalProperties: false, $id: 'OpeningHours' },
+);
+
+export const WhatsAppSettingsSchema = Type.Object(
+  {
+    phoneNumberId: Type.String({ pattern: '^\\d{5,20}$' }),
+    /** Write-only: never returned by an API nor logged. */
+    accessToken: Type.Optional(Type.String({ minLength: 10, maxLength: 1024 })),
+    mode: Type.Union([Type.Literal('template'), Type.Literal('text')]),
+    templateName: Type.Optional(Type.String({ pattern: '^[a-z0-9_]{1,512}$' })),
+    templateLanguage: Type.Optional(Type.String({ pattern: '^[a-z]{2,3}(_[A-Z]{2})?$' })),
+    /** Meta routes MARKETING templates to /marketing_messages; it can re-categorise after approval. */
+    templateCategory: Type.Optional(
+      Type.Union([Type.Literal('marketing'), Type.Literal('utility'), Type.Literal('authentication')]),
+    ),
+    /** Handlebars expressions filling the approved template (see docs/message-templates.md). */
+    templateParameters: Type.Optional(
+      Type.Object({
+        body: Type.Optional(Type.Array(Type.String({ maxLength: 1024 }), { maxItems: 20 })),
+        buttonUrlSuffix: Type.Optional(Type.String({ maxLength: 1024 })),
+      }),
+    ),
+  },
+  { $id: 'WhatsAppSettings' },
+);
+
+export const StoreSettingsSchema = Type.Object(
+  {
+    schemaVersion: Type.Optional(SchemaVersion1),
+    storeId: StoreId,
+    name: Type.String({ minLength: 1, maxLength: 200 }),
+    enabled: Type.Boolean({ default: true }),
+    timezone: Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone' }),
+    defaultCountry: Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2 for national numbers' }),
+    locale: Type.String({ pattern: '^(es|en)$' }),
+    openingHours: OpeningHoursSchema,
+    closedDates: Type.Array(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' }), { maxItems: 1000, default: [] }),
+    abandonAfterMinutes: Type.Integer({ minimum: 1, maximum: 1440, default: 30 }),
+    sendDelayMinutes: Type.Integer({ minimum: 0, maximum: 90, default: 60 }),
+    maxDeferralHours: Type.Integer({ minimum: 1, maximum: 336, default: 72 }),
+    minHoursBetweenMessages: Type.Integer({ minimum: 0, maximum: 720, default: 24 }),
+    whatsapp: WhatsAppSettingsSchema,
+    messageTemplates: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z]{2}$' }), Type.String({ minLength: 1, maxLength: 4096 }))),
+  },
+  { $id: 'StoreSettings', title: 'Store settings v1' },
+);
+
+export type Weekday = (typeof WEEKDAYS)[number];
+export type StoreSettings = Static<typeof StoreSettingsSchema>;
+export type WhatsAppSettings = Static<typeof WhatsAppSettingsSchema>;
+
+/** Settings as an API or a log may show them: secrets left out. */
+export type PublicStoreSettings = Omit<StoreSettings, 'whatsapp'> & {
+  whatsapp: Omit<WhatsAppSettings, 'accessToken'> & { accessTokenSet: boolean };
+};
+
+export function withoutSecrets(settings: StoreSettings): PublicStoreSettings {
+  const { accessToken, ...whatsapp } = settings.whatsapp;
+  return { ...settings, whatsapp: { ...whatsapp, accessTokenSet: Boolean(accessToken) } };
+}
+
+export const STORE_SETTINGS_DEFAULTS = {
+  enabled: true,
+  closedDates: [] as string[],
+  abandonAfterMinutes: 30,
+  sendDelayMinutes: 60,
+  maxDeferralHours: 72,
+  minHoursBetweenMessages: 24,
+} as const;
+
+export { Locale };

@@ -1,0 +1,4 @@
+export { createDataSource, migrateDatabase, runMigrations } from './data-source';
+export type { DatabaseOptions } from './data-source';
+export { DatabaseModule } from './database.module';
+export type { DatabaseModuleOptions } from './database.module';

@@ -1,0 +1,203 @@
+import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { Logger, Metrics } from '@lib/observability';
+import { deadLetterRecord } from './dead-letter';
+import { RecordProducer } from './producer';
+import type { BatchHandler, BatchResult, ConsumedRecord, DeadLetter } from './records';
+import { isTransientError } from './transient-error';
+
+export interface BatchConsumerOptions {
+  groupId: string;
+  topics: string[];
+  handler: BatchHandler;
+  /** Partitions handled at once by this instance. */
+  concurrency?: number;
+  /** How long the broker may hold a fetch waiting for data: the idle latency floor. */
+  maxWaitTimeMs?: number;
+  /** Failed batch tries before the batch is split to find the record at fault. */
+  triesBeforeSplit?: number;
+  isTransient?: (error: unknown) => boolean;
+  fromBeginning?: boolean;
+}
+
+const MAX_BACKOFF_MS = 15_000;
+
+/**
+ * Consumes whole batches per partition. For each batch: the handler runs, its outputs and
+ * dead letters are produced and acknowledged, and only then the offset is committed. A crash
+ * anywhere before the commit means the batch is read again (duplicates, never a gap).
+ *
+ * Failures: a transient error (broker or database away) retries the batch with backoff for
+ * as long as it takes. Any other error retries a few times, then the batch is handled one
+ * record at a time so that the one record at fault goes to the dead-letter topic and the
+ * partition moves on.
+ */
+export class BatchConsumer {
+  private readonly consumer: Consumer;
+  private stopping = false;
+  private crashed: Error | undefined;
+
+  constructor(
+    kafka: Kafka,
+    private readonly producer: RecordProducer,
+    private readonly options: BatchConsumerOptions,
+    private readonly logger: Logger,
+    private readonly metrics?: Metrics,
+  ) {
+    this.consumer = kafka.consumer({
+      groupId: options.groupId,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3000,
+      maxWaitTimeInMs: options.maxWaitTimeMs ?? 250,
+      allowAutoTopicCreation: false,
+      retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
+    });
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      this.crashed = payload.error;
+      this.logger.error({ err: payload.error, restart: payload.restart, groupId: options.groupId }, 'consumer crashed');
+    });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
+      this.crashed = undefined;
+      this.logger.info({ groupId: payload.groupId, assignment: payload.memberAssignment }, 'joined consumer group');
+    });
+  }
+
+  /** Not ready while the consumer has crashed and not yet rejoined its group. */
+  get failure(): Error | undefined {
+    return this.crashed;
+  }
+
+  async start(): Promise<void> {
+    await this.producer.connect();
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning ?? true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.concurrency ?? 3,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+  }
+
+  /** Lets the running batches finish and commit, then leaves the group. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.consumer.disconnect();
+  }
+
+  private async onBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    if (batch.messages.length === 0) return;
+    const started = process.hrtime.bigint();
+    const records = batch.messages.map((m) => toRecord(batch.topic, batch.partition, m));
+    const isStopping = () => this.stopping || !payload.isRunning() || payload.isStale();
+    const ctx = {
+      topic: batch.topic,
+      partition: batch.partition,
+      heartbeat: payload.heartbeat,
+      isStopping,
+      pauseFor: (ms: number) => {
+        const resume = payload.pause();
+        setTimeout(resume, ms).unref();
+      },
+    };
+
+    const handledUpTo = await this.handleWithRetries(records, ctx);
+    if (handledUpTo === undefined) return; // stopping: nothing committed, the next owner re-reads
+
+    payload.resolveOffset(handledUpTo);
+    await this.consumer.commitOffsets([
+      { topic: batch.topic, partition: batch.partition, offset: (BigInt(handledUpTo) + 1n).toString() },
+    ]);
+    const handled = records.filter((r) => BigInt(r.offset) <= BigInt(handledUpTo)).length;
+    this.metrics?.consumedRecords.inc({ topic: batch.topic }, handled);
+    this.metrics?.batchSize.observe({ topic: batch.topic }, handled);
+    this.metrics?.consumerLag.set(
+      { topic: batch.topic, partition: String(batch.partition) },
+      Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(handledUpTo) - 1n)),
+    );
+    this.metrics?.handlerSeconds.observe({ topic: batch.topic }, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  /** Returns the last offset handled and acknowledged, or undefined when stopping first. */
+  private async handleWithRetries(
+    records: ConsumedRecord[],
+    ctx: Parameters<BatchHandler>[1],
+  ): Promise<string | undefined> {
+    const isTransient = this.options.isTransient ?? isTransientError;
+    const triesBeforeSplit = this.options.triesBeforeSplit ?? 3;
+    for (let attempt = 1; !ctx.isStopping(); attempt++) {
+      try {
+        const result = await this.options.handler(records, ctx);
+        await this.acknowledge(result);
+        return result.handledUpTo ?? records[records.length - 1].offset;
+      } catch (error) {
+        this.metrics?.batchRetries.inc({ topic: ctx.topic });
+        const transient = isTransient(error);
+        this.logger.warn(
+          { err: error, topic: ctx.topic, partition: ctx.partition, attempt, transient, records: records.length },
+          'batch failed, retrying',
+        );
+        if (!transient && attempt >= triesBeforeSplit) return this.handleOneByOne(records, ctx, isTransient);
+        await sleepWithHeartbeat(backoffMs(attempt), ctx);
+      }
+    }
+    return undefined;
+  }
+
+  private async handleOneByOne(
+    records: ConsumedRecord[],
+    ctx: Parameters<BatchHandler>[1],
+    isTransient: (e: unknown) => boolean,
+  ): Promise<string | undefined> {
+    let last: string | undefined;
+    for (const record of records) {
+      let attempt = 1;
+      for (;;) {
+        if (ctx.isStopping()) return last;
+        try {
+          const result = await this.options.handler([record], ctx);
+          await this.acknowledge(result);
+          break;
+        } catch (error) {
+          if (isTransient(error) || attempt < 2) {
+            await sleepWithHeartbeat(backoffMs(attempt++), ctx);
+            continue;
+          }
+          const deadLetter: DeadLetter = { record, reason: 'handler-error', error: String((error as Error)?.message ?? error) };
+          await this.acknowledge({ deadLetters: [deadLetter] });
+          this.logger.error({ err: error, topic: record.topic, partition: record.partition, offset: record.offset }, 'record dead-lettered');
+          break;
+        }
+      }
+      last = record.offset;
+    }
+    return last;
+  }
+
+  private async acknowledge(result: BatchResult): Promise<void> {
+    const deadLetters = result.deadLetters ?? [];
+    await this.producer.send([...(result.outputs ?? []), ...deadLetters.map(deadLetterRecord)]);
+    for (const d of deadLetters) this.metrics?.deadLetters.inc({ topic: d.record.topic, reason: d.reason });
+  }
+}
+
+function toRecord(topic: string, partition: number, m: KafkaMessage): ConsumedRecord {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(m.headers ?? {})) {
+    if (v !== undefined) headers[k] = Array.isArray(v) ? String(v[0]) : String(v);
+  }
+  return { topic, partition, offset: m.offset, key: m.key, value: m.value, headers, timestamp: m.timestamp };
+}
+
+function backoffMs(attempt: number): number {
+  const base = Math.min(MAX_BACKOFF_MS, 200 * 2 ** (attempt - 1));
+  return base / 2 + Math.random() * (base / 2); // jitter: instances do not retry in step
+}
+
+async function sleepWithHeartbeat(ms: number, ctx: Parameters<BatchHandler>[1]): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until && !ctx.isStopping()) {
+    await new Promise((r) => setTimeout(r, Math.min(1000, until - Date.now())));
+    await ctx.heartbeat().catch(() => undefined);
+  }
+}

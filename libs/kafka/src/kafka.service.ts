@@ -1,0 +1,72 @@
+import { BeforeApplicationShutdown, Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { Admin, Kafka } from 'kafkajs';
+import { prefixedTopic } from '@lib/contracts';
+import { LOGGER, METRICS, Readiness } from '@lib/observability';
+import type { Logger, Metrics } from '@lib/observability';
+import { BatchConsumer, BatchConsumerOptions } from './batch-consumer';
+import { createKafka, KafkaConnection } from './client';
+import { RecordProducer } from './producer';
+
+export interface KafkaOptions extends KafkaConnection {
+  topicPrefix: string;
+}
+
+export const KAFKA_OPTIONS = Symbol('KafkaOptions');
+
+/**
+ * The one door to Kafka inside a service: a shared idempotent producer, batch consumers,
+ * a readiness check, and an orderly stop (consumers finish and commit, then the producer).
+ */
+@Injectable()
+export class KafkaService implements OnModuleInit, BeforeApplicationShutdown {
+  readonly producer: RecordProducer;
+  private readonly kafka: Kafka;
+  private readonly admin: Admin;
+  private readonly consumers: BatchConsumer[] = [];
+
+  constructor(
+    @Inject(KAFKA_OPTIONS) private readonly options: KafkaOptions,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(METRICS) private readonly metrics: Metrics,
+    private readonly readiness: Readiness,
+  ) {
+    this.kafka = createKafka(options, logger);
+    this.producer = new RecordProducer(this.kafka, metrics);
+    // Health checks must answer fast: no retries, a short timeout.
+    this.admin = new Kafka({ clientId: `${options.clientId}-health`, brokers: options.brokers, connectionTimeout: 1500, retry: { retries: 0 }, logCreator: () => () => undefined }).admin();
+  }
+
+  onModuleInit(): void {
+    this.readiness.add({
+      name: 'kafka',
+      check: async () => {
+        await this.admin.connect();
+        await this.admin.describeCluster();
+        const crashed = this.consumers.find((c) => c.failure);
+        if (crashed) throw new Error(`consumer crashed: ${crashed.failure!.message}`);
+      },
+    });
+  }
+
+  /** A topic's name with the environment's prefix. */
+  topic(name: string): string {
+    return prefixedTopic(this.options.topicPrefix, name);
+  }
+
+  /** Starts a batch consumer; it is stopped with the application. */
+  async consume(options: BatchConsumerOptions): Promise<BatchConsumer> {
+    const consumer = new BatchConsumer(this.kafka, this.producer, options, this.logger, this.metrics);
+    this.consumers.push(consumer);
+    await consumer.start();
+    this.logger.info({ groupId: options.groupId, topics: options.topics }, 'consumer started');
+    return consumer;
+  }
+
+  async beforeApplicationShutdown(): Promise<void> {
+    this.readiness.markShuttingDown();
+    await Promise.all(this.consumers.map((c) => c.stop()));
+    await this.producer.disconnect();
+    await this.admin.disconnect().catch(() => undefined);
+    this.logger.info('kafka consumers committed and disconnected');
+  }
+}

@@ -1,0 +1,11 @@
+export { createLogger } from './logger';
+export type { Logger } from './logger';
+export { JsonNestLogger } from './nest-logger';
+export { maskPhone, scrub, scrubText, SECRET_KEYS, PHONE_KEYS } from './personal-data';
+export { createMetrics } from './metrics';
+export type { Metrics } from './metrics';
+export { checkReadiness } from './health';
+export type { ReadinessCheck, HealthReport } from './health';
+export { Readiness } from './readiness';
+export { ObservabilityModule } from './nest/observability.module';
+export { LOGGER, METRICS } from './nest/tokens';

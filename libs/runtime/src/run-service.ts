@@ -1,0 +1,84 @@
+import 'reflect-metadata';
+import { DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ConfigError } from '@lib/config';
+import { createLogger, createMetrics, JsonNestLogger, Readiness } from '@lib/observability';
+import type { Logger, Metrics } from '@lib/observability';
+
+export interface ServiceParts {
+  logger: Logger;
+  metrics: Metrics;
+  readiness: Readiness;
+}
+
+export interface ServiceDefinition<C extends { HTTP_PORT: number; HTTP_HOST: string; SHUTDOWN_TIMEOUT_MS: number; LOG_LEVEL: string }> {
+  name: string;
+  readConfig(): C;
+  /** The root module, built from the validated configuration. */
+  module(config: C, parts: ServiceParts): DynamicModule;
+  /** `node main.js migrate`: apply migrations and exit (for deploy pipelines). */
+  migrate?(config: C, logger: Logger): Promise<string[]>;
+}
+
+/**
+ * Starts a service: configuration validated first (a bad variable stops it with its name),
+ * JSON logs, HTTP for health, metrics and APIs, and an orderly stop on SIGTERM/SIGINT:
+ * not ready → running batches finish and commit → Kafka and PostgreSQL disconnect → exit 0.
+ */
+export async function runService<C extends { HTTP_PORT: number; HTTP_HOST: string; SHUTDOWN_TIMEOUT_MS: number; LOG_LEVEL: string }>(
+  service: ServiceDefinition<C>,
+  argv = process.argv.slice(2),
+): Promise<void> {
+  let config: C;
+  try {
+    config = service.readConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`${service.name}: ${e.message}\n`);
+      process.exit(78); // EX_CONFIG
+    }
+    throw e;
+  }
+  const logger = createLogger(service.name, { level: config.LOG_LEVEL });
+  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection'));
+
+  if (argv[0] === 'migrate') {
+    if (!service.migrate) throw new Error(`${service.name} has no migrations`);
+    const applied = await service.migrate(config, logger);
+    logger.info({ applied }, 'migrations applied');
+    return;
+  }
+
+  const parts: ServiceParts = { logger, metrics: createMetrics(service.name), readiness: new Readiness() };
+  const app = await NestFactory.create<NestFastifyApplication>(
+    service.module(config, parts),
+    new FastifyAdapter({ bodyLimit: 2 * 1024 * 1024 }),
+    { logger: new JsonNestLogger(logger), rawBody: true, abortOnError: false },
+  );
+  await app.listen(config.HTTP_PORT, config.HTTP_HOST);
+  logger.info({ port: config.HTTP_PORT }, `${service.name} started`);
+
+  // Not Nest's enableShutdownHooks: it re-raises the signal after closing, so the exit code
+  // would say "killed" even after a clean stop.
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      logger.info({ signal }, 'stopping: finishing running batches');
+      // A stuck dependency must not keep a stopping process alive forever.
+      setTimeout(() => {
+        logger.error({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'shutdown timed out');
+        process.exit(1);
+      }, config.SHUTDOWN_TIMEOUT_MS).unref();
+      app.close().then(
+        () => {
+          logger.info('stopped cleanly');
+          process.exit(0);
+        },
+        (err) => {
+          logger.error({ err }, 'error while stopping');
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
