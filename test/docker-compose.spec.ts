@@ -1,0 +1,62 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { allTopics } from '@lib/contracts';
+
+// No Docker engine runs where CI does, so the compose file is checked by reading it.
+type Service = {
+  image?: string;
+  build?: { args?: Record<string, string>; target?: string };
+  healthcheck?: { test: string[] };
+  depends_on?: Record<string, { condition: string }>;
+  environment?: Record<string, string | number>;
+  container_name?: string;
+  command?: string[];
+};
+
+const root = join(__dirname, '..');
+const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+  services: Record<string, Service>;
+};
+const { services } = compose;
+
+describe('docker-compose.yml', () => {
+  it('runs Kafka and PostgreSQL from official images with health checks', () => {
+    expect(services.kafka.image).toMatch(/^apache\/kafka:\d+\.\d+\.\d+$/);
+    expect(services.kafka.environment?.KAFKA_PROCESS_ROLES).toBe('broker,controller');
+    expect(services.postgres.image).toMatch(/^postgres:\d+$/);
+    expect(services.kafka.healthcheck?.test.join(' ')).toContain('kafka-broker-api-versions.sh');
+    expect(services.postgres.healthcheck?.test.join(' ')).toContain('pg_isready');
+  });
+
+  it('creates every topic of the contracts, store-settings compacted', () => {
+    const script = services['kafka-topics'].command!.join('\n');
+    expect(services['kafka-topics'].depends_on?.kafka.condition).toBe('service_healthy');
+    // What the script creates: each name of the `for` loop with its -dlq, plus each explicit `create`.
+    const looped = /for t in ([^;]+);/.exec(script)![1].trim().split(/\s+/);
+    const created = new Map<string, boolean>();
+    for (const t of looped) created.set(t, false).set(`${t}-dlq`, false);
+    for (const m of script.matchAll(/^\s*create ([a-z-]+)(.*)$/gm)) created.set(m[1], m[2].includes('cleanup.policy=compact'));
+    const expected = new Map(allTopics().map(({ name, compacted }) => [name, compacted]));
+    expect(created).toEqual(expected);
+  });
+
+  it.each(['ingest', 'scheduler', 'sender'])('%s is built from the one Dockerfile, healthy, and scalable', (name) => {
+    const service = services[name];
+    expect(service.build?.args?.APP).toBe(name);
+    expect(service.build?.target).toBe('runtime');
+    expect(service.container_name).toBeUndefined(); // a fixed name would forbid --scale
+    expect(service.depends_on?.['kafka-topics'].condition).toBe('service_completed_successfully');
+    expect(service.depends_on?.postgres.condition).toBe('service_healthy');
+    expect(service.healthcheck?.test.join(' ')).toContain('/health');
+    expect(service.environment?.KAFKA_BROKERS).toBe('kafka:9092');
+    expect(String(service.environment?.DATABASE_URL)).toMatch(/^postgres:\/\/.+@postgres:5432\//);
+  });
+
+  it('the Dockerfile builds every app and runs the one named by APP', () => {
+    const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+    for (const app of ['ingest', 'scheduler', 'sender']) expect(dockerfile).toContain(`nest build ${app}`);
+    expect(dockerfile).toMatch(/FROM node:\d+-slim AS runtime/);
+    expect(dockerfile).toContain('exec node dist/apps/$APP/main.js');
+  });
+});
