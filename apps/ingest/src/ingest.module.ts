@@ -15,7 +15,11 @@ export class IngestModule {
       module: IngestModule,
       imports: [
         ObservabilityModule.forRoot(parts),
-        KafkaModule.forRoot({ brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID, topicPrefix: config.TOPIC_PREFIX }),
+        KafkaModule.forRoot({
+          brokers: config.KAFKA_BROKERS,
+          clientId: config.KAFKA_CLIENT_ID,
+          topicPrefix: config.TOPIC_PREFIX,
+        }),
         DatabaseModule.forRoot({ ...ingestDatabase(config), migrationsRun: config.MIGRATIONS_RUN }),
       ],
       providers: [{ provide: INGEST_CONFIG, useValue: config }, RawEventsPipeline],

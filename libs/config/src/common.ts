@@ -7,12 +7,26 @@ export function commonEnv(service: string, defaultHttpPort: number) {
     KAFKA_CLIENT_ID: env.string('Kafka client id prefix', { default: `cart-recovery-${service}` }),
     TOPIC_PREFIX: env.string('Prefix for every topic name', { default: '', pattern: /^[A-Za-z0-9._-]*$/ }),
     DATABASE_URL: env.url('PostgreSQL connection URL', { protocols: ['postgres', 'postgresql'], secret: true }),
-    DATABASE_SCHEMA: env.string('PostgreSQL schema owned by this service', { default: service.replace(/-/g, '_'), pattern: /^[a-z_][a-z0-9_]{0,62}$/ }),
+    DATABASE_SCHEMA: env.string('PostgreSQL schema owned by this service', {
+      default: service.replace(/-/g, '_'),
+      pattern: /^[a-z_][a-z0-9_]{0,62}$/,
+    }),
     DATABASE_POOL_SIZE: env.int('PostgreSQL pool size', { default: 10, min: 1, max: 200 }),
-    MIGRATIONS_RUN: env.bool('Run pending migrations at start-up (else run `migrate` as a separate step)', { default: true }),
-    HTTP_PORT: env.int('Port of the HTTP server (health, metrics, APIs)', { default: defaultHttpPort, min: 0, max: 65535 }),
+    MIGRATIONS_RUN: env.bool('Run pending migrations at start-up (else run `migrate` as a separate step)', {
+      default: true,
+    }),
+    HTTP_PORT: env.int('Port of the HTTP server (health, metrics, APIs)', {
+      default: defaultHttpPort,
+      min: 0,
+      max: 65535,
+    }),
     HTTP_HOST: env.string('Address the HTTP server binds', { default: '0.0.0.0' }),
-    LOG_LEVEL: env.oneOf('Log level', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const, { default: 'info' }),
-    SHUTDOWN_TIMEOUT_MS: env.int('How long SIGTERM waits for the running batch before exiting', { default: 25_000, min: 1000 }),
+    LOG_LEVEL: env.oneOf('Log level', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const, {
+      default: 'info',
+    }),
+    SHUTDOWN_TIMEOUT_MS: env.int('How long SIGTERM waits for the running batch before exiting', {
+      default: 25_000,
+      min: 1000,
+    }),
   };
 }

@@ -30,10 +30,13 @@ describe('readConfig', () => {
   });
 
   it('hides the database URL (it may hold a password)', () => {
-    expect(() => readConfig(commonEnv('ingest', 3001), { KAFKA_BROKERS: 'k:9092', DATABASE_URL: 'mysql://u:pw@h/db' })).toThrow(
-      /DATABASE_URL: must use postgres or postgresql\./,
-    );
-    const config = readConfig(commonEnv('scheduler', 3002), { KAFKA_BROKERS: 'k:9092', DATABASE_URL: 'postgres://h/db' });
+    expect(() =>
+      readConfig(commonEnv('ingest', 3001), { KAFKA_BROKERS: 'k:9092', DATABASE_URL: 'mysql://u:pw@h/db' }),
+    ).toThrow(/DATABASE_URL: must use postgres or postgresql\./);
+    const config = readConfig(commonEnv('scheduler', 3002), {
+      KAFKA_BROKERS: 'k:9092',
+      DATABASE_URL: 'postgres://h/db',
+    });
     expect(config.DATABASE_SCHEMA).toBe('scheduler');
     expect(config.HTTP_PORT).toBe(3002);
   });

@@ -98,9 +98,16 @@ export const env = {
       description,
       secret: opts.secret,
       parse(raw) {
-        const items = raw === undefined ? opts.default : raw.split(',').map((s) => s.trim()).filter(Boolean);
+        const items =
+          raw === undefined
+            ? opts.default
+            : raw
+                .split(',')
+                .map((s) => s.trim())
+                .filter(Boolean);
         if (items === undefined) throw new Error('is required');
-        if (opts.minItems !== undefined && items.length < opts.minItems) throw new Error(`needs at least ${opts.minItems} item(s)`);
+        if (opts.minItems !== undefined && items.length < opts.minItems)
+          throw new Error(`needs at least ${opts.minItems} item(s)`);
         return items;
       },
     };

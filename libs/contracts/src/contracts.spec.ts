@@ -26,7 +26,13 @@ const cartEvent = {
   cartId: 'c_8812',
   customer: { phone: '+34 600 111 222', firstName: 'Ana', locale: 'es-ES', whatsappOptIn: true },
   items: [
-    { sku: 'ZAP-42', title: 'Zapatillas Lola', quantity: 1, unitPrice: '59.90', imageUrl: 'https://lola.example/img/zap42.jpg' },
+    {
+      sku: 'ZAP-42',
+      title: 'Zapatillas Lola',
+      quantity: 1,
+      unitPrice: '59.90',
+      imageUrl: 'https://lola.example/img/zap42.jpg',
+    },
   ],
   currency: 'EUR',
   total: '59.90',
@@ -42,11 +48,26 @@ const settings = {
   defaultCountry: 'ES',
   locale: 'es',
   openingHours: {
-    mon: [['09:00', '14:00'], ['16:00', '20:00']],
-    tue: [['09:00', '14:00'], ['16:00', '20:00']],
-    wed: [['09:00', '14:00'], ['16:00', '20:00']],
-    thu: [['09:00', '14:00'], ['16:00', '20:00']],
-    fri: [['09:00', '14:00'], ['16:00', '20:00']],
+    mon: [
+      ['09:00', '14:00'],
+      ['16:00', '20:00'],
+    ],
+    tue: [
+      ['09:00', '14:00'],
+      ['16:00', '20:00'],
+    ],
+    wed: [
+      ['09:00', '14:00'],
+      ['16:00', '20:00'],
+    ],
+    thu: [
+      ['09:00', '14:00'],
+      ['16:00', '20:00'],
+    ],
+    fri: [
+      ['09:00', '14:00'],
+      ['16:00', '20:00'],
+    ],
     sat: [['10:00', '14:00']],
     sun: [],
   },
@@ -105,7 +126,10 @@ describe('contracts', () => {
     expect(JSON.stringify(shown)).not.toContain('write-only secret');
     expect(shown.whatsapp.accessTokenSet).toBe(true);
     expect(storeSettingsContract.check({ ...settings, sendDelayMinutes: 91 }).ok).toBe(false);
-    expect(storeSettingsContract.check({ ...settings, openingHours: { ...settings.openingHours, mon: [['9:00', '14:00']] } }).ok).toBe(false);
+    expect(
+      storeSettingsContract.check({ ...settings, openingHours: { ...settings.openingHours, mon: [['9:00', '14:00']] } })
+        .ok,
+    ).toBe(false);
   });
 
   it('accepts send-due, outcome and opt-out examples', () => {
@@ -125,10 +149,25 @@ describe('contracts', () => {
     };
     expect(sendDueContract.check(sendDue).ok).toBe(true);
     expect(sendDueContract.check({ ...sendDue, customer: { phone: '600111222' } }).ok).toBe(false);
-    const outcome = { schemaVersion: 1, sendId: 'sd_1', storeId: 'lola-shoes', cartId: 'c_8812', status: 'sent', reason: null, whatsappMessageId: 'wamid.X', at: '2026-11-25T08:00:01.204Z' };
+    const outcome = {
+      schemaVersion: 1,
+      sendId: 'sd_1',
+      storeId: 'lola-shoes',
+      cartId: 'c_8812',
+      status: 'sent',
+      reason: null,
+      whatsappMessageId: 'wamid.X',
+      at: '2026-11-25T08:00:01.204Z',
+    };
     expect(messageOutcomeContract.check(outcome).ok).toBe(true);
     expect(messageOutcomeContract.check({ ...outcome, status: 'lost' }).ok).toBe(false);
-    const optOut = { schemaVersion: 1, type: 'customer.opted-out', storeId: 'lola-shoes', phone: '+34600111222', at: '2026-11-25T08:10:00Z' };
+    const optOut = {
+      schemaVersion: 1,
+      type: 'customer.opted-out',
+      storeId: 'lola-shoes',
+      phone: '+34600111222',
+      at: '2026-11-25T08:10:00Z',
+    };
     expect(customerOptedOutContract.check(optOut).ok).toBe(true);
   });
 

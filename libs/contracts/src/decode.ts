@@ -51,7 +51,8 @@ export function defineContract<S extends TSchema>(schema: S): Contract<S> {
   const decode = (bytes: Buffer | string | null): Decoded<Static<S>> => {
     if (bytes === null) return { ok: false, reason: 'not-json', error: 'empty value' };
     const size = typeof bytes === 'string' ? Buffer.byteLength(bytes) : bytes.length;
-    if (size > MAX_RECORD_BYTES) return { ok: false, reason: 'too-large', error: `value is ${size} bytes, limit ${MAX_RECORD_BYTES}` };
+    if (size > MAX_RECORD_BYTES)
+      return { ok: false, reason: 'too-large', error: `value is ${size} bytes, limit ${MAX_RECORD_BYTES}` };
     let parsed: unknown;
     try {
       parsed = JSON.parse(typeof bytes === 'string' ? bytes : bytes.toString('utf8'));

@@ -1,6 +1,16 @@
 import { Static, Type } from '@sinclair/typebox';
 import { CartItemSchema } from './cart-event';
-import { CartId, CurrencyCode, E164Phone, HttpsUrl, Locale, Money, SchemaVersion1, StoreId, Timestamp } from './primitives';
+import {
+  CartId,
+  CurrencyCode,
+  E164Phone,
+  HttpsUrl,
+  Locale,
+  Money,
+  SchemaVersion1,
+  StoreId,
+  Timestamp,
+} from './primitives';
 
 export const SendDueSchema = Type.Object(
   {

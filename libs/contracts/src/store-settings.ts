@@ -3,7 +3,10 @@ import { Locale, SchemaVersion1, StoreId } from './primitives';
 
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 
-const HourMinute = Type.String({ pattern: '^([01]\\d|2[0-3]):[0-5]\\d$|^24:00$', description: 'HH:mm, 24:00 only as an end' });
+const HourMinute = Type.String({
+  pattern: '^([01]\\d|2[0-3]):[0-5]\\d$|^24:00$',
+  description: 'HH:mm, 24:00 only as an end',
+});
 const Interval = Type.Tuple([HourMinute, HourMinute]);
 const DayHours = Type.Array(Interval, { maxItems: 24 });
 
@@ -51,7 +54,9 @@ export const StoreSettingsSchema = Type.Object(
     maxDeferralHours: Type.Integer({ minimum: 1, maximum: 336, default: 72 }),
     minHoursBetweenMessages: Type.Integer({ minimum: 0, maximum: 720, default: 24 }),
     whatsapp: WhatsAppSettingsSchema,
-    messageTemplates: Type.Optional(Type.Record(Type.String({ pattern: '^[a-z]{2}$' }), Type.String({ minLength: 1, maxLength: 4096 }))),
+    messageTemplates: Type.Optional(
+      Type.Record(Type.String({ pattern: '^[a-z]{2}$' }), Type.String({ minLength: 1, maxLength: 4096 })),
+    ),
   },
   { $id: 'StoreSettings', title: 'Store settings v1' },
 );

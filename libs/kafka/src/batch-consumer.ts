@@ -163,9 +163,16 @@ export class BatchConsumer {
             await sleepWithHeartbeat(backoffMs(attempt++), ctx);
             continue;
           }
-          const deadLetter: DeadLetter = { record, reason: 'handler-error', error: String((error as Error)?.message ?? error) };
+          const deadLetter: DeadLetter = {
+            record,
+            reason: 'handler-error',
+            error: String((error as Error)?.message ?? error),
+          };
           await this.acknowledge({ deadLetters: [deadLetter] });
-          this.logger.error({ err: error, topic: record.topic, partition: record.partition, offset: record.offset }, 'record dead-lettered');
+          this.logger.error(
+            { err: error, topic: record.topic, partition: record.partition, offset: record.offset },
+            'record dead-lettered',
+          );
           break;
         }
       }

@@ -33,7 +33,13 @@ export class KafkaService implements OnModuleInit, BeforeApplicationShutdown {
     this.kafka = createKafka(options, logger);
     this.producer = new RecordProducer(this.kafka, metrics);
     // Health checks must answer fast: no retries, a short timeout.
-    this.admin = new Kafka({ clientId: `${options.clientId}-health`, brokers: options.brokers, connectionTimeout: 1500, retry: { retries: 0 }, logCreator: () => () => undefined }).admin();
+    this.admin = new Kafka({
+      clientId: `${options.clientId}-health`,
+      brokers: options.brokers,
+      connectionTimeout: 1500,
+      retry: { retries: 0 },
+      logCreator: () => () => undefined,
+    }).admin();
   }
 
   onModuleInit(): void {

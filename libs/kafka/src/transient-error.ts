@@ -31,7 +31,10 @@ export function isTransientError(error: unknown): boolean {
   if (typeof e.code === 'string' && TRANSIENT_CODES.has(e.code)) return true;
   if (e.retriable === true) return true;
   if (typeof e.name === 'string' && e.name.startsWith('KafkaJS')) return true;
-  if (typeof e.message === 'string' && /connection terminated|connection timeout|timeout exceeded|Connection refused/i.test(e.message)) {
+  if (
+    typeof e.message === 'string' &&
+    /connection terminated|connection timeout|timeout exceeded|Connection refused/i.test(e.message)
+  ) {
     return true;
   }
   return e.cause ? isTransientError(e.cause) : false;

@@ -12,7 +12,9 @@ export interface ServiceParts {
   readiness: Readiness;
 }
 
-export interface ServiceDefinition<C extends { HTTP_PORT: number; HTTP_HOST: string; SHUTDOWN_TIMEOUT_MS: number; LOG_LEVEL: string }> {
+export interface ServiceDefinition<
+  C extends { HTTP_PORT: number; HTTP_HOST: string; SHUTDOWN_TIMEOUT_MS: number; LOG_LEVEL: string },
+> {
   name: string;
   readConfig(): C;
   /** The root module, built from the validated configuration. */
@@ -26,10 +28,9 @@ export interface ServiceDefinition<C extends { HTTP_PORT: number; HTTP_HOST: str
  * JSON logs, HTTP for health, metrics and APIs, and an orderly stop on SIGTERM/SIGINT:
  * not ready → running batches finish and commit → Kafka and PostgreSQL disconnect → exit 0.
  */
-export async function runService<C extends { HTTP_PORT: number; HTTP_HOST: string; SHUTDOWN_TIMEOUT_MS: number; LOG_LEVEL: string }>(
-  service: ServiceDefinition<C>,
-  argv = process.argv.slice(2),
-): Promise<void> {
+export async function runService<
+  C extends { HTTP_PORT: number; HTTP_HOST: string; SHUTDOWN_TIMEOUT_MS: number; LOG_LEVEL: string },
+>(service: ServiceDefinition<C>, argv = process.argv.slice(2)): Promise<void> {
   let config: C;
   try {
     config = service.readConfig();
