@@ -1,0 +1,132 @@
+import { DLQ_HEADER } from '@lib/contracts';
+import { createLogger, createMetrics } from '@lib/observability';
+import { Writable } from 'node:stream';
+import { committedVsEnd, createTopics, eventually, readTopic, testKafka, uniquePrefix } from '../../../test/support/kafka';
+import { BatchConsumer } from './batch-consumer';
+import { createKafka } from './client';
+import { RecordProducer } from './producer';
+import type { BatchHandler } from './records';
+
+const silent = createLogger('test', {
+  level: 'warn',
+  destination: new Writable({ write: (_c, _e, done) => done() }),
+});
+
+describe('BatchConsumer against the real broker', () => {
+  const kafka = testKafka();
+  const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+  const lib = createKafka({ brokers, clientId: 'int-test' }, silent);
+  const producer = new RecordProducer(lib);
+  const consumers: BatchConsumer[] = [];
+
+  afterAll(async () => {
+    await Promise.all(consumers.map((c) => c.stop()));
+    await producer.disconnect();
+  });
+
+  async function setup(label: string) {
+    const prefix = uniquePrefix(label);
+    const topics = { input: `${prefix}in`, output: `${prefix}out`, dlq: `${prefix}in-dlq` };
+    await createTopics(kafka, Object.values(topics));
+    return { ...topics, groupId: `${prefix}group` };
+  }
+
+  it('routes a poison record to the DLQ with its headers, passes the rest on, and commits past both', async () => {
+    const t = await setup('poison');
+    await producer.send([
+      { topic: t.input, key: 'store:1', value: '{"n":1}' },
+      { topic: t.input, key: 'store:1', value: '{not json', headers: { source: 'shopify' } },
+      { topic: t.input, key: 'store:1', value: '{"n":2}' },
+    ]);
+    const handler: BatchHandler = async (records) => {
+      const outputs = [];
+      const deadLetters = [];
+      for (const record of records) {
+        try {
+          const n = JSON.parse(record.value!.toString()).n as number;
+          outputs.push({ topic: t.output, key: record.key!.toString(), value: JSON.stringify({ doubled: n * 2 }) });
+        } catch (e) {
+          deadLetters.push({ record, reason: 'not-json' as const, error: (e as Error).message });
+        }
+      }
+      return { outputs, deadLetters };
+    };
+    const consumer = new BatchConsumer(lib, producer, { groupId: t.groupId, topics: [t.input], handler }, silent, createMetrics('t1'));
+    consumers.push(consumer);
+    await consumer.start();
+
+    const out = await readTopic(kafka, t.output, 2);
+    expect(out.map((r) => JSON.parse(r.value!).doubled)).toEqual([2, 4]);
+    const [dead] = await readTopic(kafka, t.dlq, 1);
+    expect(dead.key).toBe('store:1');
+    expect(dead.value).toBe('{not json');
+    expect(dead.headers[DLQ_HEADER.reason]).toBe('not-json');
+    expect(dead.headers[DLQ_HEADER.error]).toMatch(/JSON/);
+    expect(dead.headers[DLQ_HEADER.sourceTopic]).toBe(t.input);
+    expect(dead.headers[DLQ_HEADER.sourceOffset]).toBe('1');
+    expect(dead.headers[DLQ_HEADER.sourcePartition]).toMatch(/^\d+$/);
+    expect(dead.headers.source).toBe('shopify');
+
+    const offsets = await eventually(
+      () => committedVsEnd(kafka, t.groupId, t.input),
+      (o) => o.committed === o.end,
+    );
+    expect(offsets).toEqual({ committed: 3, end: 3 });
+  });
+
+  it('a record that makes the handler throw is isolated and dead-lettered; its neighbours still go through', async () => {
+    const t = await setup('throws');
+    await producer.send(['a', 'boom', 'b'].map((v) => ({ topic: t.input, key: 'k', value: v })));
+    const seen: string[] = [];
+    const handler: BatchHandler = async (records) => {
+      const outputs = records.map((r) => {
+        if (r.value!.toString() === 'boom') throw new TypeError('cannot handle boom');
+        return { topic: t.output, key: 'k', value: r.value!.toString().toUpperCase() };
+      });
+      seen.push(...records.map((r) => r.value!.toString()));
+      return { outputs };
+    };
+    const consumer = new BatchConsumer(
+      lib,
+      producer,
+      { groupId: t.groupId, topics: [t.input], handler, triesBeforeSplit: 2 },
+      silent,
+    );
+    consumers.push(consumer);
+    await consumer.start();
+
+    const out = await readTopic(kafka, t.output, 2);
+    expect(out.map((r) => r.value)).toEqual(['A', 'B']);
+    const [dead] = await readTopic(kafka, t.dlq, 1);
+    expect(dead.value).toBe('boom');
+    expect(dead.headers[DLQ_HEADER.reason]).toBe('handler-error');
+    expect(dead.headers[DLQ_HEADER.error]).toBe('cannot handle boom');
+    const offsets = await eventually(
+      () => committedVsEnd(kafka, t.groupId, t.input),
+      (o) => o.committed === o.end,
+    );
+    expect(offsets.committed).toBe(3);
+  });
+
+  it('commits nothing while outputs cannot be acknowledged (the output topic does not exist yet)', async () => {
+    const t = await setup('noack');
+    const missing = `${t.output}-later`;
+    await producer.send([{ topic: t.input, key: 'k', value: 'x' }]);
+    const handler: BatchHandler = async () => ({ outputs: [{ topic: missing, key: 'k', value: 'y' }] });
+    const consumer = new BatchConsumer(lib, producer, { groupId: t.groupId, topics: [t.input], handler }, silent);
+    consumers.push(consumer);
+    await consumer.start();
+    await new Promise((r) => setTimeout(r, 3000));
+    expect((await committedVsEnd(kafka, t.groupId, t.input)).committed).toBe(0);
+
+    await createTopics(kafka, [missing]); // the output becomes writable: the batch goes through
+    const [late] = await readTopic(kafka, missing, 1, 40_000);
+    expect(late.value).toBe('y');
+    const offsets = await eventually(
+      () => committedVsEnd(kafka, t.groupId, t.input),
+      (o) => o.committed === o.end,
+      30_000,
+    );
+    expect(offsets.committed).toBe(1);
+  });
+});

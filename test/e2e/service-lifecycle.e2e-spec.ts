@@ -1,0 +1,135 @@
+import { spawnSync } from 'node:child_process';
+import { Client } from 'pg';
+import { allTopics, cartKey, DLQ_HEADER, TOPIC } from '@lib/contracts';
+import { committedVsEnd, createTopics, readTopic, testKafka, uniquePrefix } from '../support/kafka';
+import { AppName, RunningService, startService } from '../support/services';
+
+const kafka = testKafka();
+const running: RunningService[] = [];
+afterAll(async () => {
+  await Promise.all(running.map((s) => s.stop('SIGKILL')));
+});
+
+function cartEvent(i: number) {
+  return {
+    schemaVersion: 1,
+    eventId: `evt-${i}`,
+    type: 'cart.updated',
+    occurredAt: new Date(Date.now() - 60_000).toISOString(),
+    storeId: 'lola-shoes',
+    cartId: `c-${i}`,
+    items: [{ sku: 'ZAP-42', title: 'Zapatillas Lola', quantity: 1, unitPrice: '59.90' }],
+    currency: 'eur',
+    total: '59.90',
+    recoveryUrl: `https://lola.example/cart/recover/${i}`,
+  };
+}
+
+async function start(name: AppName, prefix: string, schema: string) {
+  const service = await startService(name, { TOPIC_PREFIX: prefix, DATABASE_SCHEMA: schema });
+  running.push(service);
+  return service;
+}
+
+describe('the three services as processes', () => {
+  it.each(['ingest', 'scheduler', 'sender'] as const)('%s starts, is ready, serves metrics, and stops with exit 0', async (name) => {
+    const prefix = uniquePrefix(name);
+    await createTopics(kafka, allTopics(prefix).map((t) => t.name));
+    const service = await start(name, prefix, `${name}_${prefix.replace(/[^a-z0-9]/g, '_')}`);
+    await service.waitUntil((h) => h.status === 200);
+    const health = await service.health();
+    expect(health.body.checks.kafka.status).toBe('up');
+    expect(health.body.checks.postgres.status).toBe('up');
+    const live = await fetch(`${service.url}/health/live`);
+    expect(live.status).toBe(200);
+    const metrics = await (await fetch(`${service.url}/metrics`)).text();
+    expect(metrics).toContain('process_resident_memory_bytes');
+    expect(metrics).toContain(`service="${name}"`);
+    expect(await service.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+    const lines = service.logs.map((l) => JSON.parse(l) as { service: string; level: string; message: string });
+    expect(lines.every((l) => l.service === name)).toBe(true);
+    expect(lines.map((l) => l.message)).toContain('stopped cleanly');
+  });
+
+  it('ingest: SIGTERM during a batch finishes it, commits, exits 0, and a restart loses nothing', async () => {
+    const prefix = uniquePrefix('sigterm');
+    await createTopics(kafka, allTopics(prefix).map((t) => t.name));
+    const raw = `${prefix}${TOPIC.cartEventsRaw}`;
+    const total = 20_000;
+    const producer = kafka.producer();
+    await producer.connect();
+    for (let from = 0; from < total; from += 2000) {
+      const messages = [];
+      for (let i = from; i < from + 2000; i++) {
+        const value = i % 1000 === 7 ? '{"poison": true' : JSON.stringify(cartEvent(i));
+        messages.push({ key: cartKey('lola-shoes', `c-${i}`), value });
+      }
+      await producer.send({ topic: raw, messages });
+    }
+    await producer.disconnect();
+
+    const schema = `ingest_${prefix.replace(/[^a-z0-9]/g, '_')}`;
+    const first = await start('ingest', prefix, schema);
+    // Stop as soon as the first records have gone through: mid-stream, inside a batch.
+    const until = Date.now() + 60_000;
+    while ((await committedVsEnd(kafka, 'ingest', raw)).committed === 0 && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(await first.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+    const afterStop = await committedVsEnd(kafka, 'ingest', raw);
+    expect(afterStop.committed).toBeGreaterThan(0);
+
+    // Everything committed has its output acknowledged (at least once, maybe more).
+    const outTopic = `${prefix}${TOPIC.cartEvents}`;
+    const dlqTopic = `${prefix}${TOPIC.cartEventsRaw}-dlq`;
+    const outputsSoFar = (await committedVsEnd(kafka, 'none', outTopic)).end;
+    const deadSoFar = (await committedVsEnd(kafka, 'none', dlqTopic)).end;
+    expect(outputsSoFar + deadSoFar).toBeGreaterThanOrEqual(afterStop.committed);
+
+    const second = await start('ingest', prefix, schema);
+    const done = Date.now() + 120_000;
+    let offsets = afterStop;
+    while (offsets.committed < total && Date.now() < done) {
+      await new Promise((r) => setTimeout(r, 250));
+      offsets = await committedVsEnd(kafka, 'ingest', raw);
+    }
+    expect(offsets).toEqual({ committed: total, end: total });
+    expect(await second.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+
+    const poison = total / 1000;
+    const dead = await readTopic(kafka, dlqTopic, poison, 30_000);
+    expect(new Set(dead.map((d) => d.headers[DLQ_HEADER.sourceOffset])).size).toBe(poison);
+    expect(dead.every((d) => d.headers[DLQ_HEADER.reason] === 'not-json')).toBe(true);
+    const outputs = await readTopic(kafka, outTopic, total - poison, 60_000);
+    const carts = new Set(outputs.map((r) => r.key));
+    expect(carts.size).toBe(total - poison); // nothing lost across the stop
+    expect(JSON.parse(outputs[0].value!).currency).toBe('EUR');
+  });
+
+  it('migrate applies the ingest schema once, as a command, and again is a no-op', async () => {
+    const schema = `ingest_migrate_${Date.now()}`;
+    const migrate = () =>
+      spawnSync(process.execPath, ['dist/apps/ingest/main.js', 'migrate'], {
+        env: { PATH: process.env.PATH, KAFKA_BROKERS: process.env.KAFKA_BROKERS, DATABASE_URL: process.env.DATABASE_URL, DATABASE_SCHEMA: schema },
+        encoding: 'utf8',
+      });
+    const first = migrate();
+    expect(first.status).toBe(0);
+    expect(first.stdout).toContain('StoreSettings1764000000000');
+    const second = migrate();
+    expect(second.status).toBe(0);
+    const pg = new Client({ connectionString: process.env.DATABASE_URL });
+    await pg.connect();
+    try {
+      const tables = await pg.query(
+        `select table_name from information_schema.tables where table_schema = $1 order by table_name`,
+        [schema],
+      );
+      expect(tables.rows.map((r) => r.table_name)).toEqual(['migrations', 'store_settings']);
+      const applied = await pg.query(`select name from "${schema}".migrations`);
+      expect(applied.rows).toEqual([{ name: 'StoreSettings1764000000000' }]);
+    } finally {
+      await pg.end();
+    }
+  });
+});
