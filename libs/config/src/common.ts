@@ -24,6 +24,10 @@ export function commonEnv(service: string, defaultHttpPort: number) {
     LOG_LEVEL: env.oneOf('Log level', ['fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const, {
       default: 'info',
     }),
+    API_KEYS: env.list('Comma-separated platform API keys accepted as `Authorization: Bearer <key>`', {
+      default: [],
+      secret: true,
+    }),
     SHUTDOWN_TIMEOUT_MS: env.int('How long SIGTERM waits for the running batch before exiting', {
       default: 25_000,
       min: 1000,
