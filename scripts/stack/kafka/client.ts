@@ -1,0 +1,54 @@
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { sleep } from '../progress';
+
+/** kafkajs silenced: connection refusals are expected while a broker starts. */
+export function quietKafka(brokers: string, retries = 5): Kafka {
+  return new Kafka({
+    clientId: 'local-stack',
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 1_000,
+    retry: { retries },
+  });
+}
+
+export async function withAdmin<T>(kafka: Kafka, fn: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** True when one metadata request to the cluster succeeds. */
+export async function metadataAnswers(brokers: string): Promise<boolean> {
+  try {
+    await withAdmin(quietKafka(brokers, 0), (admin) => admin.describeCluster());
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Waits until a metadata request succeeds; `stillRunning` is asked between tries so a
+ * broker that died fails at once instead of at the timeout.
+ */
+export async function waitForMetadata(brokers: string, stillRunning: () => boolean, timeoutMs: number): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await metadataAnswers(brokers))) {
+    if (!stillRunning()) throw new Error('the broker process exited while starting');
+    if (Date.now() > until) throw new Error(`no metadata answer from ${brokers} within ${timeoutMs} ms`);
+    await sleep(200);
+  }
+}
+
+/**
+ * Makes the broker create and load __consumer_offsets now (a FindCoordinator request does),
+ * so the first consumer group of a test does not wait for it.
+ */
+export async function warmGroupCoordinator(brokers: string): Promise<void> {
+  await withAdmin(quietKafka(brokers, 10), (admin) => admin.describeGroups(['local-stack-warm-up']));
+}
