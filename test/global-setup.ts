@@ -1,7 +1,11 @@
-// Jest global setup for the integration and e2e tiers: the real local stack (see docs/local-stack.md).
-// Placeholder wiring until scripts/stack lands: it requires the endpoints in the environment.
+// Jest global setup for the integration and e2e tiers: brings up the local stack (or finds
+// it running; see docs/local-stack.md) and hands its endpoints to the test workers, which
+// inherit this process's environment. The stack is left running for the next run;
+// `npm run stack:down` stops it.
+import { stackUp } from '../scripts/stack';
+
 export default async function globalSetup(): Promise<void> {
-  if (!process.env.KAFKA_BROKERS || !process.env.DATABASE_URL) {
-    throw new Error('Set KAFKA_BROKERS and DATABASE_URL, or run `npm run stack:up`.');
-  }
+  const up = await stackUp();
+  process.env.KAFKA_BROKERS = up.kafkaBrokers;
+  process.env.DATABASE_URL = up.databaseUrl;
 }

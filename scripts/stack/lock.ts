@@ -8,7 +8,12 @@ import { sleep, type Log } from './progress';
  * `stack:up`s (two jest runs in one checkout, say) never start two brokers on one port.
  * A lock whose owner process died is taken over.
  */
-export async function withStackLock<T>(lockDir: string, log: Log, fn: () => Promise<T>, timeoutMs = 180_000): Promise<T> {
+export async function withStackLock<T>(
+  lockDir: string,
+  log: Log,
+  fn: () => Promise<T>,
+  timeoutMs = 180_000,
+): Promise<T> {
   await acquire(lockDir, log, timeoutMs);
   try {
     return await fn();

@@ -75,7 +75,12 @@ function isZombie(pid: number): boolean {
  * Starts a process in its own session with its output appended to `logFile`, so it
  * outlives the CLI (or jest) that started it.
  */
-export function spawnDetached(command: string, args: string[], logFile: string, options: SpawnOptions = {}): ChildProcess {
+export function spawnDetached(
+  command: string,
+  args: string[],
+  logFile: string,
+  options: SpawnOptions = {},
+): ChildProcess {
   const out = openSync(logFile, 'a');
   try {
     const child = spawn(command, args, { ...options, detached: true, stdio: ['ignore', out, out] });

@@ -177,7 +177,12 @@ async function ourBroker(paths: StackPaths, log: Log): Promise<KafkaUp> {
   const running = runningBroker(paths.kafka);
   if (running) {
     // We hold the lock, so nobody is starting it: one that runs but does not answer is stuck.
-    if (await metadataAnswers(running.brokers)) return { brokers: running.brokers, started: false };
+    if (await metadataAnswers(running.brokers)) {
+      const wanted = `127.0.0.1:${brokerSettingsFromEnv(paths.kafka.data).port}`;
+      if (wanted !== running.brokers)
+        log(`the running broker listens on ${running.brokers}; stack:down first to move it to ${wanted}`);
+      return { brokers: running.brokers, started: false };
+    }
     log(`broker pid ${running.pid} runs but does not answer: restarting it`);
     await stopBroker(paths.kafka);
   }
@@ -208,7 +213,8 @@ async function useDocker(runtime: Runtime, paths: StackPaths): Promise<boolean> 
 
 async function kafkaStatus(paths: StackPaths): Promise<string> {
   const external = process.env.KAFKA_BROKERS;
-  if (external) return `external cluster KAFKA_BROKERS=${external} (${(await metadataAnswers(external)) ? 'answers' : 'does not answer'})`;
+  if (external)
+    return `external cluster KAFKA_BROKERS=${external} (${(await metadataAnswers(external)) ? 'answers' : 'does not answer'})`;
   const containerId = kafkaContainerId(paths.containers);
   if (containerId) return `Docker container ${containerId.slice(0, 12)}`;
   const running = runningBroker(paths.kafka);

@@ -58,9 +58,14 @@ export async function startBroker(paths: KafkaPaths, settings: BrokerSettings, l
 
   log(`starting Kafka on 127.0.0.1:${settings.port} (log: ${paths.log})`);
   appendFileSync(paths.log, `--- scripts/stack: broker start at ${new Date().toISOString()} ---\n`);
-  const child = spawnDetached(javaBinary(), [...jvmOptions(paths), '-cp', classpath, 'kafka.Kafka', paths.properties], paths.log, {
-    cwd: paths.dir,
-  });
+  const child = spawnDetached(
+    javaBinary(),
+    [...jvmOptions(paths), '-cp', classpath, 'kafka.Kafka', paths.properties],
+    paths.log,
+    {
+      cwd: paths.dir,
+    },
+  );
   if (child.pid === undefined) throw new Error(`could not start ${javaBinary()}`);
   writePidFile(paths.pid, child.pid);
   let exited = false;
@@ -73,7 +78,9 @@ export async function startBroker(paths: KafkaPaths, settings: BrokerSettings, l
     } catch (error) {
       await stopProcess(child.pid!, 'SIGKILL', 5_000);
       removeFile(paths.pid);
-      throw new Error(`Kafka did not start: ${(error as Error).message}. Last lines of ${paths.log}:\n${tailOf(paths.log)}`);
+      throw new Error(
+        `Kafka did not start: ${(error as Error).message}. Last lines of ${paths.log}:\n${tailOf(paths.log)}`,
+      );
     }
   });
   return { pid: child.pid, brokers, resolveMs, formatMs, startMs };
@@ -82,7 +89,9 @@ export async function startBroker(paths: KafkaPaths, settings: BrokerSettings, l
 /** Stops the broker that our pid file names (SIGTERM: a controlled shutdown), keeping its data. */
 export async function stopBroker(paths: KafkaPaths): Promise<StopOutcome> {
   const pid = readPidFile(paths.pid);
-  const outcome = isOurProcess(pid, paths.properties) ? await stopProcess(pid, 'SIGTERM', STOP_GRACE_MS) : 'not-running';
+  const outcome = isOurProcess(pid, paths.properties)
+    ? await stopProcess(pid, 'SIGTERM', STOP_GRACE_MS)
+    : 'not-running';
   removeFile(paths.pid);
   return outcome;
 }

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type SpawnOptions } from 'node:child_process';
-import { appendFileSync, chownSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chownSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { StackPaths } from '../paths';
@@ -114,7 +114,11 @@ function serverUser(): Owner | undefined {
 
 /** Runs a PostgreSQL tool to its end, in a session of its own so the server it starts is detached. */
 function runAs(owner: Owner | undefined, command: string, args: string[]): Promise<void> {
-  const options: SpawnOptions = { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LC_ALL: 'C' } };
+  const options: SpawnOptions = {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, LC_ALL: 'C' },
+  };
   if (owner) Object.assign(options, owner);
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, options);
@@ -127,4 +131,3 @@ function runAs(owner: Owner | undefined, command: string, args: string[]): Promi
     );
   });
 }
-

@@ -17,7 +17,11 @@ export interface ResolvedPostgres {
   started: boolean;
 }
 
-export async function resolvePostgres(paths: StackPaths['postgres'], mode: PostgresMode, log: Log): Promise<ResolvedPostgres> {
+export async function resolvePostgres(
+  paths: StackPaths['postgres'],
+  mode: PostgresMode,
+  log: Log,
+): Promise<ResolvedPostgres> {
   const given = process.env.DATABASE_URL;
   if (given && mode === 'auto') return { databaseUrl: await usable(given), source: 'DATABASE_URL', started: false };
   if (mode !== 'embedded') {

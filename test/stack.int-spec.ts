@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import { Client } from 'pg';
+import { allTopics } from '../libs/contracts/src/topics';
+import { ensureTopics } from '../scripts/stack';
+
+// The local stack as jest's global setup left it: a real broker and a real PostgreSQL.
+describe('local stack', () => {
+  const brokers = process.env.KAFKA_BROKERS!;
+  const kafka = new Kafka({ clientId: 'stack-int-spec', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  const prefix = `t-stack-${randomUUID().slice(0, 8)}.`;
+
+  it('creates every contract topic under a prefix, compacted where the contract says, idempotently', async () => {
+    const created = await ensureTopics(brokers, prefix, 3);
+    expect(created.sort()).toEqual(
+      allTopics(prefix)
+        .map((t) => t.name)
+        .sort(),
+    );
+    expect(await ensureTopics(brokers, prefix, 3)).toEqual([]);
+
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: created });
+      expect(topics.every((t) => t.partitions.length === 3)).toBe(true);
+      const compacted = allTopics(prefix).find((t) => t.compacted)!.name;
+      const configs = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [{ type: 2 /* TOPIC */, name: compacted, configNames: ['cleanup.policy'] }],
+      });
+      expect(configs.resources[0].configEntries[0].configValue).toBe('compact');
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
+  it('round-trips records through a consumer group with eachBatch and a manual commit', async () => {
+    const [topic] = await ensureTopics(brokers, `${prefix}rt.`, 3);
+    const groupId = `${prefix}group`;
+    const producer = kafka.producer();
+    await producer.connect();
+    const keys = Array.from({ length: 20 }, (_, i) => `cart-${i}`);
+    await producer.send({ topic, messages: keys.map((key) => ({ key, value: JSON.stringify({ key }) })) });
+    await producer.disconnect();
+
+    const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
+    const seen: string[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`saw ${seen.length} of ${keys.length} records`)), 30_000);
+        void consumer.run({
+          autoCommit: false,
+          eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+            for (const message of batch.messages) {
+              seen.push(message.key!.toString());
+              resolveOffset(message.offset);
+            }
+            const next = (BigInt(batch.lastOffset()) + 1n).toString();
+            await consumer.commitOffsets([{ topic, partition: batch.partition, offset: next }]);
+            await heartbeat();
+            if (seen.length >= keys.length) {
+              clearTimeout(timer);
+              resolve();
+            }
+          },
+        });
+      });
+    } finally {
+      await consumer.disconnect();
+    }
+    expect(seen.sort()).toEqual([...keys].sort());
+
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+      const ends = await admin.fetchTopicOffsets(topic);
+      const byPartition = (
+        rows: Array<{ partition: number; offset?: string; high?: string }>,
+        key: 'offset' | 'high',
+      ) => Object.fromEntries(rows.map((r) => [r.partition, r[key]]));
+      expect(byPartition(committed.partitions, 'offset')).toEqual(byPartition(ends, 'high'));
+      expect(ends.reduce((sum, p) => sum + Number(p.high), 0)).toBe(keys.length);
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
+  it('answers `select 1` on DATABASE_URL', async () => {
+    const client = new Client({ connectionString: process.env.DATABASE_URL });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ one: number }>('select 1 as one');
+      expect(rows).toEqual([{ one: 1 }]);
+    } finally {
+      await client.end();
+    }
+  });
+});
