@@ -1,5 +1,5 @@
 // Three tiers: unit (pure code, no I/O), integration (real Kafka + PostgreSQL of the
-// local stack), e2e (the three services as separate processes). See docs/testing.md.
+// local stack), e2e (the three services as separate processes). See README.md (Tests).
 const transform = {
   '^.+\\.ts$': [
     '@swc/jest',
@@ -24,14 +24,14 @@ module.exports = {
       displayName: 'integration',
       testMatch: ['<rootDir>/{apps,libs,test}/**/*.int-spec.ts'],
       globalSetup: '<rootDir>/test/global-setup.ts',
-      testTimeout: 60_000,
+      setupFilesAfterEnv: ['<rootDir>/test/support/slow-tier.ts'],
     },
     {
       ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.e2e-spec.ts'],
       globalSetup: '<rootDir>/test/global-setup.ts',
-      testTimeout: 180_000,
+      setupFilesAfterEnv: ['<rootDir>/test/support/slow-tier.ts'],
     },
   ],
 };

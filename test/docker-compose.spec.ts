@@ -36,7 +36,8 @@ describe('docker-compose.yml', () => {
     const looped = /for t in ([^;]+);/.exec(script)![1].trim().split(/\s+/);
     const created = new Map<string, boolean>();
     for (const t of looped) created.set(t, false).set(`${t}-dlq`, false);
-    for (const m of script.matchAll(/^\s*create ([a-z-]+)(.*)$/gm)) created.set(m[1], m[2].includes('cleanup.policy=compact'));
+    for (const m of script.matchAll(/^\s*create ([a-z-]+)(.*)$/gm))
+      created.set(m[1], m[2].includes('cleanup.policy=compact'));
     const expected = new Map(allTopics().map(({ name, compacted }) => [name, compacted]));
     expect(created).toEqual(expected);
   });

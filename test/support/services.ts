@@ -63,10 +63,12 @@ export async function startService(name: AppName, env: Record<string, string>): 
     async waitUntil(check, timeoutMs = 60_000) {
       const until = Date.now() + timeoutMs;
       for (;;) {
-        if (child.exitCode !== null) throw new Error(`${name} exited ${child.exitCode}:\n${logs.slice(-20).join('\n')}`);
+        if (child.exitCode !== null)
+          throw new Error(`${name} exited ${child.exitCode}:\n${logs.slice(-20).join('\n')}`);
         const h = await health().catch(() => ({ status: 0 }));
         if (check(h)) return;
-        if (Date.now() > until) throw new Error(`${name}: condition not met, last health ${h.status}:\n${logs.slice(-20).join('\n')}`);
+        if (Date.now() > until)
+          throw new Error(`${name}: condition not met, last health ${h.status}:\n${logs.slice(-20).join('\n')}`);
         await new Promise((r) => setTimeout(r, 250));
       }
     },
