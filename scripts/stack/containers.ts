@@ -16,6 +16,7 @@ const POSTGRES_IMAGE = 'postgres:17';
 
 interface ContainerIds {
   kafka?: string;
+  kafkaBrokers?: string;
   postgres?: string;
 }
 
@@ -55,8 +56,9 @@ export async function kafkaContainer(file: string, s: BrokerSettings, log: Log):
     .withStartupTimeout(120_000)
     .withReuse()
     .start();
-  saveIds(file, { ...loadIds(file), kafka: container.getId() });
-  return `127.0.0.1:${s.port}`;
+  const kafkaBrokers = `127.0.0.1:${s.port}`;
+  saveIds(file, { ...loadIds(file), kafka: container.getId(), kafkaBrokers });
+  return kafkaBrokers;
 }
 
 export async function postgresContainer(file: string, database: string, log: Log): Promise<string> {
@@ -74,8 +76,10 @@ export async function postgresContainer(file: string, database: string, log: Log
   return `postgres://postgres@${container.getHost()}:${container.getMappedPort(5432)}/${database}`;
 }
 
-export function kafkaContainerId(file: string): string | undefined {
-  return loadIds(file).kafka;
+/** The Kafka container that `stack:up` started, if any. */
+export function kafkaContainerOf(file: string): { id: string; brokers: string } | undefined {
+  const { kafka, kafkaBrokers } = loadIds(file);
+  return kafka && kafkaBrokers ? { id: kafka, brokers: kafkaBrokers } : undefined;
 }
 
 /** Stops (and keeps) or starts again the Kafka container, for fault tests. */
@@ -89,7 +93,8 @@ export async function setKafkaContainerRunning(id: string, running: boolean): Pr
 
 /** Removes the containers that `stack:up` started; returns how many. */
 export async function removeContainers(file: string): Promise<number> {
-  const ids = Object.values(loadIds(file)).filter((id): id is string => Boolean(id));
+  const { kafka, postgres } = loadIds(file);
+  const ids = [kafka, postgres].filter((id): id is string => Boolean(id));
   if (ids.length > 0) {
     const { getContainerRuntimeClient } = await import('testcontainers');
     const client = await getContainerRuntimeClient();

@@ -2,14 +2,14 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import {
   dockerAnswers,
   kafkaContainer,
-  kafkaContainerId,
+  kafkaContainerOf,
   postgresContainer,
   removeContainers,
   setKafkaContainerRunning,
 } from './containers';
-import { runningBroker, startBroker, stopBroker, type BrokerStart } from './kafka/broker';
+import { runningBroker, startBroker, stopBroker, withFreePorts, type BrokerStart } from './kafka/broker';
 import { metadataAnswers, waitForMetadata, warmGroupCoordinator } from './kafka/client';
-import { brokerSettingsFromEnv, intFromEnv } from './kafka/config';
+import { brokerSettingsFromEnv, intFromEnv, settingsOfProperties, type BrokerSettings } from './kafka/config';
 import { ensureTopics } from './kafka/topics';
 import { withStackLock } from './lock';
 import { stackPaths, type StackPaths } from './paths';
@@ -114,18 +114,18 @@ export async function startKafka(options: { log?: Log } = {}): Promise<{ kafkaBr
   const paths = stackPaths();
   mkdirSync(paths.root, { recursive: true });
   return withStackLock(paths.lock, log, async () => {
-    const containerId = kafkaContainerId(paths.containers);
-    if (containerId) {
-      const brokers = `127.0.0.1:${brokerSettingsFromEnv(paths.kafka.data).port}`;
+    const container = kafkaContainerOf(paths.containers);
+    if (container) {
       const [, startMs] = await timed(async () => {
-        await setKafkaContainerRunning(containerId, true);
-        await waitForMetadata(brokers, () => true, 120_000);
+        await setKafkaContainerRunning(container.id, true);
+        await waitForMetadata(container.brokers, () => true, 120_000);
       });
-      return { kafkaBrokers: brokers, startMs };
+      return { kafkaBrokers: container.brokers, startMs };
     }
     // The stack's own broker, whatever KAFKA_BROKERS says (global setup sets it for the workers).
     if (!existsSync(paths.kafka.properties)) throw new Error('the stack has never started a broker here');
-    const kafka = await ourBroker(paths, log);
+    const previous = settingsOfProperties(readFileSync(paths.kafka.properties, 'utf8'), paths.kafka.data);
+    const kafka = await ourBroker(paths, log, previous);
     return { kafkaBrokers: kafka.brokers, startMs: kafka.start?.startMs ?? 0 };
   });
 }
@@ -134,9 +134,9 @@ export async function startKafka(options: { log?: Log } = {}): Promise<{ kafkaBr
 export async function stopKafka(options: { log?: Log } = {}): Promise<StopOutcome> {
   const paths = stackPaths();
   return withStackLock(paths.lock, options.log ?? stderrLog, async () => {
-    const containerId = kafkaContainerId(paths.containers);
-    if (!containerId) return stopBroker(paths.kafka);
-    await setKafkaContainerRunning(containerId, false);
+    const container = kafkaContainerOf(paths.containers);
+    if (!container) return stopBroker(paths.kafka);
+    await setKafkaContainerRunning(container.id, false);
     return 'stopped';
   });
 }
@@ -173,26 +173,32 @@ async function kafkaFromMaven(paths: StackPaths, log: Log): Promise<KafkaUp> {
 }
 
 /** The broker of .stack/kafka: the running one when it answers, else a new start. */
-async function ourBroker(paths: StackPaths, log: Log): Promise<KafkaUp> {
+async function ourBroker(paths: StackPaths, log: Log, previous?: BrokerSettings): Promise<KafkaUp> {
+  // A restart (startKafka) keeps the ports the clients know.
+  const restart = previous !== undefined;
+  const settings = previous ?? brokerSettingsFromEnv(paths.kafka.data);
   const running = runningBroker(paths.kafka);
   if (running) {
     // We hold the lock, so nobody is starting it: one that runs but does not answer is stuck.
     if (await metadataAnswers(running.brokers)) {
-      const wanted = `127.0.0.1:${brokerSettingsFromEnv(paths.kafka.data).port}`;
-      if (wanted !== running.brokers)
+      const wanted = `127.0.0.1:${settings.port}`;
+      if (process.env.KAFKA_PORT && wanted !== running.brokers)
         log(`the running broker listens on ${running.brokers}; stack:down first to move it to ${wanted}`);
       return { brokers: running.brokers, started: false };
     }
     log(`broker pid ${running.pid} runs but does not answer: restarting it`);
     await stopBroker(paths.kafka);
   }
-  const start = await startBroker(paths.kafka, brokerSettingsFromEnv(paths.kafka.data), log);
+  const fixedPorts = Boolean(process.env.KAFKA_PORT || process.env.KAFKA_CONTROLLER_PORT) || restart;
+  const start = await startBroker(paths.kafka, await withFreePorts(settings, fixedPorts, log), log);
   const [, warmMs] = await timed(() => warmGroupCoordinator(start.brokers));
-  const resolved = start.resolveMs > 0 ? `Maven resolve ${seconds(start.resolveMs)}, ` : 'jars cached, ';
-  log(
-    `Kafka up (pid ${start.pid}): ${resolved}format ${seconds(start.formatMs)}, ` +
-      `broker start ${seconds(start.startMs)}, group coordinator ${seconds(warmMs)}`,
-  );
+  const steps = [
+    start.resolveMs > 0 ? `Maven resolve ${seconds(start.resolveMs)}` : 'jars cached',
+    start.formatMs > 0 ? `storage format ${seconds(start.formatMs)}` : 'data kept',
+    `broker start ${seconds(start.startMs)}`,
+    `group coordinator ${seconds(warmMs)}`,
+  ];
+  log(`Kafka up (pid ${start.pid}): ${steps.join(', ')}`);
   return { brokers: start.brokers, started: true, start };
 }
 
@@ -212,15 +218,17 @@ async function useDocker(runtime: Runtime, paths: StackPaths): Promise<boolean> 
 }
 
 async function kafkaStatus(paths: StackPaths): Promise<string> {
-  const external = process.env.KAFKA_BROKERS;
-  if (external)
-    return `external cluster KAFKA_BROKERS=${external} (${(await metadataAnswers(external)) ? 'answers' : 'does not answer'})`;
-  const containerId = kafkaContainerId(paths.containers);
-  if (containerId) return `Docker container ${containerId.slice(0, 12)}`;
+  const container = kafkaContainerOf(paths.containers);
+  if (container) return `Docker container ${container.id.slice(0, 12)} on ${container.brokers}`;
   const running = runningBroker(paths.kafka);
-  if (!running) return 'not running';
-  const answers = (await metadataAnswers(running.brokers)) ? 'answers' : 'does not answer';
-  return `broker pid ${running.pid} on ${running.brokers} (${answers}); log ${paths.kafka.log}`;
+  if (running) {
+    const answers = (await metadataAnswers(running.brokers)) ? 'answers' : 'does not answer';
+    return `broker pid ${running.pid} on ${running.brokers} (${answers}); log ${paths.kafka.log}`;
+  }
+  const external = process.env.KAFKA_BROKERS ?? envFileValue(paths, 'KAFKA_BROKERS');
+  if (!external) return 'not running';
+  const answers = (await metadataAnswers(external)) ? 'answers' : 'does not answer';
+  return `no broker of the stack runs; KAFKA_BROKERS=${external} (${answers})`;
 }
 
 async function postgresStatus(paths: StackPaths): Promise<string> {

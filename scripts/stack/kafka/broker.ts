@@ -4,6 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import type { StackPaths } from '../paths';
 import {
+  freePort,
   isOurProcess,
   portAnswers,
   readPidFile,
@@ -33,6 +34,7 @@ export interface RunningBroker {
 
 export interface BrokerStart extends RunningBroker {
   resolveMs: number;
+  /** 0 when the data directory was formatted already. */
   formatMs: number;
   startMs: number;
 }
@@ -50,11 +52,10 @@ export function runningBroker(paths: KafkaPaths): RunningBroker | undefined {
 export async function startBroker(paths: KafkaPaths, settings: BrokerSettings, log: Log): Promise<BrokerStart> {
   mkdirSync(paths.data, { recursive: true });
   const { classpath, resolveMs } = await resolveKafkaClasspath(paths, log);
-  await refuseBusyPorts(settings);
 
   writeFileSync(paths.properties, serverProperties(settings));
   writeFileSync(paths.log4j, log4j2Xml);
-  const [, formatMs] = await timed(() => formatStorage(paths, classpath));
+  const [formatted, formatMs] = await timed(() => formatStorage(paths, classpath));
 
   log(`starting Kafka on 127.0.0.1:${settings.port} (log: ${paths.log})`);
   appendFileSync(paths.log, `--- scripts/stack: broker start at ${new Date().toISOString()} ---\n`);
@@ -83,7 +84,7 @@ export async function startBroker(paths: KafkaPaths, settings: BrokerSettings, l
       );
     }
   });
-  return { pid: child.pid, brokers, resolveMs, formatMs, startMs };
+  return { pid: child.pid, brokers, resolveMs, formatMs: formatted ? formatMs : 0, startMs };
 }
 
 /** Stops the broker that our pid file names (SIGTERM: a controlled shutdown), keeping its data. */
@@ -96,20 +97,32 @@ export async function stopBroker(paths: KafkaPaths): Promise<StopOutcome> {
   return outcome;
 }
 
-async function refuseBusyPorts(s: BrokerSettings): Promise<void> {
-  for (const port of [s.port, s.controllerPort]) {
-    if (await portAnswers(port)) {
-      throw new Error(
-        `port ${port} is taken by a process the stack did not start. Use that cluster with ` +
-          `KAFKA_BROKERS=127.0.0.1:${s.port}, or pick other ports with KAFKA_PORT / KAFKA_CONTROLLER_PORT.`,
-      );
-    }
+/**
+ * The settings with ports that are free. Ports given explicitly (KAFKA_PORT, or a restart on
+ * the ports the data was used with) must be free; the defaults give way to free ports, so a
+ * broker of another checkout on 9092 does not stop this one from starting.
+ */
+export async function withFreePorts(s: BrokerSettings, fixed: boolean, log: Log): Promise<BrokerSettings> {
+  const busyPorts = [];
+  for (const port of [s.port, s.controllerPort]) if (await portAnswers(port)) busyPorts.push(port);
+  if (busyPorts.length === 0) return s;
+  const busy = busyPorts.length === 1 ? `port ${busyPorts[0]} is` : `ports ${busyPorts.join(' and ')} are`;
+  if (fixed) {
+    throw new Error(
+      `${busy} taken by a process the stack did not start. Use that cluster with ` +
+        `KAFKA_BROKERS=127.0.0.1:${s.port}, or pick other ports with KAFKA_PORT / KAFKA_CONTROLLER_PORT.`,
+    );
   }
+  const port = await freePort(0);
+  let controllerPort = await freePort(0);
+  while (controllerPort === port) controllerPort = await freePort(0);
+  log(`${busy} taken by another process: using ${port} (controller ${controllerPort})`);
+  return { ...s, port, controllerPort };
 }
 
 // Formats the data directory once; a formatted one keeps its cluster id and topics.
-async function formatStorage(paths: KafkaPaths, classpath: string): Promise<void> {
-  if (existsSync(path.join(paths.data, 'meta.properties'))) return;
+async function formatStorage(paths: KafkaPaths, classpath: string): Promise<boolean> {
+  if (existsSync(path.join(paths.data, 'meta.properties'))) return false;
   const args = ['-cp', classpath, `-Dlog4j2.configurationFile=${paths.log4j}`, 'kafka.tools.StorageTool'];
   try {
     await run(javaBinary(), [...args, 'format', '-t', newClusterId(), '-c', paths.properties, '--ignore-formatted']);
@@ -117,6 +130,7 @@ async function formatStorage(paths: KafkaPaths, classpath: string): Promise<void
     const e = error as Error & { stdout?: string; stderr?: string };
     throw new Error(`formatting ${paths.data} failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
   }
+  return true;
 }
 
 function jvmOptions(paths: KafkaPaths): string[] {

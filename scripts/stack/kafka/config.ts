@@ -95,6 +95,18 @@ export function newClusterId(): string {
 
 /** The client port a server.properties of ours listens on. */
 export function portOfProperties(properties: string): number | undefined {
-  const match = /^listeners=PLAINTEXT:\/\/[^:]+:(\d+)/m.exec(properties);
-  return match ? Number(match[1]) : undefined;
+  return settingsOfProperties(properties, '')?.port;
+}
+
+/** The settings a server.properties of ours was written with, to restart on the same ports. */
+export function settingsOfProperties(properties: string, dataDir: string): BrokerSettings | undefined {
+  const listeners = /^listeners=PLAINTEXT:\/\/[^:]+:(\d+),CONTROLLER:\/\/[^:]+:(\d+)/m.exec(properties);
+  const partitions = /^num.partitions=(\d+)/m.exec(properties);
+  if (!listeners || !partitions) return undefined;
+  return {
+    port: Number(listeners[1]),
+    controllerPort: Number(listeners[2]),
+    dataDir,
+    partitions: Number(partitions[1]),
+  };
 }
