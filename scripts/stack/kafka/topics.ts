@@ -1,10 +1,13 @@
+import type { Admin } from 'kafkajs';
 import { allTopics } from '../../../libs/contracts/src/topics';
+import { sleep } from '../progress';
 import { quietKafka, withAdmin } from './client';
 
 /**
  * Creates every topic of the contracts (libs/contracts/src/topics.ts) under `prefix`, with
  * `partitions` partitions, one replica, and `cleanup.policy=compact` where the contract says
- * so. Existing topics are left as they are. Returns the names it created.
+ * so. Existing topics are left as they are. Resolves once every partition of the topics it
+ * created is served by its leader; returns their names.
  */
 export async function ensureTopics(brokers: string, prefix = '', partitions = 6): Promise<string[]> {
   const wanted = allTopics(prefix);
@@ -14,7 +17,9 @@ export async function ensureTopics(brokers: string, prefix = '', partitions = 6)
     if (missing.length === 0) return [];
     // Resolves false (no throw) when another process created some of them meanwhile.
     await admin.createTopics({
-      waitForLeaders: true,
+      // kafkajs' own wait gives up on UNKNOWN_TOPIC_OR_PARTITION, which a KRaft broker
+      // answers until its metadata cache has the new topic: waitUntilServed below instead.
+      waitForLeaders: false,
       topics: missing.map((t) => ({
         topic: t.name,
         numPartitions: partitions,
@@ -22,6 +27,52 @@ export async function ensureTopics(brokers: string, prefix = '', partitions = 6)
         configEntries: t.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
       })),
     });
-    return missing.map((t) => t.name);
+    const names = missing.map((t) => t.name);
+    await waitUntilServed(admin, names);
+    return names;
   });
+}
+
+/**
+ * Waits until every partition of `topics` has a leader that serves it. Right after a create,
+ * a KRaft broker lists a topic in its metadata before its partitions are ready, answering
+ * UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE or NOT_LEADER_OR_FOLLOWER meanwhile; a
+ * producer that meets the last one retries and, unless idempotent, writes records twice.
+ */
+export async function waitForTopics(brokers: string, topics: string[], timeoutMs = 30_000): Promise<void> {
+  await withAdmin(quietKafka(brokers), (admin) => waitUntilServed(admin, topics, timeoutMs));
+}
+
+// kafkajs names NOT_LEADER_OR_FOLLOWER by its old name.
+const NOT_YET = new Set(['UNKNOWN_TOPIC_OR_PARTITION', 'LEADER_NOT_AVAILABLE', 'NOT_LEADER_FOR_PARTITION']);
+
+async function waitUntilServed(admin: Admin, topics: string[], timeoutMs = 30_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    let problem: string;
+    try {
+      const metadata = await admin.fetchTopicMetadata({ topics });
+      const leaderless = metadata.topics.filter(
+        (t) => t.partitions.length === 0 || t.partitions.some((p) => p.leader < 0),
+      );
+      if (leaderless.length === 0) {
+        // ListOffsets is answered by the partition's leader itself, not from metadata.
+        for (const topic of topics) await admin.fetchTopicOffsets(topic);
+        return;
+      }
+      problem = `no leader yet for ${leaderless.map((t) => t.name).join(', ')}`;
+    } catch (error) {
+      const type = errorType(error);
+      if (!NOT_YET.has(type)) throw error;
+      problem = type;
+    }
+    if (Date.now() > until) throw new Error(`topics not served after ${timeoutMs} ms: ${problem}`);
+    await sleep(100);
+  }
+}
+
+// kafkajs wraps the broker's error when its own retries run out.
+function errorType(error: unknown): string {
+  const e = error as { type?: string; originalError?: { type?: string } };
+  return e.type ?? e.originalError?.type ?? '';
 }
