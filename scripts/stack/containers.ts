@@ -76,6 +76,11 @@ export async function postgresContainer(file: string, database: string, log: Log
   return `postgres://postgres@${container.getHost()}:${container.getMappedPort(5432)}/${database}`;
 }
 
+/** True when containers.json names a container of that kind (a later `up` reuses it). */
+export function hasContainer(file: string, kind: 'kafka' | 'postgres'): boolean {
+  return Boolean(loadIds(file)[kind]);
+}
+
 /** The Kafka container that `stack:up` started, if any. */
 export function kafkaContainerOf(file: string): { id: string; brokers: string } | undefined {
   const { kafka, kafkaBrokers } = loadIds(file);

@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import {
   dockerAnswers,
+  hasContainer,
   kafkaContainer,
   kafkaContainerOf,
   postgresContainer,
@@ -59,7 +60,7 @@ export async function stackUp(options: StackUpOptions = {}): Promise<StackUp> {
       const [kafka, postgres] = await Promise.all([
         docker ? kafkaFromDocker(paths, log) : kafkaFromMaven(paths, log),
         docker && !process.env.DATABASE_URL
-          ? postgresContainer(paths.containers, DATABASE_NAME, log).then((url) => ({ databaseUrl: url, started: true }))
+          ? postgresFromDocker(paths, log)
           : resolvePostgres(paths.postgres, options.postgres ?? postgresModeFromEnv(), log),
       ]);
       const [created, topicsMs] = await timed(() =>
@@ -205,8 +206,15 @@ async function ourBroker(paths: StackPaths, log: Log, previous?: BrokerSettings)
 async function kafkaFromDocker(paths: StackPaths, log: Log): Promise<KafkaUp> {
   const external = process.env.KAFKA_BROKERS;
   if (external) return kafkaFromMaven(paths, log);
+  const reused = hasContainer(paths.containers, 'kafka');
   const brokers = await kafkaContainer(paths.containers, brokerSettingsFromEnv(paths.kafka.data), log);
-  return { brokers, started: true };
+  return { brokers, started: !reused };
+}
+
+async function postgresFromDocker(paths: StackPaths, log: Log): Promise<{ databaseUrl: string; started: boolean }> {
+  const reused = hasContainer(paths.containers, 'postgres');
+  const databaseUrl = await postgresContainer(paths.containers, DATABASE_NAME, log);
+  return { databaseUrl, started: !reused };
 }
 
 async function useDocker(runtime: Runtime, paths: StackPaths): Promise<boolean> {
