@@ -20,9 +20,9 @@ export async function startSystemCluster(log: Log): Promise<boolean> {
       await run('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'start'], { timeout: 60_000 });
       started = true;
     } catch (error) {
-      const e = error as NodeJS.ErrnoException & { stderr?: string };
+      const e = error as NodeJS.ErrnoException & { stdout?: string; stderr?: string };
       if (e.code === 'ENOENT') return false;
-      log(`pg_ctlcluster ${version} main start failed: ${(e.stderr ?? e.message).trim()}`);
+      log(`pg_ctlcluster ${version} main start failed: ${(e.stderr || e.stdout || e.message).trim()}`);
     }
   }
   return started;
