@@ -1,2 +1,5 @@
+import type { MigrationInterface } from 'typeorm';
+import { AbandonmentState1764100000000 } from './1764100000000-abandonment-state';
+
 /** Every migration of the scheduler schema, oldest first. */
-export const schedulerMigrations: Array<new () => import('typeorm').MigrationInterface> = [];
+export const schedulerMigrations: Array<new () => MigrationInterface> = [AbandonmentState1764100000000];

@@ -1,0 +1,128 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CartEvent, cartEventContract, StoreSettings } from '@lib/contracts';
+import { BatchResult, ConsumedRecord, DeadLetter, TransientError } from '@lib/kafka';
+import { ContactRepository, contactKeyOf } from '../message-outcomes/contact.repository';
+import { StoreSettingsRepository } from '../store-settings/store-settings.repository';
+import { TimerWakeups } from '../timers/timer-wakeups';
+import { PLAN_SEND } from '../tokens';
+import { PlanSend, timerOf } from './abandonment';
+import { CartFacts, mergeCartEvent, reachablePhone } from './cart-facts';
+import { CartRepository, cartKeyOf, StoredCart } from './cart.repository';
+import { applyCartEvents, newCart } from './cart-state';
+import { SchedulerMetrics } from '../scheduler.metrics';
+import { planningFingerprint } from '../store-settings/accept-store-settings';
+import { CartReplanner } from './cart-replanner';
+
+/** Optimistic writes that met a concurrent writer are read and decided again, this many times. */
+const MAX_ROUNDS = 5;
+
+/**
+ * consume `cart-events` → merge each cart's events into its facts and re-plan its abandonment
+ * (pure: `applyCartEvents`) → write carts and their timers → wake the timer loops. Bad records
+ * go to `cart-events-dlq`.
+ */
+@Injectable()
+export class CartEventsPipeline {
+  constructor(
+    private readonly carts: CartRepository,
+    private readonly settings: StoreSettingsRepository,
+    private readonly contacts: ContactRepository,
+    private readonly wakeups: TimerWakeups,
+    private readonly metrics: SchedulerMetrics,
+    private readonly replanner: CartReplanner,
+    @Inject(PLAN_SEND) private readonly planSend: PlanSend,
+  ) {}
+
+  async handle(records: ConsumedRecord[]): Promise<BatchResult> {
+    const deadLetters: DeadLetter[] = [];
+    const byCart = new Map<string, { storeId: string; cartId: string; events: CartEvent[] }>();
+    for (const record of records) {
+      const decoded = cartEventContract.decode(record.value);
+      if (!decoded.ok) {
+        deadLetters.push({ record, reason: decoded.reason, error: decoded.error });
+        continue;
+      }
+      const e = decoded.value;
+      const key = cartKeyOf(e.storeId, e.cartId);
+      let group = byCart.get(key);
+      if (!group) byCart.set(key, (group = { storeId: e.storeId, cartId: e.cartId, events: [] }));
+      group.events.push(e);
+    }
+    if (byCart.size === 0) return { deadLetters };
+
+    const settings = await this.settings.ofStores([...new Set([...byCart.values()].map((g) => g.storeId))]);
+    let pending = [...byCart.keys()];
+    let soonest: number | null = null;
+    let written = 0;
+    for (let round = 1; pending.length > 0; round++) {
+      if (round > MAX_ROUNDS) throw new TransientError(`carts kept changing under this batch: ${pending.length} left`);
+      const groups = pending.map((k) => byCart.get(k)!);
+      const stored = await this.carts.load(groups);
+      const writes = await this.decide(groups, stored, settings);
+      const conflicts = await this.carts.save(writes);
+      for (const w of writes) {
+        if (conflicts.has(cartKeyOf(w.state.storeId, w.state.cartId))) continue;
+        written++;
+        const timer = timerOf(w.state.episode);
+        if (timer && (soonest === null || timer.at < soonest)) soonest = timer.at;
+      }
+      pending = [...conflicts];
+    }
+    this.metrics.cartEvents.inc({ result: 'accepted' }, records.length - deadLetters.length);
+    this.metrics.cartsWritten.inc(written);
+    await this.wakeups.scheduled(soonest);
+    await this.catchUpWithSettings(settings, [...byCart.values()]);
+    return { deadLetters };
+  }
+
+  /**
+   * Settings that changed while this batch was being decided were re-planned by the settings
+   * pipeline, which may have read these carts before they were written: plan them again with
+   * what is stored now (one cheap query when nothing changed).
+   */
+  private async catchUpWithSettings(
+    used: Map<string, StoreSettings>,
+    groups: Array<{ storeId: string; cartId: string }>,
+  ): Promise<void> {
+    const stores = [...new Set(groups.map((g) => g.storeId))];
+    const now = await this.settings.ofStores(stores);
+    const moved = new Set(stores.filter((s) => planningFingerprint(used.get(s)) !== planningFingerprint(now.get(s))));
+    if (moved.size === 0) return;
+    await this.replanner.replanCarts(
+      groups.filter((g) => moved.has(g.storeId)),
+      (storeId) => now.get(storeId),
+    );
+  }
+
+  private async decide(
+    groups: Array<{ storeId: string; cartId: string; events: CartEvent[] }>,
+    stored: Map<string, StoredCart>,
+    settings: Map<string, StoreSettings>,
+  ): Promise<StoredCart[]> {
+    // The opt-out of each cart's phone, looked up once for the batch.
+    const phones: Array<{ storeId: string; phone: string }> = [];
+    for (const g of groups) {
+      const before = stored.get(cartKeyOf(g.storeId, g.cartId))?.state.facts ?? { seen: [] };
+      const phone = reachablePhone(g.events.reduce(mergeCartEvent, before));
+      if (phone) phones.push({ storeId: g.storeId, phone });
+    }
+    const optedOut = await this.contacts.optedOut(phones);
+
+    const writes: StoredCart[] = [];
+    for (const g of groups) {
+      const current = stored.get(cartKeyOf(g.storeId, g.cartId));
+      const state = current?.state ?? newCart(g.storeId, g.cartId);
+      const ctxFor = (facts: CartFacts) => {
+        const phone = reachablePhone(facts);
+        return {
+          settings: settings.get(g.storeId),
+          optedOut: phone !== null && optedOut.has(contactKeyOf(g.storeId, phone)),
+          planSend: this.planSend,
+        };
+      };
+      const next = applyCartEvents(state, g.events, ctxFor);
+      if (next.changed) writes.push({ state: next.state, version: (current?.version ?? 0) + 1 });
+    }
+    return writes;
+  }
+}

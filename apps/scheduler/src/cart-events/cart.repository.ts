@@ -1,0 +1,150 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import { EpisodeStatus, timerOf } from './abandonment';
+import { orderOf, reachablePhone } from './cart-facts';
+import type { CartState } from './cart-state';
+
+/** A cart as read, with the version a write must find unchanged. */
+export interface StoredCart {
+  state: CartState;
+  version: number;
+}
+
+/** The raw row of `carts` (snake_case, as node-postgres returns it). */
+export interface CartRecord {
+  store_id: string;
+  cart_id: string;
+  version: number;
+  facts: CartState['facts'];
+  episode: number;
+  status: EpisodeStatus;
+  reason: string | null;
+  detected_at: Date | null;
+  due_at: Date | null;
+  not_after: Date | null;
+  closed_at: Date | null;
+  send_id: string | null;
+}
+
+const CART_COLUMNS =
+  'store_id, cart_id, version, facts, episode, status, reason, detected_at, due_at, not_after, closed_at, send_id';
+
+export function storedCartOf(row: CartRecord): StoredCart {
+  const ms = (d: Date | null) => (d === null ? null : d.getTime());
+  return {
+    version: row.version,
+    state: {
+      storeId: row.store_id,
+      cartId: row.cart_id,
+      facts: row.facts,
+      episode: {
+        number: row.episode,
+        status: row.status,
+        reason: row.reason,
+        detectedAt: ms(row.detected_at),
+        dueAt: ms(row.due_at),
+        notAfter: ms(row.not_after),
+        closedAt: ms(row.closed_at),
+        sendId: row.send_id,
+      },
+    },
+  };
+}
+
+/** The columns a cart is written with: state, and what SQL needs to find it (timer, phone, order). */
+export function cartColumnsOf({ state, version }: StoredCart) {
+  const iso = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : new Date(ms).toISOString());
+  const { episode, facts } = state;
+  const timer = timerOf(episode);
+  const order = orderOf(facts);
+  return {
+    store_id: state.storeId,
+    cart_id: state.cartId,
+    version,
+    facts,
+    phone: reachablePhone(facts),
+    last_activity_at: iso(facts.activity?.at),
+    converted_at: iso(order?.at),
+    order_total: order?.total ?? null,
+    order_currency: order?.currency ?? null,
+    episode: episode.number,
+    status: episode.status,
+    reason: episode.reason,
+    detected_at: iso(episode.detectedAt),
+    due_at: iso(episode.dueAt),
+    not_after: iso(episode.notAfter),
+    closed_at: iso(episode.closedAt),
+    send_id: episode.sendId,
+    timer_at: iso(timer?.at),
+    timer_kind: timer?.kind ?? null,
+  };
+}
+
+export const cartKeyOf = (storeId: string, cartId: string) => `${storeId}\u0000${cartId}`;
+
+/** Carts in PostgreSQL. Writes are optimistic: a row changed since it was read is not written. */
+@Injectable()
+export class CartRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async load(keys: Array<{ storeId: string; cartId: string }>): Promise<Map<string, StoredCart>> {
+    const rows: CartRecord[] = await this.dataSource.query(
+      `SELECT ${CART_COLUMNS} FROM carts
+       JOIN unnest($1::text[], $2::text[]) AS k(store_id, cart_id) USING (store_id, cart_id)`,
+      [keys.map((k) => k.storeId), keys.map((k) => k.cartId)],
+    );
+    return new Map(rows.map((r) => [cartKeyOf(r.store_id, r.cart_id), storedCartOf(r)]));
+  }
+
+  /** Open carts of a store in the given statuses, in cart order, a page at a time. */
+  async pageOfStore(storeId: string, statuses: readonly string[], afterCartId: string, limit: number) {
+    const rows: CartRecord[] = await this.dataSource.query(
+      `SELECT ${CART_COLUMNS} FROM carts
+       WHERE store_id = $1 AND cart_id > $2 AND status = ANY($3::text[])
+       ORDER BY cart_id LIMIT $4`,
+      [storeId, afterCartId, statuses, limit],
+    );
+    return rows.map(storedCartOf);
+  }
+
+  async ofPhone(storeId: string, phone: string): Promise<StoredCart[]> {
+    const rows: CartRecord[] = await this.dataSource.query(
+      `SELECT ${CART_COLUMNS} FROM carts WHERE store_id = $1 AND phone = $2`,
+      [storeId, phone],
+    );
+    return rows.map(storedCartOf);
+  }
+
+  /**
+   * Writes carts whose `version` is one more than the version read (new carts: 1). Returns
+   * the keys that were not written because another writer changed them first.
+   */
+  async save(carts: StoredCart[], manager: EntityManager = this.dataSource.manager): Promise<Set<string>> {
+    if (carts.length === 0) return new Set();
+    const written: Array<{ store_id: string; cart_id: string }> = await manager.query(
+      `INSERT INTO carts AS c (store_id, cart_id, version, facts, phone, last_activity_at, converted_at, order_total,
+         order_currency, episode, status, reason, detected_at, due_at, not_after, closed_at, send_id, timer_at,
+         timer_kind, updated_at)
+       SELECT r.store_id, r.cart_id, r.version, r.facts, r.phone, r.last_activity_at, r.converted_at, r.order_total,
+         r.order_currency, r.episode, r.status, r.reason, r.detected_at, r.due_at, r.not_after, r.closed_at, r.send_id,
+         r.timer_at, r.timer_kind, now()
+       FROM jsonb_to_recordset($1::jsonb) AS r(store_id text, cart_id text, version integer, facts jsonb, phone text,
+         last_activity_at timestamptz, converted_at timestamptz, order_total numeric, order_currency text,
+         episode integer, status text, reason text, detected_at timestamptz, due_at timestamptz,
+         not_after timestamptz, closed_at timestamptz, send_id text, timer_at timestamptz, timer_kind text)
+       ON CONFLICT (store_id, cart_id) DO UPDATE SET
+         version = EXCLUDED.version, facts = EXCLUDED.facts, phone = EXCLUDED.phone,
+         last_activity_at = EXCLUDED.last_activity_at, converted_at = EXCLUDED.converted_at,
+         order_total = EXCLUDED.order_total, order_currency = EXCLUDED.order_currency, episode = EXCLUDED.episode,
+         status = EXCLUDED.status, reason = EXCLUDED.reason, detected_at = EXCLUDED.detected_at,
+         due_at = EXCLUDED.due_at, not_after = EXCLUDED.not_after, closed_at = EXCLUDED.closed_at,
+         send_id = EXCLUDED.send_id, timer_at = EXCLUDED.timer_at, timer_kind = EXCLUDED.timer_kind,
+         updated_at = now()
+       WHERE c.version = EXCLUDED.version - 1
+       RETURNING c.store_id, c.cart_id`,
+      [JSON.stringify(carts.map(cartColumnsOf))],
+    );
+    const done = new Set(written.map((w) => cartKeyOf(w.store_id, w.cart_id)));
+    return new Set(carts.map((c) => cartKeyOf(c.state.storeId, c.state.cartId)).filter((k) => !done.has(k)));
+  }
+}

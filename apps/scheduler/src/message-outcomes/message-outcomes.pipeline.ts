@@ -1,0 +1,63 @@
+import { Injectable } from '@nestjs/common';
+import {
+  CustomerOptedOut,
+  customerOptedOutContract,
+  Decoded,
+  MessageOutcome,
+  messageOutcomeContract,
+} from '@lib/contracts';
+import { BatchResult, ConsumedRecord, DeadLetter } from '@lib/kafka';
+import { CartReplanner } from '../cart-events/cart-replanner';
+import { StoreSettingsRepository } from '../store-settings/store-settings.repository';
+import { ContactRepository } from './contact.repository';
+import { MessageOutcomeRepository } from './message-outcome.repository';
+import { holdSettlements, summarizeOutcomes } from './outcome-summary';
+
+/**
+ * consume `message-outcomes` → record each send's outcomes (stats), move the frequency holds,
+ * and on `customer.opted-out` never schedule that phone again for that store (its open carts
+ * are re-planned at once). Bad records go to `message-outcomes-dlq`.
+ */
+@Injectable()
+export class MessageOutcomesPipeline {
+  constructor(
+    private readonly outcomes: MessageOutcomeRepository,
+    private readonly contacts: ContactRepository,
+    private readonly settings: StoreSettingsRepository,
+    private readonly replanner: CartReplanner,
+  ) {}
+
+  async handle(records: ConsumedRecord[]): Promise<BatchResult> {
+    const deadLetters: DeadLetter[] = [];
+    const outcomes: MessageOutcome[] = [];
+    const optOuts: CustomerOptedOut[] = [];
+    for (const record of records) {
+      const decoded = decodeOutcomesRecord(record.value);
+      if (!decoded.ok) deadLetters.push({ record, reason: decoded.reason, error: decoded.error });
+      else if ('type' in decoded.value) optOuts.push(decoded.value);
+      else outcomes.push(decoded.value);
+    }
+    const summaries = summarizeOutcomes(outcomes);
+    await this.outcomes.record(summaries);
+    await this.contacts.settleHolds(holdSettlements(summaries));
+    for (const o of optOuts) {
+      await this.contacts.optOut(o.storeId, o.phone, new Date(o.at).toISOString());
+      await this.replanner.replanPhone(o.storeId, o.phone, await this.settings.of(o.storeId));
+    }
+    return { deadLetters };
+  }
+}
+
+/** The topic carries two shapes: an outcome of one send, or an opt-out (with `type`). */
+export function decodeOutcomesRecord(value: Buffer | null): Decoded<MessageOutcome | CustomerOptedOut> {
+  let parsed: unknown;
+  try {
+    parsed = value === null ? null : JSON.parse(value.toString('utf8'));
+  } catch {
+    return messageOutcomeContract.decode(value); // reports not-json
+  }
+  if (parsed !== null && typeof parsed === 'object' && 'type' in parsed) {
+    return customerOptedOutContract.decode(value);
+  }
+  return messageOutcomeContract.decode(value);
+}

@@ -1,0 +1,44 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { BatchContext, BatchResult, ConsumedRecord, DeadLetter } from '@lib/kafka';
+import { LOGGER } from '@lib/observability';
+import type { Logger } from '@lib/observability';
+import { CartReplanner } from '../cart-events/cart-replanner';
+import { OPENING_HOURS_CHECK } from '../tokens';
+import { acceptStoreSettings, OpeningHoursCheck, planningFingerprint } from './accept-store-settings';
+import { StoreSettingsRepository } from './store-settings.repository';
+
+/**
+ * consume `store-settings` (compacted) → validate → keep the latest settings per store →
+ * re-plan the store's carts not yet due when hours, delays or `enabled` changed. A record that
+ * fails validation goes to `store-settings-dlq` and the previous settings stay.
+ */
+@Injectable()
+export class StoreSettingsPipeline {
+  constructor(
+    private readonly settings: StoreSettingsRepository,
+    private readonly replanner: CartReplanner,
+    @Inject(OPENING_HOURS_CHECK) private readonly checkOpeningHours: OpeningHoursCheck,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async handle(records: ConsumedRecord[], ctx: BatchContext): Promise<BatchResult> {
+    const deadLetters: DeadLetter[] = [];
+    for (const record of records) {
+      const accepted = acceptStoreSettings(record.key, record.value, this.checkOpeningHours);
+      if (!accepted.ok) {
+        deadLetters.push({ record, reason: accepted.reason, error: accepted.error });
+        continue;
+      }
+      const change = accepted.value;
+      const next = change.kind === 'put' ? change.settings : undefined;
+      // Settings first, so carts planned from now on use them; then the carts planned before.
+      const { plannedFor } = await this.settings.put(change.storeId, next ?? null);
+      const fingerprint = planningFingerprint(next);
+      if (plannedFor === fingerprint) continue; // templates or tokens changed: no cart moves
+      const replanned = await this.replanner.replanStore(change.storeId, next, () => ctx.heartbeat());
+      await this.settings.markPlanned(change.storeId, fingerprint);
+      this.logger.info({ storeId: change.storeId, change: change.kind, replanned }, 'store settings applied');
+    }
+    return { deadLetters };
+  }
+}

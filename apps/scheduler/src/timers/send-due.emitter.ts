@@ -1,0 +1,152 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { cartKey, SendDue, sendDueContract, TOPIC } from '@lib/contracts';
+import { KafkaService, OutgoingRecord } from '@lib/kafka';
+import { LOGGER } from '@lib/observability';
+import type { Logger } from '@lib/observability';
+import type { Episode } from '../cart-events/abandonment';
+import { CartRepository, StoredCart, storedCartOf } from '../cart-events/cart.repository';
+import type { SchedulerConfig } from '../config';
+import { ContactRepository, SendCandidate } from '../message-outcomes/contact.repository';
+import { SchedulerMetrics } from '../scheduler.metrics';
+import { StoreSettingsRepository } from '../store-settings/store-settings.repository';
+import { SCHEDULER_CONFIG } from '../tokens';
+import { closeEpisode, sendDueOf, sendIdOf, triageDue } from './due-cart';
+import { TimerRepository } from './timer.repository';
+
+/**
+ * One claim transaction: lock due carts (FOR UPDATE SKIP LOCKED) → decide each (expire, hold,
+ * frequency rule, opt-out) → produce their `send-due` and wait for Kafka's acknowledgement →
+ * mark them closed → commit. The row locks live exactly as long as the transaction, so:
+ *  - a crash before the acknowledgement: nothing is marked, the locks go with the connection,
+ *    the carts are claimed again and emitted with the same sendIds;
+ *  - a crash after the acknowledgement but before the commit: the same, so the send-due is
+ *    emitted twice with one sendId, which the sender drops;
+ *  - after the commit: the carts are closed; nothing is emitted again.
+ */
+@Injectable()
+export class SendDueEmitter {
+  private readonly pause: { at: 'after-claim' | 'after-ack'; ms: number } | undefined;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly timers: TimerRepository,
+    private readonly carts: CartRepository,
+    private readonly settings: StoreSettingsRepository,
+    private readonly contacts: ContactRepository,
+    private readonly kafka: KafkaService,
+    private readonly metrics: SchedulerMetrics,
+    @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    const [at, ms] = config.SCHEDULER_FAULT_PAUSE.split(':');
+    if (at) this.pause = { at: at as 'after-claim' | 'after-ack', ms: Number(ms) };
+  }
+
+  /** Handles up to `limit` due carts; returns how many it claimed. */
+  async emitDue(limit: number): Promise<number> {
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
+    const started = process.hrtime.bigint();
+    try {
+      await runner.startTransaction();
+      // A wedged instance must not sit on its claimed carts forever.
+      await runner.query(
+        `SET LOCAL idle_in_transaction_session_timeout = ${this.config.SCHEDULER_TIMER_TX_TIMEOUT_MS}`,
+      );
+      const rows = await this.timers.claimDue(runner.manager, limit);
+      if (rows.length === 0) {
+        await runner.commitTransaction();
+        return 0;
+      }
+      const now = Date.now();
+      const due = rows.map(storedCartOf);
+      const settings = await this.settings.ofStores([...new Set(due.map((c) => c.state.storeId))]);
+
+      const holds: StoredCart[] = [];
+      const closing: Array<{ cart: StoredCart; result: Parameters<typeof closeEpisode>[1] }> = [];
+      const candidates: Array<SendCandidate & { cart: StoredCart }> = [];
+      for (const cart of due) {
+        const triage = triageDue(cart.state, settings.get(cart.state.storeId));
+        if (triage.action === 'hold')
+          holds.push({ state: { ...cart.state, episode: triage.episode }, version: cart.version + 1 });
+        else if (triage.action === 'expire') closing.push({ cart, result: { kind: 'expired' } });
+        else {
+          const { storeId, cartId, episode } = cart.state;
+          candidates.push({
+            cart,
+            storeId,
+            phone: triage.phone,
+            sendId: sendIdOf(storeId, cartId, episode.number),
+            minHoursBetweenMessages: triage.minHoursBetweenMessages,
+          });
+        }
+      }
+      const verdicts = await this.contacts.decide(candidates, runner.manager);
+      for (const c of candidates) {
+        closing.push({ cart: c.cart, result: { kind: 'contact', verdict: verdicts.get(c.sendId) ?? 'frequency-cap' } });
+      }
+
+      const closed: Array<{ cart: StoredCart; episode: Episode }> = [];
+      const records: OutgoingRecord[] = [];
+      const emitted: SendDue[] = [];
+      for (const { cart, result } of closing) {
+        let episode = closeEpisode(cart.state, result, now);
+        if (episode.status === 'emitted') {
+          const event = sendDueOf(cart.state, episode);
+          const valid = sendDueContract.check(event);
+          if (valid.ok) {
+            emitted.push(event);
+            records.push({
+              topic: this.kafka.topic(TOPIC.sendDue),
+              key: cartKey(event.storeId, event.cartId),
+              value: JSON.stringify(event),
+            });
+          } else {
+            this.logger.error({ storeId: event.storeId, cartId: event.cartId, error: valid.error }, 'send-due invalid');
+            episode = { ...episode, status: 'skipped', reason: 'invalid-send-due', sendId: null };
+          }
+        }
+        closed.push({ cart, episode });
+      }
+
+      await this.faultPause('after-claim', emitted);
+      await this.kafka.producer.send(records);
+      const ackedAt = Date.now();
+      await this.faultPause('after-ack', emitted);
+
+      const writes = [
+        ...holds,
+        ...closed.map(({ cart, episode }) => ({ state: { ...cart.state, episode }, version: cart.version + 1 })),
+      ];
+      const conflicts = await this.carts.save(writes, runner.manager);
+      if (conflicts.size > 0) throw new Error(`claimed carts changed under their lock: ${conflicts.size}`);
+      await this.timers.archive(
+        runner.manager,
+        closed.map(({ cart, episode }) => ({ storeId: cart.state.storeId, cartId: cart.state.cartId, episode })),
+      );
+      await runner.commitTransaction();
+
+      for (const e of emitted) this.metrics.emissionLag.observe(Math.max(0, ackedAt - Date.parse(e.dueAt)) / 1000);
+      for (const { episode } of closed) {
+        const result = episode.status === 'skipped' ? `skipped-${episode.reason}` : episode.status;
+        this.metrics.timersFired.inc({ result });
+      }
+      if (holds.length) this.metrics.timersFired.inc({ result: 'held' }, holds.length);
+      this.metrics.claimSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+      return rows.length;
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+
+  private async faultPause(at: 'after-claim' | 'after-ack', emitted: SendDue[]): Promise<void> {
+    if (this.pause?.at !== at || emitted.length === 0) return;
+    const sendIds = emitted.map((e) => e.sendId);
+    this.logger.warn({ at, ms: this.pause.ms, sendIds }, 'fault pause (SCHEDULER_FAULT_PAUSE)');
+    await new Promise((r) => setTimeout(r, this.pause!.ms));
+  }
+}
