@@ -1,0 +1,312 @@
+import { createHmac } from 'node:crypto';
+import { cartReminder, postMessage } from './graph-client';
+import {
+  startWhatsAppSimulator,
+  verifyWebhookSubscription,
+  type InboundWebhook,
+  type StatusWebhook,
+  type WhatsAppSimulator,
+} from './index';
+import { WebhookReceiver } from './webhook-receiver';
+
+const PHONE = '106540352242922';
+const TOKEN = 'store-token';
+const APP_SECRET = 'app-secret-of-the-meta-app';
+const WABA = '102290129340398';
+
+describe('WhatsApp simulator: webhooks', () => {
+  let receiver: WebhookReceiver;
+  let sim: WhatsAppSimulator;
+  const defaults = {
+    statuses: ['sent', 'delivered', 'read'] as Array<'sent' | 'delivered' | 'read'>,
+    delaysMs: { sent: 10, delivered: 40, read: 80 },
+    duplicateProbability: 0,
+    outOfOrderProbability: 0,
+  };
+
+  const accept = async (to: string, sendId: string): Promise<string> => {
+    const answer = await postMessage(sim.url, PHONE, TOKEN, cartReminder(to, sendId));
+    expect(answer.status).toBe(200);
+    return (answer.body.messages as Array<{ id: string }>)[0].id;
+  };
+  const statusesReceived = () =>
+    receiver.received.map((r) => (r.body as StatusWebhook).entry[0].changes[0].value.statuses?.[0]);
+
+  beforeAll(async () => {
+    receiver = await new WebhookReceiver(APP_SECRET, 'verify-token').start();
+    sim = await startWhatsAppSimulator({
+      tokens: { [PHONE]: TOKEN },
+      wabaId: WABA,
+      businessNumbers: { [PHONE]: { displayPhoneNumber: '34910000000' } },
+      limits: { pairRate: false },
+      webhooks: {
+        url: receiver.url,
+        appSecret: APP_SECRET,
+        ...defaults,
+        timeoutMs: 1000,
+        retry: { maxAttempts: 3, firstDelayMs: 20, maxDelayMs: 40 },
+      },
+    });
+  });
+  afterAll(async () => {
+    await sim.close();
+    await receiver.stop();
+  });
+  beforeEach(() => {
+    sim.reset();
+    sim.updateSettings({ webhooks: defaults });
+    receiver.received.length = 0;
+    receiver.answers.length = 0;
+  });
+
+  it('sends sent, delivered and read in the real shape, signed over the raw body, echoing the callback data', async () => {
+    const wamid = await accept('34600111222', 'send-42');
+    await receiver.waitFor(3);
+
+    for (const webhook of receiver.received) {
+      const expected = createHmac('sha256', APP_SECRET).update(webhook.rawBody).digest('hex');
+      expect(webhook.signature).toBe(`sha256=${expected}`);
+    }
+    // Separate POSTs may overtake each other, as with Meta; the simulator emits them in order.
+    expect(
+      statusesReceived()
+        .map((s) => s?.status)
+        .sort(),
+    ).toEqual(['delivered', 'read', 'sent']);
+    const bodyOf = (status: string) =>
+      receiver.received
+        .map((r) => r.body as StatusWebhook)
+        .find((b) => b.entry[0].changes[0].value.statuses[0].status === status)!;
+    const sent = bodyOf('sent');
+    expect(sent).toEqual({
+      object: 'whatsapp_business_account',
+      entry: [
+        {
+          id: WABA,
+          changes: [
+            {
+              field: 'messages',
+              value: {
+                messaging_product: 'whatsapp',
+                metadata: { display_phone_number: '34910000000', phone_number_id: PHONE },
+                statuses: [
+                  {
+                    id: wamid,
+                    status: 'sent',
+                    timestamp: expect.stringMatching(/^\d{10}$/),
+                    recipient_id: '34600111222',
+                    biz_opaque_callback_data: 'send-42',
+                    conversation: {
+                      id: expect.stringMatching(/^[0-9a-f]{32}$/),
+                      expiration_timestamp: expect.stringMatching(/^\d{10}$/),
+                      origin: { type: 'marketing' },
+                    },
+                    pricing: { billable: true, pricing_model: 'PMP', category: 'marketing' },
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      ],
+    });
+    const read = bodyOf('read').entry[0].changes[0].value.statuses[0];
+    expect(read.biz_opaque_callback_data).toBe('send-42');
+    expect(read.conversation?.id).toBe(sent.entry[0].changes[0].value.statuses[0].conversation?.id);
+    expect(Math.abs(Number(read.timestamp) - Date.now() / 1000)).toBeLessThan(5);
+
+    await sim.webhooksIdle();
+    expect(sim.record.message(wamid)?.statuses.map((s) => s.status)).toEqual(['sent', 'delivered', 'read']);
+    expect(sim.record.webhooks.map((w) => [w.status, w.outcome])).toEqual([
+      ['sent', 'delivered'],
+      ['delivered', 'delivered'],
+      ['read', 'delivered'],
+    ]);
+    expect(bodyOf('delivered').entry[0].changes[0].value.statuses[0].conversation).toEqual({
+      id: expect.any(String),
+      origin: { type: 'marketing' },
+    });
+  });
+
+  it('reports a recipient set to fail after acceptance with a failed status and its error', async () => {
+    sim.faults.failAfterAccept('34600000131', 131049);
+    const wamid = await accept('34600000131', 'send-131049');
+    await receiver.waitFor(1);
+    await sim.webhooksIdle();
+
+    expect(receiver.received).toHaveLength(1);
+    expect(statusesReceived()[0]).toEqual({
+      id: wamid,
+      status: 'failed',
+      timestamp: expect.any(String),
+      recipient_id: '34600000131',
+      biz_opaque_callback_data: 'send-131049',
+      errors: [
+        {
+          code: 131049,
+          title: expect.stringContaining('healthy ecosystem engagement'),
+          message: expect.stringContaining('healthy ecosystem engagement'),
+          error_data: { details: expect.any(String) },
+          href: expect.stringContaining('error-codes'),
+        },
+      ],
+    });
+    expect(sim.record.message(wamid)?.statuses).toEqual([
+      { status: 'failed', at: expect.any(Number), errorCode: 131049 },
+    ]);
+  });
+
+  it('retries a webhook that does not get a 2xx, with the same signed body', async () => {
+    sim.updateSettings({ webhooks: { statuses: ['sent'] } });
+    receiver.answers.push(500, 503);
+    await accept('34600111222', 'retry-me');
+    await receiver.waitFor(3);
+    await sim.webhooksIdle();
+
+    expect(receiver.received.map((r) => r.answeredStatus)).toEqual([500, 503, 200]);
+    expect(new Set(receiver.received.map((r) => r.rawBody)).size).toBe(1);
+    expect(sim.record.webhooks).toEqual([
+      expect.objectContaining({
+        status: 'sent',
+        outcome: 'delivered',
+        attempts: [
+          expect.objectContaining({ httpStatus: 500 }),
+          expect.objectContaining({ httpStatus: 503 }),
+          expect.objectContaining({ httpStatus: 200 }),
+        ],
+      }),
+    ]);
+  });
+
+  it('gives up after the configured number of attempts', async () => {
+    sim.updateSettings({ webhooks: { statuses: ['sent'] } });
+    receiver.answers.push(401, 401, 401, 401);
+    await accept('34600111222', 'never');
+    await sim.webhooksIdle();
+    expect(receiver.received).toHaveLength(3);
+    expect(sim.record.webhooks[0]).toEqual(expect.objectContaining({ outcome: 'gave-up' }));
+    expect(sim.record.stats().webhooks).toEqual({ 'gave-up': 1 });
+  });
+
+  it('can send read before delivered, and every status twice', async () => {
+    sim.updateSettings({ webhooks: { outOfOrderProbability: 1, duplicateProbability: 1 } });
+    const wamid = await accept('34600111222', 'messy');
+    await receiver.waitFor(6);
+    await sim.webhooksIdle();
+    const received = statusesReceived().map((s) => s?.status);
+    expect(received.sort()).toEqual(['delivered', 'delivered', 'read', 'read', 'sent', 'sent']);
+    const emitted = sim.record.message(wamid)!.statuses.map((s) => s.status);
+    expect(emitted.indexOf('read')).toBeLessThan(emitted.indexOf('delivered'));
+  });
+
+  it('sends a late or extra status on demand', async () => {
+    sim.updateSettings({ webhooks: { statuses: [] } });
+    const wamid = await accept('34600111222', 'late');
+    const delivery = await sim.sendStatus(wamid, 'delivered');
+    expect(delivery?.outcome).toBe('delivered');
+    expect(statusesReceived().map((s) => [s?.id, s?.status])).toEqual([[wamid, 'delivered']]);
+    await expect(sim.sendStatus('wamid.unknown', 'read')).rejects.toThrow(/no accepted message/);
+  });
+
+  it("delivers a shopper's text reply in the inbound message shape, to the number that messaged them", async () => {
+    sim.updateSettings({ webhooks: { statuses: [] } });
+    await accept('34600111222', 'before-reply');
+    const reply = await sim.replyFromShopper({ from: '+34 600 111 222', text: 'BAJA', name: 'Ana' });
+
+    expect(reply).toEqual({
+      wamid: expect.stringMatching(/^wamid\./),
+      phoneNumberId: PHONE,
+      delivery: expect.objectContaining({ kind: 'inbound', outcome: 'delivered' }),
+    });
+    expect(receiver.received).toHaveLength(1);
+    expect(receiver.received[0].signatureValid).toBe(true);
+    expect(receiver.received[0].body as InboundWebhook).toEqual({
+      object: 'whatsapp_business_account',
+      entry: [
+        {
+          id: WABA,
+          changes: [
+            {
+              field: 'messages',
+              value: {
+                messaging_product: 'whatsapp',
+                metadata: { display_phone_number: '34910000000', phone_number_id: PHONE },
+                contacts: [{ profile: { name: 'Ana' }, wa_id: '34600111222' }],
+                messages: [
+                  {
+                    from: '34600111222',
+                    id: reply.wamid,
+                    timestamp: expect.stringMatching(/^\d{10}$/),
+                    type: 'text',
+                    text: { body: 'BAJA' },
+                  },
+                ],
+              },
+            },
+          ],
+        },
+      ],
+    });
+  });
+
+  it('delivers a quick-reply button tap with the context of the message it answers', async () => {
+    sim.updateSettings({ webhooks: { statuses: [] } });
+    const wamid = await accept('34600111222', 'with-button');
+    await sim.replyFromShopper({ from: '34600111222', button: { text: 'Stop promotions', payload: 'STOP' } });
+    const message = (receiver.received[0].body as InboundWebhook).entry[0].changes[0].value.messages[0];
+    expect(message).toEqual({
+      context: { from: '34910000000', id: wamid },
+      from: '34600111222',
+      id: expect.any(String),
+      timestamp: expect.any(String),
+      type: 'button',
+      button: { text: 'Stop promotions', payload: 'STOP' },
+    });
+  });
+
+  it('can sign webhooks wrongly, or not at all, to exercise the receiving side', async () => {
+    sim.updateSettings({ webhooks: { statuses: [] } });
+    sim.faults.corruptWebhookSignatures('invalid');
+    await sim.replyFromShopper({ from: '34600111222', text: 'hola', phoneNumberId: PHONE });
+    sim.faults.corruptWebhookSignatures('missing');
+    await sim.replyFromShopper({ from: '34600111222', text: 'hola', phoneNumberId: PHONE });
+    expect(receiver.received.map((r) => [r.signatureValid, r.signature === undefined])).toEqual([
+      [false, false],
+      [false, true],
+    ]);
+  });
+
+  it('performs the verification handshake and checks the echoed challenge', async () => {
+    await expect(sim.verifyWebhook('verify-token', 'challenge-123')).resolves.toEqual({
+      verified: true,
+      httpStatus: 200,
+      challenge: 'challenge-123',
+      body: 'challenge-123',
+    });
+    await expect(sim.verifyWebhook('wrong-token')).resolves.toEqual(
+      expect.objectContaining({ verified: false, httpStatus: 403 }),
+    );
+    const unreachable = await verifyWebhookSubscription({ url: 'http://127.0.0.1:1/hook', verifyToken: 'x' });
+    expect(unreachable).toEqual(expect.objectContaining({ verified: false, error: expect.any(String) }));
+  });
+
+  it('records statuses without a webhook URL, and sends nothing', async () => {
+    const quiet = await startWhatsAppSimulator({
+      tokens: { [PHONE]: TOKEN },
+      webhooks: { delaysMs: { sent: 1, delivered: 2, read: 3 } },
+    });
+    try {
+      const answer = await postMessage(quiet.url, PHONE, TOKEN, cartReminder('34600111222', 'x'));
+      const wamid = (answer.body.messages as Array<{ id: string }>)[0].id;
+      await quiet.webhooksIdle();
+      expect(quiet.record.message(wamid)?.statuses.map((s) => s.status)).toEqual(['sent', 'delivered', 'read']);
+      expect(quiet.record.webhooks).toHaveLength(0);
+    } finally {
+      await quiet.close();
+    }
+  });
+
+  it('refuses a webhook URL without the app secret', async () => {
+    await expect(startWhatsAppSimulator({ tokens: {}, webhooks: { url: receiver.url } })).rejects.toThrow(/appSecret/);
+  });
+});
