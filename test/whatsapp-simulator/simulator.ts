@@ -142,14 +142,16 @@ export async function startWhatsAppSimulator(options: SimulatorOptions): Promise
     });
   });
   server.keepAliveTimeout = 30_000;
-  server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
-  await once(server, 'listening');
-  const { port, address } = server.address() as AddressInfo;
-  const host = address.includes(':') ? `[${address}]` : address;
+  // Known once listening; the object exists before so no request can find it missing.
+  const listening = { url: '', port: 0 };
 
   const simulator: WhatsAppSimulator = {
-    url: `http://${host}:${port}`,
-    port,
+    get url() {
+      return listening.url;
+    },
+    get port() {
+      return listening.port;
+    },
     record,
     faults,
 
@@ -229,6 +231,11 @@ export async function startWhatsAppSimulator(options: SimulatorOptions): Promise
       log('stopped', {});
     },
   };
+  server.listen(options.port ?? 0, options.host ?? '127.0.0.1');
+  await once(server, 'listening');
+  const { port, address } = server.address() as AddressInfo;
+  listening.port = port;
+  listening.url = `http://${address.includes(':') ? `[${address}]` : address}:${port}`;
   log('listening', { url: simulator.url, webhookUrl: settings.webhooks.url ?? null });
   return simulator;
 }
