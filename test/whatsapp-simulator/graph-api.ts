@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { checkAccessToken } from './access-tokens';
-import { checkAgainstApproved, findTemplate } from './approved-templates';
+import { checkAgainstApproved, findTemplate, type TemplateCategory } from './approved-templates';
 import type { Faults, InjectedFailure } from './faults';
 import { graphError, type GraphErrorSpec } from './graph-errors';
 import { readBody, sendJson } from './http-exchange';
@@ -165,7 +165,11 @@ function acceptedMessage(attempt: SendAttempt, send: SendRequest, now: number, d
     bizOpaqueCallbackData: send.bizOpaqueCallbackData,
     // Text is only possible inside the customer-service window; a template without a known category is taken as marketing (cart reminders are).
     category:
-      send.type === 'text' ? 'service' : approved ? (approved.category.toLowerCase() as 'marketing') : 'marketing',
+      send.type === 'text'
+        ? 'service'
+        : approved
+          ? (approved.category.toLowerCase() as Lowercase<TemplateCategory>)
+          : 'marketing',
     acceptedAt: now,
     attemptSeq: attempt.seq,
     body: attempt.body,
