@@ -50,7 +50,7 @@ export async function startService(name: AppName, env: Record<string, string>): 
 
   const health: RunningService['health'] = async () => {
     const res = await fetch(`${url}/health`, { signal: AbortSignal.timeout(5000) });
-    return { status: res.status, body: await res.json() };
+    return { status: res.status, body: (await res.json()) as Awaited<ReturnType<RunningService['health']>>['body'] };
   };
   const service: RunningService = {
     name,
