@@ -10,6 +10,19 @@ export const ingestEnv = {
     default: 300,
     min: 0,
   }),
+  INGEST_DEFAULT_COUNTRY: env.string('Country (ISO 3166-1 alpha-2) for national phone numbers of unknown stores', {
+    default: 'ES',
+    pattern: /^[A-Z]{2}$/,
+  }),
+  INGEST_STORE_SETTINGS_WAIT_MS: env.int(
+    'How long start-up waits to read store-settings to its end before consuming raw events anyway',
+    { default: 30_000, min: 0 },
+  ),
+  INGEST_CONCURRENCY: env.int('Partitions of cart-events-raw handled at once by one instance', {
+    default: 3,
+    min: 1,
+    max: 64,
+  }),
 };
 
 export type IngestConfig = ReturnType<typeof readIngestConfig>;

@@ -2,10 +2,13 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { DatabaseModule } from '@lib/database';
 import { KafkaModule } from '@lib/kafka';
 import { ObservabilityModule } from '@lib/observability';
+import { ApiKeyGuard, ApiKeys } from '@lib/runtime';
 import type { ServiceParts } from '@lib/runtime';
 import type { IngestConfig } from './config';
 import { ingestDatabase } from './database';
+import { IngestMetrics } from './ingest.metrics';
 import { RawEventsPipeline } from './raw-events/raw-events.pipeline';
+import { StoreSettingsView } from './store-directory/store-settings.view';
 import { INGEST_CONFIG } from './tokens';
 
 @Module({})
@@ -22,7 +25,14 @@ export class IngestModule {
         }),
         DatabaseModule.forRoot({ ...ingestDatabase(config), migrationsRun: config.MIGRATIONS_RUN }),
       ],
-      providers: [{ provide: INGEST_CONFIG, useValue: config }, RawEventsPipeline],
+      providers: [
+        { provide: INGEST_CONFIG, useValue: config },
+        { provide: ApiKeys, useValue: new ApiKeys(config.API_KEYS) },
+        ApiKeyGuard,
+        IngestMetrics,
+        StoreSettingsView,
+        RawEventsPipeline,
+      ],
     };
   }
 }

@@ -1,34 +1,66 @@
-import { CartEvent, cartEventContract, Decoded } from '@lib/contracts';
+import { cartEventContract, Decoded, MAX_RECORD_BYTES } from '@lib/contracts';
+import { NormalizedCartEvent, normalizeCartEvent, tidyCartEvent } from '../normalize/normalize-cart-event';
+import type { PlatformAdapter } from '../platforms';
 
-/**
- * Decides whether raw bytes are a cart event ingest can pass on, and returns it in the
- * canonical normal form: trimmed text, upper-case currency, `occurredAt` in UTC.
- */
-export function acceptCartEvent(bytes: Buffer | null, now: Date, maxFutureSkewMs: number): Decoded<CartEvent> {
-  const decoded = cartEventContract.decode(bytes);
-  if (!decoded.ok) return decoded;
-  const event = decoded.value;
-  const occurredAt = new Date(event.occurredAt);
-  if (occurredAt.getTime() - now.getTime() > maxFutureSkewMs) {
-    return {
-      ok: false,
-      reason: 'occurred-in-future',
-      error: `occurredAt ${event.occurredAt} is more than ${maxFutureSkewMs / 1000} s ahead of ${now.toISOString()}`,
-    };
-  }
-  return { ok: true, value: normalizeCartEvent({ ...event, occurredAt: occurredAt.toISOString() }) };
+/** Header naming the platform of a native payload on `cart-events-raw` (absent: canonical event). */
+export const SOURCE_HEADER = 'source';
+/** Headers a native payload may carry on `cart-events-raw` (the webhook route writes them). */
+export const STORE_ID_HEADER = 'store-id';
+export const PLATFORM_TOPIC_HEADER = 'platform-topic';
+
+export interface AcceptContext {
+  now: Date;
+  maxFutureSkewMs: number;
+  /** The store's `defaultCountry`, or the configured default for stores not known (yet). */
+  countryOf(storeId: string): string;
+  adapters: ReadonlyMap<string, PlatformAdapter>;
 }
 
-function normalizeCartEvent(event: CartEvent): CartEvent {
-  return {
-    ...event,
-    eventId: event.eventId.trim(),
-    currency: event.currency?.toUpperCase(),
-    customer: event.customer && {
-      ...event.customer,
-      firstName: event.customer.firstName?.trim() || undefined,
-      phone: event.customer.phone?.trim(),
-    },
-    items: event.items?.map((item) => ({ ...item, sku: item.sku.trim(), title: item.title.trim() })),
-  };
+export interface RawRecord {
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+}
+
+/**
+ * Decides whether one record of `cart-events-raw` becomes a cart event: size, JSON, the
+ * platform adapter named by `source`, the contract, then normalization. Never throws on any
+ * input: every record ends as an event or a reason.
+ */
+export function acceptRawRecord(record: RawRecord, ctx: AcceptContext): Decoded<NormalizedCartEvent> {
+  const { value } = record;
+  if (value === null) return { ok: false, reason: 'not-json', error: 'empty value' };
+  if (value.length > MAX_RECORD_BYTES) {
+    return { ok: false, reason: 'too-large', error: `value is ${value.length} bytes, limit ${MAX_RECORD_BYTES}` };
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value.toString('utf8'));
+  } catch (e) {
+    return { ok: false, reason: 'not-json', error: `not JSON: ${(e as Error).message}` };
+  }
+  const source = record.headers[SOURCE_HEADER];
+  if (source === undefined || source === '') return acceptCandidate(parsed, ctx);
+  const adapter = ctx.adapters.get(source);
+  if (!adapter) return { ok: false, reason: 'unknown-source', error: `no platform adapter for source "${source}"` };
+  const key = record.key?.toString('utf8');
+  const translated = adapter.translate(parsed, {
+    storeId: record.headers[STORE_ID_HEADER] || key?.split(':')[0] || undefined,
+    topic: record.headers[PLATFORM_TOPIC_HEADER] || undefined,
+    deliveryId: undefined,
+  });
+  if (translated.kind === 'ignored') return { ok: false, reason: 'unknown-type', error: translated.why };
+  if (translated.kind === 'rejected') return { ok: false, reason: translated.reason, error: translated.error };
+  return acceptCandidate(translated.candidate, ctx);
+}
+
+/** A parsed canonical event candidate (from a record, a platform adapter or HTTP) → normalized event. */
+export function acceptCandidate(candidate: unknown, ctx: AcceptContext): Decoded<NormalizedCartEvent> {
+  const checked = cartEventContract.check(tidyCartEvent(candidate));
+  if (!checked.ok) return checked;
+  return normalizeCartEvent(checked.value, {
+    now: ctx.now,
+    maxFutureSkewMs: ctx.maxFutureSkewMs,
+    defaultCountry: ctx.countryOf(checked.value.storeId),
+  });
 }

@@ -1,0 +1,29 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Counter } from 'prom-client';
+import { METRICS } from '@lib/observability';
+import type { Metrics } from '@lib/observability';
+
+/** Ingest's own Prometheus metrics (besides the Kafka layer's). */
+@Injectable()
+export class IngestMetrics {
+  /** Cart events by input (raw, http, webhook) and outcome (accepted, rejected-<reason>). */
+  readonly cartEvents: Counter<'input' | 'outcome'>;
+  /** Carts kept without a reachable customer because the phone could not be read. */
+  readonly unreachableCustomers: Counter<'reason'>;
+
+  constructor(@Inject(METRICS) metrics: Metrics) {
+    const registers = [metrics.registry];
+    this.cartEvents = new Counter({
+      name: 'ingest_cart_events_total',
+      help: 'Cart events taken in, by input and outcome',
+      labelNames: ['input', 'outcome'],
+      registers,
+    });
+    this.unreachableCustomers = new Counter({
+      name: 'ingest_unreachable_customers_total',
+      help: 'Phones that could not be normalized to E.164 (the cart is kept, without a reachable customer)',
+      labelNames: ['reason'],
+      registers,
+    });
+  }
+}

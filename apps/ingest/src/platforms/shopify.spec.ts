@@ -1,0 +1,138 @@
+import { shopify } from './shopify';
+
+// Shaped after Shopify's documented checkout and order webhook payloads (REST, 2024+).
+const checkout = {
+  id: 450789469,
+  token: '07764317703d958b59f681b7fa09f30e',
+  cart_token: 'eeafa272cebfd4b22385bc4b645e762c',
+  email: 'ana@example.com',
+  buyer_accepts_marketing: true,
+  created_at: '2026-11-24T18:00:00-05:00',
+  updated_at: '2026-11-24T18:03:12-05:00',
+  completed_at: null,
+  currency: 'USD',
+  presentment_currency: 'EUR',
+  phone: null,
+  customer_locale: 'es-ES',
+  line_items: [
+    {
+      key: '22d5b437b2c315d5163246ba425efa84',
+      sku: 'ZAP-42',
+      title: 'Zapatillas Lola',
+      variant_title: '42',
+      price: '59.90',
+      quantity: 2,
+      variant_id: 447654529,
+      product_id: 921728736,
+      image_url: '//cdn.shopify.com/s/files/zap42.png',
+    },
+    { key: 'k2', sku: '', title: 'Calcetines', variant_title: '', price: '5.00', quantity: 1, variant_id: 12 },
+  ],
+  total_price: '124.80',
+  abandoned_checkout_url: 'https://lola.example/1/checkouts/07764317703d958b59f681b7fa09f30e/recover?key=abc',
+  customer: {
+    id: 1073339470,
+    first_name: 'Ana',
+    phone: null,
+    sms_marketing_consent: { state: 'subscribed', opt_in_level: 'single_opt_in' },
+  },
+  shipping_address: { first_name: 'Ana', phone: '600 111 222', country_code: 'ES' },
+};
+
+const ctx = { storeId: 'lola-shoes', topic: 'checkouts/update', deliveryId: 'd1' };
+
+describe('Shopify adapter', () => {
+  it('maps a checkout: token → cartId, line items, totals, shipping phone, recovery URL, SMS consent', () => {
+    const out = shopify.translate(checkout, ctx);
+    expect(out).toEqual({
+      kind: 'event',
+      candidate: {
+        schemaVersion: 1,
+        eventId: 'shopify:checkouts/update:07764317703d958b59f681b7fa09f30e:2026-11-24T18:03:12-05:00',
+        type: 'checkout.started',
+        occurredAt: '2026-11-24T18:03:12-05:00',
+        storeId: 'lola-shoes',
+        cartId: '07764317703d958b59f681b7fa09f30e',
+        customer: { phone: '600 111 222', firstName: 'Ana', locale: 'es-ES', whatsappOptIn: true },
+        items: [
+          {
+            sku: 'ZAP-42',
+            title: 'Zapatillas Lola - 42',
+            quantity: 2,
+            unitPrice: '59.90',
+            imageUrl: 'https://cdn.shopify.com/s/files/zap42.png',
+          },
+          { sku: '12', title: 'Calcetines', quantity: 1, unitPrice: '5.00' },
+        ],
+        currency: 'USD',
+        total: '124.80',
+        recoveryUrl: checkout.abandoned_checkout_url,
+        orderId: null,
+      },
+    });
+  });
+
+  it('takes the shopper-facing money of *_set.presentment_money when present', () => {
+    const out = shopify.translate(
+      { ...checkout, total_price_set: { presentment_money: { amount: '115.00', currency_code: 'EUR' } } },
+      ctx,
+    );
+    expect(out).toMatchObject({ kind: 'event', candidate: { currency: 'EUR', total: '115.00' } });
+  });
+
+  it('email marketing consent alone is not WhatsApp consent; SMS unsubscribed is a no', () => {
+    const noSms = { ...checkout, customer: { first_name: 'Ana' } };
+    expect(shopify.translate(noSms, ctx)).toMatchObject({ candidate: { customer: { whatsappOptIn: false } } });
+    const smsFlag = { ...noSms, buyer_accepts_sms_marketing: true, sms_marketing_phone: '+34 611 222 333' };
+    expect(shopify.translate(smsFlag, ctx)).toMatchObject({
+      candidate: { customer: { phone: '+34 611 222 333', whatsappOptIn: true } },
+    });
+    const unsubscribed = { ...checkout, customer: { sms_marketing_consent: { state: 'unsubscribed' } } };
+    expect(shopify.translate(unsubscribed, ctx)).toMatchObject({ candidate: { customer: { whatsappOptIn: false } } });
+  });
+
+  it('an order naming its checkout converts that cart; an order without one is no cart event', () => {
+    const order = {
+      id: 820982911,
+      admin_graphql_api_id: 'gid://shopify/Order/820982911946154508',
+      name: '#1001',
+      checkout_token: checkout.token,
+      created_at: '2026-11-24T19:00:00-05:00',
+      processed_at: '2026-11-24T19:00:01-05:00',
+      currency: 'EUR',
+      total_price: '124.80',
+      line_items: [],
+    };
+    expect(shopify.translate(order, { ...ctx, topic: 'orders/create' })).toMatchObject({
+      kind: 'event',
+      candidate: {
+        type: 'cart.converted',
+        cartId: checkout.token,
+        orderId: '820982911946154508',
+        total: '124.80',
+        occurredAt: '2026-11-24T19:00:01-05:00',
+      },
+    });
+    // Without the topic header the payload still says it is an order.
+    expect(shopify.translate(order, { ...ctx, topic: undefined })).toMatchObject({
+      candidate: { type: 'cart.converted' },
+    });
+    const pos = { ...order, checkout_token: null };
+    expect(shopify.translate(pos, { ...ctx, topic: 'orders/create' })).toMatchObject({ kind: 'ignored' });
+  });
+
+  it('a completed checkout is the conversion; unknown topics and shapes are not guessed', () => {
+    const done = { ...checkout, completed_at: '2026-11-24T19:00:00-05:00', order_id: 450789469 };
+    expect(shopify.translate(done, ctx)).toMatchObject({ candidate: { type: 'cart.converted', orderId: '450789469' } });
+    expect(shopify.translate(checkout, { ...ctx, topic: 'products/update' })).toMatchObject({ kind: 'ignored' });
+    expect(shopify.translate([1, 2], ctx)).toMatchObject({ kind: 'rejected', reason: 'invalid-shape' });
+    expect(shopify.translate(checkout, { ...ctx, storeId: undefined })).toMatchObject({
+      kind: 'rejected',
+      reason: 'invalid-id',
+    });
+    expect(shopify.translate({ ...checkout, token: null }, ctx)).toMatchObject({
+      kind: 'rejected',
+      reason: 'invalid-id',
+    });
+  });
+});

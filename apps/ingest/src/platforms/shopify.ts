@@ -1,0 +1,182 @@
+import type { NativeContext, PlatformAdapter, Translated } from './platform-adapter';
+
+/**
+ * Shopify's webhook payloads (REST shapes of `checkouts/create`, `checkouts/update`,
+ * `orders/create`) → canonical cart events. The checkout token is the cart: every checkout
+ * webhook and the order that completes it name it (`token`, `checkout_token`).
+ * See docs/ingest.md (Shopify) for the mapping and its limits.
+ */
+export const SHOPIFY_TOPICS = ['checkouts/create', 'checkouts/update', 'orders/create'] as const;
+
+type Json = Record<string, unknown>;
+
+export const shopify: PlatformAdapter = {
+  source: 'shopify',
+  topics: SHOPIFY_TOPICS,
+  translate(payload: unknown, ctx: NativeContext): Translated {
+    if (!isObject(payload))
+      return { kind: 'rejected', reason: 'invalid-shape', error: 'Shopify payload is not an object' };
+    if (!ctx.storeId) return { kind: 'rejected', reason: 'invalid-id', error: 'Shopify payload without a store id' };
+    const topic = ctx.topic ?? inferTopic(payload);
+    switch (topic) {
+      case 'checkouts/create':
+      case 'checkouts/update':
+        return checkoutEvent(payload, ctx.storeId, topic);
+      case 'orders/create':
+        return orderEvent(payload, ctx.storeId);
+      default:
+        return { kind: 'ignored', why: `Shopify topic ${topic ?? '(none)'} carries no cart event` };
+    }
+  },
+};
+
+/** Records on `cart-events-raw` may come without the topic header: orders name their checkout. */
+function inferTopic(payload: Json): string | undefined {
+  if ('checkout_token' in payload || 'order_number' in payload) return 'orders/create';
+  if ('token' in payload && 'abandoned_checkout_url' in payload) return 'checkouts/update';
+  return undefined;
+}
+
+function checkoutEvent(c: Json, storeId: string, topic: string): Translated {
+  const token = text(c.token);
+  if (!token) return { kind: 'rejected', reason: 'invalid-id', error: 'Shopify checkout without a token' };
+  const occurredAt = text(c.updated_at) ?? text(c.created_at);
+  const money = moneyOf(c, 'total_price');
+  const completed = text(c.completed_at) !== undefined;
+  return {
+    kind: 'event',
+    candidate: compact({
+      schemaVersion: 1,
+      // Same checkout state → same id, so a redelivered webhook is a recognisable duplicate.
+      eventId: `shopify:${topic}:${token}:${occurredAt ?? ''}`,
+      // A checkout the shopper is filling in is checkout activity; a completed one is the order.
+      type: completed ? 'cart.converted' : 'checkout.started',
+      occurredAt,
+      storeId,
+      cartId: token,
+      customer: customerOf(c),
+      items: lineItemsOf(c.line_items),
+      currency: money.currency,
+      total: money.amount,
+      recoveryUrl: httpsUrl(c.abandoned_checkout_url),
+      orderId: completed ? (idText(c.order_id) ?? null) : null,
+    }),
+  };
+}
+
+function orderEvent(o: Json, storeId: string): Translated {
+  const checkoutToken = text(o.checkout_token);
+  if (!checkoutToken) return { kind: 'ignored', why: 'Shopify order without checkout_token: no cart to close' };
+  const orderId = gidNumber(o.admin_graphql_api_id) ?? idText(o.id) ?? text(o.name);
+  const money = moneyOf(o, 'total_price');
+  return {
+    kind: 'event',
+    candidate: compact({
+      schemaVersion: 1,
+      eventId: `shopify:orders/create:${orderId ?? checkoutToken}`,
+      type: 'cart.converted',
+      occurredAt: text(o.processed_at) ?? text(o.created_at),
+      storeId,
+      cartId: checkoutToken,
+      customer: customerOf(o),
+      items: lineItemsOf(o.line_items),
+      currency: money.currency,
+      total: money.amount,
+      orderId: orderId ?? null,
+    }),
+  };
+}
+
+/**
+ * The phone most likely to reach the shopper: the one given for SMS marketing, the
+ * checkout's, the customer's, then shipping and billing addresses.
+ */
+function customerOf(p: Json): Json | undefined {
+  const customer = isObject(p.customer) ? p.customer : {};
+  const shipping = isObject(p.shipping_address) ? p.shipping_address : {};
+  const billing = isObject(p.billing_address) ? p.billing_address : {};
+  const phone = firstText(p.sms_marketing_phone, p.phone, customer.phone, shipping.phone, billing.phone);
+  const firstName = firstText(customer.first_name, shipping.first_name, billing.first_name);
+  const locale = text(p.customer_locale);
+  const out = compact({ phone, firstName, locale, whatsappOptIn: whatsappOptIn(p, customer) });
+  return phone || firstName ? out : undefined;
+}
+
+/**
+ * Shopify has no WhatsApp consent. Its SMS marketing consent is the closest (same phone,
+ * same channel kind); email marketing consent (`buyer_accepts_marketing`) is not taken as
+ * consent to be messaged on the phone.
+ */
+function whatsappOptIn(p: Json, customer: Json): boolean {
+  const sms = isObject(customer.sms_marketing_consent) ? customer.sms_marketing_consent : undefined;
+  if (sms && typeof sms.state === 'string') return sms.state === 'subscribed';
+  return p.buyer_accepts_sms_marketing === true;
+}
+
+function lineItemsOf(value: unknown): Json[] | undefined {
+  if (!Array.isArray(value)) return undefined;
+  return value.filter(isObject).map((line) => {
+    const title = text(line.title) ?? text(line.name);
+    const variant = text(line.variant_title);
+    return compact({
+      sku: firstText(line.sku, idText(line.variant_id), idText(line.product_id), line.key),
+      title: variant && title && !title.includes(variant) ? `${title} - ${variant}` : title,
+      quantity: line.quantity,
+      unitPrice: moneyOf(line, 'price').amount,
+      imageUrl: httpsUrl(line.image_url),
+    });
+  });
+}
+
+/**
+ * Shopify gives amounts in the shop's currency (`total_price`, `currency`) and, on newer
+ * payloads, in the shopper's (`total_price_set.presentment_money`). The shopper's wins: the
+ * message should show what they saw.
+ */
+function moneyOf(p: Json, field: string): { amount: unknown; currency: string | undefined } {
+  const set = p[`${field}_set`];
+  const presentment = isObject(set) && isObject(set.presentment_money) ? set.presentment_money : undefined;
+  if (presentment && presentment.amount !== undefined) {
+    return { amount: presentment.amount, currency: text(presentment.currency_code) ?? text(p.presentment_currency) };
+  }
+  return { amount: p[field], currency: text(p.currency) };
+}
+
+/** Shopify sometimes writes protocol-relative image URLs ("//cdn.shopify.com/…"). */
+function httpsUrl(value: unknown): string | undefined {
+  const url = text(value);
+  if (!url) return undefined;
+  if (url.startsWith('//')) return `https:${url}`;
+  return url.startsWith('https://') ? url : undefined;
+}
+
+/** Ids above 2^53 lose digits as JSON numbers; the GraphQL id carries them as text. */
+function gidNumber(value: unknown): string | undefined {
+  const match = typeof value === 'string' ? /\/(\d+)$/.exec(value) : null;
+  return match ? match[1] : undefined;
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
+}
+
+function idText(value: unknown): string | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return text(value);
+}
+
+function firstText(...values: unknown[]): string | undefined {
+  for (const v of values) {
+    const t = text(v);
+    if (t) return t;
+  }
+  return undefined;
+}
+
+function compact(o: Json): Json {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
+
+function isObject(v: unknown): v is Json {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}

@@ -1,0 +1,49 @@
+/** What ingest needs to know of a store to read its events and verify its webhooks. */
+export interface StoreEntry {
+  defaultCountry: string;
+  shopifyWebhookSecret?: string;
+}
+
+/**
+ * The latest `store-settings` record of every store, reduced to what ingest uses, in memory.
+ * Rebuilt from the compacted topic at each start, so ingest keeps no state of its own.
+ */
+export class StoreDirectory {
+  private readonly stores = new Map<string, StoreEntry>();
+
+  /** Applies one record of `store-settings`: a tombstone forgets the store. */
+  applyRecord(key: string | null, value: Buffer | string | null): void {
+    if (!key) return;
+    if (value === null) {
+      this.stores.delete(key);
+      return;
+    }
+    const entry = entryOf(value);
+    // A record ingest cannot read keeps the previous entry (the scheduler dead-letters it).
+    if (entry) this.stores.set(key, entry);
+  }
+
+  get(storeId: string): StoreEntry | undefined {
+    return this.stores.get(storeId);
+  }
+
+  get size(): number {
+    return this.stores.size;
+  }
+}
+
+function entryOf(value: Buffer | string): StoreEntry | undefined {
+  let settings: unknown;
+  try {
+    settings = JSON.parse(value.toString());
+  } catch {
+    return undefined;
+  }
+  if (typeof settings !== 'object' || settings === null) return undefined;
+  const { defaultCountry, shopify } = settings as { defaultCountry?: unknown; shopify?: { webhookSecret?: unknown } };
+  if (typeof defaultCountry !== 'string' || !/^[A-Z]{2}$/.test(defaultCountry)) return undefined;
+  const secret = shopify?.webhookSecret;
+  return typeof secret === 'string' && secret !== ''
+    ? { defaultCountry, shopifyWebhookSecret: secret }
+    : { defaultCountry };
+}

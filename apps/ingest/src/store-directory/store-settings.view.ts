@@ -1,0 +1,106 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
+import { TOPIC } from '@lib/contracts';
+import { ConsumedRecord, KafkaService } from '@lib/kafka';
+import { LOGGER, Readiness } from '@lib/observability';
+import type { Logger } from '@lib/observability';
+import type { IngestConfig } from '../config';
+import { INGEST_CONFIG } from '../tokens';
+import { StoreDirectory, StoreEntry } from './store-directory';
+
+/**
+ * Reads the compacted `store-settings` topic from its start into a StoreDirectory, and keeps
+ * following it. Every instance reads the whole topic (its own consumer group), so any
+ * instance knows every store: that is what keeps ingest stateless and horizontally scalable.
+ */
+@Injectable()
+export class StoreSettingsView implements OnModuleInit, OnApplicationBootstrap {
+  readonly directory = new StoreDirectory();
+  private readonly readUpTo = new Map<number, bigint>();
+  private caughtUp = false;
+  private started: Promise<void> | undefined;
+
+  constructor(
+    private readonly kafka: KafkaService,
+    private readonly readiness: Readiness,
+    @Inject(INGEST_CONFIG) private readonly config: IngestConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onModuleInit(): void {
+    this.readiness.add({
+      name: 'store-settings',
+      check: async () => {
+        if (!this.caughtUp) throw new Error('store-settings not read to its end yet');
+      },
+    });
+  }
+
+  onApplicationBootstrap(): Promise<void> {
+    return this.start();
+  }
+
+  /** Resolves once the topic is read up to where it ended at start (or the wait ran out). */
+  start(): Promise<void> {
+    this.started ??= this.follow();
+    return this.started;
+  }
+
+  /** The store's entry, or undefined for a store not (yet) configured. */
+  get(storeId: string): StoreEntry | undefined {
+    return this.directory.get(storeId);
+  }
+
+  countryOf(storeId: string): string {
+    return this.directory.get(storeId)?.defaultCountry ?? this.config.INGEST_DEFAULT_COUNTRY;
+  }
+
+  private async follow(): Promise<void> {
+    const topic = this.kafka.topic(TOPIC.storeSettings);
+    const ends = await this.endOffsets(topic);
+    await this.kafka.consume({
+      // Its own group per process: every instance must see every partition, from the start.
+      groupId: `${this.config.INGEST_GROUP_ID}-store-settings-${randomUUID()}`,
+      topics: [topic],
+      fromBeginning: true,
+      maxWaitTimeMs: 100,
+      handler: async (records) => {
+        for (const r of records) this.apply(r);
+        return {};
+      },
+    });
+    const until = Date.now() + this.config.INGEST_STORE_SETTINGS_WAIT_MS;
+    while (!this.reached(ends) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    if (!this.reached(ends)) {
+      this.logger.warn({ topic }, 'store-settings not read to its end in time: going on with what was read');
+    }
+    this.caughtUp = true;
+    this.logger.info({ stores: this.directory.size }, 'store settings read');
+  }
+
+  private apply(record: ConsumedRecord): void {
+    this.directory.applyRecord(record.key?.toString('utf8') ?? null, record.value);
+    this.readUpTo.set(record.partition, BigInt(record.offset));
+  }
+
+  private reached(ends: Array<{ partition: number; low: bigint; high: bigint }>): boolean {
+    return ends.every(({ partition, low, high }) => high <= low || (this.readUpTo.get(partition) ?? -1n) >= high - 1n);
+  }
+
+  private async endOffsets(topic: string) {
+    const admin = new Kafka({
+      clientId: `${this.config.KAFKA_CLIENT_ID}-store-settings`,
+      brokers: this.config.KAFKA_BROKERS,
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 8 },
+    }).admin();
+    await admin.connect();
+    try {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      return offsets.map((o) => ({ partition: o.partition, low: BigInt(o.low), high: BigInt(o.high) }));
+    } finally {
+      await admin.disconnect();
+    }
+  }
+}
