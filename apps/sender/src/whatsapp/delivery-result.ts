@@ -1,0 +1,39 @@
+/** How one call to the Cloud API ended, in the terms the sender acts on. */
+export type DeliveryResult =
+  { kind: 'accepted'; whatsappMessageId: string } | TransientFailure | PermanentFailure | TokenRejected;
+
+/** Worth another try later (rate limits, Meta's server trouble, timeouts, network). */
+export interface TransientFailure {
+  kind: 'transient';
+  code?: number;
+  reason: string;
+  /** Do not try again before this long (Retry-After, or the limit's own pace). */
+  retryAfterMs?: number;
+  /**
+   * The request may have reached Meta and been accepted (timeout or connection lost after it
+   * was written). Sending again could deliver twice: settle it from the status webhooks
+   * (`biz_opaque_callback_data`) first.
+   */
+  ambiguous?: boolean;
+}
+
+/** This message will never go out as it is: record it failed, do not retry. */
+export interface PermanentFailure {
+  kind: 'permanent';
+  code?: number;
+  reason: string;
+  /** 131050: the shopper stopped marketing messages from this business: record an opt-out. */
+  optedOut?: boolean;
+}
+
+/**
+ * The store cannot send at all: token expired or revoked, missing permission, account locked
+ * or blocked, number not registered. Pause the store and alert; its other messages would fail too.
+ */
+export interface TokenRejected {
+  kind: 'token-rejected';
+  code: number;
+  reason: string;
+}
+
+export type GraphFailure = TransientFailure | PermanentFailure | TokenRejected;

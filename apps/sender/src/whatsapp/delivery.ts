@@ -1,0 +1,70 @@
+import type { DeliveryResult } from './delivery-result';
+import type { RetryPolicy } from './retry-policy';
+import type { ThroughputLimiter } from './throughput-limiter';
+import type { SendRequest, WhatsAppClient } from './whatsapp-client';
+
+export interface DeliveryParts {
+  client: Pick<WhatsAppClient, 'send'>;
+  limiter: Pick<ThroughputLimiter, 'acquire' | 'refundRecipient'>;
+  retryPolicy: RetryPolicy;
+  /**
+   * Finds the WhatsApp message id of this send from the status webhooks already received
+   * (matched on `biz_opaque_callback_data`). Without it an ambiguous failure (timeout, reset
+   * after the request left) is handed back at once instead of being sent again: sending
+   * again blind could deliver twice.
+   */
+  settle?: (bizOpaqueCallbackData: string) => Promise<string | undefined>;
+  /** Least wait before settling an ambiguous attempt, so its `sent` webhook has time to arrive. */
+  settleAfterMs?: number;
+  /** Called before every attempt; e.g. to record the attempt in the database first. */
+  beforeAttempt?: (attempt: number) => Promise<void> | void;
+  /** Called after every attempt with its result (metrics, logs). */
+  afterAttempt?: (attempt: number, result: DeliveryResult) => void;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+export interface DeliveryOutcome {
+  /** The final result: accepted, permanent, token-rejected, or the last transient one when attempts ran out. */
+  result: DeliveryResult;
+  /** Requests made to the API. */
+  attempts: number;
+  /** The send was found accepted from its status webhooks after an ambiguous attempt. */
+  settledFromWebhook?: boolean;
+}
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Delivers one message: waits for the throughput and pair limits before every request,
+ * retries transient failures by the retry policy, and before retrying an attempt that may
+ * have been accepted asks `settle` whether Meta's webhooks say it was.
+ */
+export async function deliver(parts: DeliveryParts, request: SendRequest): Promise<DeliveryOutcome> {
+  const sleep = parts.sleep ?? defaultSleep;
+  for (let attempt = 1; ; attempt++) {
+    await parts.limiter.acquire(request.phoneNumberId, request.to);
+    await parts.beforeAttempt?.(attempt);
+    const result = await parts.client.send(request);
+    parts.afterAttempt?.(attempt, result);
+    if (result.kind !== 'accepted' && !(result.kind === 'transient' && result.ambiguous)) {
+      // Not accepted for sure: a retry should not wait out a pair interval for nothing.
+      // A pair-rate refusal keeps its pace.
+      if (result.code !== 131056) parts.limiter.refundRecipient(request.phoneNumberId, request.to);
+    }
+    if (result.kind !== 'transient') return { result, attempts: attempt };
+    if (result.ambiguous && !parts.settle) return { result, attempts: attempt };
+
+    const decision = parts.retryPolicy.next(attempt, result.retryAfterMs);
+    if (result.ambiguous && parts.settle) {
+      await sleep(Math.max(parts.settleAfterMs ?? 0, decision.retry ? decision.delayMs : 0));
+      const whatsappMessageId = await parts.settle(request.bizOpaqueCallbackData);
+      if (whatsappMessageId) {
+        return { result: { kind: 'accepted', whatsappMessageId }, attempts: attempt, settledFromWebhook: true };
+      }
+      if (!decision.retry) return { result, attempts: attempt };
+      continue;
+    }
+    if (!decision.retry) return { result, attempts: attempt };
+    await sleep(decision.delayMs);
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * The Cloud API's two sending limits, kept on our side so we do not earn 130429/131056:
+ *
+ * - throughput per business phone number id: at most `perSecond` sends in ANY window of
+ *   `windowMs` (a sliding window, not a refilling bucket: a bucket that bursts its capacity
+ *   and then refills at the rate puts twice the limit into one second, which Meta refuses);
+ * - pair rate per (phone number id, recipient): about one message per 6 s, a token bucket
+ *   with `burst` tokens.
+ *
+ * One instance per process, shared by every partition's consumer, so the limit holds for the
+ * whole process. Waiters of one phone number are served first come, first served, woken by
+ * one timer per phone number (no polling).
+ */
+export interface LimiterClock {
+  /** Monotonic milliseconds. */
+  now(): number;
+  /** Runs `run` after `ms`; returns a cancel function. */
+  setTimeout(run: () => void, ms: number): () => void;
+}
+
+export interface PairRateOptions {
+  /** One message per this long to the same recipient from the same number. */
+  intervalMs: number;
+  /** Messages that may go at once before the pace applies. */
+  burst: number;
+}
+
+export interface ThroughputLimiterOptions {
+  /** Sends per phone number id per window; Meta's default is 80/s. */
+  perSecond?: number;
+  /** Numbers Meta upgraded (up to 1,000/s): phone number id → sends per window. */
+  perSecondByPhoneNumber?: Record<string, number>;
+  windowMs?: number;
+  /**
+   * Extra spacing added to the window, for requests that reach Meta later than they left
+   * (connection queueing, jitter) and would otherwise bunch inside Meta's window.
+   */
+  safetyMarginMs?: number;
+  /** `false` turns pair pacing off (load tests that reuse recipients). */
+  pairRate?: PairRateOptions | false;
+  clock?: LimiterClock;
+}
+
+export const DEFAULT_THROUGHPUT_PER_SECOND = 80;
+export const DEFAULT_PAIR_RATE: PairRateOptions = { intervalMs: 6_000, burst: 1 };
+
+const realClock: LimiterClock = {
+  now: () => performance.now(),
+  setTimeout: (run, ms) => {
+    const timer = setTimeout(run, ms);
+    return () => clearTimeout(timer);
+  },
+};
+
+interface Waiter {
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+/** Grant times of one phone number (a ring of its last `limit` grants) and its queue. */
+interface PhoneNumberLane {
+  limit: number;
+  grants: Float64Array;
+  oldest: number;
+  granted: number;
+  queue: Waiter[];
+  queueHead: number;
+  cancelTimer?: () => void;
+}
+
+interface PairBucket {
+  /** May go below zero: reservations of waiters already promised a later slot. */
+  tokens: number;
+  at: number;
+}
+
+const PAIR_SWEEP_EVERY = 4096;
+
+export class ThroughputLimiter {
+  private readonly lanes = new Map<string, PhoneNumberLane>();
+  private readonly pairs = new Map<string, PairBucket>();
+  private readonly pairTimers = new Map<() => void, () => void>();
+  private readonly perSecond: number;
+  private readonly overrides: Record<string, number>;
+  private readonly windowMs: number;
+  private readonly pairRate: PairRateOptions | false;
+  private readonly clock: LimiterClock;
+  private acquiresSinceSweep = 0;
+  private closed = false;
+
+  constructor(options: ThroughputLimiterOptions = {}) {
+    this.perSecond = options.perSecond ?? DEFAULT_THROUGHPUT_PER_SECOND;
+    this.overrides = { ...options.perSecondByPhoneNumber };
+    this.windowMs = (options.windowMs ?? 1_000) + (options.safetyMarginMs ?? 0);
+    this.pairRate = options.pairRate ?? DEFAULT_PAIR_RATE;
+    this.clock = options.clock ?? realClock;
+    for (const limit of [this.perSecond, ...Object.values(this.overrides)]) {
+      if (!Number.isInteger(limit) || limit < 1)
+        throw new Error(`throughput limit must be an integer ≥ 1, got ${limit}`);
+    }
+    if (this.pairRate && !(this.pairRate.intervalMs > 0 && this.pairRate.burst >= 1)) {
+      throw new Error('pair rate needs intervalMs > 0 and burst ≥ 1');
+    }
+  }
+
+  /**
+   * Resolves when one send from `phoneNumberId` to `recipient` may leave now. Each call is one
+   * send (retries included): call it right before every request.
+   */
+  async acquire(phoneNumberId: string, recipient: string): Promise<void> {
+    if (this.closed) throw new Error('throughput limiter closed');
+    const pairWaitMs = this.reservePair(phoneNumberId, recipient);
+    // The pair wait happens before joining the number's queue, so one paced recipient never
+    // holds back the other shoppers of the same number.
+    if (pairWaitMs > 0) await this.sleep(pairWaitMs);
+    await new Promise<void>((resolve, reject) => {
+      if (this.closed) return reject(new Error('throughput limiter closed'));
+      const lane = this.lane(phoneNumberId);
+      lane.queue.push({ resolve, reject });
+      this.drain(lane);
+    });
+  }
+
+  /**
+   * Gives back the pair token of an attempt Meta did not accept (refused before delivery),
+   * so a retry does not wait a full pair interval for a message that never went out.
+   * Throughput is not given back: Meta counts refused sends in its window too.
+   */
+  refundRecipient(phoneNumberId: string, recipient: string): void {
+    if (!this.pairRate) return;
+    const bucket = this.pairs.get(pairKey(phoneNumberId, recipient));
+    if (bucket) bucket.tokens = Math.min(this.pairRate.burst, bucket.tokens + 1);
+  }
+
+  /** Sends waiting for a phone number's throughput (pair waits excluded). */
+  waiting(phoneNumberId: string): number {
+    const lane = this.lanes.get(phoneNumberId);
+    return lane ? lane.queue.length - lane.queueHead : 0;
+  }
+
+  /** Rejects every waiter and stops the timers (shutdown). */
+  close(): void {
+    this.closed = true;
+    for (const lane of this.lanes.values()) {
+      lane.cancelTimer?.();
+      for (let i = lane.queueHead; i < lane.queue.length; i++)
+        lane.queue[i].reject(new Error('throughput limiter closed'));
+      lane.queue = [];
+      lane.queueHead = 0;
+    }
+    // Pair sleepers wake now and find the limiter closed.
+    for (const [cancel, wake] of this.pairTimers) {
+      cancel();
+      wake();
+    }
+    this.pairTimers.clear();
+  }
+
+  private lane(phoneNumberId: string): PhoneNumberLane {
+    let lane = this.lanes.get(phoneNumberId);
+    if (!lane) {
+      const limit = this.overrides[phoneNumberId] ?? this.perSecond;
+      lane = { limit, grants: new Float64Array(limit), oldest: 0, granted: 0, queue: [], queueHead: 0 };
+      this.lanes.set(phoneNumberId, lane);
+    }
+    return lane;
+  }
+
+  private drain(lane: PhoneNumberLane): void {
+    while (lane.queueHead < lane.queue.length) {
+      const now = this.clock.now();
+      // Full ring: the oldest of the last `limit` grants must have left the window.
+      const readyAt = lane.granted < lane.limit ? now : lane.grants[lane.oldest] + this.windowMs;
+      if (readyAt > now) {
+        if (!lane.cancelTimer) {
+          // Timers may fire a fraction early against a fractional clock: drain checks again.
+          lane.cancelTimer = this.clock.setTimeout(
+            () => {
+              lane.cancelTimer = undefined;
+              this.drain(lane);
+            },
+            Math.max(1, Math.ceil(readyAt - now)),
+          );
+        }
+        return;
+      }
+      this.record(lane, now);
+      const waiter = lane.queue[lane.queueHead];
+      lane.queue[lane.queueHead++] = undefined as unknown as Waiter;
+      if (lane.queueHead > 1024 && lane.queueHead * 2 > lane.queue.length) {
+        lane.queue = lane.queue.slice(lane.queueHead);
+        lane.queueHead = 0;
+      }
+      waiter.resolve();
+    }
+  }
+
+  private record(lane: PhoneNumberLane, now: number): void {
+    if (lane.granted < lane.limit) {
+      lane.grants[lane.granted++] = now;
+      return;
+    }
+    lane.grants[lane.oldest] = now;
+    lane.oldest = (lane.oldest + 1) % lane.limit;
+  }
+
+  /** Takes the pair's next token (possibly a future one); answers how long until it is due. */
+  private reservePair(phoneNumberId: string, recipient: string): number {
+    if (!this.pairRate) return 0;
+    const { intervalMs, burst } = this.pairRate;
+    const now = this.clock.now();
+    if (++this.acquiresSinceSweep >= PAIR_SWEEP_EVERY) this.sweepPairs(now);
+    const key = pairKey(phoneNumberId, recipient);
+    const bucket = this.pairs.get(key) ?? { tokens: burst, at: now };
+    bucket.tokens = Math.min(burst, bucket.tokens + (now - bucket.at) / intervalMs);
+    bucket.at = now;
+    bucket.tokens -= 1;
+    this.pairs.set(key, bucket);
+    return bucket.tokens >= 0 ? 0 : Math.ceil(-bucket.tokens * intervalMs);
+  }
+
+  /** Forgets recipients whose bucket is full again: they are as new. */
+  private sweepPairs(now: number): void {
+    this.acquiresSinceSweep = 0;
+    if (!this.pairRate) return;
+    const { intervalMs, burst } = this.pairRate;
+    for (const [key, bucket] of this.pairs) {
+      if (bucket.tokens + (now - bucket.at) / intervalMs >= burst) this.pairs.delete(key);
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const cancel = this.clock.setTimeout(() => {
+        this.pairTimers.delete(cancel);
+        resolve();
+      }, ms);
+      this.pairTimers.set(cancel, resolve);
+    });
+  }
+}
+
+function pairKey(phoneNumberId: string, recipient: string): string {
+  return `${phoneNumberId}\u0000${recipient.replace(/\D/g, '')}`;
+}
