@@ -1,0 +1,118 @@
+import { deliver, type DeliveryParts } from './delivery';
+import type { DeliveryResult } from './delivery-result';
+import { RetryPolicy } from './retry-policy';
+import type { SendRequest } from './whatsapp-client';
+
+const request: SendRequest = {
+  phoneNumberId: 'pn',
+  accessToken: 'secret-token',
+  to: '+34600111222',
+  body: { type: 'text', body: 'hola' },
+  bizOpaqueCallbackData: 'send-1',
+};
+
+function parts(answers: DeliveryResult[], extra: Partial<DeliveryParts> = {}) {
+  const calls: string[] = [];
+  const sleeps: number[] = [];
+  const built: DeliveryParts = {
+    client: {
+      send: async () => {
+        calls.push('send');
+        const next = answers.shift();
+        if (!next) throw new Error('no more answers');
+        return next;
+      },
+    },
+    limiter: {
+      acquire: async () => void calls.push('acquire'),
+      refundRecipient: () => void calls.push('refund'),
+    },
+    retryPolicy: new RetryPolicy({ maxAttempts: 4, baseDelayMs: 100, random: () => 0.5 }),
+    sleep: async (ms) => void sleeps.push(ms),
+    ...extra,
+  };
+  return { built, calls, sleeps };
+}
+
+const accepted: DeliveryResult = { kind: 'accepted', whatsappMessageId: 'wamid.1' };
+
+describe('deliver', () => {
+  it('acquires the limits before every attempt and retries transient failures with the policy delay', async () => {
+    const { built, calls, sleeps } = parts([
+      { kind: 'transient', code: 131000, reason: '500' },
+      { kind: 'transient', code: 130429, reason: 'rate', retryAfterMs: 1_000 },
+      accepted,
+    ]);
+    expect(await deliver(built, request)).toEqual({ result: accepted, attempts: 3 });
+    expect(calls).toEqual(['acquire', 'send', 'refund', 'acquire', 'send', 'refund', 'acquire', 'send']);
+    expect(sleeps).toEqual([50, 1_000]);
+  });
+
+  it('keeps the pair pace after a pair-rate refusal', async () => {
+    const { built, calls } = parts([
+      { kind: 'transient', code: 131056, reason: 'pair', retryAfterMs: 6_000 },
+      accepted,
+    ]);
+    await deliver(built, request);
+    expect(calls).not.toContain('refund');
+  });
+
+  it('does not retry permanent failures nor a rejected token', async () => {
+    for (const failure of [
+      { kind: 'permanent', code: 131026, reason: 'undeliverable' },
+      { kind: 'token-rejected', code: 190, reason: 'token' },
+    ] as DeliveryResult[]) {
+      const { built, calls } = parts([failure, accepted]);
+      expect(await deliver(built, request)).toEqual({ result: failure, attempts: 1 });
+      expect(calls.filter((c) => c === 'send')).toHaveLength(1);
+    }
+  });
+
+  it('gives up after maxAttempts with the last transient failure', async () => {
+    const failure: DeliveryResult = { kind: 'transient', code: 131016, reason: '503' };
+    const { built, calls } = parts([failure, failure, failure, failure, accepted]);
+    expect(await deliver(built, request)).toEqual({ result: failure, attempts: 4 });
+    expect(calls.filter((c) => c === 'send')).toHaveLength(4);
+  });
+
+  it('hands an ambiguous failure back, unsent again, when it cannot settle it', async () => {
+    const failure: DeliveryResult = { kind: 'transient', reason: 'timeout', ambiguous: true };
+    const { built, calls } = parts([failure, accepted]);
+    expect(await deliver(built, request)).toEqual({ result: failure, attempts: 1 });
+    expect(calls).toEqual(['acquire', 'send']);
+  });
+
+  it('settles an ambiguous attempt from the webhooks instead of sending again', async () => {
+    const settle = jest.fn(async () => 'wamid.from-webhook');
+    const { built, calls, sleeps } = parts([{ kind: 'transient', reason: 'timeout', ambiguous: true }], {
+      settle,
+      settleAfterMs: 2_000,
+    });
+    expect(await deliver(built, request)).toEqual({
+      result: { kind: 'accepted', whatsappMessageId: 'wamid.from-webhook' },
+      attempts: 1,
+      settledFromWebhook: true,
+    });
+    expect(settle).toHaveBeenCalledWith('send-1');
+    expect(sleeps).toEqual([2_000]);
+    expect(calls.filter((c) => c === 'send')).toHaveLength(1);
+  });
+
+  it('sends again after an ambiguous attempt the webhooks do not know', async () => {
+    const { built, calls } = parts([{ kind: 'transient', reason: 'reset', ambiguous: true }, accepted], {
+      settle: async () => undefined,
+    });
+    expect(await deliver(built, request)).toEqual({ result: accepted, attempts: 2 });
+    expect(calls).toEqual(['acquire', 'send', 'acquire', 'send']);
+  });
+
+  it('tells the caller before and after every attempt', async () => {
+    const events: string[] = [];
+    const { built } = parts([{ kind: 'transient', reason: '500' }, accepted], {
+      beforeAttempt: (n) => void events.push(`before ${n}`),
+      afterAttempt: (n, r) => void events.push(`after ${n} ${r.kind}`),
+    });
+    await deliver(built, request);
+    expect(events).toEqual(['before 1', 'after 1 transient', 'before 2', 'after 2 accepted']);
+  });
+});
