@@ -1,0 +1,166 @@
+// planSend, isOpen and nextOpening against a brute-force reading of the contract
+// (test/minute-by-minute-oracle.ts) over random zones, schedules and instants, with instants
+// drawn around the nights clocks change so gaps and overlaps are hit often.
+import fc from 'fast-check';
+import { DateTime } from 'luxon';
+import { isOpen, nextOpening, planSend, validateOpeningHours, type OpeningHours } from './index';
+import { offsetChangesIn, oracleIsOpen, oracleNextOpening, oraclePlanSend } from '../test/minute-by-minute-oracle';
+
+const DST_AND_ODD_ZONES = [
+  'Europe/Madrid',
+  'America/New_York',
+  'America/Santiago',
+  'Australia/Lord_Howe',
+  'Asia/Kathmandu',
+  'Asia/Kolkata',
+  'America/Sao_Paulo',
+  'Pacific/Apia',
+  'Pacific/Chatham',
+  'America/St_Johns',
+  'Africa/Casablanca',
+  'America/Havana',
+  'Asia/Tehran',
+  'Antarctica/Troll',
+  'Europe/Dublin',
+  'America/Asuncion',
+  'Pacific/Kiritimati',
+  'UTC',
+];
+const ALL_ZONES = Intl.supportedValuesOf('timeZone');
+const zoneArb = fc.oneof(
+  { weight: 3, arbitrary: fc.constantFrom(...DST_AND_ODD_ZONES) },
+  { weight: 1, arbitrary: fc.constantFrom(...ALL_ZONES) },
+);
+
+const hhmm = (minute: number) =>
+  `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
+
+// Boundaries favour the small hours, where clocks change, and whole/half hours.
+const boundaryArb = fc.oneof(
+  fc.integer({ min: 0, max: 48 }).map((h) => h * 30),
+  fc.integer({ min: 0, max: 300 }),
+  fc.integer({ min: 0, max: 1440 }),
+);
+const dayArb = fc.oneof(
+  { weight: 2, arbitrary: fc.constant<Array<[string, string]>>([]) },
+  {
+    weight: 3,
+    arbitrary: fc.uniqueArray(boundaryArb, { minLength: 2, maxLength: 6 }).map((raw) => {
+      const b = [...raw].sort((x, y) => x - y);
+      if (b.length % 2) b.pop();
+      const intervals: Array<[string, string]> = [];
+      for (let i = 0; i < b.length; i += 2) intervals.push([hhmm(b[i]), hhmm(b[i + 1])]);
+      return intervals;
+    }),
+  },
+);
+const hoursArb: fc.Arbitrary<OpeningHours> = fc.record({
+  mon: dayArb,
+  tue: dayArb,
+  wed: dayArb,
+  thu: dayArb,
+  fri: dayArb,
+  sat: dayArb,
+  sun: dayArb,
+});
+
+// An instant from 30 hours before to 6 hours after a clock change of the zone (most runs), or
+// anywhere in 1995–2040.
+const instantArb = (zoneArbitrary: fc.Arbitrary<string>) =>
+  fc.oneof(
+    {
+      weight: 3,
+      arbitrary: fc
+        .record({
+          zone: zoneArbitrary,
+          year: fc.integer({ min: 2005, max: 2030 }),
+          pick: fc.nat(),
+          before: fc.integer({ min: -6 * 60 * 60_000, max: 30 * 60 * 60_000 }),
+        })
+        .map(({ zone, year, pick, before }) => {
+          const changes = offsetChangesIn(zone, year);
+          const at = changes.length ? changes[pick % changes.length] : Date.UTC(year, pick % 12, 1 + (pick % 28));
+          return { zone, at: at - before };
+        }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        zone: zoneArbitrary,
+        at: fc.integer({ min: Date.UTC(1995, 0, 1), max: Date.UTC(2040, 0, 1) }),
+      }),
+    },
+  );
+
+const closedOffsetsArb = fc.uniqueArray(fc.integer({ min: -1, max: 16 }), { maxLength: 6 });
+const closedDatesOf = (zone: string, at: number, offsets: number[]) =>
+  offsets.map((n) => DateTime.fromMillis(at, { zone }).plus({ days: n }).toISODate()!);
+
+describe('planSend against a minute-by-minute oracle', () => {
+  it('never answers before desired, always answers an open instant, leaves no open instant between, and is null exactly when none comes within maxDeferralHours', () => {
+    fc.assert(
+      fc.property(
+        instantArb(zoneArb),
+        hoursArb,
+        closedOffsetsArb,
+        fc.integer({ min: 0, max: 90 }),
+        fc.oneof(fc.integer({ min: 1, max: 80 }), fc.integer({ min: 1, max: 336 })),
+        ({ zone, at }, openingHours, closedOffsets, sendDelayMinutes, maxDeferralHours) => {
+          const closedDates = closedDatesOf(zone, at, closedOffsets);
+          const detectedAt = new Date(at);
+          const schedule = { timezone: zone, openingHours, closedDates };
+          const answer = planSend({ detectedAt, ...schedule, sendDelayMinutes, maxDeferralHours });
+          const expected = oraclePlanSend({ detectedAt, sendDelayMinutes, maxDeferralHours, schedule });
+          const desired = at + sendDelayMinutes * 60_000;
+          if (answer === null) {
+            // null exactly when no open instant exists in [desired, detectedAt + maxDeferralHours]
+            expect(expected).toBeNull();
+            return;
+          }
+          const t = answer.getTime();
+          expect(t).toBeGreaterThanOrEqual(desired);
+          expect(t).toBeLessThanOrEqual(at + maxDeferralHours * 3_600_000);
+          expect(oracleIsOpen(t, schedule)).toBe(true);
+          // no open instant in [desired, answer): the oracle's earliest is the answer itself
+          expect(expected).toBe(t);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('agrees with the oracle on whether an instant is open', () => {
+    fc.assert(
+      fc.property(instantArb(zoneArb), hoursArb, closedOffsetsArb, ({ zone, at }, openingHours, closedOffsets) => {
+        const schedule = { timezone: zone, openingHours, closedDates: closedDatesOf(zone, at, closedOffsets) };
+        expect(isOpen(new Date(at), schedule)).toBe(oracleIsOpen(at, schedule));
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('nextOpening is the earliest open instant at or after the given one', () => {
+    fc.assert(
+      fc.property(
+        instantArb(fc.constantFrom(...DST_AND_ODD_ZONES)),
+        hoursArb,
+        closedOffsetsArb,
+        fc.integer({ min: 0, max: 100 }),
+        ({ zone, at }, openingHours, closedOffsets, limitHours) => {
+          const schedule = { timezone: zone, openingHours, closedDates: closedDatesOf(zone, at, closedOffsets) };
+          const found = nextOpening(new Date(at), schedule, limitHours);
+          expect(found?.getTime() ?? null).toBe(oracleNextOpening(at, at + limitHours * 3_600_000, schedule));
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('finds generated schedules valid', () => {
+    fc.assert(
+      fc.property(hoursArb, (openingHours) => {
+        expect(validateOpeningHours(openingHours)).toEqual([]);
+      }),
+    );
+  });
+});
