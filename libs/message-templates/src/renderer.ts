@@ -17,6 +17,8 @@ export const BODY_PARAMETER_MAX = 1024;
 export const BUTTON_URL_SUFFIX_MAX = 2000;
 /** When no language fits: the shipped template every store can fall back to. */
 const LAST_RESORT_LANGUAGE = 'en';
+/** Cache scope of the shipped templates: compiled once for all stores. Store ids cannot contain '*'. */
+const SHIPPED_SCOPE = '*shipped*';
 
 export interface RenderInput {
   sendDue: SendDue;
@@ -51,7 +53,7 @@ export interface MessageRenderer {
   renderMessage(input: RenderInput): RenderedMessage;
   renderTemplateParameters(input: RenderInput): RenderedTemplateParameters;
   /** Renders one template source as the given store would, for validation; throws what it throws. */
-  renderSource(source: string, storeId: string, context: MessageContext, data: HelperData): string;
+  renderSource(source: string, scope: string, context: MessageContext, data: HelperData): string;
   stats(): RendererStats;
 }
 
@@ -84,10 +86,10 @@ export function createMessageRenderer(options: { cacheSize?: number } = {}): Mes
   const cache = new LruCache<Compiled>(options.cacheSize ?? 2000);
   const counters = { compilations: 0, cacheHits: 0 };
 
-  function compiled(storeId: string, source: string, purpose: string): Compiled {
-    // Keyed by the text's hash (a changed template is a new version) and by store and purpose, so a
-    // store that churns its settings evicts its own old versions first.
-    const key = `${storeId}\u0000${purpose}\u0000${textHash(source)}`;
+  function compiled(scope: string, source: string, purpose: string): Compiled {
+    // Keyed by scope (a store, or the shipped defaults all stores share), purpose and the text's
+    // hash: an edited template is a new version, and the old one ages out of the LRU.
+    const key = `${scope}\u0000${purpose}\u0000${textHash(source)}`;
     let template = cache.get(key);
     if (template) {
       counters.cacheHits++;
@@ -99,8 +101,8 @@ export function createMessageRenderer(options: { cacheSize?: number } = {}): Mes
     return template;
   }
 
-  function renderSource(source: string, storeId: string, context: MessageContext, data: HelperData): string {
-    return compiled(storeId, source, context.locale)(context, { data });
+  function renderSource(source: string, scope: string, context: MessageContext, data: HelperData): string {
+    return compiled(scope, source, context.locale)(context, { data });
   }
 
   function chooseLanguage(input: RenderInput): string {
@@ -112,10 +114,10 @@ export function createMessageRenderer(options: { cacheSize?: number } = {}): Mes
     return LAST_RESORT_LANGUAGE;
   }
 
-  function renderWith(input: RenderInput, language: string, source: string): string {
+  function renderWith(input: RenderInput, language: string, source: string, scope: string): string {
     const context = messageContext(input.sendDue, input.settings, language);
     const data: HelperData = { language, formatLocale: formattingLocale(language, input.sendDue.customer.locale) };
-    const text = renderSource(source, input.settings.storeId, context, data).trim();
+    const text = renderSource(source, scope, context, data).trim();
     if (text.length > TEXT_BODY_MAX) {
       throw new Error(`renders to ${text.length} characters, over WhatsApp's ${TEXT_BODY_MAX}`);
     }
@@ -128,7 +130,7 @@ export function createMessageRenderer(options: { cacheSize?: number } = {}): Mes
     const own = input.settings.messageTemplates?.[language];
     if (own) {
       try {
-        return { locale: language, text: renderWith(input, language, own), template: 'store' };
+        return { locale: language, text: renderWith(input, language, own, input.settings.storeId), template: 'store' };
       } catch (error) {
         // Settings are checked with templateProblems when saved; what still fails here (an
         // unusually long cart, say) should not lose the shopper: the shipped message goes instead.
@@ -147,7 +149,7 @@ export function createMessageRenderer(options: { cacheSize?: number } = {}): Mes
 
   function renderDefault(input: RenderInput, language: string): string {
     try {
-      return renderWith(input, language, DEFAULT_TEMPLATES[language]);
+      return renderWith(input, language, DEFAULT_TEMPLATES[language], SHIPPED_SCOPE);
     } catch (error) {
       throw new MessageTemplateError(`default template ${language}`, oneLine(error));
     }
@@ -163,15 +165,17 @@ export function createMessageRenderer(options: { cacheSize?: number } = {}): Mes
     const language = languageOf(languageCode) ?? LAST_RESORT_LANGUAGE;
     const context = messageContext(input.sendDue, input.settings, language);
     const data: HelperData = { language, formatLocale: formattingLocale(language, input.sendDue.customer.locale) };
-    const storeId = input.settings.storeId;
-    const expressions = whatsapp.templateParameters?.body ?? DEFAULT_BODY_PARAMETERS;
+    const configured = whatsapp.templateParameters?.body;
+    const scope = configured ? input.settings.storeId : SHIPPED_SCOPE;
+    const expressions = configured ?? DEFAULT_BODY_PARAMETERS;
     const bodyParameters = expressions.map((expression, index) => {
       const field = `whatsapp.templateParameters.body[${index}]`;
-      return bodyParameter(field, () => renderSource(expression, storeId, context, data));
+      return bodyParameter(field, () => renderSource(expression, scope, context, data));
     });
     const suffixExpression = whatsapp.templateParameters?.buttonUrlSuffix;
     const result: RenderedTemplateParameters = { templateName: whatsapp.templateName, languageCode, bodyParameters };
     if (suffixExpression !== undefined) {
+      const storeId = input.settings.storeId;
       result.buttonUrlSuffix = buttonUrlSuffix(() => renderSource(suffixExpression, storeId, context, data));
     }
     return result;
