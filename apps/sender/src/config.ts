@@ -1,7 +1,65 @@
-import { commonEnv, readConfig } from '@lib/config';
+import { commonEnv, env, readConfig } from '@lib/config';
+
+/** Keywords that opt a shopper out when a reply is exactly one of them (any case or accent). */
+export const DEFAULT_OPT_OUT_KEYWORDS = ['STOP', 'BAJA', 'PARAR', 'CANCELAR', 'UNSUBSCRIBE'];
 
 export const senderEnv = {
   ...commonEnv('sender', 3003),
+  SENDER_GROUP_ID: env.string('Consumer group of send-due', { default: 'sender' }),
+  SENDER_FACTS_GROUP_ID: env.string(
+    'Consumer group of what the sender must know before sending: store-settings, cart-events, message-outcomes',
+    { default: 'sender-facts' },
+  ),
+  SENDER_CONSUMER_CONCURRENCY: env.int('send-due partitions handled at once by one instance', {
+    default: 6,
+    min: 1,
+    max: 64,
+  }),
+  SENDER_MAX_IN_FLIGHT: env.int('Graph API calls in flight at once per instance (all partitions together)', {
+    default: 256,
+    min: 1,
+    max: 4096,
+  }),
+  WHATSAPP_GRAPH_BASE_URL: env.url('Graph API base URL (Meta: https://graph.facebook.com)', {
+    default: 'https://graph.facebook.com',
+    protocols: ['http', 'https'],
+  }),
+  WHATSAPP_GRAPH_VERSION: env.string('Graph API version', { default: 'v23.0', pattern: /^v\d+\.\d+$/ }),
+  WHATSAPP_TIMEOUT_MS: env.int('Timeout of one Graph API call', { default: 10_000, min: 100 }),
+  WHATSAPP_THROUGHPUT_PER_SECOND: env.int('Messages per second per business phone number id (Meta: 80 by default)', {
+    default: 80,
+    min: 1,
+    max: 1000,
+  }),
+  WHATSAPP_PAIR_INTERVAL_MS: env.int(
+    'Least time between two messages from one business number to one shopper (Meta: about 6 s); 0 turns it off',
+    { default: 6000, min: 0 },
+  ),
+  WHATSAPP_MAX_ATTEMPTS: env.int('Tries of one message on transient errors before it fails', {
+    default: 8,
+    min: 1,
+    max: 50,
+  }),
+  WHATSAPP_APP_SECRET: env.string('Meta app secret: X-Hub-Signature-256 of webhooks is checked with it', {
+    secret: true,
+  }),
+  WHATSAPP_VERIFY_TOKEN: env.string('Token Meta sends in the webhook verification handshake', { secret: true }),
+  OPT_OUT_KEYWORDS: env.list('Replies that opt a shopper out (case- and accent-insensitive)', {
+    default: DEFAULT_OPT_OUT_KEYWORDS,
+  }),
+  SENDER_AMBIGUOUS_SETTLE_MS: env.int(
+    'After a call whose answer was lost (timeout), how long to wait for a status webhook carrying the sendId before trying again',
+    { default: 15_000, min: 0 },
+  ),
+  SENDER_UNKNOWN_AFTER_MS: env.int(
+    'A message left in `sending` (crash between intent and answer) with no status webhook is marked unknown after this',
+    { default: 10 * 60_000, min: 1000 },
+  ),
+  SENDER_DEFERRAL_POLL_MS: env.int('How often deferred messages whose opening came are looked at again', {
+    default: 5000,
+    min: 100,
+  }),
+  SENDER_DEFERRAL_BATCH_SIZE: env.int('Deferred messages claimed at once', { default: 500, min: 1, max: 10_000 }),
 };
 
 export type SenderConfig = ReturnType<typeof readSenderConfig>;

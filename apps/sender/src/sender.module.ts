@@ -1,14 +1,63 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { DatabaseModule } from '@lib/database';
 import { KafkaModule } from '@lib/kafka';
 import { ObservabilityModule } from '@lib/observability';
 import type { ServiceParts } from '@lib/runtime';
+import { CartClosureRepository } from './cart-events/cart-closure.repository';
+import { CartEventsPipeline } from './cart-events/cart-events.pipeline';
 import type { SenderConfig } from './config';
 import { senderDatabase } from './database';
+import { OptOutRepository } from './opt-outs/opt-out.repository';
+import { OptOutsPipeline } from './opt-outs/opt-outs.pipeline';
+import { ContactRepository } from './send-due/contact.repository';
+import type { OpeningHours } from './send-due/decide-send';
+import { DeferralLoop } from './send-due/deferral-loop';
+import { GraphApi } from './send-due/graph-api';
+import { MessageDelivery } from './send-due/message-delivery';
+import { MessageRepository } from './send-due/message.repository';
+import type { MessageRenderer } from './send-due/rendering';
+import { SendDuePipeline } from './send-due/send-due.pipeline';
+import { SendPlanner } from './send-due/send-planner';
+import { SenderInputs } from './sender.inputs';
+import { SenderMetrics } from './sender.metrics';
+import { StoreSettingsPipeline } from './store-settings/store-settings.pipeline';
+import { StoreSettingsRepository } from './store-settings/store-settings.repository';
+import { MESSAGE_RENDERER, OPENING_HOURS, SENDER_CONFIG } from './tokens';
+import { WhatsAppWebhooks } from './webhooks/whatsapp-webhooks';
+import { WhatsAppWebhooksController } from './webhooks/whatsapp-webhooks.controller';
+
+/** The libraries the sender decides and renders with (main.ts passes @lib/business-hours and @lib/message-templates). */
+export interface SenderLibraries {
+  openingHours: OpeningHours;
+  renderer: MessageRenderer;
+}
 
 @Module({})
 export class SenderModule {
-  static forRoot(config: SenderConfig, parts: ServiceParts): DynamicModule {
+  static forRoot(config: SenderConfig, parts: ServiceParts, libraries: SenderLibraries): DynamicModule {
+    const providers: Provider[] = [
+      { provide: SENDER_CONFIG, useValue: config },
+      { provide: OPENING_HOURS, useValue: libraries.openingHours },
+      { provide: MESSAGE_RENDERER, useValue: libraries.renderer },
+      SenderMetrics,
+      // repositories
+      StoreSettingsRepository,
+      OptOutRepository,
+      CartClosureRepository,
+      ContactRepository,
+      MessageRepository,
+      // consume → decide → send → record → produce
+      GraphApi,
+      SendPlanner,
+      MessageDelivery,
+      SendDuePipeline,
+      StoreSettingsPipeline,
+      CartEventsPipeline,
+      OptOutsPipeline,
+      SenderInputs,
+      DeferralLoop,
+      WhatsAppWebhooks,
+    ];
     return {
       module: SenderModule,
       imports: [
@@ -20,6 +69,8 @@ export class SenderModule {
         }),
         DatabaseModule.forRoot({ ...senderDatabase(config), migrationsRun: config.MIGRATIONS_RUN }),
       ],
+      controllers: [WhatsAppWebhooksController],
+      providers,
     };
   }
 }

@@ -1,2 +1,5 @@
+import type { MigrationInterface } from 'typeorm';
+import { SenderState1764200000000 } from './1764200000000-sender-state';
+
 /** Every migration of the sender schema, oldest first. */
-export const senderMigrations: Array<new () => import('typeorm').MigrationInterface> = [];
+export const senderMigrations: Array<new () => MigrationInterface> = [SenderState1764200000000];

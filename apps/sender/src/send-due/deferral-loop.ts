@@ -1,0 +1,103 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { TOPIC } from '@lib/contracts';
+import { KafkaService, OutgoingRecord } from '@lib/kafka';
+import { LOGGER } from '@lib/observability';
+import type { Logger } from '@lib/observability';
+import type { SenderConfig } from '../config';
+import { SenderMetrics } from '../sender.metrics';
+import { SENDER_CONFIG } from '../tokens';
+import { MessageDelivery } from './message-delivery';
+import { MessageRepository, NewMessage } from './message.repository';
+import { outcomeRecord, outcomeStatusOf } from './outcomes';
+import { SendPlanner } from './send-planner';
+
+/**
+ * Deferred messages wait as rows, not in Kafka: the partition moves on, and this loop claims
+ * the rows whose time came (FOR UPDATE SKIP LOCKED, so instances share the work), decides
+ * again from the stored send-due, and sends, skips, expires or defers them once more. The
+ * claim transaction writes the new decision (the intent, for messages to send) before any
+ * call, like the pipeline. The same loop marks `unknown` the sends a crash left without an
+ * answer and no webhook settled.
+ */
+@Injectable()
+export class DeferralLoop implements OnApplicationBootstrap, OnApplicationShutdown {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly messages: MessageRepository,
+    private readonly planner: SendPlanner,
+    private readonly delivery: MessageDelivery,
+    private readonly kafka: KafkaService,
+    private readonly metrics: SenderMetrics,
+    @Inject(SENDER_CONFIG) private readonly config: SenderConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.schedule(0);
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.tick()
+        .catch((err) => this.logger.warn({ err }, 'deferral loop failed, trying again'))
+        .then((busy) => this.schedule(busy ? 0 : this.config.SENDER_DEFERRAL_POLL_MS));
+    }, ms);
+    this.timer.unref();
+  }
+
+  /** One round; true when it found a full batch (more may be waiting). */
+  async tick(): Promise<boolean> {
+    await this.markUnknown();
+    const now = new Date();
+    const decided = await this.dataSource.transaction(async (manager) => {
+      const claimed = await this.messages.claimDeferred(this.config.SENDER_DEFERRAL_BATCH_SIZE, manager);
+      if (claimed.length === 0) return { planned: [] as NewMessage[], full: false };
+      const planned = await this.planner.plan(
+        claimed.map((c) => c.sendDue),
+        now,
+        manager,
+      );
+      await this.messages.redecide(planned, manager);
+      return { planned, full: claimed.length === this.config.SENDER_DEFERRAL_BATCH_SIZE };
+    });
+    if (decided.planned.length === 0) return false;
+
+    const topic = this.kafka.topic(TOPIC.messageOutcomes);
+    const outputs: OutgoingRecord[] = [];
+    const sending: NewMessage[] = [];
+    for (const m of decided.planned) {
+      if (m.state === 'sending') sending.push(m);
+      else if (m.state !== 'deferred') {
+        // Still deferred: its `deferred` outcome was announced when it was first deferred.
+        outputs.push(outcomeRecord(topic, { ...m, status: outcomeStatusOf(m.state)!, reason: m.reason, at: now }));
+        this.metrics.decisions.inc({ result: m.state === 'skipped' ? `skipped-${m.reason}` : m.state });
+      }
+    }
+    outputs.push(...(await this.delivery.deliverAll(sending)));
+    await this.kafka.producer.send(outputs);
+    this.logger.info({ claimed: decided.planned.length, sent: sending.length }, 'deferred messages decided again');
+    return decided.full;
+  }
+
+  private async markUnknown(): Promise<void> {
+    const stale = await this.messages.markStaleUnknown(this.config.SENDER_UNKNOWN_AFTER_MS);
+    if (stale.length === 0) return;
+    this.metrics.unknownSends.inc(stale.length);
+    this.logger.warn(
+      { sendIds: stale.map((m) => m.sendId).slice(0, 50), count: stale.length },
+      'sends without an answer nor a webhook marked unknown (not sent again)',
+    );
+  }
+}

@@ -1,0 +1,22 @@
+import { isOpen, nextOpening } from '@lib/business-hours';
+import { renderMessage, renderTemplateParameters } from '@lib/message-templates';
+import type { OpeningHours } from './decide-send';
+import type { MessageRenderer } from './rendering';
+
+/** @lib/business-hours as the sender reads it: the store's zone, weekly hours and closed dates. */
+export const storeOpeningHours: OpeningHours = {
+  isOpen: (at, settings) => isOpen(at, settings),
+  nextOpening: (after, settings) => nextOpening(after, settings),
+};
+
+/**
+ * @lib/message-templates: the text is always rendered (it is what the record shows); template
+ * mode adds the approved template's parameters, filled from the same send-due.
+ */
+export const storeMessageRenderer: MessageRenderer = {
+  render(sendDue, settings) {
+    const { locale, text } = renderMessage({ sendDue, settings });
+    if (settings.whatsapp.mode !== 'template') return { locale, text };
+    return { locale, text, template: renderTemplateParameters({ sendDue, settings }) };
+  },
+};

@@ -1,0 +1,220 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { TOPIC } from '@lib/contracts';
+import { KafkaService, OutgoingRecord } from '@lib/kafka';
+import { LOGGER, maskPhone } from '@lib/observability';
+import type { Logger } from '@lib/observability';
+import type { SenderConfig } from '../config';
+import { OptOutRepository } from '../opt-outs/opt-out.repository';
+import { SenderMetrics } from '../sender.metrics';
+import { StoreSettingsRepository } from '../store-settings/store-settings.repository';
+import { SENDER_CONFIG } from '../tokens';
+import { deliver, DeliveryOutcome, OutgoingMessage } from '../whatsapp';
+import { GraphApi } from './graph-api';
+import { MessageRepository, NewMessage, Settlement } from './message.repository';
+import { optOutRecord, outcomeRecord } from './outcomes';
+
+/**
+ * Sends messages whose intent is already committed (state `sending`), all at once within the
+ * process-wide limits, then records how each ended and returns the outcome records to publish.
+ * Each message is one `deliver` (limits, retries, settling from webhooks); none is sent again
+ * after an answer that may have been an acceptance.
+ */
+@Injectable()
+export class MessageDelivery {
+  private inFlight = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(
+    private readonly graph: GraphApi,
+    private readonly messages: MessageRepository,
+    private readonly settings: StoreSettingsRepository,
+    private readonly optOuts: OptOutRepository,
+    private readonly kafka: KafkaService,
+    private readonly metrics: SenderMetrics,
+    @Inject(SENDER_CONFIG) private readonly config: SenderConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async deliverAll(messages: NewMessage[], heartbeat?: () => Promise<void>): Promise<OutgoingRecord[]> {
+    if (messages.length === 0) return [];
+    const stores = await this.settings.ofStores([...new Set(messages.map((m) => m.storeId))]);
+    const beat = heartbeat ? setInterval(() => void heartbeat().catch(() => undefined), 2000) : undefined;
+    try {
+      const ended = await Promise.all(
+        messages.map(async (m) => {
+          const settings = stores.get(m.storeId)?.settings;
+          const started = Date.now();
+          const outcome = await this.deliverOne(m, settings);
+          this.metrics.deliverySeconds.observe((Date.now() - started) / 1000);
+          return { message: m, outcome };
+        }),
+      );
+      return await this.record(ended);
+    } finally {
+      if (beat) clearInterval(beat);
+    }
+  }
+
+  private async deliverOne(
+    m: NewMessage,
+    settings: { whatsapp: { phoneNumberId: string; accessToken?: string; templateCategory?: string } } | undefined,
+  ): Promise<DeliveryOutcome> {
+    const token = settings?.whatsapp.accessToken;
+    if (!settings || !token) {
+      return { result: { kind: 'token-rejected', code: 0, reason: 'no access token configured' }, attempts: 0 };
+    }
+    const body: OutgoingMessage = m.template
+      ? {
+          type: 'template',
+          name: (m.template as { templateName: string }).templateName,
+          languageCode: (m.template as { languageCode: string }).languageCode,
+          bodyParameters: (m.template as { bodyParameters: string[] }).bodyParameters,
+          urlButtonParameter: (m.template as { buttonUrlSuffix?: string }).buttonUrlSuffix,
+          category: settings.whatsapp.templateCategory?.toUpperCase() as 'MARKETING' | undefined,
+        }
+      : { type: 'text', body: m.renderedText ?? '', previewUrl: true };
+    return deliver(
+      {
+        client: { send: (request) => this.withSlot(() => this.graph.client.send(request)) },
+        limiter: this.graph.limiter,
+        retryPolicy: this.graph.retryPolicy,
+        settle: async (sendId) => (await this.messages.settledByWebhook(sendId)) ?? undefined,
+        settleAfterMs: this.config.SENDER_AMBIGUOUS_SETTLE_MS,
+        afterAttempt: (_attempt, result) => this.metrics.apiCalls.inc({ result: result.kind }),
+      },
+      {
+        phoneNumberId: settings.whatsapp.phoneNumberId,
+        accessToken: token,
+        to: m.phone,
+        body,
+        bizOpaqueCallbackData: m.sendId,
+      },
+    );
+  }
+
+  /** Records every ending and builds the outcomes; pauses stores whose token was rejected. */
+  private async record(ended: Array<{ message: NewMessage; outcome: DeliveryOutcome }>): Promise<OutgoingRecord[]> {
+    const topic = this.kafka.topic(TOPIC.messageOutcomes);
+    const settlements: Settlement[] = [];
+    const outputs: OutgoingRecord[] = [];
+    const now = new Date();
+    for (const { message: m, outcome } of ended) {
+      const { result, attempts } = outcome;
+      const base = { sendId: m.sendId, storeId: m.storeId, cartId: m.cartId, at: now };
+      if (result.kind === 'accepted') {
+        settlements.push({ sendId: m.sendId, state: 'sent', wamid: result.whatsappMessageId, attempts, at: now });
+        outputs.push(outcomeRecord(topic, { ...base, status: 'sent', wamid: result.whatsappMessageId }));
+        this.metrics.decisions.inc({ result: 'sent' });
+      } else if (result.kind === 'permanent') {
+        settlements.push({
+          sendId: m.sendId,
+          state: 'failed',
+          errorCode: result.code,
+          reason: result.reason,
+          attempts,
+          at: now,
+        });
+        outputs.push(
+          outcomeRecord(topic, { ...base, status: 'failed', reason: failureReason(result.code, result.reason) }),
+        );
+        this.metrics.decisions.inc({ result: 'failed' });
+        if (result.optedOut) {
+          const fresh = await this.optOuts.record([
+            { storeId: m.storeId, phone: m.phone, at: now, source: 'graph-131050' },
+          ]);
+          for (const o of fresh) outputs.push(optOutRecord(topic, { ...o, at: now }));
+          this.metrics.optOuts.inc({ source: 'graph-131050' }, fresh.length);
+        }
+      } else if (result.kind === 'token-rejected') {
+        // Nothing went out (Meta refused the credentials): hold the message for the store's next token.
+        settlements.push({
+          sendId: m.sendId,
+          state: 'deferred',
+          errorCode: result.code,
+          reason: 'store-paused',
+          attempts,
+          at: now,
+        });
+        if (m.sendDue) await this.messages.holdForPausedStore(m.sendId, m.sendDue);
+        outputs.push(outcomeRecord(topic, { ...base, status: 'deferred', reason: 'store-paused' }));
+        this.metrics.decisions.inc({ result: 'deferred' });
+        await this.pause(m.storeId, result.code, result.reason);
+      } else if (result.ambiguous) {
+        // Maybe accepted, no webhook said so: never sent again; a late webhook still settles it.
+        settlements.push({
+          sendId: m.sendId,
+          state: 'unknown',
+          errorCode: result.code,
+          reason: result.reason,
+          attempts,
+          at: now,
+        });
+        this.metrics.decisions.inc({ result: 'unknown' });
+        this.logger.warn(
+          { sendId: m.sendId, storeId: m.storeId, reason: result.reason },
+          'send left unknown: answer lost, no webhook',
+        );
+      } else {
+        settlements.push({
+          sendId: m.sendId,
+          state: 'failed',
+          errorCode: result.code,
+          reason: `retries-exhausted: ${result.reason}`,
+          attempts,
+          at: now,
+        });
+        outputs.push(
+          outcomeRecord(topic, { ...base, status: 'failed', reason: failureReason(result.code, 'retries-exhausted') }),
+        );
+        this.metrics.decisions.inc({ result: 'failed' });
+      }
+      if (result.kind !== 'accepted') {
+        this.logger.info(
+          {
+            sendId: m.sendId,
+            storeId: m.storeId,
+            phone: maskPhone(m.phone),
+            result: result.kind,
+            code: result.code,
+            attempts,
+          },
+          'send not accepted',
+        );
+      }
+    }
+    await this.messages.settle(settlements);
+    return outputs;
+  }
+
+  private async pause(storeId: string, code: number, reason: string): Promise<void> {
+    const stores = await this.settings.ofStores([storeId]);
+    const token = stores.get(storeId)?.settings.whatsapp.accessToken;
+    if (await this.settings.pause(storeId, token, `${code}: ${reason}`)) {
+      this.metrics.storePaused.inc({ store_id: storeId, code: String(code) });
+      this.metrics.storesPaused.set((await this.settings.pausedStores()).length);
+      // One line an operator can alert on; the token itself is never logged.
+      this.logger.error(
+        { alert: 'store-paused', storeId, code, reason },
+        'store paused: WhatsApp rejected its access token or account; its messages wait for new settings',
+      );
+    }
+  }
+
+  /** At most SENDER_MAX_IN_FLIGHT calls at once: bounded sockets and memory whatever the batch. */
+  private async withSlot<T>(call: () => Promise<T>): Promise<T> {
+    if (this.inFlight >= this.config.SENDER_MAX_IN_FLIGHT) {
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+    this.inFlight++;
+    try {
+      return await call();
+    } finally {
+      this.inFlight--;
+      this.waiting.shift()?.();
+    }
+  }
+}
+
+function failureReason(code: number | undefined, reason: string): string {
+  return code ? `${code}: ${reason}`.slice(0, 200) : reason.slice(0, 200);
+}

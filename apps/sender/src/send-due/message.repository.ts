@@ -1,0 +1,282 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
+import type { SendDue } from '@lib/contracts';
+
+export type MessageState =
+  'sending' | 'sent' | 'delivered' | 'read' | 'failed' | 'skipped' | 'expired' | 'deferred' | 'unknown';
+
+/** One step of a message's life, as kept in `messages.history`. */
+export interface HistoryEntry {
+  status: MessageState;
+  at: string;
+  reason?: string;
+  code?: number;
+}
+
+/** A message row as decided for a send-due, written before anything goes out. */
+export interface NewMessage {
+  sendId: string;
+  storeId: string;
+  cartId: string;
+  phone: string;
+  phoneNumberId: string | null;
+  state: Extract<MessageState, 'sending' | 'skipped' | 'expired' | 'deferred' | 'failed'>;
+  reason: string | null;
+  locale: string | null;
+  renderedText: string | null;
+  template: object | null;
+  /** The event itself; stored only while deferred, for the deferral loop to decide again. */
+  sendDue: SendDue | null;
+  deferredUntil: Date | null;
+  at: Date;
+}
+
+export interface StoredMessage {
+  sendId: string;
+  storeId: string;
+  cartId: string;
+  phone: string;
+  state: MessageState;
+  reason: string | null;
+  wamid: string | null;
+  errorCode: number | null;
+  history: HistoryEntry[];
+}
+
+/** How a send ended, as the delivery reports it. */
+export interface Settlement {
+  sendId: string;
+  state: Extract<MessageState, 'sent' | 'failed' | 'deferred' | 'unknown'>;
+  wamid?: string;
+  errorCode?: number;
+  reason?: string;
+  attempts: number;
+  at: Date;
+}
+
+interface MessageRow {
+  send_id: string;
+  store_id: string;
+  cart_id: string;
+  phone: string;
+  state: MessageState;
+  reason: string | null;
+  wamid: string | null;
+  error_code: number | null;
+  history: HistoryEntry[];
+}
+
+const storedOf = (r: MessageRow): StoredMessage => ({
+  sendId: r.send_id,
+  storeId: r.store_id,
+  cartId: r.cart_id,
+  phone: r.phone,
+  state: r.state,
+  reason: r.reason,
+  wamid: r.wamid,
+  errorCode: r.error_code,
+  history: r.history,
+});
+
+const COLUMNS = 'send_id, store_id, cart_id, phone, state, reason, wamid, error_code, history';
+
+/** One row per sendId: the intent, the rendered message, and every status with its time. */
+@Injectable()
+export class MessageRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  async bySendIds(sendIds: string[], manager: EntityManager = this.dataSource.manager): Promise<StoredMessage[]> {
+    if (sendIds.length === 0) return [];
+    const rows: MessageRow[] = await manager.query(`SELECT ${COLUMNS} FROM messages WHERE send_id = ANY($1::text[])`, [
+      sendIds,
+    ]);
+    return rows.map(storedOf);
+  }
+
+  /**
+   * Writes decided messages; a sendId already there is left alone (ON CONFLICT DO NOTHING).
+   * Returns the sendIds written by this call: only those are this caller's to send.
+   */
+  async insert(messages: NewMessage[], manager: EntityManager): Promise<Set<string>> {
+    if (messages.length === 0) return new Set();
+    const rows: Array<{ send_id: string }> = await manager.query(
+      `INSERT INTO messages (send_id, store_id, cart_id, phone, phone_number_id, state, reason, locale,
+                             rendered_text, template, send_due, deferred_until, sending_since, history,
+                             created_at, updated_at)
+       SELECT k.send_id, k.store_id, k.cart_id, k.phone, k.phone_number_id, k.state, k.reason, k.locale,
+              k.rendered_text, k.template, k.send_due, k.deferred_until,
+              CASE WHEN k.state = 'sending' THEN k.at END,
+              jsonb_build_array(jsonb_strip_nulls(jsonb_build_object('status', k.state, 'at', k.at, 'reason', k.reason))),
+              k.at, k.at
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
+                   $9::text[], $10::jsonb[], $11::jsonb[], $12::timestamptz[], $13::timestamptz[])
+         AS k(send_id, store_id, cart_id, phone, phone_number_id, state, reason, locale, rendered_text, template,
+              send_due, deferred_until, at)
+       ON CONFLICT (send_id) DO NOTHING
+       RETURNING send_id`,
+      [
+        messages.map((m) => m.sendId),
+        messages.map((m) => m.storeId),
+        messages.map((m) => m.cartId),
+        messages.map((m) => m.phone),
+        messages.map((m) => m.phoneNumberId),
+        messages.map((m) => m.state),
+        messages.map((m) => m.reason),
+        messages.map((m) => m.locale),
+        messages.map((m) => m.renderedText),
+        messages.map((m) => (m.template ? JSON.stringify(m.template) : null)),
+        messages.map((m) => (m.state === 'deferred' && m.sendDue ? JSON.stringify(m.sendDue) : null)),
+        messages.map((m) => m.deferredUntil?.toISOString() ?? null),
+        messages.map((m) => m.at.toISOString()),
+      ],
+    );
+    return new Set(rows.map((r) => r.send_id));
+  }
+
+  /**
+   * Records how the sends ended. A status webhook may have moved the row on already (Meta's
+   * `sent` can beat the HTTP answer): the webhook's later status stays, the wamid is kept.
+   */
+  async settle(settlements: Settlement[]): Promise<void> {
+    if (settlements.length === 0) return;
+    await this.dataSource.query(
+      `UPDATE messages m SET
+         state = CASE WHEN m.state IN ('sending', 'unknown') THEN k.state ELSE m.state END,
+         reason = CASE WHEN m.state IN ('sending', 'unknown') THEN k.reason ELSE m.reason END,
+         wamid = coalesce(m.wamid, k.wamid),
+         error_code = coalesce(k.error_code, m.error_code),
+         attempts = m.attempts + k.attempts,
+         deferred_until = CASE WHEN k.state = 'deferred' THEN NULL ELSE m.deferred_until END,
+         sending_since = CASE WHEN k.state = 'deferred' THEN NULL ELSE m.sending_since END,
+         history = CASE WHEN m.state IN ('sending', 'unknown')
+                        THEN m.history || jsonb_build_array(jsonb_strip_nulls(jsonb_build_object(
+                               'status', k.state, 'at', k.at, 'reason', k.reason, 'code', k.error_code)))
+                        ELSE m.history END,
+         updated_at = now()
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::int[], $7::timestamptz[])
+         AS k(send_id, state, wamid, error_code, reason, attempts, at)
+       WHERE m.send_id = k.send_id`,
+      [
+        settlements.map((s) => s.sendId),
+        settlements.map((s) => s.state),
+        settlements.map((s) => s.wamid ?? null),
+        settlements.map((s) => s.errorCode ?? null),
+        settlements.map((s) => s.reason ?? null),
+        settlements.map((s) => s.attempts),
+        settlements.map((s) => s.at.toISOString()),
+      ],
+    );
+  }
+
+  /** Whether a status webhook settled this send (its wamid is known) since the call began. */
+  async settledByWebhook(sendId: string): Promise<string | null> {
+    const [row]: Array<{ wamid: string | null }> = await this.dataSource.query(
+      'SELECT wamid FROM messages WHERE send_id = $1',
+      [sendId],
+    );
+    return row?.wamid ?? null;
+  }
+
+  /** Messages a status webhook is about: by wamid, or by the sendId echoed in biz_opaque_callback_data. */
+  async forStatuses(keys: Array<{ wamid: string; sendId?: string }>, manager: EntityManager): Promise<StoredMessage[]> {
+    if (keys.length === 0) return [];
+    const rows: MessageRow[] = await manager.query(
+      `SELECT ${COLUMNS} FROM messages
+       WHERE wamid = ANY($1::text[]) OR send_id = ANY($2::text[])
+       ORDER BY send_id FOR UPDATE`,
+      [keys.map((k) => k.wamid), keys.flatMap((k) => (k.sendId ? [k.sendId] : []))],
+    );
+    return rows.map(storedOf);
+  }
+
+  async saveStatus(
+    message: {
+      sendId: string;
+      state: MessageState;
+      wamid: string | null;
+      errorCode: number | null;
+      history: HistoryEntry[];
+    },
+    manager: EntityManager,
+  ): Promise<void> {
+    await manager.query(
+      `UPDATE messages SET state = $2, wamid = coalesce(wamid, $3), error_code = coalesce($4, error_code),
+         history = $5::jsonb, sending_since = NULL, updated_at = now()
+       WHERE send_id = $1`,
+      [message.sendId, message.state, message.wamid, message.errorCode, JSON.stringify(message.history)],
+    );
+  }
+
+  /** Deferred messages whose time came, locked for this transaction (other instances skip them). */
+  async claimDeferred(limit: number, manager: EntityManager): Promise<Array<{ sendDue: SendDue; reason: string }>> {
+    const rows: Array<{ send_due: SendDue; reason: string }> = await manager.query(
+      `SELECT send_due, reason FROM messages
+       WHERE state = 'deferred' AND deferred_until <= now()
+       ORDER BY deferred_until LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      [limit],
+    );
+    return rows.map((r) => ({ sendDue: r.send_due, reason: r.reason }));
+  }
+
+  /** Re-decides a claimed deferred message: it becomes `state` (sending, skipped, deferred again…). */
+  async redecide(messages: NewMessage[], manager: EntityManager): Promise<void> {
+    for (const m of messages) {
+      await manager.query(
+        `UPDATE messages SET state = $2, reason = $3, phone_number_id = $4, locale = $5, rendered_text = $6,
+           template = $7::jsonb, deferred_until = $8, send_due = CASE WHEN $2 = 'deferred' THEN send_due END,
+           sending_since = CASE WHEN $2 = 'sending' THEN $9::timestamptz END,
+           history = CASE WHEN $2 = 'deferred' AND state = 'deferred' AND reason IS NOT DISTINCT FROM $3 THEN history
+                          ELSE history || jsonb_build_array(jsonb_strip_nulls(jsonb_build_object('status', $2, 'at', $9::timestamptz, 'reason', $3))) END,
+           updated_at = now()
+         WHERE send_id = $1`,
+        [
+          m.sendId,
+          m.state,
+          m.reason,
+          m.phoneNumberId,
+          m.locale,
+          m.renderedText,
+          m.template ? JSON.stringify(m.template) : null,
+          m.deferredUntil?.toISOString() ?? null,
+          m.at.toISOString(),
+        ],
+      );
+    }
+  }
+
+  /** Releases the messages a paused store held: the deferral loop looks at them at once. */
+  async releasePaused(storeId: string): Promise<number> {
+    const rows: unknown[] = await this.dataSource.query(
+      `UPDATE messages SET deferred_until = now(), updated_at = now()
+       WHERE store_id = $1 AND state = 'deferred' AND deferred_until IS NULL RETURNING send_id`,
+      [storeId],
+    );
+    return rows.length;
+  }
+
+  /** Holds a message whose store got paused mid-batch, keeping what the deferral loop needs. */
+  async holdForPausedStore(sendId: string, sendDue: SendDue): Promise<void> {
+    await this.dataSource.query(`UPDATE messages SET send_due = $2::jsonb WHERE send_id = $1`, [
+      sendId,
+      JSON.stringify(sendDue),
+    ]);
+  }
+
+  /**
+   * Sends left in `sending` longer than `olderThanMs` (the process died between the intent
+   * and the answer, and no status webhook came): marked unknown, never sent again.
+   */
+  async markStaleUnknown(olderThanMs: number): Promise<StoredMessage[]> {
+    const rows: MessageRow[] = await this.dataSource.query(
+      `UPDATE messages SET state = 'unknown', reason = 'no-answer-after-crash', sending_since = NULL,
+         history = history || jsonb_build_array(jsonb_build_object('status', 'unknown', 'at', now(), 'reason', 'no-answer-after-crash')),
+         updated_at = now()
+       WHERE send_id IN (SELECT send_id FROM messages WHERE state = 'sending'
+                         AND sending_since < now() - make_interval(secs => $1::float / 1000)
+                         ORDER BY sending_since LIMIT 1000 FOR UPDATE SKIP LOCKED)
+       RETURNING ${COLUMNS}`,
+      [olderThanMs],
+    );
+    return rows.map(storedOf);
+  }
+}

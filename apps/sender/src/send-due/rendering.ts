@@ -1,0 +1,20 @@
+import type { SendDue, StoreSettings } from '@lib/contracts';
+
+/** What goes to WhatsApp for one send-due, rendered from the store's templates. */
+export interface RenderedMessage {
+  locale: string;
+  /** The message as the shopper reads it (text mode sends it; template mode keeps it for the record). */
+  text: string;
+  /** Template mode: the approved template and its filled parameters. */
+  template?: {
+    templateName: string;
+    languageCode: string;
+    bodyParameters: string[];
+    buttonUrlSuffix?: string;
+  };
+}
+
+/** @lib/message-templates behind a port, so the pipeline does not care how text is made. */
+export interface MessageRenderer {
+  render(sendDue: SendDue, settings: StoreSettings): RenderedMessage;
+}

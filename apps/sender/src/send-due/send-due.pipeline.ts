@@ -1,0 +1,88 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { SendDue, sendDueContract, TOPIC } from '@lib/contracts';
+import { BatchContext, BatchResult, ConsumedRecord, DeadLetter, KafkaService, OutgoingRecord } from '@lib/kafka';
+import { LOGGER } from '@lib/observability';
+import type { Logger } from '@lib/observability';
+import { SenderMetrics } from '../sender.metrics';
+import { MessageDelivery } from './message-delivery';
+import { MessageRepository, NewMessage, StoredMessage } from './message.repository';
+import { outcomeRecord, outcomeStatusOf } from './outcomes';
+import { SendPlanner } from './send-planner';
+
+/**
+ * consume `send-due` (a batch per partition) → drop sendIds already handled → decide and
+ * render → write every decision in one transaction, the intent (`sending`) of messages to go
+ * out included → call the Graph API → record how each ended → return the outcomes, which the
+ * consumer produces and has acknowledged before it commits the offsets.
+ *
+ * Crash points (docs/sender.md has the whole table): before the transaction commits, nothing
+ * happened and the batch is read again; after it, every sendId of the batch has its row, so a
+ * re-read batch drops them all and no message is ever called twice.
+ */
+@Injectable()
+export class SendDuePipeline {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly messages: MessageRepository,
+    private readonly planner: SendPlanner,
+    private readonly delivery: MessageDelivery,
+    private readonly kafka: KafkaService,
+    private readonly metrics: SenderMetrics,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async handle(records: ConsumedRecord[], ctx: BatchContext): Promise<BatchResult> {
+    const deadLetters: DeadLetter[] = [];
+    const bySendId = new Map<string, SendDue>();
+    for (const record of records) {
+      const decoded = sendDueContract.decode(record.value);
+      if (!decoded.ok) deadLetters.push({ record, reason: decoded.reason, error: decoded.error });
+      else if (!bySendId.has(decoded.value.sendId)) bySendId.set(decoded.value.sendId, decoded.value);
+      else this.metrics.decisions.inc({ result: 'duplicate' });
+    }
+    const topic = this.kafka.topic(TOPIC.messageOutcomes);
+    const outputs: OutgoingRecord[] = [];
+
+    // Redelivered sendIds: never decided again. Their current outcome is announced again, since
+    // the run that recorded it may have died before its outcome was acknowledged.
+    const known = await this.messages.bySendIds([...bySendId.keys()]);
+    for (const m of known) {
+      bySendId.delete(m.sendId);
+      this.metrics.decisions.inc({ result: 'duplicate' });
+      const again = republished(topic, m);
+      if (again) outputs.push(again);
+    }
+
+    const now = new Date();
+    const written = await this.dataSource.transaction(async (manager) => {
+      const planned = await this.planner.plan([...bySendId.values()], now, manager);
+      const inserted = await this.messages.insert(planned, manager);
+      // A sendId another consumer wrote meanwhile (rebalance) is that consumer's to send.
+      return planned.filter((m) => inserted.has(m.sendId));
+    });
+
+    const sending: NewMessage[] = [];
+    for (const m of written) {
+      if (m.state === 'sending') {
+        sending.push(m);
+        continue;
+      }
+      const status = outcomeStatusOf(m.state)!;
+      outputs.push(outcomeRecord(topic, { ...m, status, reason: m.reason, at: now }));
+      this.metrics.decisions.inc({ result: m.state === 'skipped' ? `skipped-${m.reason}` : m.state });
+    }
+    outputs.push(...(await this.delivery.deliverAll(sending, () => ctx.heartbeat())));
+    if (sending.length > 0) {
+      this.logger.debug({ partition: ctx.partition, sent: sending.length, records: records.length }, 'send-due batch');
+    }
+    return { outputs, deadLetters };
+  }
+}
+
+function republished(topic: string, m: StoredMessage): OutgoingRecord | undefined {
+  const status = outcomeStatusOf(m.state);
+  if (!status) return undefined;
+  const last = m.history[m.history.length - 1];
+  return outcomeRecord(topic, { ...m, status, reason: m.reason, wamid: m.wamid, at: new Date(last?.at ?? Date.now()) });
+}

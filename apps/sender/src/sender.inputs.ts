@@ -1,0 +1,46 @@
+import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
+import { TOPIC } from '@lib/contracts';
+import { ConsumedRecord, KafkaService } from '@lib/kafka';
+import { CartEventsPipeline } from './cart-events/cart-events.pipeline';
+import type { SenderConfig } from './config';
+import { OptOutsPipeline } from './opt-outs/opt-outs.pipeline';
+import { SendDuePipeline } from './send-due/send-due.pipeline';
+import { StoreSettingsPipeline } from './store-settings/store-settings.pipeline';
+import { SENDER_CONFIG } from './tokens';
+
+/**
+ * Two consumers. `send-due` in its own group, since its batches wait on the Graph API. What
+ * the sender must know before sending (store settings, conversions and emptyings, opt-outs)
+ * in a second group, so it is read while send-due batches are busy and stays near the head.
+ */
+@Injectable()
+export class SenderInputs implements OnApplicationBootstrap {
+  constructor(
+    private readonly kafka: KafkaService,
+    private readonly sendDue: SendDuePipeline,
+    private readonly storeSettings: StoreSettingsPipeline,
+    private readonly cartEvents: CartEventsPipeline,
+    private readonly optOuts: OptOutsPipeline,
+    @Inject(SENDER_CONFIG) private readonly config: SenderConfig,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const facts: Record<string, (r: ConsumedRecord[]) => ReturnType<OptOutsPipeline['handle']>> = {
+      [this.kafka.topic(TOPIC.storeSettings)]: (r) => this.storeSettings.handle(r),
+      [this.kafka.topic(TOPIC.cartEvents)]: (r) => this.cartEvents.handle(r),
+      [this.kafka.topic(TOPIC.messageOutcomes)]: (r) => this.optOuts.handle(r),
+    };
+    await this.kafka.consume({
+      groupId: this.config.SENDER_FACTS_GROUP_ID,
+      topics: Object.keys(facts),
+      concurrency: 3,
+      handler: (records, ctx) => facts[ctx.topic](records),
+    });
+    await this.kafka.consume({
+      groupId: this.config.SENDER_GROUP_ID,
+      topics: [this.kafka.topic(TOPIC.sendDue)],
+      concurrency: this.config.SENDER_CONSUMER_CONCURRENCY,
+      handler: (records, ctx) => this.sendDue.handle(records, ctx),
+    });
+  }
+}

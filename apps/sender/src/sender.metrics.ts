@@ -1,0 +1,74 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram } from 'prom-client';
+import { METRICS } from '@lib/observability';
+import type { Metrics } from '@lib/observability';
+
+/** The sender's own Prometheus metrics (besides the Kafka layer's). */
+@Injectable()
+export class SenderMetrics {
+  readonly decisions: Counter<'result'>;
+  readonly apiCalls: Counter<'result'>;
+  readonly deliverySeconds: Histogram;
+  readonly storePaused: Counter<'store_id' | 'code'>;
+  readonly storesPaused: Gauge;
+  readonly webhookStatuses: Counter<'status' | 'result'>;
+  readonly webhooksRejected: Counter<'reason'>;
+  readonly optOuts: Counter<'source'>;
+  readonly unknownSends: Counter;
+
+  constructor(@Inject(METRICS) metrics: Metrics) {
+    const registers = [metrics.registry];
+    this.decisions = new Counter({
+      name: 'sender_messages_total',
+      help: 'Send-dues handled, by result (sent, failed, skipped-<reason>, expired, deferred, duplicate, unknown)',
+      labelNames: ['result'],
+      registers,
+    });
+    this.apiCalls = new Counter({
+      name: 'sender_graph_api_calls_total',
+      help: 'Calls to the WhatsApp Cloud API send endpoint, by result (accepted, transient, permanent, token-rejected)',
+      labelNames: ['result'],
+      registers,
+    });
+    this.deliverySeconds = new Histogram({
+      name: 'sender_delivery_seconds',
+      help: 'From the intent recorded to the send settled (retries and limits included)',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+      registers,
+    });
+    this.storePaused = new Counter({
+      name: 'sender_store_paused_total',
+      help: 'Stores paused because WhatsApp rejected their token or account: alert on any increase',
+      labelNames: ['store_id', 'code'],
+      registers,
+    });
+    this.storesPaused = new Gauge({
+      name: 'sender_stores_paused',
+      help: 'Stores paused now (their messages wait for new settings)',
+      registers,
+    });
+    this.webhookStatuses = new Counter({
+      name: 'sender_webhook_statuses_total',
+      help: 'Status updates received, by status and result (applied, already-known, unknown-message)',
+      labelNames: ['status', 'result'],
+      registers,
+    });
+    this.webhooksRejected = new Counter({
+      name: 'sender_webhooks_rejected_total',
+      help: 'Webhook POSTs refused (missing or bad signature)',
+      labelNames: ['reason'],
+      registers,
+    });
+    this.optOuts = new Counter({
+      name: 'sender_opt_outs_total',
+      help: 'Opt-outs recorded, by source (reply keyword, message-outcomes, 131050)',
+      labelNames: ['source'],
+      registers,
+    });
+    this.unknownSends = new Counter({
+      name: 'sender_unknown_sends_total',
+      help: 'Sends left without an answer (crash) and no status webhook: never sent again, marked unknown',
+      registers,
+    });
+  }
+}
