@@ -17,6 +17,11 @@ export function oneLine(error: unknown): string {
     .map((part) => part.trim())
     .filter((part) => part && !/^-*\^$/.test(part))
     .join(' ');
+  const parse = /^Parse error on line (\d+): (.*?) (?:Expecting .*)?, got '(.+)'$/.exec(line);
+  if (parse) {
+    const found = parse[3] === 'EOF' ? 'end of template' : parse[3].toLowerCase().replace(/_/g, ' ');
+    return `syntax error on line ${parse[1]} near "${parse[2]}": unexpected ${found}`;
+  }
   // Strict mode's wording ("\"nombre\" not defined in [object Object] - 1:7") helps no merchant.
   const unknownField = /^"(.+)" not defined in .* - (\d+):(\d+)$/.exec(line);
   if (unknownField)

@@ -106,7 +106,9 @@ export function findTemplateProblems(renderer: MessageRenderer, settings: StoreS
         check(field, () => renderer.renderSource(source, storeId, context, data));
       } catch (error) {
         const message = oneLine(error);
-        problems.push(message.startsWith(field) ? `${message} (${sample.name})` : `${field}: ${message}`);
+        const detail = message.startsWith(field) ? message : `${field}: ${message}`;
+        // Say which shopper it failed for when the typical one passed: that is the hint to act on.
+        problems.push(sample === SAMPLES[0] ? detail : `${detail} (for ${sample.name})`);
         break;
       }
     }
