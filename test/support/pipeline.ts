@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { Consumer, Kafka, logLevel, Producer } from 'kafkajs';
 import { DateTime } from 'luxon';
 import { allTopics, prefixedTopic, TOPIC, WEEKDAYS, type StoreSettings, type Weekday } from '@lib/contracts';
 import { ensureTopics, stackUp } from '../../scripts/stack';
@@ -215,8 +216,9 @@ function senderWhatsAppEnv(o: {
 }): Record<string, string> {
   return {
     SENDER_GROUP_ID: o.group,
-    WHATSAPP_API_BASE_URL: o.graphUrl,
-    WHATSAPP_API_VERSION: GRAPH_API_VERSION,
+    SENDER_FACTS_GROUP_ID: `${o.group}-facts`,
+    WHATSAPP_GRAPH_BASE_URL: o.graphUrl,
+    WHATSAPP_GRAPH_VERSION: GRAPH_API_VERSION,
     WHATSAPP_APP_SECRET: o.appSecret,
     WHATSAPP_VERIFY_TOKEN: o.verifyToken,
   };
@@ -576,4 +578,90 @@ export function storeSettings(
       mode: 'text',
     },
   } as StoreSettings;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading the run's topics as an outside reader would.
+
+export interface WatchedRecord {
+  topic: string;
+  key: string | null;
+  /** Parsed JSON, or `undefined` when the value is not JSON (or a tombstone). */
+  value: Record<string, unknown> | undefined;
+  raw: string | null;
+  headers: Record<string, string>;
+  partition: number;
+  offset: string;
+  /** The record's Kafka timestamp (ms). */
+  timestamp: number;
+}
+
+/**
+ * Reads topics from the beginning with a group of its own and keeps every record; `onRecord`
+ * sees each as it arrives. For the demo's display and the tests' assertions.
+ */
+export class TopicWatcher {
+  readonly records: WatchedRecord[] = [];
+  private consumer: Consumer | undefined;
+
+  constructor(
+    private readonly brokers: string,
+    private readonly onRecord?: (record: WatchedRecord) => void,
+  ) {}
+
+  async start(topics: string[]): Promise<void> {
+    const kafka = new Kafka({
+      clientId: 'pipeline-watcher',
+      brokers: this.brokers.split(','),
+      logLevel: logLevel.NOTHING,
+    });
+    this.consumer = kafka.consumer({
+      groupId: `watcher-${randomUUID()}`,
+      maxWaitTimeInMs: 100,
+      sessionTimeout: 30_000,
+    });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics, fromBeginning: true });
+    await this.consumer.run({
+      eachMessage: async ({ topic, partition, message }) => {
+        const raw = message.value?.toString() ?? null;
+        let value: Record<string, unknown> | undefined;
+        try {
+          value = raw === null ? undefined : (JSON.parse(raw) as Record<string, unknown>);
+        } catch {
+          value = undefined;
+        }
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = String(v);
+        const record: WatchedRecord = {
+          topic,
+          key: message.key?.toString() ?? null,
+          value,
+          raw,
+          headers,
+          partition,
+          offset: message.offset,
+          timestamp: Number(message.timestamp),
+        };
+        this.records.push(record);
+        this.onRecord?.(record);
+      },
+    });
+  }
+
+  of(topic: string): WatchedRecord[] {
+    return this.records.filter((r) => r.topic === topic);
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect().catch(() => undefined);
+  }
+}
+
+/** A plain kafkajs producer on the run's broker (platforms publishing to cart-events-raw). */
+export async function platformProducer(brokers: string): Promise<Producer> {
+  const kafka = new Kafka({ clientId: 'platform', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  return producer;
 }
