@@ -45,15 +45,21 @@ export interface HelperData {
 }
 
 export function messageContext(sendDue: SendDue, settings: StoreSettings, language: string): MessageContext {
-  const items = sendDue.items.map((item) => ({
-    sku: shopperText(item.sku, SKU_MAX),
-    title: shopperText(item.title, TITLE_MAX),
-    quantity: item.quantity,
-    unitPrice: item.unitPrice,
-    imageUrl: item.imageUrl ?? '',
-  }));
+  const items = sendDue.items.map((item) => {
+    const sku = shopperText(item.sku, SKU_MAX);
+    // A title of only spaces or control characters cleans to nothing; the SKU is better than a gap.
+    const title = shopperText(item.title, TITLE_MAX) || sku || '?';
+    return {
+      sku,
+      title,
+      quantity: item.quantity,
+      unitPrice: item.unitPrice,
+      imageUrl: item.imageUrl ?? '',
+    };
+  });
   return {
-    store: { id: settings.storeId, name: shopperText(settings.name, STORE_NAME_MAX) },
+    // The store id is a plain slug: a fallback for a name that cleans to nothing.
+    store: { id: settings.storeId, name: shopperText(settings.name, STORE_NAME_MAX) || settings.storeId },
     customer: {
       firstName: shopperText(sendDue.customer.firstName, FIRST_NAME_MAX),
       locale: sendDue.customer.locale ?? '',

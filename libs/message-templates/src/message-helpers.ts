@@ -1,5 +1,5 @@
 import type { HelperDelegate, HelperOptions } from 'handlebars';
-import type { HelperData, MessageContext, MessageItem } from './message-context';
+import { HelperData, MessageContext, MessageItem, TITLE_MAX } from './message-context';
 import { helperWords } from './message-locale';
 import { shopperText } from './shopper-text';
 
@@ -67,7 +67,9 @@ function itemsSummary(...args: unknown[]): string {
   const max = Number.isInteger(requested) ? Math.min(Math.max(requested, 1), SUMMARY_MAX) : SUMMARY_DEFAULT;
   const { language, formatLocale } = dataOf(options);
   // Items not built by messageContext (a merchant's own array) are cleaned here too.
-  const shown = items.slice(0, max).map((item) => `${shopperText(String(item.title), 60)} ×${Number(item.quantity)}`);
+  const shown = items
+    .slice(0, max)
+    .map((item) => `${shopperText(String(item.title), TITLE_MAX) || '?'} ×${Number(item.quantity)}`);
   if (items.length > max) shown.push(helperWords(language).more(items.length - max));
   return listFormat(formatLocale).format(shown);
 }
