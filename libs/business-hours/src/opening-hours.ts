@@ -159,9 +159,12 @@ const NO_CLOSED_DAYS: ReadonlySet<number> = new Set();
 
 /** Closed dates as day numbers; throws a RangeError naming the bad ones. */
 export function compileClosedDates(closedDates: readonly string[] | undefined): ReadonlySet<number> {
-  if (closedDates === undefined || closedDates.length === 0) return NO_CLOSED_DAYS;
+  if (closedDates === undefined) return NO_CLOSED_DAYS;
+  if (!Array.isArray(closedDates))
+    throw new RangeError(`invalid closed dates: ${closedDateProblems(closedDates).join('; ')}`);
+  if (closedDates.length === 0) return NO_CLOSED_DAYS;
   const days = new Set<number>();
-  for (const date of Array.isArray(closedDates) ? closedDates : [closedDates]) {
+  for (const date of closedDates) {
     const day = typeof date === 'string' ? dayOfIsoDate(date) : NaN;
     if (Number.isNaN(day)) throw new RangeError(`invalid closed dates: ${closedDateProblems(closedDates).join('; ')}`);
     days.add(day);

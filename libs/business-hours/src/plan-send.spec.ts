@@ -300,6 +300,30 @@ describe('planSend: sendDelayMinutes', () => {
   });
 });
 
+describe('planSend: settings changed in place', () => {
+  it('follows opening hours and closed dates edited after a first plan', () => {
+    const hours = structuredClone(SHOP);
+    const closedDates = ['2026-12-24'];
+    const input = {
+      timezone: 'Europe/Madrid',
+      openingHours: hours,
+      closedDates,
+      sendDelayMinutes: 0,
+      maxDeferralHours: 72,
+    };
+    const detectedAt = new Date('2026-11-25T19:30:00+01:00');
+    expect(planSend({ ...input, detectedAt })).toEqual(new Date('2026-11-25T19:30:00+01:00'));
+    hours.wed[0][1] = '19:00';
+    expect(planSend({ ...input, detectedAt })).toEqual(new Date('2026-11-26T09:00:00+01:00'));
+    closedDates.push('2026-11-26');
+    expect(planSend({ ...input, detectedAt })).toEqual(new Date('2026-11-27T09:00:00+01:00'));
+    hours.fri = [];
+    expect(planSend({ ...input, detectedAt })).toEqual(new Date('2026-11-28T10:00:00+01:00'));
+    hours.sat.push(['09:00', '11:00']);
+    expect(() => planSend({ ...input, detectedAt })).toThrow(/openingHours\.sat\[1\]: 09:00–11:00 overlaps/);
+  });
+});
+
 describe('planSend: bad input', () => {
   it('throws on an unknown time zone', () => {
     expect(() => plan('2026-11-25T10:00:00Z', { timezone: 'Mars/Olympus' })).toThrow(
@@ -315,6 +339,9 @@ describe('planSend: bad input', () => {
 
   it('throws on a closed date that is not a calendar date', () => {
     expect(() => plan('2026-11-25T10:00:00Z', { closedDates: ['2026-02-30'] })).toThrow(/closedDates\[0\]/);
+    expect(() => plan('2026-11-25T10:00:00Z', { closedDates: '2026-12-25' as unknown as string[] })).toThrow(
+      /closedDates must be a list/,
+    );
   });
 
   it('throws on an invalid detectedAt and negative numbers', () => {

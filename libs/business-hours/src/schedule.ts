@@ -8,7 +8,14 @@
 // at the later time (an interval starting inside the gap is open from the jump), after a
 // fall-back it resumes at the earlier time (repeated wall times are open both times).
 import { DAY_MS, dayOf, HOUR_MS, weekdayIndexOf } from './calendar';
-import { compileClosedDates, compileOpeningHours, type CompiledHours, type StoreSchedule } from './opening-hours';
+import { WEEKDAYS } from '@lib/contracts';
+import {
+  compileClosedDates,
+  compileOpeningHours,
+  type CompiledHours,
+  type OpeningHours,
+  type StoreSchedule,
+} from './opening-hours';
 import { timelineOf, type ZoneTimeline } from './zone-offsets';
 
 export interface CompiledSchedule {
@@ -17,14 +24,58 @@ export interface CompiledSchedule {
   closed: ReadonlySet<number>;
 }
 
+// Compiling opening hours and closed dates costs more than the search itself, and the same
+// settings objects come back for every cart of a store. So the compiled form is kept per object,
+// with a shallow copy of what it was compiled from: an object changed in place since (a day's
+// list replaced or pushed to, a time rewritten, a date added) is compiled again, never misread.
+const compiledHours = new WeakMap<object, { seen: unknown[]; hours: CompiledHours }>();
+const compiledClosed = new WeakMap<object, { seen: string[]; days: ReadonlySet<number> }>();
+
+function hoursSnapshot(openingHours: OpeningHours): unknown[] {
+  const seen: unknown[] = [];
+  for (const day of WEEKDAYS) {
+    const intervals = openingHours[day];
+    seen.push(intervals, intervals.length);
+    for (const interval of intervals) seen.push(interval, interval[0], interval[1]);
+  }
+  return seen;
+}
+
+function sameHours(openingHours: OpeningHours, seen: unknown[]): boolean {
+  let i = 0;
+  for (const day of WEEKDAYS) {
+    const intervals = openingHours[day];
+    if (intervals !== seen[i++] || intervals.length !== seen[i++]) return false;
+    for (const interval of intervals) {
+      if (interval !== seen[i++] || interval[0] !== seen[i++] || interval[1] !== seen[i++]) return false;
+    }
+  }
+  return true;
+}
+
+function hoursOf(openingHours: OpeningHours): CompiledHours {
+  const cached =
+    typeof openingHours === 'object' && openingHours !== null ? compiledHours.get(openingHours) : undefined;
+  if (cached && sameHours(openingHours, cached.seen)) return cached.hours;
+  const hours = compileOpeningHours(openingHours); // throws on invalid hours, which are never kept
+  compiledHours.set(openingHours, { seen: hoursSnapshot(openingHours), hours });
+  return hours;
+}
+
+function closedDaysOf(closedDates: readonly string[] | undefined): ReadonlySet<number> {
+  if (!Array.isArray(closedDates) || closedDates.length === 0) return compileClosedDates(closedDates);
+  const cached = compiledClosed.get(closedDates);
+  if (cached && cached.seen.length === closedDates.length && cached.seen.every((d, i) => d === closedDates[i]))
+    return cached.days;
+  const days = compileClosedDates(closedDates);
+  compiledClosed.set(closedDates, { seen: [...closedDates], days });
+  return days;
+}
+
 export function compileSchedule(schedule: StoreSchedule): CompiledSchedule {
   const timeline = timelineOf(schedule.timezone);
   if (!timeline) throw new RangeError(`unknown time zone ${JSON.stringify(schedule.timezone)} (expected an IANA zone)`);
-  return {
-    timeline,
-    hours: compileOpeningHours(schedule.openingHours),
-    closed: compileClosedDates(schedule.closedDates),
-  };
+  return { timeline, hours: hoursOf(schedule.openingHours), closed: closedDaysOf(schedule.closedDates) };
 }
 
 function instantOf(at: Date, what: string): number {
