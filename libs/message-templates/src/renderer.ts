@@ -69,8 +69,17 @@ const COMPILE_OPTIONS: CompileOptions = {
   knownHelpers: { ...Object.fromEntries(HELPER_NAMES.map((name) => [name, true])), log: false },
 };
 
+// Settings stay in memory between renders, so the same template strings come back again and
+// again; V8 keeps a string's own hash, so this lookup is cheaper than hashing the text anew.
+const hashes = new Map<string, string>();
 function textHash(source: string): string {
-  return createHash('sha256').update(source).digest('base64url');
+  let hash = hashes.get(source);
+  if (hash === undefined) {
+    hash = createHash('sha256').update(source).digest('base64url');
+    if (hashes.size >= 10_000) hashes.clear();
+    hashes.set(source, hash);
+  }
+  return hash;
 }
 
 /** An isolated Handlebars: our helpers only, no `log` (it would write shopper data to the console). */
