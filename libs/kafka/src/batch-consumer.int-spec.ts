@@ -1,7 +1,14 @@
 import { DLQ_HEADER } from '@lib/contracts';
 import { createLogger, createMetrics } from '@lib/observability';
 import { Writable } from 'node:stream';
-import { committedVsEnd, createTopics, eventually, readTopic, testKafka, uniquePrefix } from '../../../test/support/kafka';
+import {
+  committedVsEnd,
+  createTopics,
+  eventually,
+  readTopic,
+  testKafka,
+  uniquePrefix,
+} from '../../../test/support/kafka';
 import { BatchConsumer } from './batch-consumer';
 import { createKafka } from './client';
 import { RecordProducer } from './producer';
@@ -51,7 +58,13 @@ describe('BatchConsumer against the real broker', () => {
       }
       return { outputs, deadLetters };
     };
-    const consumer = new BatchConsumer(lib, producer, { groupId: t.groupId, topics: [t.input], handler }, silent, createMetrics('t1'));
+    const consumer = new BatchConsumer(
+      lib,
+      producer,
+      { groupId: t.groupId, topics: [t.input], handler },
+      silent,
+      createMetrics('t1'),
+    );
     consumers.push(consumer);
     await consumer.start();
 
