@@ -3,7 +3,7 @@
 // drawn around the nights clocks change so gaps and overlaps are hit often.
 import fc from 'fast-check';
 import { DateTime } from 'luxon';
-import { isOpen, nextOpening, planSend, validateOpeningHours, type OpeningHours } from './index';
+import { isOpen, nextClosing, nextOpening, planSend, validateOpeningHours, type OpeningHours } from './index';
 import { offsetChangesIn, oracleIsOpen, oracleNextOpening, oraclePlanSend } from '../test/minute-by-minute-oracle';
 
 const DST_AND_ODD_ZONES = [
@@ -150,6 +150,29 @@ describe('planSend against a minute-by-minute oracle', () => {
           const schedule = { timezone: zone, openingHours, closedDates: closedDatesOf(zone, at, closedOffsets) };
           const found = nextOpening(new Date(at), schedule, limitHours);
           expect(found?.getTime() ?? null).toBe(oracleNextOpening(at, at + limitHours * 3_600_000, schedule));
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('nextClosing is the earliest closed instant at or after the given one', () => {
+    fc.assert(
+      fc.property(
+        instantArb(fc.constantFrom(...DST_AND_ODD_ZONES)),
+        hoursArb,
+        closedOffsetsArb,
+        ({ zone, at }, openingHours, closedOffsets) => {
+          const schedule = { timezone: zone, openingHours, closedDates: closedDatesOf(zone, at, closedOffsets) };
+          const limitHours = 30;
+          let expected: number | null = oracleIsOpen(at, schedule) ? null : at;
+          for (
+            let t = Math.floor(at / 60_000) * 60_000 + 60_000;
+            expected === null && t <= at + limitHours * 3_600_000;
+            t += 60_000
+          )
+            if (!oracleIsOpen(t, schedule)) expected = t;
+          expect(nextClosing(new Date(at), schedule, limitHours)?.getTime() ?? null).toBe(expected);
         },
       ),
       { numRuns: 150 },

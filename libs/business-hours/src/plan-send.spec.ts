@@ -346,6 +346,7 @@ describe('planSend: bad input', () => {
 
   it('throws on an invalid detectedAt and negative numbers', () => {
     expect(() => plan('not a date')).toThrow(/detectedAt/);
+    expect(() => plan('+275760-09-13T00:00:00Z')).toThrow(/detectedAt must lie between the years 1000 and 9999/);
     expect(() => plan('2026-11-25T10:00:00Z', { sendDelayMinutes: -1 })).toThrow(/sendDelayMinutes/);
     expect(() => plan('2026-11-25T10:00:00Z', { maxDeferralHours: Number.NaN })).toThrow(/maxDeferralHours/);
   });

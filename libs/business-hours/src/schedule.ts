@@ -78,9 +78,14 @@ export function compileSchedule(schedule: StoreSchedule): CompiledSchedule {
   return { timeline, hours: hoursOf(schedule.openingHours), closed: closedDaysOf(schedule.closedDates) };
 }
 
+// Zone data (and Date itself, from year 275760) runs out far before the ends of the number line.
+const EARLIEST = Date.UTC(1000, 0, 1);
+const LATEST = Date.UTC(9999, 0, 1);
+
 function instantOf(at: Date, what: string): number {
   const ms = at instanceof Date ? at.getTime() : NaN;
   if (!Number.isFinite(ms)) throw new RangeError(`${what} must be a valid Date`);
+  if (ms < EARLIEST || ms > LATEST) throw new RangeError(`${what} must lie between the years 1000 and 9999`);
   return ms;
 }
 

@@ -60,7 +60,10 @@ export class ZoneTimeline {
   }
 
   private offsetMsAt(instantMs: number): number {
-    return Math.round(this.zone.offset(instantMs) * 60_000);
+    const offset = Math.round(this.zone.offset(instantMs) * 60_000);
+    // A NaN offset would never equal itself and keep the transition search running forever.
+    if (!Number.isFinite(offset)) throw new RangeError(`no offset for ${this.zone.name} at ${instantMs} ms`);
+    return offset;
   }
 
   private build(start: number, end: number): Chunk {
