@@ -69,19 +69,6 @@ const COMPILE_OPTIONS: CompileOptions = {
   knownHelpers: { ...Object.fromEntries(HELPER_NAMES.map((name) => [name, true])), log: false },
 };
 
-// Settings stay in memory between renders, so the same template strings come back again and
-// again; V8 keeps a string's own hash, so this lookup is cheaper than hashing the text anew.
-const hashes = new Map<string, string>();
-function textHash(source: string): string {
-  let hash = hashes.get(source);
-  if (hash === undefined) {
-    hash = createHash('sha256').update(source).digest('base64url');
-    if (hashes.size >= 10_000) hashes.clear();
-    hashes.set(source, hash);
-  }
-  return hash;
-}
-
 /** An isolated Handlebars: our helpers only, no `log` (it would write shopper data to the console). */
 function createHandlebars(): typeof Handlebars {
   const handlebars = Handlebars.create();
@@ -94,6 +81,20 @@ export function createMessageRenderer(options: { cacheSize?: number } = {}): Mes
   const handlebars = createHandlebars();
   const cache = new LruCache<Compiled>(options.cacheSize ?? 2000);
   const counters = { compilations: 0, cacheHits: 0 };
+  // Settings stay in memory between renders, so the same template strings come back again and
+  // again; V8 keeps a string's own hash, so this lookup is cheaper than hashing the text anew.
+  const hashes = new Map<string, string>();
+  const hashesMax = 2 * cache.capacity;
+
+  function textHash(source: string): string {
+    let hash = hashes.get(source);
+    if (hash === undefined) {
+      hash = createHash('sha256').update(source).digest('base64url');
+      if (hashes.size >= hashesMax) hashes.clear();
+      hashes.set(source, hash);
+    }
+    return hash;
+  }
 
   function compiled(scope: string, source: string, purpose: string): Compiled {
     // Keyed by scope (a store, or the shipped defaults all stores share), purpose and the text's
