@@ -129,6 +129,12 @@ describe('planSend: daylight saving', () => {
       ).toBe(utc('2026-04-05T02:15:00+02:00'));
     });
 
+    it('closes an interval ending inside the spring gap at the jump', () => {
+      const hours: OpeningHours = { ...only('sun', ['01:00', '02:30']), mon: [['09:00', '20:00']] };
+      expect(plan('2026-03-29T01:59:00+01:00', { openingHours: hours })).toBe(utc('2026-03-29T01:59:00+01:00'));
+      expect(plan('2026-03-29T03:00:00+02:00', { openingHours: hours })).toBe(utc('2026-03-30T09:00:00+02:00'));
+    });
+
     it('opens an interval inside the autumn overlap on both occurrences', () => {
       const hours = only('sun', ['02:30', '02:45']);
       expect(plan('2026-10-25T02:00:00+02:00', { openingHours: hours })).toBe(utc('2026-10-25T02:30:00+02:00'));
@@ -183,6 +189,16 @@ describe('planSend: daylight saving', () => {
     it('opens an interval starting inside the spring gap (Sunday 00:00–01:00 never happens) at the jump', () => {
       expect(plan('2026-09-05T12:00:00-04:00', { timezone, openingHours: only('sun', ['00:30', '03:00']) })).toBe(
         utc('2026-09-06T01:00:00-03:00'),
+      );
+    });
+
+    it('closes a Saturday interval ending at "24:00" at the jump when Sunday 00:00 never happens', () => {
+      const hours: OpeningHours = { ...only('sat', ['20:00', '24:00']), mon: [['09:00', '20:00']] };
+      expect(plan('2026-09-05T23:59:00-04:00', { timezone, openingHours: hours })).toBe(
+        utc('2026-09-05T23:59:00-04:00'),
+      );
+      expect(plan('2026-09-06T01:00:00-03:00', { timezone, openingHours: hours })).toBe(
+        utc('2026-09-07T09:00:00-03:00'),
       );
     });
 
