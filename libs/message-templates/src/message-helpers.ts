@@ -30,19 +30,24 @@ function capitalized(word: string, locale: string): string {
 /**
  * `{{firstName}}` → "Ana", or the language's fallback ("de nuevo", "there") when unknown, so
  * "¡Hola {{firstName}}!" reads "¡Hola de nuevo!". `{{firstName fallback="amiga"}}` picks the
- * fallback. `{{firstName "hola"}}` is the greeting form: "Hola Ana", or just "Hola".
+ * fallback. `{{firstName greeting="hola"}}` is the greeting form: "Hola Ana", or just "Hola".
  */
 function firstName(...args: unknown[]): string {
   const { params, options } = split(args);
+  // A positional argument is a likely slip ({{firstName customer.firstName}} would print the name
+  // twice in greeting form): refuse it, so templateProblems reports it when the store saves.
+  if (params.length > 0) {
+    throw new Error('firstName takes no positional argument: use {{firstName}}, fallback="…" or greeting="…"');
+  }
   const name = rootOf(options).customer.firstName;
   const { language, formatLocale } = dataOf(options);
-  if (params.length > 0) {
-    const greeting = capitalized(shopperText(String(params[0] ?? ''), GREETING_MAX), formatLocale);
-    return name ? `${greeting} ${name}` : greeting;
+  const { greeting, fallback } = (options.hash ?? {}) as Record<string, unknown>;
+  if (greeting !== undefined) {
+    const word = capitalized(shopperText(String(greeting), GREETING_MAX), formatLocale);
+    return name ? `${word} ${name}` : word;
   }
   if (name) return name;
-  const fallback = options.hash?.fallback;
-  return typeof fallback === 'string' ? shopperText(fallback, GREETING_MAX) : helperWords(language).nameFallback;
+  return fallback !== undefined ? shopperText(String(fallback), GREETING_MAX) : helperWords(language).nameFallback;
 }
 
 const listFormats = new Map<string, Intl.ListFormat>();

@@ -49,6 +49,16 @@ describe('renderMessage with the shipped templates', () => {
     expect(en.startsWith('Hi there! *Zapatería Lola*')).toBe(true);
   });
 
+  it("greets with the greeting form and a fallback word of the store's choosing", () => {
+    const settings = storeSettings({
+      messageTemplates: { es: '{{firstName greeting="hola"}}, {{firstName fallback="amiga"}}: {{recoveryLink}}' },
+    });
+    const named = renderMessage({ sendDue: sendDue(), settings }).text;
+    const unnamed = renderMessage({ sendDue: sendDue({}, { firstName: undefined }), settings }).text;
+    expect(named).toBe(`Hola Ana, Ana: ${link}`);
+    expect(unnamed).toBe(`Hola, amiga: ${link}`);
+  });
+
   it('lists three of seven products with quantities, then counts the rest in the message language', () => {
     const seven = sendDue({ items: items(7) });
     const es = renderMessage({ sendDue: seven, settings }).text;

@@ -26,7 +26,7 @@ describe('renderTemplateParameters', () => {
     const settings = templateSettings({
       templateLanguage: 'en_US',
       templateParameters: {
-        body: ['{{firstName "hello"}}', '{{itemsSummary items max=2}}', '{{money}}', '{{itemCount}}'],
+        body: ['{{firstName greeting="hello"}}', '{{itemsSummary items max=2}}', '{{money}}', '{{itemCount}}'],
         buttonUrlSuffix: '{{recoveryLink after="https://lola.example/cart/"}}',
       },
     });

@@ -11,7 +11,7 @@ describe('templateProblems', () => {
         storeSettings({
           messageTemplates: {
             es: '¡Hola {{customer.firstName}}! En {{store.name}} te guardamos tu carrito: {{itemsSummary items}}. Termina tu compra aquí: {{recoveryUrl}}',
-            en: '{{firstName "hi"}}, {{#each items}}{{title}} {{money unitPrice}}{{#unless @last}}, {{/unless}}{{/each}}{{#if total}} = {{money}}{{/if}}. {{recoveryLink utm_source="whatsapp"}}',
+            en: '{{firstName greeting="hi"}}, {{#each items}}{{title}} {{money unitPrice}}{{#unless @last}}, {{/unless}}{{/each}}{{#if total}} = {{money}}{{/if}}. {{recoveryLink utm_source="whatsapp"}}',
           },
           whatsapp: {
             ...whatsapp,
@@ -45,6 +45,16 @@ describe('templateProblems', () => {
     expect(problems).toEqual([
       'messageTemplates.es: unknown field "nombre" at line 1, column 8',
       'messageTemplates.en: unknown helper "shout" at line 1, column 18',
+    ]);
+  });
+
+  it('refuses a positional argument to firstName, a likely slip', () => {
+    expect(
+      templateProblems(
+        storeSettings({ messageTemplates: { es: 'Hola {{firstName customer.firstName}} {{recoveryLink}}' } }),
+      ),
+    ).toEqual([
+      'messageTemplates.es: firstName takes no positional argument: use {{firstName}}, fallback="…" or greeting="…"',
     ]);
   });
 
