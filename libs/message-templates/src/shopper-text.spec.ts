@@ -8,6 +8,11 @@ describe('shopperText', () => {
     expect(neutralizeFormatting('*bold* _it_ ~del~ ```mono``` `code`')).toBe('∗bold∗ ˍitˍ ∼del∼ ˋˋˋmonoˋˋˋ ˋcodeˋ');
   });
 
+  it('keeps a text from starting a quote', () => {
+    expect(shopperText('> Ana', 10)).toBe('› Ana');
+    expect(shopperText('  >Ana>', 10)).toBe('›Ana>');
+  });
+
   it('makes the text one line without controls, bidi overrides or runs of spaces', () => {
     expect(shopperText(' Ana\r\n\u2028María\t\u0000 \u202Eabc\u2066 ', 100)).toBe('Ana María abc');
   });

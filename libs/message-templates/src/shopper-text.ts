@@ -50,9 +50,12 @@ export function singleLine(text: string): string {
   return text.replace(LINE_BREAKS, ' ').replace(CONTROLS, '').replace(SPACE_RUNS, ' ').trim();
 }
 
-/** WhatsApp formatting markers replaced by look-alikes that never format. */
+/**
+ * WhatsApp formatting markers replaced by look-alikes that never format. A leading ">" too: a
+ * template that starts a line with a shopper's text would otherwise show it as a quote.
+ */
 export function neutralizeFormatting(text: string): string {
-  return text.replace(FORMATTING_MARKERS, (m) => FORMATTING_LOOK_ALIKES[m]);
+  return text.replace(FORMATTING_MARKERS, (m) => FORMATTING_LOOK_ALIKES[m]).replace(/^>/, '\u203A');
 }
 
 /**
