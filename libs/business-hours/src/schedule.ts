@@ -7,8 +7,8 @@
 // segment is what settles daylight saving: after a spring-forward jump the wall clock resumes
 // at the later time (an interval starting inside the gap is open from the jump), after a
 // fall-back it resumes at the earlier time (repeated wall times are open both times).
-import { DAY_MS, dayOf, HOUR_MS, weekdayIndexOf } from './calendar';
 import { WEEKDAYS } from '@lib/contracts';
+import { DAY_MS, dayOf, HOUR_MS, weekdayIndexOf } from './calendar';
 import {
   compileClosedDates,
   compileOpeningHours,
@@ -47,7 +47,8 @@ function sameHours(openingHours: OpeningHours, seen: unknown[]): boolean {
     const intervals = openingHours[day];
     if (intervals !== seen[i++] || intervals.length !== seen[i++]) return false;
     for (const interval of intervals) {
-      if (interval !== seen[i++] || interval[0] !== seen[i++] || interval[1] !== seen[i++]) return false;
+      if (interval !== seen[i++] || interval.length !== 2 || interval[0] !== seen[i++] || interval[1] !== seen[i++])
+        return false;
     }
   }
   return true;
