@@ -78,6 +78,15 @@ const storedOf = (r: MessageRow): StoredMessage => ({
   history: r.history,
 });
 
+/** TypeORM answers an UPDATE … RETURNING with [rows, rowCount], an INSERT … RETURNING with rows. */
+export type UpdateResult<T> = [T[], number] | T[];
+
+export function updatedRows<T>(result: UpdateResult<T>): T[] {
+  return result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number'
+    ? (result[0] as T[])
+    : (result as T[]);
+}
+
 const COLUMNS = 'send_id, store_id, cart_id, phone, state, reason, wamid, error_code, history';
 
 /** One row per sendId: the intent, the rendered message, and every status with its time. */
@@ -246,12 +255,12 @@ export class MessageRepository {
 
   /** Releases the messages a paused store held: the deferral loop looks at them at once. */
   async releasePaused(storeId: string): Promise<number> {
-    const rows: unknown[] = await this.dataSource.query(
+    const result: UpdateResult<unknown> = await this.dataSource.query(
       `UPDATE messages SET deferred_until = now(), updated_at = now()
        WHERE store_id = $1 AND state = 'deferred' AND deferred_until IS NULL RETURNING send_id`,
       [storeId],
     );
-    return rows.length;
+    return updatedRows(result).length;
   }
 
   /** Holds a message whose store got paused mid-batch, keeping what the deferral loop needs. */
@@ -267,7 +276,7 @@ export class MessageRepository {
    * and the answer, and no status webhook came): marked unknown, never sent again.
    */
   async markStaleUnknown(olderThanMs: number): Promise<StoredMessage[]> {
-    const rows: MessageRow[] = await this.dataSource.query(
+    const result: UpdateResult<MessageRow> = await this.dataSource.query(
       `UPDATE messages SET state = 'unknown', reason = 'no-answer-after-crash', sending_since = NULL,
          history = history || jsonb_build_array(jsonb_build_object('status', 'unknown', 'at', now(), 'reason', 'no-answer-after-crash')),
          updated_at = now()
@@ -277,6 +286,6 @@ export class MessageRepository {
        RETURNING ${COLUMNS}`,
       [olderThanMs],
     );
-    return rows.map(storedOf);
+    return updatedRows(result).map(storedOf);
   }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { StoreSettings } from '@lib/contracts';
+import { updatedRows, UpdateResult } from '../send-due/message.repository';
 
 export interface KnownStore {
   settings: StoreSettings;
@@ -44,19 +45,25 @@ export class StoreSettingsRepository {
    */
   async put(storeId: string, settings: StoreSettings): Promise<{ resumed: boolean }> {
     const digest = tokenDigest(settings.whatsapp.accessToken);
-    const [row]: Array<{ resumed: boolean }> = await this.dataSource.query(
-      `WITH before AS (SELECT paused_at, paused_token FROM store_settings WHERE store_id = $1 FOR UPDATE)
-       INSERT INTO store_settings AS s (store_id, settings, updated_at) VALUES ($1, $2::jsonb, now())
-       ON CONFLICT (store_id) DO UPDATE SET
-         settings = EXCLUDED.settings,
-         updated_at = now(),
-         paused_at = CASE WHEN s.paused_token = $3 THEN s.paused_at END,
-         paused_reason = CASE WHEN s.paused_token = $3 THEN s.paused_reason END,
-         paused_token = CASE WHEN s.paused_token = $3 THEN s.paused_token END
-       RETURNING (SELECT paused_at IS NOT NULL FROM before) IS TRUE AND s.paused_at IS NULL AS resumed`,
-      [storeId, JSON.stringify(settings), digest],
-    );
-    return { resumed: row.resumed };
+    return this.dataSource.transaction(async (manager) => {
+      const [before]: Array<{ paused_token: string | null }> = await manager.query(
+        'SELECT paused_token FROM store_settings WHERE store_id = $1 AND paused_at IS NOT NULL FOR UPDATE',
+        [storeId],
+      );
+      const resumed = before !== undefined && before.paused_token !== digest;
+      await manager.query(
+        `INSERT INTO store_settings AS s (store_id, settings, updated_at) VALUES ($1, $2::jsonb, now())
+         ON CONFLICT (store_id) DO UPDATE SET settings = EXCLUDED.settings, updated_at = now()`,
+        [storeId, JSON.stringify(settings)],
+      );
+      if (resumed) {
+        await manager.query(
+          'UPDATE store_settings SET paused_at = NULL, paused_reason = NULL, paused_token = NULL WHERE store_id = $1',
+          [storeId],
+        );
+      }
+      return { resumed };
+    });
   }
 
   async delete(storeId: string): Promise<void> {
@@ -69,14 +76,14 @@ export class StoreSettingsRepository {
    */
   async pause(storeId: string, rejectedToken: string | undefined, reason: string): Promise<boolean> {
     const digest = tokenDigest(rejectedToken);
-    const rows: unknown[] = await this.dataSource.query(
+    const result: UpdateResult<unknown> = await this.dataSource.query(
       `UPDATE store_settings SET paused_at = now(), paused_reason = $3, paused_token = $2
        WHERE store_id = $1 AND paused_at IS NULL
          AND encode(sha256(convert_to(coalesce(settings->'whatsapp'->>'accessToken', ''), 'UTF8')), 'hex') = $2
        RETURNING store_id`,
       [storeId, digest, reason],
     );
-    return rows.length > 0;
+    return updatedRows(result).length > 0;
   }
 
   async pausedStores(): Promise<Array<{ storeId: string; reason: string; since: Date }>> {
