@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { renderMessage, renderTemplateParameters, TEXT_BODY_MAX } from './index';
+// The simulator's copy of the Cloud API's request checks: what we render must pass them.
+import { checkSendRequest } from '../../../test/whatsapp-simulator/send-request';
 import { sendDue, storeSettings } from './send-due.fixture';
 import { capLength, capUnits, neutralizeFormatting, shopperText } from './shopper-text';
 
@@ -77,6 +79,13 @@ describe('any names and titles (property)', () => {
         expect(text.replace(/[^*_~`]/g, '')).toBe('**');
         expect(text).not.toMatch(/[\p{Cc}\u202A-\u202E\u2066-\u2069]/u);
         expect(text.endsWith('https://lola.example/cart/recover/8812')).toBe(true);
+        const request = {
+          messaging_product: 'whatsapp',
+          to: '34600111222',
+          type: 'text',
+          text: { preview_url: true, body: text },
+        };
+        expect(checkSendRequest(request, 'messages')).toMatchObject({ ok: true });
       }),
       { numRuns: 300 },
     );
@@ -92,6 +101,16 @@ describe('any names and titles (property)', () => {
           expect(parameter.length).toBeLessThanOrEqual(1024);
           expect(parameter).not.toMatch(/[\r\n\t*_~`]| {2}/);
         }
+        const template = {
+          name: 'cart_reminder',
+          language: { code: 'es' },
+          components: [
+            { type: 'body', parameters: bodyParameters.map((text) => ({ type: 'text', text })) },
+            { type: 'button', sub_type: 'url', index: '0', parameters: [{ type: 'text', text: '8812' }] },
+          ],
+        };
+        const request = { messaging_product: 'whatsapp', to: '34600111222', type: 'template', template };
+        expect(checkSendRequest(request, 'marketing_messages')).toMatchObject({ ok: true });
       }),
       { numRuns: 300 },
     );
