@@ -60,6 +60,8 @@ export interface Pipeline {
   restart(name: AppName): Promise<RunningService>;
   /** Kills the simulator process and starts it again on the same port (its record is lost). */
   restartSimulator(): Promise<void>;
+  /** Process ids of the services and the simulator now running. */
+  pids(): Record<AppName | 'simulator', number | undefined>;
   /** The last log lines of a service (or the simulator), to explain a failure. */
   logTail(name: AppName | 'simulator', lines?: number): string;
   /** Stops everything this call started (services SIGTERM, then the simulator). */
@@ -185,6 +187,12 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       const sender = running.sender;
       if (sender) await simulator.client.pointWebhooksAt(`${sender.url}/v1/webhooks/whatsapp`, appSecret);
     },
+    pids: () => ({
+      ingest: running.ingest?.process.pid,
+      scheduler: running.scheduler?.process.pid,
+      sender: running.sender?.process.pid,
+      simulator: simulator.pid,
+    }),
     logTail(name, lines = 30) {
       const source = name === 'simulator' ? simulator.logs : (running[name]?.logs ?? []);
       return source.slice(-lines).join('\n');
@@ -332,6 +340,10 @@ class SimulatorProcess {
   url = '';
   private child!: ChildProcess;
 
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
   private constructor(
     private args: string[],
     private readonly log: (m: string) => void,
@@ -344,9 +356,10 @@ class SimulatorProcess {
   }
 
   private async spawn(): Promise<void> {
+    // One process (no tsx wrapper), so a kill reaches the simulator itself.
     const child = spawn(
       process.execPath,
-      [require.resolve('tsx/cli'), join(ROOT, 'test/whatsapp-simulator/main.ts'), ...this.args],
+      ['--import', 'tsx', join(ROOT, 'test/whatsapp-simulator/main.ts'), ...this.args],
       {
         cwd: ROOT,
         env: { PATH: process.env.PATH },
