@@ -414,7 +414,7 @@ async function pollSimulator(pipeline: Pipeline, observed: Observed, display: Di
     const due = m.bizOpaqueCallbackData ? observed.sendDue.get(m.bizOpaqueCallbackData) : undefined;
     const shopper = due ? shopperOf(due.storeId, due.cartId) : SHOPPERS.find((s) => digits(s.phone) === digits(m.to));
     display.line(
-      `${green('✉ WhatsApp')} ${maskPhone(`+${m.to}`)} ${shopper ? `(${shopper.who}, ${shopper.cartId})` : ''} ` +
+      `${green('✉ WhatsApp')} ${maskPhone(`+${digits(m.to)}`)} ${shopper ? `(${shopper.who}, ${shopper.cartId})` : ''} ` +
         `${dim(`${m.type}${m.templateName ? ` ${m.templateName}` : ''}, ${m.wamid.slice(0, 18)}…`)}`,
     );
     if (shownInFull < 3) {
