@@ -64,8 +64,10 @@ const hoursArb: fc.Arbitrary<OpeningHours> = fc.record({
   sun: dayArb,
 });
 
-// An instant from 30 hours before to 6 hours after a clock change of the zone (most runs), or
-// anywhere in 1995–2040.
+// An instant from 30 hours before to 6 hours after a clock change of the zone (most runs, and
+// often within the hour or two around it, where a repeated hour is searched), or anywhere in
+// 1995–2040.
+const HOUR = 3_600_000;
 const instantArb = (zoneArbitrary: fc.Arbitrary<string>) =>
   fc.oneof(
     {
@@ -75,12 +77,16 @@ const instantArb = (zoneArbitrary: fc.Arbitrary<string>) =>
           zone: zoneArbitrary,
           year: fc.integer({ min: 2005, max: 2030 }),
           pick: fc.nat(),
-          before: fc.integer({ min: -6 * 60 * 60_000, max: 30 * 60 * 60_000 }),
+          before: fc.oneof(
+            fc.integer({ min: -2 * HOUR, max: 3 * HOUR }),
+            fc.integer({ min: -6 * HOUR, max: 30 * HOUR }),
+          ),
         })
         .map(({ zone, year, pick, before }) => {
           const changes = offsetChangesIn(zone, year);
-          const at = changes.length ? changes[pick % changes.length] : Date.UTC(year, pick % 12, 1 + (pick % 28));
-          return { zone, at: at - before };
+          const change = changes.length ? changes[pick % changes.length] : undefined;
+          const at = change ?? Date.UTC(year, pick % 12, 1 + (pick % 28));
+          return { zone, at: at - before, change };
         }),
     },
     {
@@ -88,8 +94,44 @@ const instantArb = (zoneArbitrary: fc.Arbitrary<string>) =>
       arbitrary: fc.record({
         zone: zoneArbitrary,
         at: fc.integer({ min: Date.UTC(1995, 0, 1), max: Date.UTC(2040, 0, 1) }),
+        change: fc.constant(undefined),
       }),
     },
+  );
+
+// A zone, an instant and a week; in half the runs near a clock change, the weekday of the change
+// gets intervals whose ends lie within 90 minutes of the wall times just before and just after
+// it, so starts and ends inside gaps and repeated hours are common.
+const caseArb = (zoneArbitrary: fc.Arbitrary<string>) =>
+  instantArb(zoneArbitrary).chain(({ zone, at, change }) =>
+    fc
+      .record({
+        openingHours: hoursArb,
+        near: fc.option(
+          fc.uniqueArray(fc.record({ after: fc.boolean(), steps: fc.integer({ min: -9, max: 9 }) }), {
+            minLength: 2,
+            maxLength: 4,
+          }),
+        ),
+      })
+      .map(({ openingHours, near }) => {
+        if (change === undefined || near === null) return { zone, at, openingHours };
+        const wallBefore = DateTime.fromMillis(change - 1, { zone });
+        const wallAfter = DateTime.fromMillis(change, { zone });
+        const minuteOf = (t: DateTime) => t.hour * 60 + t.minute;
+        const bounds = [
+          ...new Set(
+            near.map(({ after, steps }) =>
+              Math.min(1440, Math.max(0, minuteOf(after ? wallAfter : wallBefore) + (after ? 0 : 1) + steps * 10)),
+            ),
+          ),
+        ].sort((x, y) => x - y);
+        if (bounds.length % 2) bounds.pop();
+        const intervals: Array<[string, string]> = [];
+        for (let i = 0; i < bounds.length; i += 2) intervals.push([hhmm(bounds[i]), hhmm(bounds[i + 1])]);
+        const day = (['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const)[wallBefore.weekday - 1];
+        return { zone, at, openingHours: { ...openingHours, [day]: intervals } };
+      }),
   );
 
 const closedOffsetsArb = fc.uniqueArray(fc.integer({ min: -1, max: 16 }), { maxLength: 6 });
@@ -100,12 +142,11 @@ describe('planSend against a minute-by-minute oracle', () => {
   it('never answers before desired, always answers an open instant, leaves no open instant between, and is null exactly when none comes within maxDeferralHours', () => {
     fc.assert(
       fc.property(
-        instantArb(zoneArb),
-        hoursArb,
+        caseArb(zoneArb),
         closedOffsetsArb,
         fc.integer({ min: 0, max: 90 }),
         fc.oneof(fc.integer({ min: 1, max: 80 }), fc.integer({ min: 1, max: 336 })),
-        ({ zone, at }, openingHours, closedOffsets, sendDelayMinutes, maxDeferralHours) => {
+        ({ zone, at, openingHours }, closedOffsets, sendDelayMinutes, maxDeferralHours) => {
           const closedDates = closedDatesOf(zone, at, closedOffsets);
           const detectedAt = new Date(at);
           const schedule = { timezone: zone, openingHours, closedDates };
@@ -131,7 +172,7 @@ describe('planSend against a minute-by-minute oracle', () => {
 
   it('agrees with the oracle on whether an instant is open', () => {
     fc.assert(
-      fc.property(instantArb(zoneArb), hoursArb, closedOffsetsArb, ({ zone, at }, openingHours, closedOffsets) => {
+      fc.property(caseArb(zoneArb), closedOffsetsArb, ({ zone, at, openingHours }, closedOffsets) => {
         const schedule = { timezone: zone, openingHours, closedDates: closedDatesOf(zone, at, closedOffsets) };
         expect(isOpen(new Date(at), schedule)).toBe(oracleIsOpen(at, schedule));
       }),
@@ -142,11 +183,10 @@ describe('planSend against a minute-by-minute oracle', () => {
   it('nextOpening is the earliest open instant at or after the given one', () => {
     fc.assert(
       fc.property(
-        instantArb(fc.constantFrom(...DST_AND_ODD_ZONES)),
-        hoursArb,
+        caseArb(fc.constantFrom(...DST_AND_ODD_ZONES)),
         closedOffsetsArb,
         fc.integer({ min: 0, max: 100 }),
-        ({ zone, at }, openingHours, closedOffsets, limitHours) => {
+        ({ zone, at, openingHours }, closedOffsets, limitHours) => {
           const schedule = { timezone: zone, openingHours, closedDates: closedDatesOf(zone, at, closedOffsets) };
           const found = nextOpening(new Date(at), schedule, limitHours);
           expect(found?.getTime() ?? null).toBe(oracleNextOpening(at, at + limitHours * 3_600_000, schedule));
@@ -159,10 +199,9 @@ describe('planSend against a minute-by-minute oracle', () => {
   it('nextClosing is the earliest closed instant at or after the given one', () => {
     fc.assert(
       fc.property(
-        instantArb(fc.constantFrom(...DST_AND_ODD_ZONES)),
-        hoursArb,
+        caseArb(fc.constantFrom(...DST_AND_ODD_ZONES)),
         closedOffsetsArb,
-        ({ zone, at }, openingHours, closedOffsets) => {
+        ({ zone, at, openingHours }, closedOffsets) => {
           const schedule = { timezone: zone, openingHours, closedDates: closedDatesOf(zone, at, closedOffsets) };
           const limitHours = 30;
           let expected: number | null = oracleIsOpen(at, schedule) ? null : at;
