@@ -7,6 +7,7 @@ import type { ServiceParts } from '@lib/runtime';
 import type { IngestConfig } from './config';
 import { ingestDatabase } from './database';
 import { IngestMetrics } from './ingest.metrics';
+import { IntakeContext } from './raw-events/intake-context';
 import { RawEventsPipeline } from './raw-events/raw-events.pipeline';
 import { StoreSettingsView } from './store-directory/store-settings.view';
 import { INGEST_CONFIG } from './tokens';
@@ -31,6 +32,7 @@ export class IngestModule {
         ApiKeyGuard,
         IngestMetrics,
         StoreSettingsView,
+        IntakeContext,
         RawEventsPipeline,
       ],
     };

@@ -1,19 +1,24 @@
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { cartKey, TOPIC } from '@lib/contracts';
-import { BatchResult, ConsumedRecord, DeadLetter, KafkaService, OutgoingRecord } from '@lib/kafka';
+import { TOPIC } from '@lib/contracts';
+import { BatchResult, ConsumedRecord, KafkaService } from '@lib/kafka';
 import type { IngestConfig } from '../config';
 import { IngestMetrics } from '../ingest.metrics';
-import { PLATFORM_ADAPTERS } from '../platforms';
 import { StoreSettingsView } from '../store-directory/store-settings.view';
 import { INGEST_CONFIG } from '../tokens';
-import { AcceptContext, acceptRawRecord } from './accept-cart-event';
+import { decideBatch } from './decide-batch';
+import { IntakeContext } from './intake-context';
 
-/** consume `cart-events-raw` → accept or reject each record → produce `cart-events` or the DLQ. */
+/**
+ * consume `cart-events-raw` (and the configured extra source topics) → accept or reject
+ * each record → produce `cart-events` or the DLQ. The Kafka layer acknowledges both before
+ * it commits the batch's offsets.
+ */
 @Injectable()
 export class RawEventsPipeline implements OnApplicationBootstrap {
   constructor(
     private readonly kafka: KafkaService,
     private readonly stores: StoreSettingsView,
+    private readonly intake: IntakeContext,
     private readonly metrics: IngestMetrics,
     @Inject(INGEST_CONFIG) private readonly config: IngestConfig,
   ) {}
@@ -30,31 +35,12 @@ export class RawEventsPipeline implements OnApplicationBootstrap {
     });
   }
 
-  acceptContext(now = new Date()): AcceptContext {
-    return {
-      now,
-      maxFutureSkewMs: this.config.INGEST_MAX_FUTURE_SKEW_SECONDS * 1000,
-      countryOf: (storeId) => this.stores.countryOf(storeId),
-      adapters: PLATFORM_ADAPTERS,
-    };
-  }
-
   handle(records: ConsumedRecord[], now = new Date()): BatchResult {
-    const outputs: OutgoingRecord[] = [];
-    const deadLetters: DeadLetter[] = [];
-    const out = this.kafka.topic(TOPIC.cartEvents);
-    const ctx = this.acceptContext(now);
-    const unreachable = new Map<string, number>();
-    for (const record of records) {
-      const accepted = acceptRawRecord(record, ctx);
-      if (!accepted.ok) {
-        deadLetters.push({ record, reason: accepted.reason, error: accepted.error });
-        continue;
-      }
-      const { event, phoneProblem } = accepted.value;
-      if (phoneProblem) unreachable.set(phoneProblem, (unreachable.get(phoneProblem) ?? 0) + 1);
-      outputs.push({ topic: out, key: cartKey(event.storeId, event.cartId), value: JSON.stringify(event) });
-    }
+    const { outputs, deadLetters, unreachable } = decideBatch(
+      records,
+      this.intake.at(now),
+      this.kafka.topic(TOPIC.cartEvents),
+    );
     // Counted once per batch, not per record: this loop is the hot path.
     this.metrics.cartEvents.inc({ input: 'raw', outcome: 'accepted' }, outputs.length);
     for (const d of deadLetters) this.metrics.cartEvents.inc({ input: 'raw', outcome: `rejected-${d.reason}` });
