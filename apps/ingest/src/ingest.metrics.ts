@@ -6,10 +6,12 @@ import type { Metrics } from '@lib/observability';
 /** Ingest's own Prometheus metrics (besides the Kafka layer's). */
 @Injectable()
 export class IngestMetrics {
-  /** Cart events by input (raw, http, webhook) and outcome (accepted, rejected-<reason>). */
+  /** Cart events by input (raw, http, webhook) and outcome (accepted, rejected-<reason>, received, ignored). */
   readonly cartEvents: Counter<'input' | 'outcome'>;
   /** Carts kept without a reachable customer because the phone could not be read. */
   readonly unreachableCustomers: Counter<'reason'>;
+  /** Webhook deliveries refused: signature missing or wrong, or the store has no secret. */
+  readonly webhookRefusals: Counter<'platform' | 'check'>;
 
   constructor(@Inject(METRICS) metrics: Metrics) {
     const registers = [metrics.registry];
@@ -23,6 +25,12 @@ export class IngestMetrics {
       name: 'ingest_unreachable_customers_total',
       help: 'Phones that could not be normalized to E.164 (the cart is kept, without a reachable customer)',
       labelNames: ['reason'],
+      registers,
+    });
+    this.webhookRefusals = new Counter({
+      name: 'ingest_webhook_refusals_total',
+      help: 'Webhook deliveries refused, by platform and signature check',
+      labelNames: ['platform', 'check'],
       registers,
     });
   }

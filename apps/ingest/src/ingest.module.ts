@@ -6,11 +6,13 @@ import { ApiKeyGuard, ApiKeys } from '@lib/runtime';
 import type { ServiceParts } from '@lib/runtime';
 import type { IngestConfig } from './config';
 import { ingestDatabase } from './database';
+import { CartEventsController } from './cart-events-api/cart-events.controller';
 import { IngestMetrics } from './ingest.metrics';
 import { IntakeContext } from './raw-events/intake-context';
 import { RawEventsPipeline } from './raw-events/raw-events.pipeline';
 import { StoreSettingsView } from './store-directory/store-settings.view';
 import { INGEST_CONFIG } from './tokens';
+import { PlatformWebhooksController } from './webhooks/platform-webhooks.controller';
 
 @Module({})
 export class IngestModule {
@@ -26,6 +28,7 @@ export class IngestModule {
         }),
         DatabaseModule.forRoot({ ...ingestDatabase(config), migrationsRun: config.MIGRATIONS_RUN }),
       ],
+      controllers: [CartEventsController, PlatformWebhooksController],
       providers: [
         { provide: INGEST_CONFIG, useValue: config },
         { provide: ApiKeys, useValue: new ApiKeys(config.API_KEYS) },

@@ -4,6 +4,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Writable } from 'node:stream';
+import { TOPIC } from '@lib/contracts';
 import { createLogger, createMetrics, JsonNestLogger, Readiness } from '@lib/observability';
 import { ensureTopics, waitForTopics } from '../../../scripts/stack';
 import { createTopics, testKafka, uniquePrefix } from '../../../test/support/kafka';
@@ -30,6 +31,7 @@ export async function startIngest(
   label: string,
   env: Record<string, string> = {},
   extraTopics: string[] = [],
+  storeSettings: Array<{ storeId: string; settings: unknown }> = [],
 ): Promise<IngestUnderTest> {
   const prefix = uniquePrefix(label);
   const brokers = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092';
@@ -38,6 +40,15 @@ export async function startIngest(
     const names = extraTopics.flatMap((t) => [`${prefix}${t}`, `${prefix}${t}-dlq`]);
     await createTopics(testKafka(), names);
     await waitForTopics(brokers, names);
+  }
+  if (storeSettings.length) {
+    const producer = testKafka().producer();
+    await producer.connect();
+    await producer.send({
+      topic: `${prefix}${TOPIC.storeSettings}`,
+      messages: storeSettings.map((s) => ({ key: s.storeId, value: JSON.stringify(s.settings) })),
+    });
+    await producer.disconnect();
   }
   const groupId = `${prefix}ingest`;
   const config = readIngestConfig({

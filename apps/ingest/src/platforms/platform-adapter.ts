@@ -20,6 +20,21 @@ export type Translated =
   | { kind: 'ignored'; why: string }
   | { kind: 'rejected'; reason: RejectReason; error: string };
 
+/** Headers of an HTTP request, lower-cased names as Node gives them. */
+export type RequestHeaders = Record<string, string | string[] | undefined>;
+
+export type SignatureCheck = 'valid' | 'missing' | 'invalid';
+
+/** How a platform delivers webhooks: where the signature, event name and delivery id travel. */
+export interface PlatformWebhooks {
+  /** Checks the delivery's signature over the raw body bytes, in constant time. */
+  verify(rawBody: Buffer, headers: RequestHeaders, secret: string): SignatureCheck;
+  topicOf(headers: RequestHeaders): string | undefined;
+  deliveryIdOf(headers: RequestHeaders): string | undefined;
+  /** The cart a payload belongs to, so one cart's deliveries share a key on `cart-events-raw`. */
+  cartIdOf(payload: unknown): string | undefined;
+}
+
 /**
  * One e-commerce platform. A second platform is one new file implementing this and one line
  * in `platforms/index.ts`; nothing else in ingest knows platform field names.
@@ -30,4 +45,6 @@ export interface PlatformAdapter {
   /** The event names the platform sends that this adapter understands. */
   readonly topics: readonly string[];
   translate(payload: unknown, ctx: NativeContext): Translated;
+  /** Present when the platform can push webhooks to `POST /v1/webhooks/{source}/{storeId}`. */
+  readonly webhooks?: PlatformWebhooks;
 }

@@ -1,4 +1,5 @@
-import { shopify } from './shopify';
+import { createHmac } from 'node:crypto';
+import { shopify, verifyShopifyHmac } from './shopify';
 
 // Shaped after Shopify's documented checkout and order webhook payloads (REST, 2024+).
 const checkout = {
@@ -134,5 +135,19 @@ describe('Shopify adapter', () => {
       kind: 'rejected',
       reason: 'invalid-id',
     });
+  });
+});
+
+describe('verifyShopifyHmac', () => {
+  const raw = Buffer.from('{"token": "abc"}');
+  const sig = (secret: string) => createHmac('sha256', secret).update(raw).digest('base64');
+  it('is valid only for the exact bytes and secret, and says when the header is missing', () => {
+    expect(verifyShopifyHmac(raw, { 'x-shopify-hmac-sha256': sig('s') }, 's')).toBe('valid');
+    expect(verifyShopifyHmac(raw, { 'x-shopify-hmac-sha256': sig('t') }, 's')).toBe('invalid');
+    expect(verifyShopifyHmac(Buffer.from('{"token":"abc"}'), { 'x-shopify-hmac-sha256': sig('s') }, 's')).toBe(
+      'invalid',
+    );
+    expect(verifyShopifyHmac(raw, { 'x-shopify-hmac-sha256': 'short' }, 's')).toBe('invalid');
+    expect(verifyShopifyHmac(raw, {}, 's')).toBe('missing');
   });
 });

@@ -1,4 +1,5 @@
-import type { NativeContext, PlatformAdapter, Translated } from './platform-adapter';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { NativeContext, PlatformAdapter, PlatformWebhooks, RequestHeaders, Translated } from './platform-adapter';
 
 /**
  * Shopify's webhook payloads (REST shapes of `checkouts/create`, `checkouts/update`,
@@ -28,7 +29,34 @@ export const shopify: PlatformAdapter = {
         return { kind: 'ignored', why: `Shopify topic ${topic ?? '(none)'} carries no cart event` };
     }
   },
+  webhooks: {
+    verify: verifyShopifyHmac,
+    topicOf: (headers) => header(headers, 'x-shopify-topic'),
+    deliveryIdOf: (headers) => header(headers, 'x-shopify-webhook-id'),
+    cartIdOf: (payload) =>
+      isObject(payload) ? (text(payload.checkout_token) ?? text(payload.token) ?? undefined) : undefined,
+  } satisfies PlatformWebhooks,
 };
+
+/**
+ * `X-Shopify-Hmac-Sha256` is the base64 HMAC-SHA256 of the raw body bytes with the shop's
+ * webhook secret. Compared as bytes in constant time; a re-serialized body would not match.
+ */
+export function verifyShopifyHmac(rawBody: Buffer, headers: RequestHeaders, secret: string) {
+  const presented = header(headers, 'x-shopify-hmac-sha256');
+  if (!presented) return 'missing' as const;
+  const expected = createHmac('sha256', secret).update(rawBody).digest();
+  const given = Buffer.from(presented.trim(), 'base64');
+  return given.length === expected.length && timingSafeEqual(given, expected)
+    ? ('valid' as const)
+    : ('invalid' as const);
+}
+
+function header(headers: RequestHeaders, name: string): string | undefined {
+  const v = headers[name];
+  const first = Array.isArray(v) ? v[0] : v;
+  return first === undefined || first === '' ? undefined : first;
+}
 
 /** Records on `cart-events-raw` may come without the topic header: orders name their checkout. */
 function inferTopic(payload: Json): string | undefined {

@@ -7,6 +7,7 @@ export const SOURCE_HEADER = 'source';
 /** Headers a native payload may carry on `cart-events-raw` (the webhook route writes them). */
 export const STORE_ID_HEADER = 'store-id';
 export const PLATFORM_TOPIC_HEADER = 'platform-topic';
+export const PLATFORM_DELIVERY_HEADER = 'platform-delivery-id';
 
 export interface AcceptContext {
   now: Date;
@@ -47,7 +48,7 @@ export function acceptRawRecord(record: RawRecord, ctx: AcceptContext): Decoded<
   const translated = adapter.translate(parsed, {
     storeId: record.headers[STORE_ID_HEADER] || key?.split(':')[0] || undefined,
     topic: record.headers[PLATFORM_TOPIC_HEADER] || undefined,
-    deliveryId: undefined,
+    deliveryId: record.headers[PLATFORM_DELIVERY_HEADER] || undefined,
   });
   if (translated.kind === 'ignored') return { ok: false, reason: 'unknown-type', error: translated.why };
   if (translated.kind === 'rejected') return { ok: false, reason: translated.reason, error: translated.error };

@@ -5,7 +5,7 @@ describe('StoreDirectory', () => {
     const dir = new StoreDirectory();
     dir.applyRecord('lola', JSON.stringify({ defaultCountry: 'ES', shopify: { webhookSecret: 's3cret' } }));
     dir.applyRecord('bob', Buffer.from(JSON.stringify({ defaultCountry: 'US' })));
-    expect(dir.get('lola')).toEqual({ defaultCountry: 'ES', shopifyWebhookSecret: 's3cret' });
+    expect(dir.get('lola')).toEqual({ defaultCountry: 'ES', webhookSecrets: { shopify: 's3cret' } });
     dir.applyRecord('lola', JSON.stringify({ defaultCountry: 'PT' }));
     expect(dir.get('lola')).toEqual({ defaultCountry: 'PT' });
     dir.applyRecord('bob', '{broken');

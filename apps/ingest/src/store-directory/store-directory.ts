@@ -1,7 +1,8 @@
 /** What ingest needs to know of a store to read its events and verify its webhooks. */
 export interface StoreEntry {
   defaultCountry: string;
-  shopifyWebhookSecret?: string;
+  /** Webhook signing secrets by platform (`shopify.webhookSecret` in the settings → `shopify`). */
+  webhookSecrets?: Record<string, string>;
 }
 
 /**
@@ -40,10 +41,13 @@ function entryOf(value: Buffer | string): StoreEntry | undefined {
     return undefined;
   }
   if (typeof settings !== 'object' || settings === null) return undefined;
-  const { defaultCountry, shopify } = settings as { defaultCountry?: unknown; shopify?: { webhookSecret?: unknown } };
+  const { defaultCountry } = settings as { defaultCountry?: unknown };
   if (typeof defaultCountry !== 'string' || !/^[A-Z]{2}$/.test(defaultCountry)) return undefined;
-  const secret = shopify?.webhookSecret;
-  return typeof secret === 'string' && secret !== ''
-    ? { defaultCountry, shopifyWebhookSecret: secret }
-    : { defaultCountry };
+  // Any platform section with a webhook secret: a new platform needs no change here.
+  const webhookSecrets: Record<string, string> = {};
+  for (const [platform, section] of Object.entries(settings)) {
+    const secret = (section as { webhookSecret?: unknown } | null)?.webhookSecret;
+    if (typeof section === 'object' && typeof secret === 'string' && secret !== '') webhookSecrets[platform] = secret;
+  }
+  return Object.keys(webhookSecrets).length ? { defaultCountry, webhookSecrets } : { defaultCountry };
 }

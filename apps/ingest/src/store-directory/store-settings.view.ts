@@ -52,6 +52,11 @@ export class StoreSettingsView implements OnModuleInit, OnApplicationBootstrap {
     return this.directory.get(storeId);
   }
 
+  /** The store's signing secret for a platform's webhooks, when it has one. */
+  webhookSecret(storeId: string, platform: string): string | undefined {
+    return this.directory.get(storeId)?.webhookSecrets?.[platform];
+  }
+
   countryOf(storeId: string): string {
     return this.directory.get(storeId)?.defaultCountry ?? this.config.INGEST_DEFAULT_COUNTRY;
   }
