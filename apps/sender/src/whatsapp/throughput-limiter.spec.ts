@@ -8,8 +8,8 @@ class FakeClock implements LimiterClock {
   private timers: Array<{ at: number; run: () => void; seq: number }> = [];
   private seq = 0;
 
-  /** Timers may fire this much early, as real ones can against a fractional clock. */
-  constructor(private readonly earlyMs = 0) {}
+  /** Timers may fire late, or a fraction early against a fractional clock: `shift` says by how much. */
+  constructor(private readonly shift: () => number = () => 0) {}
 
   now(): number {
     return this.time;
@@ -17,7 +17,7 @@ class FakeClock implements LimiterClock {
 
   setTimeout(run: () => void, ms: number): () => void {
     this.timersSet++;
-    const timer = { at: this.time + ms - this.earlyMs, run, seq: this.seq++ };
+    const timer = { at: this.time + ms + this.shift(), run, seq: this.seq++ };
     this.timers.push(timer);
     return () => {
       this.timers = this.timers.filter((t) => t !== timer);
@@ -60,47 +60,69 @@ function peakInWindow(times: number[], windowMs = 1_000): number {
 }
 
 describe('ThroughputLimiter: throughput per phone number id', () => {
-  it('lets the limit go at once, then one more each time the oldest leaves the window', async () => {
+  it('spreads sends evenly, one every window / limit', async () => {
     const clock = new FakeClock();
-    const limiter = new ThroughputLimiter({ perSecond: 3, pairRate: false, clock });
+    const limiter = new ThroughputLimiter({ perSecond: 4, safetyMarginMs: 0, pairRate: false, clock });
     const grants: number[] = [];
     for (let i = 0; i < 7; i++) void limiter.acquire('pn-1', `3460000000${i}`).then(() => grants.push(clock.now()));
     await clock.advanceTo(5_000);
-    expect(grants).toEqual([0, 0, 0, 1_000, 1_000, 1_000, 2_000]);
+    expect(grants).toEqual([0, 250, 500, 750, 1_000, 1_250, 1_500]);
   });
 
-  it('never puts more than the limit into any one-second sliding window, FIFO, and without idling (random arrivals)', async () => {
+  const arrivals = fc.array(
+    fc.record({ at: fc.integer({ min: 0, max: 4_000 }), number: fc.constantFrom('pn-a', 'pn-b') }),
+    { minLength: 1, maxLength: 60 },
+  );
+
+  async function run(limit: number, list: Array<{ at: number; number: string }>, clock: FakeClock) {
+    const limiter = new ThroughputLimiter({ perSecond: limit, safetyMarginMs: 0, pairRate: false, clock });
+    const byNumber = new Map<string, Array<{ arrival: number; granted?: number }>>();
+    const sorted = [...list].sort((a, b) => a.at - b.at);
+    for (const [i, arrival] of sorted.entries()) {
+      await clock.advanceTo(arrival.at);
+      const entry: { arrival: number; granted?: number } = { arrival: clock.now() };
+      byNumber.set(arrival.number, [...(byNumber.get(arrival.number) ?? []), entry]);
+      void limiter.acquire(arrival.number, `3460000${i}`).then(() => (entry.granted = clock.now()));
+    }
+    await clock.advanceTo(1_000_000);
+    return [...byNumber.values()];
+  }
+
+  it('never puts more than the limit into any one-second window, serves first come first served, never idles', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom(1, 2, 4, 5, 8, 10, 20), arrivals, async (limit, list) => {
+        const spacing = 1_000 / limit;
+        for (const lane of await run(limit, list, new FakeClock())) {
+          const granted = lane.map((e) => e.granted!);
+          expect(granted.every((t) => t !== undefined)).toBe(true);
+          expect(peakInWindow(granted)).toBeLessThanOrEqual(limit);
+          lane.forEach((entry, k) => {
+            if (k === 0) return expect(entry.granted).toBe(entry.arrival);
+            // In arrival order, evenly spaced (a slot may start up to 2 ms before an idle arrival)…
+            expect(entry.granted! - granted[k - 1]).toBeGreaterThanOrEqual(spacing - 2);
+            // …and no later than its arrival, the pace and the window require.
+            const due = Math.max(entry.arrival, granted[k - 1] + spacing, k >= limit ? granted[k - limit] + 1_000 : 0);
+            expect(entry.granted).toBeLessThanOrEqual(due);
+          });
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('keeps the one-second limit when timers fire late or early by random amounts', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.integer({ min: 1, max: 8 }),
-        fc.array(fc.record({ at: fc.integer({ min: 0, max: 4_000 }), number: fc.constantFrom('pn-a', 'pn-b') }), {
-          minLength: 1,
-          maxLength: 60,
-        }),
-        async (limit, arrivals) => {
-          const clock = new FakeClock();
-          const limiter = new ThroughputLimiter({ perSecond: limit, pairRate: false, clock });
-          const byNumber = new Map<string, Array<{ arrival: number; granted?: number }>>();
-          const sorted = [...arrivals].sort((a, b) => a.at - b.at);
-          for (const [i, arrival] of sorted.entries()) {
-            await clock.advanceTo(arrival.at);
-            const entry: { arrival: number; granted?: number } = { arrival: clock.now() };
-            const list = byNumber.get(arrival.number) ?? [];
-            list.push(entry);
-            byNumber.set(arrival.number, list);
-            void limiter.acquire(arrival.number, `3460000${i}`).then(() => (entry.granted = clock.now()));
-          }
-          await clock.advanceTo(1_000_000);
-          for (const list of byNumber.values()) {
-            const granted = list.map((e) => e.granted!);
-            expect(granted.every((t) => t !== undefined)).toBe(true);
-            expect(peakInWindow(granted)).toBeLessThanOrEqual(limit);
-            // FIFO and work-conserving: each goes as soon as both it has arrived and the send
-            // `limit` places earlier has left the window.
-            list.forEach((entry, k) => {
-              const earliest = Math.max(entry.arrival, k >= limit ? list[k - limit].granted! + 1_000 : 0);
-              expect(entry.granted).toBe(earliest);
-            });
+        fc.constantFrom(1, 3, 7, 10, 80),
+        arrivals,
+        fc.array(fc.double({ min: -0.9, max: 25, noNaN: true }), { minLength: 1, maxLength: 50 }),
+        async (limit, list, shifts) => {
+          let i = 0;
+          const clock = new FakeClock(() => shifts[i++ % shifts.length]);
+          for (const lane of await run(limit, list, clock)) {
+            expect(peakInWindow(lane.map((e) => e.granted!))).toBeLessThanOrEqual(limit);
+            const order = lane.map((e) => e.granted!);
+            expect(order).toEqual([...order].sort((a, b) => a - b));
           }
         },
       ),
@@ -110,15 +132,21 @@ describe('ThroughputLimiter: throughput per phone number id', () => {
 
   it('keeps phone numbers apart and honours per-number overrides', async () => {
     const clock = new FakeClock();
-    const limiter = new ThroughputLimiter({ perSecond: 2, perSecondByPhoneNumber: { big: 5 }, pairRate: false, clock });
+    const limiter = new ThroughputLimiter({
+      perSecond: 2,
+      perSecondByPhoneNumber: { big: 5 },
+      safetyMarginMs: 0,
+      pairRate: false,
+      clock,
+    });
     const grants: Record<string, number[]> = { small: [], big: [] };
     for (let i = 0; i < 5; i++) {
       void limiter.acquire('small', `1${i}`).then(() => grants.small.push(clock.now()));
       void limiter.acquire('big', `2${i}`).then(() => grants.big.push(clock.now()));
     }
     await clock.advanceTo(10_000);
-    expect(grants.big).toEqual([0, 0, 0, 0, 0]);
-    expect(grants.small).toEqual([0, 0, 1_000, 1_000, 2_000]);
+    expect(grants.big).toEqual([0, 200, 400, 600, 800]);
+    expect(grants.small).toEqual([0, 500, 1_000, 1_500, 2_000]);
   });
 
   it('adds the safety margin to the window', async () => {
@@ -132,24 +160,37 @@ describe('ThroughputLimiter: throughput per phone number id', () => {
 
   it('waits on timers, one per phone number at a time, never polling', async () => {
     const clock = new FakeClock();
-    const limiter = new ThroughputLimiter({ perSecond: 10, pairRate: false, clock });
+    const limiter = new ThroughputLimiter({ perSecond: 10, safetyMarginMs: 0, pairRate: false, clock });
     let granted = 0;
     for (let i = 0; i < 1_000; i++) void limiter.acquire('pn', `${i}`).then(() => granted++);
     await settle();
-    expect(granted).toBe(10);
+    expect(granted).toBe(1);
     expect(clock.pending()).toBe(1);
-    expect(limiter.waiting('pn')).toBe(990);
+    expect(limiter.waiting('pn')).toBe(999);
+    await clock.advanceTo(50_000);
+    expect(granted).toBe(501);
     await clock.advanceTo(200_000);
     expect(granted).toBe(1_000);
-    // One timer per window of ten grants.
-    expect(clock.timersSet).toBe(99);
+    // One timer per grant that had to wait, none more.
+    expect(clock.timersSet).toBe(999);
     expect(clock.pending()).toBe(0);
   });
 
+  it('defaults to 80 per second with a 50 ms margin: one send every 13.125 ms', async () => {
+    const clock = new FakeClock();
+    const limiter = new ThroughputLimiter({ pairRate: false, clock });
+    const grants: number[] = [];
+    for (let i = 0; i < 200; i++) void limiter.acquire('pn', `${i}`).then(() => grants.push(clock.now()));
+    await clock.advanceTo(10_000);
+    expect(grants).toHaveLength(200);
+    expect(peakInWindow(grants)).toBe(77);
+    expect(peakInWindow(grants, 1_050)).toBe(80);
+  });
+
   it('wakes correctly when a timer fires a fraction early on a fractional clock', async () => {
-    const clock = new FakeClock(0.5);
+    const clock = new FakeClock(() => -0.5);
     clock.time = 0.4;
-    const limiter = new ThroughputLimiter({ perSecond: 1, pairRate: false, clock });
+    const limiter = new ThroughputLimiter({ perSecond: 1, safetyMarginMs: 0, pairRate: false, clock });
     const grants: number[] = [];
     for (let i = 0; i < 2; i++) void limiter.acquire('pn', `${i}`).then(() => grants.push(clock.now()));
     await clock.advanceTo(3_000);
@@ -169,7 +210,12 @@ describe('ThroughputLimiter: throughput per phone number id', () => {
 describe('ThroughputLimiter: pair rate per recipient', () => {
   it('paces one recipient at one message per interval without holding back the others', async () => {
     const clock = new FakeClock();
-    const limiter = new ThroughputLimiter({ perSecond: 80, pairRate: { intervalMs: 6_000, burst: 1 }, clock });
+    const limiter = new ThroughputLimiter({
+      perSecond: 1_000,
+      safetyMarginMs: 0,
+      pairRate: { intervalMs: 6_000, burst: 1 },
+      clock,
+    });
     const grants: Array<[string, number]> = [];
     for (const to of ['34600111222', '+34 600 111 222', '34600111222', '34600999888']) {
       void limiter.acquire('pn', to).then(() => grants.push([to, clock.now()]));
@@ -177,7 +223,7 @@ describe('ThroughputLimiter: pair rate per recipient', () => {
     await clock.advanceTo(20_000);
     expect(grants).toEqual([
       ['34600111222', 0],
-      ['34600999888', 0],
+      ['34600999888', 1],
       ['+34 600 111 222', 6_000],
       ['34600111222', 12_000],
     ]);
@@ -185,13 +231,18 @@ describe('ThroughputLimiter: pair rate per recipient', () => {
 
   it('allows a burst, then the pace; the same recipient on another number is another pair', async () => {
     const clock = new FakeClock();
-    const limiter = new ThroughputLimiter({ pairRate: { intervalMs: 6_000, burst: 3 }, clock });
+    const limiter = new ThroughputLimiter({
+      perSecond: 1_000,
+      safetyMarginMs: 0,
+      pairRate: { intervalMs: 6_000, burst: 3 },
+      clock,
+    });
     const grants: number[] = [];
     for (let i = 0; i < 5; i++) void limiter.acquire('pn', '34600111222').then(() => grants.push(clock.now()));
     let other = -1;
     void limiter.acquire('pn-2', '34600111222').then(() => (other = clock.now()));
     await clock.advanceTo(30_000);
-    expect(grants).toEqual([0, 0, 0, 6_000, 12_000]);
+    expect(grants).toEqual([0, 1, 2, 6_000, 12_000]);
     expect(other).toBe(0);
   });
 
@@ -202,25 +253,33 @@ describe('ThroughputLimiter: pair rate per recipient', () => {
     limiter.refundRecipient('pn', '34600111222');
     let second = -1;
     void limiter.acquire('pn', '34600111222').then(() => (second = clock.now()));
-    await clock.advanceTo(1);
-    expect(second).toBe(0);
+    await clock.advanceTo(100);
+    // Only the number's pace (13.125 ms) held it, not the pair's 6 s.
+    expect(second).toBe(14);
     // Refunds never go above the burst.
     limiter.refundRecipient('pn', '34600111222');
     limiter.refundRecipient('pn', '34600111222');
     const later: number[] = [];
     for (let i = 0; i < 2; i++) void limiter.acquire('pn', '34600111222').then(() => later.push(clock.now()));
     await clock.advanceTo(20_000);
-    expect(later).toEqual([1, 6_001]);
+    expect(later).toEqual([100, 6_100]);
   });
 
   it('forgets idle recipients so memory does not grow with every shopper', async () => {
     const clock = new FakeClock();
-    const limiter = new ThroughputLimiter({ perSecond: 1_000, pairRate: { intervalMs: 6_000, burst: 1 }, clock });
+    const limiter = new ThroughputLimiter({
+      perSecond: 1_000,
+      safetyMarginMs: 0,
+      pairRate: { intervalMs: 6_000, burst: 1 },
+      clock,
+    });
     for (let i = 0; i < 5_000; i++) {
-      await limiter.acquire('pn', `34600${i}`);
+      void limiter.acquire('pn', `34600${i}`);
       if (i % 1_000 === 999) await clock.advanceTo(clock.now() + 7_000);
     }
+    await clock.advanceTo(clock.now() + 7_000);
     expect((limiter as unknown as { pairs: Map<string, unknown> }).pairs.size).toBeLessThan(2_000);
+    expect(limiter.waiting('pn')).toBe(0);
   });
 });
 

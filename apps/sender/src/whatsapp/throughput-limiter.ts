@@ -3,7 +3,10 @@
  *
  * - throughput per business phone number id: at most `perSecond` sends in ANY window of
  *   `windowMs` (a sliding window, not a refilling bucket: a bucket that bursts its capacity
- *   and then refills at the rate puts twice the limit into one second, which Meta refuses);
+ *   and then refills at the rate puts twice the limit into one second, which Meta refuses).
+ *   Sends are also spread evenly, one every `window / perSecond`: Meta counts them when they
+ *   arrive, and a burst let out at once reaches it spread by connection queueing, bunched
+ *   against the next burst (measured: 114 in one second with a 50 ms latency and bursts);
  * - pair rate per (phone number id, recipient): about one message per 6 s, a token bucket
  *   with `burst` tokens.
  *
@@ -32,8 +35,9 @@ export interface ThroughputLimiterOptions {
   perSecondByPhoneNumber?: Record<string, number>;
   windowMs?: number;
   /**
-   * Extra spacing added to the window, for requests that reach Meta later than they left
-   * (connection queueing, jitter) and would otherwise bunch inside Meta's window.
+   * Added to the window: room for requests that reach Meta later than they left (event loop
+   * lag, connection queueing, network jitter) and would otherwise meet inside Meta's window.
+   * Default 50 ms, which costs 5% of the rate (80/s becomes 76.2/s).
    */
   safetyMarginMs?: number;
   /** `false` turns pair pacing off (load tests that reuse recipients). */
@@ -43,6 +47,7 @@ export interface ThroughputLimiterOptions {
 
 export const DEFAULT_THROUGHPUT_PER_SECOND = 80;
 export const DEFAULT_PAIR_RATE: PairRateOptions = { intervalMs: 6_000, burst: 1 };
+export const DEFAULT_SAFETY_MARGIN_MS = 50;
 
 const realClock: LimiterClock = {
   now: () => performance.now(),
@@ -60,6 +65,10 @@ interface Waiter {
 /** Grant times of one phone number (a ring of its last `limit` grants) and its queue. */
 interface PhoneNumberLane {
   limit: number;
+  /** Even spacing between two grants: window / limit. */
+  spacingMs: number;
+  /** When the last grant was due (not when its timer fired), so late timers do not slow the pace. */
+  lastSlot: number;
   grants: Float64Array;
   oldest: number;
   granted: number;
@@ -75,6 +84,7 @@ interface PairBucket {
 }
 
 const PAIR_SWEEP_EVERY = 4096;
+const LATE_TIMER_TOLERANCE_MS = 2;
 
 export class ThroughputLimiter {
   private readonly lanes = new Map<string, PhoneNumberLane>();
@@ -91,7 +101,7 @@ export class ThroughputLimiter {
   constructor(options: ThroughputLimiterOptions = {}) {
     this.perSecond = options.perSecond ?? DEFAULT_THROUGHPUT_PER_SECOND;
     this.overrides = { ...options.perSecondByPhoneNumber };
-    this.windowMs = (options.windowMs ?? 1_000) + (options.safetyMarginMs ?? 0);
+    this.windowMs = (options.windowMs ?? 1_000) + (options.safetyMarginMs ?? DEFAULT_SAFETY_MARGIN_MS);
     this.pairRate = options.pairRate ?? DEFAULT_PAIR_RATE;
     this.clock = options.clock ?? realClock;
     for (const limit of [this.perSecond, ...Object.values(this.overrides)]) {
@@ -160,7 +170,16 @@ export class ThroughputLimiter {
     let lane = this.lanes.get(phoneNumberId);
     if (!lane) {
       const limit = this.overrides[phoneNumberId] ?? this.perSecond;
-      lane = { limit, grants: new Float64Array(limit), oldest: 0, granted: 0, queue: [], queueHead: 0 };
+      lane = {
+        limit,
+        spacingMs: this.windowMs / limit,
+        lastSlot: -Infinity,
+        grants: new Float64Array(limit),
+        oldest: 0,
+        granted: 0,
+        queue: [],
+        queueHead: 0,
+      };
       this.lanes.set(phoneNumberId, lane);
     }
     return lane;
@@ -169,8 +188,10 @@ export class ThroughputLimiter {
   private drain(lane: PhoneNumberLane): void {
     while (lane.queueHead < lane.queue.length) {
       const now = this.clock.now();
-      // Full ring: the oldest of the last `limit` grants must have left the window.
-      const readyAt = lane.granted < lane.limit ? now : lane.grants[lane.oldest] + this.windowMs;
+      // Full ring: the oldest of the last `limit` grants must have left the window (actual
+      // grant times: the hard limit); and the even pace from the previous slot.
+      const windowReadyAt = lane.granted < lane.limit ? now : lane.grants[lane.oldest] + this.windowMs;
+      const readyAt = Math.max(windowReadyAt, lane.lastSlot + lane.spacingMs);
       if (readyAt > now) {
         if (!lane.cancelTimer) {
           // Timers may fire a fraction early against a fractional clock: drain checks again.
@@ -184,6 +205,8 @@ export class ThroughputLimiter {
         }
         return;
       }
+      // A timer a little late keeps its slot (no drift); after an idle spell the pace starts from now.
+      lane.lastSlot = Math.max(readyAt, now - LATE_TIMER_TOLERANCE_MS);
       this.record(lane, now);
       const waiter = lane.queue[lane.queueHead];
       lane.queue[lane.queueHead++] = undefined as unknown as Waiter;

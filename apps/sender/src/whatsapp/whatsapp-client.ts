@@ -102,13 +102,14 @@ export class WhatsAppClient {
 
 function networkFailure(error: unknown): TransientFailure {
   const code = errorCode(error);
-  const name = error instanceof Error ? error.name : '';
+  // Duck-typed: errors from undici or AbortSignal may come from another realm (DOMException).
+  const name = typeof (error as { name?: unknown })?.name === 'string' ? (error as { name: string }).name : '';
   if (code && NOT_SENT_CODES.has(code)) return { kind: 'transient', reason: `network: ${code}` };
   if (name === 'TimeoutError' || code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
     return { kind: 'transient', reason: 'timeout: no answer in time', ambiguous: true };
   }
   // Connection reset or closed mid-request: Meta may have processed it.
-  return { kind: 'transient', reason: `network: ${code ?? name ?? 'error'}`, ambiguous: true };
+  return { kind: 'transient', reason: `network: ${code ?? (name || 'error')}`, ambiguous: true };
 }
 
 function errorCode(error: unknown): string | undefined {
