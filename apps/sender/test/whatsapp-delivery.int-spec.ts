@@ -1,7 +1,7 @@
 // Delivery against the WhatsApp Cloud API simulator (test/whatsapp-simulator), started in this
 // process: the wire format, every error class, retries under faults ending in exactly one
 // accepted message per send, and the throughput limit checked from the simulator's record.
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import {
   deliver,
   RetryPolicy,
@@ -198,6 +198,34 @@ describe('WhatsAppClient against the simulator', () => {
     }
     expect(JSON.stringify([revoked, wrong])).not.toContain(TOKEN);
     expect(JSON.stringify([revoked, wrong])).not.toContain('not-the-token');
+  });
+
+  it('keeps connections alive: many sends over at most `connections` TCP connections', async () => {
+    // A TCP relay in front of the simulator counts the connections the client opens.
+    let opened = 0;
+    const relay = createServer((socket) => {
+      opened++;
+      const upstream = connect(Number(new URL(sim.url).port), '127.0.0.1');
+      socket.pipe(upstream).pipe(socket);
+      socket.on('error', () => upstream.destroy());
+      upstream.on('error', () => socket.destroy());
+    });
+    await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+    const { port } = relay.address() as { port: number };
+    const relayed = new WhatsAppClient({
+      baseUrl: `http://127.0.0.1:${port}`,
+      graphApiVersion: 'v23.0',
+      timeoutMs: 1_000,
+      connections: 2,
+    });
+    for (let round = 0; round < 5; round++) {
+      const results = await Promise.all([0, 1, 2, 3].map((i) => relayed.send(sendRequest(60 + round * 4 + i))));
+      expect(results.every((r) => r.kind === 'accepted')).toBe(true);
+    }
+    expect(opened).toBeGreaterThanOrEqual(1);
+    expect(opened).toBeLessThanOrEqual(2);
+    await relayed.close();
+    await new Promise<void>((resolve) => relay.close(() => resolve()));
   });
 
   it('uses the configured Graph API version and a base URL with a path', async () => {
