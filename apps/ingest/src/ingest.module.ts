@@ -10,6 +10,8 @@ import { CartEventsController } from './cart-events-api/cart-events.controller';
 import { IngestMetrics } from './ingest.metrics';
 import { IntakeContext } from './raw-events/intake-context';
 import { RawEventsPipeline } from './raw-events/raw-events.pipeline';
+import { StoreAdminController } from './store-admin/store-admin.controller';
+import { StoreSettingsRepository } from './store-admin/store-settings.repository';
 import { StoreSettingsView } from './store-directory/store-settings.view';
 import { INGEST_CONFIG } from './tokens';
 import { PlatformWebhooksController } from './webhooks/platform-webhooks.controller';
@@ -28,7 +30,7 @@ export class IngestModule {
         }),
         DatabaseModule.forRoot({ ...ingestDatabase(config), migrationsRun: config.MIGRATIONS_RUN }),
       ],
-      controllers: [CartEventsController, PlatformWebhooksController],
+      controllers: [CartEventsController, PlatformWebhooksController, StoreAdminController],
       providers: [
         { provide: INGEST_CONFIG, useValue: config },
         { provide: ApiKeys, useValue: new ApiKeys(config.API_KEYS) },
@@ -36,6 +38,7 @@ export class IngestModule {
         IngestMetrics,
         StoreSettingsView,
         IntakeContext,
+        StoreSettingsRepository,
         RawEventsPipeline,
       ],
     };

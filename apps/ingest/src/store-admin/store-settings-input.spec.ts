@@ -1,0 +1,110 @@
+import { checkStoreSettings, shownStoreSettings, StoredStoreSettings } from './store-settings-input';
+
+const week = {
+  mon: [
+    ['09:00', '14:00'],
+    ['16:00', '20:00'],
+  ],
+  tue: [],
+  wed: [],
+  thu: [],
+  fri: [],
+  sat: [['10:00', '14:00']],
+  sun: [],
+};
+const valid = {
+  name: 'Zapatería Lola',
+  timezone: 'Europe/Madrid',
+  defaultCountry: 'ES',
+  locale: 'es',
+  openingHours: week,
+  closedDates: ['2026-12-25'],
+  whatsapp: { phoneNumberId: '106540352242922', accessToken: 'EAAG-secret-token', mode: 'text' },
+  messageTemplates: { es: '¡Hola {{firstName}}! Tu carrito te espera: {{recoveryLink}}' },
+  shopify: { webhookSecret: 'shpss_0123456789' },
+};
+
+describe('checkStoreSettings', () => {
+  it('fills the defaults, takes the path store id, drops unknown fields and keeps platform sections', () => {
+    const out = checkStoreSettings('lola-shoes', { ...valid, color: 'red' }, undefined);
+    expect(out).toMatchObject({
+      ok: true,
+      settings: {
+        storeId: 'lola-shoes',
+        enabled: true,
+        abandonAfterMinutes: 30,
+        sendDelayMinutes: 60,
+        maxDeferralHours: 72,
+        minHoursBetweenMessages: 24,
+        shopify: { webhookSecret: 'shpss_0123456789' },
+      },
+    });
+    expect(out.ok && 'color' in out.settings).toBe(false);
+  });
+
+  it('lists every problem at once: zone, overlaps, ranges, templates, mode fields, ids', () => {
+    const out = checkStoreSettings(
+      'lola-shoes',
+      {
+        ...valid,
+        storeId: 'other',
+        sendDelayMinutes: 91,
+      },
+      undefined,
+    );
+    expect(out).toEqual({
+      ok: false,
+      problems: expect.arrayContaining([expect.stringMatching(/^storeId/), expect.stringMatching(/^sendDelayMinutes/)]),
+    });
+    const semantic = checkStoreSettings(
+      'lola-shoes',
+      {
+        ...valid,
+        timezone: 'Mars/Olympus',
+        openingHours: {
+          ...week,
+          tue: [
+            ['09:00', '14:00'],
+            ['13:00', '15:00'],
+          ],
+          wed: [['18:00', '09:00']],
+        },
+        whatsapp: { phoneNumberId: '106540352242922', mode: 'template' },
+        messageTemplates: { es: 'Hola {{#if}}' },
+      },
+      undefined,
+    );
+    expect(semantic.ok).toBe(false);
+    const problems = semantic.ok ? [] : semantic.problems;
+    for (const field of [
+      'timezone',
+      'openingHours.tue',
+      'openingHours.wed',
+      'whatsapp.accessToken',
+      'whatsapp.templateName',
+      'whatsapp.templateLanguage',
+      'messageTemplates.es',
+    ])
+      expect(problems.some((p) => p.startsWith(field))).toBe(true);
+  });
+
+  it('keeps write-only secrets left out of a PUT, and GET shows only whether they are set', () => {
+    const first = checkStoreSettings('lola-shoes', valid, undefined);
+    const previous = (first.ok ? first.settings : undefined) as StoredStoreSettings;
+    const shown = shownStoreSettings(previous);
+    expect(JSON.stringify(shown)).not.toMatch(/EAAG-secret-token|shpss_0123456789/);
+    expect(shown.whatsapp.accessTokenSet).toBe(true);
+    expect(shown.shopify).toEqual({ webhookSecretSet: true });
+    // The GET answer sent back unchanged keeps both secrets.
+    const again = checkStoreSettings('lola-shoes', shown, previous);
+    expect(again).toMatchObject({
+      ok: true,
+      settings: { whatsapp: { accessToken: 'EAAG-secret-token' }, shopify: { webhookSecret: 'shpss_0123456789' } },
+    });
+    expect(again.ok && 'accessTokenSet' in again.settings.whatsapp).toBe(false);
+  });
+
+  it('refuses what is not an object', () => {
+    for (const body of [null, [], 'x', 3]) expect(checkStoreSettings('s', body, undefined).ok).toBe(false);
+  });
+});
