@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { createHmac } from 'node:crypto';
 import { shopify, verifyShopifyHmac } from './shopify';
 
@@ -149,5 +150,26 @@ describe('verifyShopifyHmac', () => {
     );
     expect(verifyShopifyHmac(raw, { 'x-shopify-hmac-sha256': 'short' }, 's')).toBe('invalid');
     expect(verifyShopifyHmac(raw, {}, 's')).toBe('missing');
+  });
+});
+
+describe('shopify adapter fuzz', () => {
+  it('never throws on arbitrary payloads or on documented payloads with any field replaced', () => {
+    const topics = fc.constantFrom(undefined, 'checkouts/create', 'checkouts/update', 'orders/create', 'carts/update');
+    const mutated = fc
+      .tuple(fc.constantFrom(...Object.keys(checkout)), fc.jsonValue())
+      .map(([key, v]) => ({ ...checkout, [key]: v }));
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.jsonValue(), mutated),
+        topics,
+        fc.option(fc.constant('lola')),
+        (payload, topic, storeId) => {
+          const out = shopify.translate(payload, { storeId: storeId ?? undefined, topic, deliveryId: undefined });
+          expect(['event', 'ignored', 'rejected']).toContain(out.kind);
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
