@@ -1,14 +1,64 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { DatabaseModule } from '@lib/database';
 import { KafkaModule } from '@lib/kafka';
 import { ObservabilityModule } from '@lib/observability';
+import { ApiKeyGuard, ApiKeys } from '@lib/runtime';
 import type { ServiceParts } from '@lib/runtime';
+import type { PlanSend } from './cart-events/abandonment';
+import { CartEventsPipeline } from './cart-events/cart-events.pipeline';
+import { CartReplanner } from './cart-events/cart-replanner';
+import { CartRepository } from './cart-events/cart.repository';
 import type { SchedulerConfig } from './config';
 import { schedulerDatabase } from './database';
+import { ContactRepository } from './message-outcomes/contact.repository';
+import { MessageOutcomeRepository } from './message-outcomes/message-outcome.repository';
+import { MessageOutcomesPipeline } from './message-outcomes/message-outcomes.pipeline';
+import { SchedulerInputs } from './scheduler.inputs';
+import { SchedulerMetrics } from './scheduler.metrics';
+import { StatsController } from './stats/stats.controller';
+import { StatsRepository } from './stats/stats.repository';
+import type { OpeningHoursCheck } from './store-settings/accept-store-settings';
+import { StoreSettingsPipeline } from './store-settings/store-settings.pipeline';
+import { StoreSettingsRepository } from './store-settings/store-settings.repository';
+import { SendDueEmitter } from './timers/send-due.emitter';
+import { TimerLoop } from './timers/timer-loop';
+import { TimerRepository } from './timers/timer.repository';
+import { TimerWakeups } from './timers/timer-wakeups';
+import { OPENING_HOURS_CHECK, PLAN_SEND, SCHEDULER_CONFIG } from './tokens';
+
+/** What the scheduler needs of @lib/business-hours (main.ts passes the lib's functions). */
+export interface BusinessHours {
+  planSend: PlanSend;
+  openingHoursCheck: OpeningHoursCheck;
+}
 
 @Module({})
 export class SchedulerModule {
-  static forRoot(config: SchedulerConfig, parts: ServiceParts): DynamicModule {
+  static forRoot(config: SchedulerConfig, parts: ServiceParts, businessHours: BusinessHours): DynamicModule {
+    const providers: Provider[] = [
+      { provide: SCHEDULER_CONFIG, useValue: config },
+      { provide: ApiKeys, useValue: new ApiKeys(config.API_KEYS) },
+      { provide: PLAN_SEND, useValue: businessHours.planSend },
+      { provide: OPENING_HOURS_CHECK, useValue: businessHours.openingHoursCheck },
+      ApiKeyGuard,
+      SchedulerMetrics,
+      // repositories
+      CartRepository,
+      StoreSettingsRepository,
+      ContactRepository,
+      MessageOutcomeRepository,
+      TimerRepository,
+      StatsRepository,
+      // consume → decide → produce
+      CartReplanner,
+      CartEventsPipeline,
+      StoreSettingsPipeline,
+      MessageOutcomesPipeline,
+      SchedulerInputs,
+      TimerWakeups,
+      SendDueEmitter,
+      TimerLoop,
+    ];
     return {
       module: SchedulerModule,
       imports: [
@@ -20,6 +70,8 @@ export class SchedulerModule {
         }),
         DatabaseModule.forRoot({ ...schedulerDatabase(config), migrationsRun: config.MIGRATIONS_RUN }),
       ],
+      controllers: [StatsController],
+      providers,
     };
   }
 }
