@@ -1,0 +1,370 @@
+// Ingest throughput (issue 4): N canonical cart events (1–8 items, unicode names, 5% invalid)
+// are produced to a raw topic of a fresh prefix first; then the real ingest service (the
+// process built in dist/, as production runs it) works through them, timed from its first
+// acknowledged output to the moment outputs + DLQ records equal the input. In the same run
+// a bare kafkajs consume→produce passthrough of the same records, measured the same way, is
+// the ceiling on this broker. Ingest's RSS is sampled from /proc/<pid>/status throughout.
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Admin, Kafka, logLevel } from 'kafkajs';
+import { Client } from 'pg';
+import { cartKey, TOPIC } from '@lib/contracts';
+import { ensureTopics, waitForTopics } from '../../scripts/stack';
+import { freePort } from '../../test/support/services';
+import type { BenchContext, BenchFigure, BenchWorkload } from '../workload';
+
+const ROOT = join(__dirname, '..', '..');
+const MAIN = join(ROOT, 'dist', 'apps', 'ingest', 'main.js');
+const PARTITIONS = 6;
+const INVALID_SHARE = 0.05;
+
+/** A small deterministic PRNG, so every run offers the same records. */
+function random(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const FIRST_NAMES = [
+  'Ana',
+  'José',
+  'Zoë',
+  'Łukasz',
+  'Nguyễn',
+  'Søren',
+  'Aïcha',
+  '美咲',
+  'Олена',
+  'محمد',
+  'Chloé',
+  ' Iñaki ',
+];
+const TITLES = [
+  'Zapatillas Lola',
+  'Camiseta de algodón orgánico',
+  'Crème brûlée set',
+  'Tasse à café ☕',
+  'Regenjacke für Kinder',
+  '抹茶セット',
+  'Ψηφιακό ρολόι',
+  'Bolso de piel — edición limitada',
+  'Sneakers 👟 "Runner"',
+  'Calcetines (pack de 3)',
+];
+const PHONES = [
+  '+34 600 111 222',
+  '600111222',
+  '0034 612 345 678',
+  '+1 415 555 2671',
+  '(415) 555-2671',
+  '12',
+  'llámame',
+];
+const CURRENCIES = [
+  ['EUR', 2],
+  ['USD', 2],
+  ['JPY', 0],
+  ['MXN', 2],
+  ['KWD', 3],
+] as const;
+
+function money(rand: () => number, digits: number): string {
+  const cents = Math.floor(rand() * 20_000) + 1;
+  return digits === 0 ? String(cents) : (cents / 10 ** 2).toFixed(Math.min(2, digits)).replace(/0$/, '');
+}
+
+/** One raw record: a canonical event (sloppy as platforms send them), or one of the invalid kinds. */
+function rawRecord(i: number, rand: () => number, now: number): { key: string | null; value: string } {
+  const storeId = `store-${i % 50}`;
+  const cartId = `c-${i}`;
+  const [currency, digits] = CURRENCIES[i % CURRENCIES.length];
+  const itemCount = 1 + Math.floor(rand() * 8);
+  const items = Array.from({ length: itemCount }, (_, n) => ({
+    sku: `SKU-${(i * 7 + n) % 5000}`,
+    title: TITLES[(i + n) % TITLES.length],
+    quantity: 1 + Math.floor(rand() * 3),
+    unitPrice: money(rand, digits),
+    ...(rand() < 0.5 ? { imageUrl: `https://cdn.example/img/${(i + n) % 5000}.jpg` } : {}),
+  }));
+  const event: Record<string, unknown> = {
+    schemaVersion: 1,
+    eventId: `evt-${i}`,
+    type: ['cart.updated', 'cart.updated', 'checkout.started', 'cart.converted', 'cart.emptied'][i % 5],
+    occurredAt: new Date(now - Math.floor(rand() * 3_600_000)).toISOString().replace('Z', '+00:00'),
+    storeId,
+    cartId,
+    ...(rand() < 0.85
+      ? {
+          customer: {
+            phone: PHONES[i % PHONES.length],
+            firstName: FIRST_NAMES[i % FIRST_NAMES.length],
+            locale: 'es-ES',
+            whatsappOptIn: rand() < 0.8,
+          },
+        }
+      : {}),
+    items,
+    currency: currency.toLowerCase(),
+    total: money(rand, digits),
+    recoveryUrl: `https://shop.example/${storeId}/cart/recover/${cartId}`,
+    orderId: null,
+  };
+  const key = rand() < 0.5 ? cartKey(storeId, cartId) : null;
+  if (rand() >= INVALID_SHARE) return { key, value: JSON.stringify(event) };
+  switch (i % 5) {
+    case 0:
+      return { key, value: JSON.stringify(event).slice(0, 120) }; // cut short: not JSON
+    case 1:
+      return { key, value: JSON.stringify({ ...event, total: 12.5 }) };
+    case 2:
+      return { key, value: JSON.stringify({ ...event, cartId: 'c/ bad' }) };
+    case 3:
+      return { key, value: JSON.stringify({ ...event, type: 'cart.abandoned' }) };
+    default:
+      return { key, value: JSON.stringify({ ...event, occurredAt: new Date(now + 3_600_000).toISOString() }) };
+  }
+}
+
+async function produceRecords(kafka: Kafka, topic: string, n: number, log: (m: string) => void): Promise<number> {
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const rand = random(42);
+  const now = Date.now();
+  let bytes = 0;
+  let next = 0;
+  const started = performance.now();
+  // Four sends in flight, as the Kafka reference workload does.
+  await Promise.all(
+    Array.from({ length: 4 }, async () => {
+      while (next < n) {
+        const from = next;
+        next += 1000;
+        const messages = [];
+        for (let i = from; i < Math.min(n, from + 1000); i++) {
+          const r = rawRecord(i, rand, now);
+          bytes += Buffer.byteLength(r.value);
+          messages.push(r);
+        }
+        await producer.send({ topic, acks: -1, messages });
+      }
+    }),
+  );
+  await producer.disconnect();
+  log(
+    `produced ${n.toLocaleString('en-US')} raw records (${(bytes / n).toFixed(0)} B average) in ${((performance.now() - started) / 1000).toFixed(1)} s`,
+  );
+  return bytes / n;
+}
+
+async function endsOf(admin: Admin, topics: string[]): Promise<number> {
+  let sum = 0;
+  for (const t of topics) for (const p of await admin.fetchTopicOffsets(t)) sum += Number(p.high);
+  return sum;
+}
+
+/**
+ * Polls the output topics' ends: `start` when the first output is acknowledged, `end` when
+ * outputs reach `expected`. The passthrough and ingest are measured by the same clock.
+ */
+async function timeOutputs(
+  admin: Admin,
+  topics: string[],
+  expected: number,
+  timeoutMs: number,
+  alive: () => void,
+): Promise<{ seconds: number }> {
+  let start = 0;
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    alive();
+    const seen = await endsOf(admin, topics);
+    const now = performance.now();
+    if (seen > 0 && start === 0) start = now;
+    if (seen >= expected) return { seconds: (now - start) / 1000 };
+    if (Date.now() > until) throw new Error(`only ${seen} of ${expected} outputs after ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** Bare kafkajs: consume the raw topic, produce each record unchanged, commit after the ack. */
+async function passthrough(kafka: Kafka, admin: Admin, from: string, to: string, n: number, log: (m: string) => void) {
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const consumer = kafka.consumer({ groupId: `${from}-passthrough`, maxWaitTimeInMs: 250 });
+  await consumer.connect();
+  await consumer.subscribe({ topic: from, fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: 3,
+    eachBatch: async ({ batch, resolveOffset }) => {
+      if (!batch.messages.length) return;
+      await producer.send({
+        topic: to,
+        acks: -1,
+        messages: batch.messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers })),
+      });
+      const last = batch.messages[batch.messages.length - 1].offset;
+      resolveOffset(last);
+      await consumer.commitOffsets([
+        { topic: batch.topic, partition: batch.partition, offset: String(Number(last) + 1) },
+      ]);
+    },
+  });
+  try {
+    const { seconds } = await timeOutputs(admin, [to], n, 600_000, () => undefined);
+    log(`passthrough: ${n.toLocaleString('en-US')} records in ${seconds.toFixed(2)} s`);
+    return n / seconds;
+  } finally {
+    await consumer.disconnect();
+    await producer.disconnect();
+  }
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path));
+    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** The service as production runs it: built when dist/ is missing or older than the sources. */
+function ensureBuilt(log: (m: string) => void): void {
+  const sources = Math.max(newestMtime(join(ROOT, 'apps', 'ingest', 'src')), newestMtime(join(ROOT, 'libs')));
+  if (existsSync(MAIN) && statSync(MAIN).mtimeMs >= sources) return;
+  log('building dist/apps/ingest (older than its sources)');
+  const built = spawnSync('npx', ['nest', 'build', 'ingest'], { cwd: ROOT, encoding: 'utf8' });
+  if (built.status !== 0) throw new Error(`nest build ingest failed: ${built.stdout}${built.stderr}`);
+}
+
+function rssMb(pid: number): { rss: number; peak: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
+    return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
+  } catch {
+    return undefined;
+  }
+}
+
+async function runIngest(
+  ctx: BenchContext,
+  admin: Admin,
+  prefix: string,
+  schema: string,
+  n: number,
+): Promise<{ perSecond: number; peakRssMb: number; outputs: number; deadLetters: number }> {
+  const logs: string[] = [];
+  // INGEST_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the service.
+  const nodeArgs = (process.env.INGEST_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, MAIN], {
+    cwd: ROOT,
+    env: {
+      PATH: process.env.PATH,
+      KAFKA_BROKERS: ctx.kafkaBrokers,
+      DATABASE_URL: ctx.databaseUrl,
+      DATABASE_SCHEMA: schema,
+      TOPIC_PREFIX: prefix,
+      INGEST_GROUP_ID: `${prefix}ingest`,
+      HTTP_HOST: '127.0.0.1',
+      HTTP_PORT: String(await freePort()),
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const keep = (chunk: Buffer) => logs.push(...chunk.toString().split('\n').filter(Boolean).slice(-50));
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  let peak = 0;
+  const sampler = setInterval(() => {
+    const m = rssMb(child.pid!);
+    if (m) peak = Math.max(peak, m.rss, m.peak);
+  }, 100);
+  const outputs = [`${prefix}${TOPIC.cartEvents}`, `${prefix}${TOPIC.cartEventsRaw}-dlq`];
+  try {
+    const { seconds } = await timeOutputs(admin, outputs, n, 900_000, () => {
+      if (child.exitCode !== null) throw new Error(`ingest exited ${child.exitCode}: ${logs.slice(-10).join('\n')}`);
+    });
+    const m = rssMb(child.pid!);
+    if (m) peak = Math.max(peak, m.peak);
+    const [good, dead] = [await endsOf(admin, [outputs[0]]), await endsOf(admin, [outputs[1]])];
+    ctx.log(
+      `ingest: ${n.toLocaleString('en-US')} records in ${seconds.toFixed(2)} s: ${good} out, ${dead} to the DLQ, peak RSS ${peak.toFixed(0)} MB`,
+    );
+    return { perSecond: n / seconds, peakRssMb: peak, outputs: good, deadLetters: dead };
+  } finally {
+    clearInterval(sampler);
+    child.kill('SIGTERM');
+    await new Promise((r) => (child.exitCode !== null ? r(null) : child.once('exit', r)));
+  }
+}
+
+export const workload: BenchWorkload = {
+  name: 'ingest',
+  description:
+    'ingest service (process from dist/) through N raw cart events (1–8 items, unicode, 5% invalid) vs a bare kafkajs passthrough',
+  needsStack: true,
+  async run(ctx: BenchContext): Promise<BenchFigure[]> {
+    const n = ctx.quick ? 50_000 : 1_000_000;
+    ensureBuilt(ctx.log);
+    const brokers = ctx.kafkaBrokers!;
+    const prefix = `bench-ingest-${randomUUID().slice(0, 8)}.`;
+    const schema = `bench_${prefix.replace(/[^a-z0-9]/g, '_')}`.slice(0, 60);
+    const kafka = new Kafka({ clientId: 'bench-ingest', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    await admin.connect();
+    const passOut = `${prefix}passthrough-out`;
+    try {
+      await ensureTopics(brokers, prefix, PARTITIONS);
+      await admin.createTopics({ topics: [{ topic: passOut, numPartitions: PARTITIONS, replicationFactor: 1 }] });
+      await waitForTopics(brokers, [passOut]);
+      const raw = `${prefix}${TOPIC.cartEventsRaw}`;
+      const averageBytes = await produceRecords(kafka, raw, n, ctx.log);
+
+      // Ingest first: the broker's page cache is then no warmer for it than for the passthrough.
+      const ingest = await runIngest(ctx, admin, prefix, schema, n);
+      const passthroughPerSecond = await passthrough(kafka, admin, raw, passOut, n, ctx.log);
+      const note = `${n.toLocaleString('en-US')} records of ${averageBytes.toFixed(0)} B average, ${PARTITIONS} partitions, ${ingest.deadLetters} to the DLQ`;
+      return [
+        {
+          name: 'ingest events/s',
+          value: ingest.perSecond,
+          unit: 'events/s',
+          target: { value: 20_000, better: 'higher' },
+          note,
+        },
+        {
+          name: 'bare kafkajs passthrough events/s',
+          value: passthroughPerSecond,
+          unit: 'events/s',
+          note: 'same records, same broker',
+        },
+        {
+          name: 'ingest / passthrough',
+          value: ingest.perSecond / passthroughPerSecond,
+          unit: 'ratio',
+          target: { value: 0.7, better: 'higher' },
+        },
+        { name: 'ingest peak RSS', value: ingest.peakRssMb, unit: 'MB', target: { value: 300, better: 'lower' } },
+      ];
+    } finally {
+      const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
+      await admin.deleteTopics({ topics }).catch(() => undefined);
+      await admin.disconnect();
+      const pg = new Client({ connectionString: ctx.databaseUrl });
+      await pg.connect();
+      await pg.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`).catch(() => undefined);
+      await pg.end();
+    }
+  },
+};
