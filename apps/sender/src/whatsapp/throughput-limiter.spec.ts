@@ -188,15 +188,16 @@ describe('ThroughputLimiter: throughput per phone number id', () => {
   });
 
   it('wakes correctly when a timer fires a fraction early on a fractional clock', async () => {
+    // Binary fractions, so the float arithmetic is exact and the expected times too.
     const clock = new FakeClock(() => -0.5);
-    clock.time = 0.4;
+    clock.time = 0.5;
     const limiter = new ThroughputLimiter({ perSecond: 1, safetyMarginMs: 0, pairRate: false, clock });
     const grants: number[] = [];
     for (let i = 0; i < 2; i++) void limiter.acquire('pn', `${i}`).then(() => grants.push(clock.now()));
     await clock.advanceTo(3_000);
-    expect(grants[0]).toBe(0.4);
-    expect(grants[1]).toBe(1_000.4);
-    // The early wake-up found the window still full and set one more short timer.
+    // The 1,000 ms timer fired at 1,000.0, half a millisecond early: the window was still
+    // full, so one more 1 ms timer (also early) let it go at exactly 1,000.5.
+    expect(grants).toEqual([0.5, 1_000.5]);
     expect(clock.timersSet).toBe(2);
   });
 

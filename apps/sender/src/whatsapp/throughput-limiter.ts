@@ -188,11 +188,15 @@ export class ThroughputLimiter {
   private drain(lane: PhoneNumberLane): void {
     while (lane.queueHead < lane.queue.length) {
       const now = this.clock.now();
-      // Full ring: the oldest of the last `limit` grants must have left the window (actual
-      // grant times: the hard limit); and the even pace from the previous slot.
-      const windowReadyAt = lane.granted < lane.limit ? now : lane.grants[lane.oldest] + this.windowMs;
-      const readyAt = Math.max(windowReadyAt, lane.lastSlot + lane.spacingMs);
-      if (readyAt > now) {
+      // The hard limit: with a full ring, the oldest of the last `limit` grants must have left
+      // the window. Compared as `oldest <= now - window`, the way Meta's window (and the
+      // simulator's) expires a send, so float rounding cannot let one more in.
+      const full = lane.granted === lane.limit;
+      const windowOpen = !full || lane.grants[lane.oldest] <= now - this.windowMs;
+      // The even pace, from the previous slot.
+      const paceAt = lane.lastSlot + lane.spacingMs;
+      const readyAt = Math.max(full ? lane.grants[lane.oldest] + this.windowMs : now, paceAt);
+      if (!windowOpen || paceAt > now) {
         if (!lane.cancelTimer) {
           // Timers may fire a fraction early against a fractional clock: drain checks again.
           lane.cancelTimer = this.clock.setTimeout(
