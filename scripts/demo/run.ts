@@ -32,6 +32,7 @@ import { bold, cyan, dim, Display, green, red, yellow } from './display';
 import {
   ACTIVITY_AGO_MS,
   BROOKLYN,
+  cartGroups,
   demoStores,
   firstWave,
   javierBuys,
@@ -199,7 +200,7 @@ async function main(): Promise<void> {
       await pollSimulator(pipeline, observed, display);
       if (Date.now() - lastStats > 2000) {
         lastStats = Date.now();
-        await pollStats(pipeline, stores, observed);
+        await pollStats(pipeline, stores, observed, display);
       }
       await react(pipeline, producer, observed, display, reactions);
       display.setStatus(statusLine(observed));
@@ -431,12 +432,31 @@ function digits(phone: string | undefined): string {
   return (phone ?? '').replace(/\D/g, '');
 }
 
-async function pollStats(pipeline: Pipeline, stores: StoreSettings[], observed: Observed): Promise<void> {
+async function pollStats(
+  pipeline: Pipeline,
+  stores: StoreSettings[],
+  observed: Observed,
+  display?: Display,
+): Promise<void> {
   for (const store of stores) {
     try {
       const r = await apiGet<StoreStats>(pipeline, 'scheduler', `/v1/stores/${store.storeId}/stats`);
-      if (r.body) observed.stats.set(store.storeId, r.body);
-      else if (!observed.problems.some((p) => p.startsWith('stats API')))
+      if (r.body) {
+        // The scheduler's own decisions (frequency cap, opt-out, cancellation) have no outcome
+        // event of their own: the stats show them.
+        const before = observed.stats.get(store.storeId);
+        for (const [reason, n] of Object.entries(r.body.skipped.byReason)) {
+          const more = n - (before?.skipped.byReason[reason] ?? 0);
+          if (more > 0 && observed.skipped.filter((k) => k.storeId === store.storeId && k.reason === reason).length < n)
+            display?.line(`${yellow('skipped')}   ${more} cart(s) at ${store.name}: ${reason} ${dim('(stats API)')}`);
+        }
+        const cancelled = r.body.cancelled - (before?.cancelled ?? 0);
+        if (cancelled > 0)
+          display?.line(
+            `${yellow('cancelled')} ${cancelled} cart(s) at ${store.name}: bought or emptied before the message`,
+          );
+        observed.stats.set(store.storeId, r.body);
+      } else if (!observed.problems.some((p) => p.startsWith('stats API')))
         observed.problems.push(`stats API answered ${r.status}`);
     } catch (error) {
       if (!observed.problems.some((p) => p.startsWith('stats API')))
@@ -493,10 +513,11 @@ function finished(
   reactions: { luciaBackAt: number; javierBoughtAt: number },
   brooklynOpensAt: Date,
 ): boolean {
-  const expected = SHOPPERS.filter((s) => s.messaged);
-  const allRead = expected.every((s) =>
-    messageOf(observed, s.cartId).some((m) => m.statuses.some((x) => x.status === 'read')),
-  );
+  const allRead = cartGroups()
+    .filter((g) => g[0].messaged)
+    .every((g) =>
+      g.some((s) => messageOf(observed, s.cartId).some((m) => m.statuses.some((x) => x.status === 'read'))),
+    );
   // Lucía's second cart counts as abandoned ACTIVITY_AGO_MS after publishing minus the lag; give it time to (not) go out.
   const luciaSettled =
     reactions.luciaBackAt > 0 && Date.now() - reactions.luciaBackAt > 60_000 - ACTIVITY_AGO_MS + 30_000;
@@ -521,22 +542,31 @@ function summary(observed: Observed, stores: StoreSettings[], brooklynOpensAt: D
   let met = 0;
   // "No message" proves something only where the same store did message someone.
   const storeWorked = (storeId: string) =>
-    SHOPPERS.some((x) => x.storeId === storeId && x.messaged && messageOf(observed, x.cartId).length === 1);
-  for (const s of SHOPPERS) {
-    const messages = messageOf(observed, s.cartId);
+    SHOPPERS.some((x) => x.storeId === storeId && x.messaged && messageOf(observed, x.cartId).length > 0);
+  const groups = cartGroups();
+  for (const group of groups) {
+    const [s] = group;
+    const messages = group.flatMap((g) => messageOf(observed, g.cartId));
     const ok = s.messaged ? messages.length === 1 : messages.length === 0 && storeWorked(s.storeId);
     if (ok) met++;
     const mark = ok ? green('✓') : !s.messaged && messages.length === 0 ? yellow('?') : red('✗');
-    const skip = observed.skipped.find((k) => k.cartId === s.cartId && k.storeId === s.storeId);
+    const skips = group.flatMap((g) =>
+      observed.skipped.filter((k) => k.cartId === g.cartId && k.storeId === g.storeId),
+    );
     const seen =
       messages.length > 0
         ? `${messages.length} message(s), last status ${messages.at(-1)!.statuses.at(-1)?.status ?? 'none'}`
-        : skip
-          ? `no message (skipped: ${skip.reason})`
-          : observed.sendIdsOf(s.storeId, s.cartId).length
+        : skips.length
+          ? `no message (skipped: ${skips.map((k) => k.reason).join(', ')})`
+          : group.some((g) => observed.sendIdsOf(g.cartId === s.cartId ? s.storeId : g.storeId, g.cartId).length)
             ? 'planned, no message yet'
             : 'no message';
-    display.block(`  ${mark} ${s.cartId.padEnd(7)} ${s.who.padEnd(17)} expected ${s.expect.padEnd(36)} saw ${seen}`);
+    display.block(
+      `  ${mark} ${group
+        .map((g) => g.cartId)
+        .join('+')
+        .padEnd(13)} ${s.who.padEnd(17)} expected ${s.expect.padEnd(36)} saw ${seen}`,
+    );
   }
   const brooklynEarly = [...observed.messages.values()].filter(
     (m) =>
@@ -572,7 +602,7 @@ function summary(observed: Observed, stores: StoreSettings[], brooklynOpensAt: D
       `${observed.messages.size} WhatsApp messages, ${observed.optOuts.length} opt-out(s), ${observed.dead.length} dead letter(s)`,
   );
   for (const p of observed.problems) display.block(yellow(`  ! ${p}`));
-  const total = SHOPPERS.length + 1;
+  const total = groups.length + 1;
   const all = met + (outsideOk ? 1 : 0);
   display.block(
     `\n${all === total ? green(bold(`All ${total} expectations met.`)) : yellow(bold(`${all} of ${total} expectations met`))}` +

@@ -58,6 +58,8 @@ export interface Shopper {
   /** What the demo expects, in words, and whether a message should reach the shopper. */
   expect: string;
   messaged: boolean;
+  /** Another cart of the same shopper: the two together get one message (one per 24 h). */
+  pairedWith?: string;
 }
 
 const item = (sku: string, title: string, unitPrice: string, quantity = 1) => ({ sku, title, quantity, unitPrice });
@@ -116,18 +118,20 @@ export const SHOPPERS: Shopper[] = [
   {
     cartId: 'n-2001',
     storeId: BROOKLYN,
-    who: 'Mike',
+    who: 'Mike (2 carts)',
     phone: '+1 646 712 3456',
-    expect: 'one message at the opening',
+    expect: 'one message at the opening for both',
     messaged: true,
+    pairedWith: 'n-2002',
   },
   {
     cartId: 'n-2002',
     storeId: BROOKLYN,
     who: 'Mike (2nd cart)',
     phone: '+16467123456',
-    expect: 'nothing: one message per 24 h',
-    messaged: false,
+    expect: 'one message per 24 h',
+    messaged: true,
+    pairedWith: 'n-2001',
   },
   {
     cartId: 'n-2003',
@@ -146,6 +150,19 @@ export const SHOPPERS: Shopper[] = [
     messaged: false,
   },
 ];
+
+/** The carts judged together: a shopper's paired carts form one group. */
+export function cartGroups(): Shopper[][] {
+  const seen = new Set<string>();
+  const groups: Shopper[][] = [];
+  for (const s of SHOPPERS) {
+    if (seen.has(s.cartId)) continue;
+    const group = s.pairedWith ? [s, SHOPPERS.find((x) => x.cartId === s.pairedWith)!] : [s];
+    group.forEach((g) => seen.add(g.cartId));
+    groups.push(group);
+  }
+  return groups;
+}
 
 export function shopperOf(storeId: string, cartId: string): Shopper | undefined {
   return SHOPPERS.find((s) => s.storeId === storeId && s.cartId === cartId);
