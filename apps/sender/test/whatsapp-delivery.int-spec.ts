@@ -4,6 +4,7 @@
 import { connect, createServer } from 'node:net';
 import {
   deliver,
+  InFlightSlots,
   RetryPolicy,
   ThroughputLimiter,
   WhatsAppClient,
@@ -323,12 +324,23 @@ describe('deliver() against a faulty simulator', () => {
 });
 
 describe('throughput against the simulator with 50 ms latency', () => {
-  it('a 200-message burst through one phone number id never puts more than 80 into any one-second window', async () => {
-    const sim = await startWhatsAppSimulator({
+  let sim: WhatsAppSimulator;
+
+  beforeEach(async () => {
+    sim = await startWhatsAppSimulator({
       tokens: { [PHONE_NUMBER_ID]: TOKEN },
       latencyMs: 50,
       limits: { throughputPerSecond: 80 },
     });
+  });
+
+  afterEach(async () => {
+    await sim.close();
+  });
+
+  async function burst(
+    extra: { slots?: InFlightSlots; beforeAttempt?: () => Promise<void>; maxGrantAgeMs?: number } = {},
+  ) {
     const client = new WhatsAppClient({
       baseUrl: sim.url,
       graphApiVersion: 'v23.0',
@@ -336,23 +348,38 @@ describe('throughput against the simulator with 50 ms latency', () => {
       connections: 32,
     });
     const limiter = new ThroughputLimiter({ perSecond: 80 });
-    const parts = { client, limiter, retryPolicy: new RetryPolicy({ maxAttempts: 1 }) };
-
+    const parts = { client, limiter, retryPolicy: new RetryPolicy({ maxAttempts: 1 }), ...extra };
     const started = Date.now();
     const outcomes = await Promise.all(Array.from({ length: 200 }, (_, i) => deliver(parts, sendRequest(1_000 + i))));
     const elapsedMs = Date.now() - started;
+    limiter.close();
+    await client.close();
+    return { outcomes, elapsedMs, stats: sim.record.stats() };
+  }
 
+  it('a 200-message burst through one phone number id never puts more than 80 into any one-second window', async () => {
+    const { outcomes, elapsedMs, stats } = await burst({ slots: new InFlightSlots(32) });
     expect(outcomes.every((o) => o.result.kind === 'accepted')).toBe(true);
-    const stats = sim.record.stats();
     expect(stats.refusedByCode['130429']).toBeUndefined();
     expect(stats.phoneNumbers[PHONE_NUMBER_ID].peakAttemptsPerSecond).toBeLessThanOrEqual(80);
     expect(stats.phoneNumbers[PHONE_NUMBER_ID].accepted).toBe(200);
-    // 200 at 80 per window: the first 80 at once, then two more windows.
-    expect(elapsedMs).toBeGreaterThanOrEqual(2_000);
-    expect(elapsedMs).toBeLessThan(4_000);
-    limiter.close();
-    await client.close();
-    await sim.close();
+    // 200 at 76.2/s (80 per 1,050 ms): about 2.6 s.
+    expect(elapsedMs).toBeGreaterThanOrEqual(2_500);
+    expect(elapsedMs).toBeLessThan(5_000);
+  });
+
+  it('stays within 80/s when the database stalls between grants and requests', async () => {
+    // The first 80 requests wait 200 ms after their grant (beyond the 50 ms margin), the rest
+    // none: sent as granted, the late ones meet the next ones in one second (tried: the
+    // simulator refused some with 130429). Aged grants are re-taken, so requests leave paced.
+    let calls = 0;
+    const { outcomes, stats } = await burst({
+      slots: new InFlightSlots(32),
+      beforeAttempt: () => new Promise((resolve) => setTimeout(resolve, calls++ < 80 ? 200 : 0)),
+    });
+    expect(outcomes.every((o) => o.result.kind === 'accepted')).toBe(true);
+    expect(stats.refusedByCode['130429']).toBeUndefined();
+    expect(stats.phoneNumbers[PHONE_NUMBER_ID].peakAttemptsPerSecond).toBeLessThanOrEqual(80);
   });
 });
 

@@ -1,4 +1,5 @@
 import { deliver, type DeliveryParts } from './delivery';
+import { InFlightSlots } from './in-flight-slots';
 import type { DeliveryResult } from './delivery-result';
 import { RetryPolicy } from './retry-policy';
 import type { SendRequest } from './whatsapp-client';
@@ -29,6 +30,7 @@ function parts(answers: DeliveryResult[], extra: Partial<DeliveryParts> = {}) {
     },
     retryPolicy: new RetryPolicy({ maxAttempts: 4, baseDelayMs: 100, random: () => 0.5 }),
     sleep: async (ms) => void sleeps.push(ms),
+    now: () => 0,
     ...extra,
   };
   return { built, calls, sleeps };
@@ -114,5 +116,63 @@ describe('deliver', () => {
     });
     await deliver(built, request);
     expect(events).toEqual(['before 1', 'after 1 transient', 'before 2', 'after 2 accepted']);
+  });
+
+  it('takes a fresh throughput grant when the one it had aged past maxGrantAgeMs before the call', async () => {
+    let time = 0;
+    const { built, calls } = parts([accepted], {
+      now: () => time,
+      maxGrantAgeMs: 20,
+      beforeAttempt: () => {
+        calls.push('before');
+        time += 50; // the database was slow
+      },
+    });
+    expect(await deliver(built, request)).toEqual({ result: accepted, attempts: 1 });
+    // The pair token of the aged grant comes back; the new grant is fresh, so it goes.
+    expect(calls).toEqual(['acquire', 'before', 'refund', 'acquire', 'send']);
+  });
+
+  it('goes with a grant younger than maxGrantAgeMs', async () => {
+    let time = 0;
+    const { built, calls } = parts([accepted], {
+      now: () => time,
+      beforeAttempt: () => {
+        time += 20;
+      },
+    });
+    await deliver(built, request);
+    expect(calls).toEqual(['acquire', 'send']);
+  });
+
+  it('holds an in-flight slot only around the call, and gives it back whatever happens', async () => {
+    const slots = new InFlightSlots(1);
+    const seen: number[] = [];
+    const { built } = parts([], {
+      slots,
+      client: {
+        send: async () => {
+          seen.push(slots.inUse());
+          throw new Error('boom');
+        },
+      },
+    });
+    await expect(deliver(built, request)).rejects.toThrow('boom');
+    expect(seen).toEqual([1]);
+    expect(slots.inUse()).toBe(0);
+  });
+
+  it('waits for a slot after the grant, and re-takes the grant when the slot came late', async () => {
+    const slots = new InFlightSlots(1);
+    await slots.take();
+    let time = 0;
+    const { built, calls } = parts([accepted], { slots, now: () => time });
+    const delivering = deliver(built, request);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls).toEqual(['acquire']);
+    time = 100;
+    slots.give();
+    await delivering;
+    expect(calls).toEqual(['acquire', 'refund', 'acquire', 'send']);
   });
 });

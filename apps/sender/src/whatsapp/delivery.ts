@@ -1,4 +1,5 @@
 import type { DeliveryResult } from './delivery-result';
+import type { InFlightSlots } from './in-flight-slots';
 import type { RetryPolicy } from './retry-policy';
 import type { ThroughputLimiter } from './throughput-limiter';
 import type { SendRequest, WhatsAppClient } from './whatsapp-client';
@@ -16,11 +17,25 @@ export interface DeliveryParts {
   settle?: (bizOpaqueCallbackData: string) => Promise<string | undefined>;
   /** Least wait before settling an ambiguous attempt, so its `sent` webhook has time to arrive. */
   settleAfterMs?: number;
-  /** Called before every attempt; e.g. to record the attempt in the database first. */
+  /**
+   * Calls in flight per process, shared by every delivery. Taken after the throughput grant
+   * (so a paced number never holds one while waiting) and before the request.
+   */
+  slots?: InFlightSlots;
+  /**
+   * A throughput grant older than this when the request is about to leave (the slot or
+   * `beforeAttempt` took long) is used up and a fresh one taken: Meta counts requests when
+   * they arrive, and stale grants let out together would meet inside its window. Keep it
+   * under the limiter's safety margin. Default 20 ms.
+   */
+  maxGrantAgeMs?: number;
+  /** Called once per attempt between the grant and the request; e.g. to record the call in the database. */
   beforeAttempt?: (attempt: number) => Promise<void> | void;
   /** Called after every attempt with its result (metrics, logs). */
   afterAttempt?: (attempt: number, result: DeliveryResult) => void;
   sleep?: (ms: number) => Promise<void>;
+  /** Monotonic ms, for the grant's age. */
+  now?: () => number;
 }
 
 export interface DeliveryOutcome {
@@ -33,6 +48,7 @@ export interface DeliveryOutcome {
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+const DEFAULT_MAX_GRANT_AGE_MS = 20;
 
 /**
  * Delivers one message: waits for the throughput and pair limits before every request,
@@ -42,9 +58,7 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 export async function deliver(parts: DeliveryParts, request: SendRequest): Promise<DeliveryOutcome> {
   const sleep = parts.sleep ?? defaultSleep;
   for (let attempt = 1; ; attempt++) {
-    await parts.limiter.acquire(request.phoneNumberId, request.to);
-    await parts.beforeAttempt?.(attempt);
-    const result = await parts.client.send(request);
+    const result = await attemptOnce(parts, request, attempt);
     parts.afterAttempt?.(attempt, result);
     if (result.kind !== 'accepted' && !(result.kind === 'transient' && result.ambiguous)) {
       // Not accepted for sure: a retry should not wait out a pair interval for nothing.
@@ -66,5 +80,28 @@ export async function deliver(parts: DeliveryParts, request: SendRequest): Promi
     }
     if (!decision.retry) return { result, attempts: attempt };
     await sleep(decision.delayMs);
+  }
+}
+
+/** One request: throughput grant, `beforeAttempt`, a slot, a fresh grant if that one aged, the call. */
+async function attemptOnce(parts: DeliveryParts, request: SendRequest, attempt: number): Promise<DeliveryResult> {
+  const now = parts.now ?? (() => performance.now());
+  const maxAge = parts.maxGrantAgeMs ?? DEFAULT_MAX_GRANT_AGE_MS;
+  const { phoneNumberId, to } = request;
+  await parts.limiter.acquire(phoneNumberId, to);
+  let grantedAt = now();
+  await parts.beforeAttempt?.(attempt);
+  await parts.slots?.take();
+  try {
+    while (now() - grantedAt > maxAge) {
+      // The aged grant stays counted (it may still meet Meta's window); only the pair token,
+      // which is about messages that reach the shopper, comes back.
+      parts.limiter.refundRecipient(phoneNumberId, to);
+      await parts.limiter.acquire(phoneNumberId, to);
+      grantedAt = now();
+    }
+    return await parts.client.send(request);
+  } finally {
+    parts.slots?.give();
   }
 }

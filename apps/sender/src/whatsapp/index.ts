@@ -17,6 +17,7 @@ export type { RetryPolicyOptions, RetryDecision } from './retry-policy';
 export { ThroughputLimiter, DEFAULT_THROUGHPUT_PER_SECOND, DEFAULT_PAIR_RATE } from './throughput-limiter';
 export type { ThroughputLimiterOptions, PairRateOptions, LimiterClock } from './throughput-limiter';
 export { deliver } from './delivery';
+export { InFlightSlots } from './in-flight-slots';
 export type { DeliveryParts, DeliveryOutcome } from './delivery';
 export { endpointFor, graphMessageBody, graphRecipient, sendPath } from './messages';
 export type { TextMessage, TemplateMessage, OutgoingMessage, SendEndpoint } from './messages';
