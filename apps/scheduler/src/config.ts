@@ -32,10 +32,6 @@ export const schedulerEnv = {
     'idle_in_transaction_session_timeout of a claim: a wedged instance releases its claimed carts after this',
     { default: 60_000, min: 1000 },
   ),
-  SCHEDULER_FAULT_PAUSE: env.string(
-    'Tests only: `after-claim:<ms>` or `after-ack:<ms>` pauses each timer transaction at that point (crash tests)',
-    { default: '', pattern: /^$|^(after-claim|after-ack):\d+$/ },
-  ),
 };
 
 export type SchedulerConfig = ReturnType<typeof readSchedulerConfig>;

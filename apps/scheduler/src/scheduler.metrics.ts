@@ -10,6 +10,7 @@ export class SchedulerMetrics {
   readonly cartsWritten: Counter;
   readonly replanned: Counter<'cause'>;
   readonly timersFired: Counter<'result'>;
+  readonly claims: Counter<'found'>;
   readonly emissionLag: Histogram;
   readonly claimSeconds: Histogram;
 
@@ -36,6 +37,12 @@ export class SchedulerMetrics {
       name: 'scheduler_timers_fired_total',
       help: 'Due timers handled, by result (emitted, expired, skipped-<reason>, held)',
       labelNames: ['result'],
+      registers,
+    });
+    this.claims = new Counter({
+      name: 'scheduler_timer_claims_total',
+      help: 'Claim transactions run, by whether they found due carts (none: a wake-up with nothing due)',
+      labelNames: ['found'],
       registers,
     });
     this.emissionLag = new Histogram({

@@ -26,8 +26,6 @@ import { TimerRepository } from './timer.repository';
  */
 @Injectable()
 export class SendDueEmitter {
-  private readonly pause: { at: 'after-claim' | 'after-ack'; ms: number } | undefined;
-
   constructor(
     private readonly dataSource: DataSource,
     private readonly timers: TimerRepository,
@@ -38,10 +36,7 @@ export class SendDueEmitter {
     private readonly metrics: SchedulerMetrics,
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {
-    const [at, ms] = config.SCHEDULER_FAULT_PAUSE.split(':');
-    if (at) this.pause = { at: at as 'after-claim' | 'after-ack', ms: Number(ms) };
-  }
+  ) {}
 
   /** Handles up to `limit` due carts; returns how many it claimed. */
   async emitDue(limit: number): Promise<number> {
@@ -55,6 +50,7 @@ export class SendDueEmitter {
         `SET LOCAL idle_in_transaction_session_timeout = ${this.config.SCHEDULER_TIMER_TX_TIMEOUT_MS}`,
       );
       const rows = await this.timers.claimDue(runner.manager, limit);
+      this.metrics.claims.inc({ found: rows.length > 0 ? 'due' : 'none' });
       if (rows.length === 0) {
         await runner.commitTransaction();
         return 0;
@@ -110,10 +106,8 @@ export class SendDueEmitter {
         closed.push({ cart, episode });
       }
 
-      await this.faultPause('after-claim', emitted);
       await this.kafka.producer.send(records);
       const ackedAt = Date.now();
-      await this.faultPause('after-ack', emitted);
 
       const writes = [
         ...holds,
@@ -141,12 +135,5 @@ export class SendDueEmitter {
     } finally {
       await runner.release();
     }
-  }
-
-  private async faultPause(at: 'after-claim' | 'after-ack', emitted: SendDue[]): Promise<void> {
-    if (this.pause?.at !== at || emitted.length === 0) return;
-    const sendIds = emitted.map((e) => e.sendId);
-    this.logger.warn({ at, ms: this.pause.ms, sendIds }, 'fault pause (SCHEDULER_FAULT_PAUSE)');
-    await new Promise((r) => setTimeout(r, this.pause!.ms));
   }
 }
