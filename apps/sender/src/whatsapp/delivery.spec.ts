@@ -25,7 +25,14 @@ function parts(answers: DeliveryResult[], extra: Partial<DeliveryParts> = {}) {
       },
     },
     limiter: {
-      acquire: async () => void calls.push('acquire'),
+      acquire: async (phoneNumberId, recipient) => {
+        calls.push('acquire');
+        return { phoneNumberId, recipient, at: 0 };
+      },
+      renew: async (grant) => {
+        calls.push('renew');
+        return grant;
+      },
       refundRecipient: () => void calls.push('refund'),
     },
     retryPolicy: new RetryPolicy({ maxAttempts: 4, baseDelayMs: 100, random: () => 0.5 }),
@@ -118,19 +125,21 @@ describe('deliver', () => {
     expect(events).toEqual(['before 1', 'after 1 transient', 'before 2', 'after 2 accepted']);
   });
 
-  it('takes a fresh throughput grant when the one it had aged past maxGrantAgeMs before the call', async () => {
+  it('renews the throughput grant when it aged past maxGrantAgeMs before the call', async () => {
     let time = 0;
+    const ages: number[] = [];
     const { built, calls } = parts([accepted], {
       now: () => time,
       maxGrantAgeMs: 20,
+      onGrantRenewed: (age) => void ages.push(age),
       beforeAttempt: () => {
         calls.push('before');
         time += 50; // the database was slow
       },
     });
     expect(await deliver(built, request)).toEqual({ result: accepted, attempts: 1 });
-    // The pair token of the aged grant comes back; the new grant is fresh, so it goes.
-    expect(calls).toEqual(['acquire', 'before', 'refund', 'acquire', 'send']);
+    expect(calls).toEqual(['acquire', 'before', 'renew', 'send']);
+    expect(ages).toEqual([50]);
   });
 
   it('goes with a grant younger than maxGrantAgeMs', async () => {
@@ -138,7 +147,7 @@ describe('deliver', () => {
     const { built, calls } = parts([accepted], {
       now: () => time,
       beforeAttempt: () => {
-        time += 20;
+        time += 40;
       },
     });
     await deliver(built, request);
@@ -162,7 +171,7 @@ describe('deliver', () => {
     expect(slots.inUse()).toBe(0);
   });
 
-  it('waits for a slot after the grant, and re-takes the grant when the slot came late', async () => {
+  it('waits for a slot after the grant, and renews the grant when the slot came late', async () => {
     const slots = new InFlightSlots(1);
     await slots.take();
     let time = 0;
@@ -173,6 +182,6 @@ describe('deliver', () => {
     time = 100;
     slots.give();
     await delivering;
-    expect(calls).toEqual(['acquire', 'refund', 'acquire', 'send']);
+    expect(calls).toEqual(['acquire', 'renew', 'send']);
   });
 });

@@ -6,7 +6,7 @@ import type { SendRequest, WhatsAppClient } from './whatsapp-client';
 
 export interface DeliveryParts {
   client: Pick<WhatsAppClient, 'send'>;
-  limiter: Pick<ThroughputLimiter, 'acquire' | 'refundRecipient'>;
+  limiter: Pick<ThroughputLimiter, 'acquire' | 'renew' | 'refundRecipient'>;
   retryPolicy: RetryPolicy;
   /**
    * Finds the WhatsApp message id of this send from the status webhooks already received
@@ -23,14 +23,17 @@ export interface DeliveryParts {
    */
   slots?: InFlightSlots;
   /**
-   * A throughput grant older than this when the request is about to leave (the slot or
-   * `beforeAttempt` took long) is used up and a fresh one taken: Meta counts requests when
-   * they arrive, and stale grants let out together would meet inside its window. Keep it
-   * under the limiter's safety margin. Default 20 ms.
+   * A throughput grant older than this when the request is about to leave (`beforeAttempt`
+   * or the slot took long) is renewed: Meta counts requests when they arrive, and late ones
+   * meet the next ones inside its window. Keep it under the limiter's safety margin (50 ms).
+   * Default 40 ms. Each renewal costs the number one pace slot, so `beforeAttempt` should
+   * normally take less.
    */
   maxGrantAgeMs?: number;
   /** Called once per attempt between the grant and the request; e.g. to record the call in the database. */
   beforeAttempt?: (attempt: number) => Promise<void> | void;
+  /** Called when a grant aged and was renewed (a metric: many mean `beforeAttempt` is slow). */
+  onGrantRenewed?: (ageMs: number) => void;
   /** Called after every attempt with its result (metrics, logs). */
   afterAttempt?: (attempt: number, result: DeliveryResult) => void;
   sleep?: (ms: number) => Promise<void>;
@@ -48,7 +51,7 @@ export interface DeliveryOutcome {
 }
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const DEFAULT_MAX_GRANT_AGE_MS = 20;
+const DEFAULT_MAX_GRANT_AGE_MS = 40;
 
 /**
  * Delivers one message: waits for the throughput and pair limits before every request,
@@ -83,21 +86,18 @@ export async function deliver(parts: DeliveryParts, request: SendRequest): Promi
   }
 }
 
-/** One request: throughput grant, `beforeAttempt`, a slot, a fresh grant if that one aged, the call. */
+/** One request: throughput grant, `beforeAttempt`, a slot, a renewed grant if that one aged, the call. */
 async function attemptOnce(parts: DeliveryParts, request: SendRequest, attempt: number): Promise<DeliveryResult> {
   const now = parts.now ?? (() => performance.now());
   const maxAge = parts.maxGrantAgeMs ?? DEFAULT_MAX_GRANT_AGE_MS;
-  const { phoneNumberId, to } = request;
-  await parts.limiter.acquire(phoneNumberId, to);
+  let grant = await parts.limiter.acquire(request.phoneNumberId, request.to);
   let grantedAt = now();
   await parts.beforeAttempt?.(attempt);
   await parts.slots?.take();
   try {
-    while (now() - grantedAt > maxAge) {
-      // The aged grant stays counted (it may still meet Meta's window); only the pair token,
-      // which is about messages that reach the shopper, comes back.
-      parts.limiter.refundRecipient(phoneNumberId, to);
-      await parts.limiter.acquire(phoneNumberId, to);
+    for (let age = now() - grantedAt; age > maxAge; age = now() - grantedAt) {
+      parts.onGrantRenewed?.(age);
+      grant = await parts.limiter.renew(grant);
       grantedAt = now();
     }
     return await parts.client.send(request);

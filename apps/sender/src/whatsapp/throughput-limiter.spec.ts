@@ -208,6 +208,64 @@ describe('ThroughputLimiter: throughput per phone number id', () => {
   });
 });
 
+describe('ThroughputLimiter: renewing an aged grant', () => {
+  it('serves the renewal before the waiters already queued, at the next slot of the pace', async () => {
+    const clock = new FakeClock();
+    const limiter = new ThroughputLimiter({ perSecond: 2, safetyMarginMs: 0, pairRate: false, clock });
+    const first = await limiter.acquire('pn', '1');
+    const order: Array<[string, number]> = [];
+    void limiter.acquire('pn', '2').then((g) => order.push(['second', g.at]));
+    void limiter.acquire('pn', '3').then((g) => order.push(['third', g.at]));
+    await clock.advanceTo(100);
+    void limiter.renew(first).then((g) => order.push(['renewed', g.at]));
+    await clock.advanceTo(5_000);
+    expect(order).toEqual([
+      ['renewed', 500],
+      ['second', 1_000],
+      ['third', 1_500],
+    ]);
+    expect(first).toEqual({ phoneNumberId: 'pn', recipient: '1', at: 0 });
+  });
+
+  it('takes the renewed grant out of the window: only used grants count, never over the limit', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom(1, 2, 5, 10),
+        fc.array(fc.record({ at: fc.integer({ min: 0, max: 3_000 }), renewals: fc.integer({ min: 0, max: 2 }) }), {
+          minLength: 1,
+          maxLength: 40,
+        }),
+        async (limit, sends) => {
+          const clock = new FakeClock();
+          const limiter = new ThroughputLimiter({ perSecond: limit, safetyMarginMs: 0, pairRate: false, clock });
+          const used: number[] = [];
+          const sorted = [...sends].sort((a, b) => a.at - b.at);
+          for (const [i, send] of sorted.entries()) {
+            await clock.advanceTo(send.at);
+            void (async () => {
+              let grant = await limiter.acquire('pn', `${i}`);
+              for (let r = 0; r < send.renewals; r++) grant = await limiter.renew(grant);
+              used.push(grant.at);
+            })();
+          }
+          await clock.advanceTo(1_000_000);
+          expect(used).toHaveLength(sends.length);
+          expect(peakInWindow(used)).toBeLessThanOrEqual(limit);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('rejects renewals after close', async () => {
+    const clock = new FakeClock();
+    const limiter = new ThroughputLimiter({ clock });
+    const grant = await limiter.acquire('pn', '1');
+    limiter.close();
+    await expect(limiter.renew(grant)).rejects.toThrow('closed');
+  });
+});
+
 describe('ThroughputLimiter: pair rate per recipient', () => {
   it('paces one recipient at one message per interval without holding back the others', async () => {
     const clock = new FakeClock();

@@ -12,7 +12,8 @@
  *
  * One instance per process, shared by every partition's consumer, so the limit holds for the
  * whole process. Waiters of one phone number are served first come, first served, woken by
- * one timer per phone number (no polling).
+ * one timer per phone number (no polling). A grant that could not be used at once is renewed
+ * (`renew`): it leaves the window, since it never reached Meta, and its holder goes first.
  */
 export interface LimiterClock {
   /** Monotonic milliseconds. */
@@ -49,6 +50,14 @@ export const DEFAULT_THROUGHPUT_PER_SECOND = 80;
 export const DEFAULT_PAIR_RATE: PairRateOptions = { intervalMs: 6_000, burst: 1 };
 export const DEFAULT_SAFETY_MARGIN_MS = 50;
 
+/** Leave to send one message now; its time is in the number's window until renewed or expired. */
+export interface ThroughputGrant {
+  readonly phoneNumberId: string;
+  readonly recipient: string;
+  /** The limiter clock's time of the grant. */
+  readonly at: number;
+}
+
 const realClock: LimiterClock = {
   now: () => performance.now(),
   setTimeout: (run, ms) => {
@@ -58,20 +67,20 @@ const realClock: LimiterClock = {
 };
 
 interface Waiter {
-  resolve: () => void;
+  resolve: (at: number) => void;
   reject: (error: Error) => void;
 }
 
-/** Grant times of one phone number (a ring of its last `limit` grants) and its queue. */
+/** One phone number: its sends still inside the window, its pace and its queue. */
 interface PhoneNumberLane {
   limit: number;
   /** Even spacing between two grants: window / limit. */
   spacingMs: number;
   /** When the last grant was due (not when its timer fired), so late timers do not slow the pace. */
   lastSlot: number;
-  grants: Float64Array;
-  oldest: number;
-  granted: number;
+  /** Grant times inside the window, ascending, from `windowHead` on. */
+  window: number[];
+  windowHead: number;
   queue: Waiter[];
   queueHead: number;
   cancelTimer?: () => void;
@@ -85,6 +94,7 @@ interface PairBucket {
 
 const PAIR_SWEEP_EVERY = 4096;
 const LATE_TIMER_TOLERANCE_MS = 2;
+const CLOSED = 'throughput limiter closed';
 
 export class ThroughputLimiter {
   private readonly lanes = new Map<string, PhoneNumberLane>();
@@ -117,18 +127,28 @@ export class ThroughputLimiter {
    * Resolves when one send from `phoneNumberId` to `recipient` may leave now. Each call is one
    * send (retries included): call it right before every request.
    */
-  async acquire(phoneNumberId: string, recipient: string): Promise<void> {
-    if (this.closed) throw new Error('throughput limiter closed');
+  async acquire(phoneNumberId: string, recipient: string): Promise<ThroughputGrant> {
+    if (this.closed) throw new Error(CLOSED);
     const pairWaitMs = this.reservePair(phoneNumberId, recipient);
     // The pair wait happens before joining the number's queue, so one paced recipient never
     // holds back the other shoppers of the same number.
     if (pairWaitMs > 0) await this.sleep(pairWaitMs);
-    await new Promise<void>((resolve, reject) => {
-      if (this.closed) return reject(new Error('throughput limiter closed'));
-      const lane = this.lane(phoneNumberId);
-      lane.queue.push({ resolve, reject });
-      this.drain(lane);
-    });
+    const at = await this.enqueue(phoneNumberId, 'back');
+    return { phoneNumberId, recipient, at };
+  }
+
+  /**
+   * A grant that aged before its request could leave (a slow database, no free connection):
+   * takes it out of the window, since it never reached Meta, and waits for a fresh one at the
+   * head of the number's queue. The recipient keeps its pair token.
+   */
+  async renew(grant: ThroughputGrant): Promise<ThroughputGrant> {
+    if (this.closed) throw new Error(CLOSED);
+    const lane = this.lane(grant.phoneNumberId);
+    const index = lane.window.lastIndexOf(grant.at);
+    if (index >= lane.windowHead) lane.window.splice(index, 1);
+    const at = await this.enqueue(grant.phoneNumberId, 'front');
+    return { ...grant, at };
   }
 
   /**
@@ -153,8 +173,7 @@ export class ThroughputLimiter {
     this.closed = true;
     for (const lane of this.lanes.values()) {
       lane.cancelTimer?.();
-      for (let i = lane.queueHead; i < lane.queue.length; i++)
-        lane.queue[i].reject(new Error('throughput limiter closed'));
+      for (let i = lane.queueHead; i < lane.queue.length; i++) lane.queue[i].reject(new Error(CLOSED));
       lane.queue = [];
       lane.queueHead = 0;
     }
@@ -166,6 +185,18 @@ export class ThroughputLimiter {
     this.pairTimers.clear();
   }
 
+  private enqueue(phoneNumberId: string, where: 'front' | 'back'): Promise<number> {
+    return new Promise<number>((resolve, reject) => {
+      if (this.closed) return reject(new Error(CLOSED));
+      const lane = this.lane(phoneNumberId);
+      const waiter = { resolve, reject };
+      if (where === 'back') lane.queue.push(waiter);
+      else if (lane.queueHead > 0) lane.queue[--lane.queueHead] = waiter;
+      else lane.queue.unshift(waiter);
+      this.drain(lane);
+    });
+  }
+
   private lane(phoneNumberId: string): PhoneNumberLane {
     let lane = this.lanes.get(phoneNumberId);
     if (!lane) {
@@ -174,9 +205,8 @@ export class ThroughputLimiter {
         limit,
         spacingMs: this.windowMs / limit,
         lastSlot: -Infinity,
-        grants: new Float64Array(limit),
-        oldest: 0,
-        granted: 0,
+        window: [],
+        windowHead: 0,
         queue: [],
         queueHead: 0,
       };
@@ -188,14 +218,22 @@ export class ThroughputLimiter {
   private drain(lane: PhoneNumberLane): void {
     while (lane.queueHead < lane.queue.length) {
       const now = this.clock.now();
-      // The hard limit: with a full ring, the oldest of the last `limit` grants must have left
-      // the window. Compared as `oldest <= now - window`, the way Meta's window (and the
-      // simulator's) expires a send, so float rounding cannot let one more in.
-      const full = lane.granted === lane.limit;
-      const windowOpen = !full || lane.grants[lane.oldest] <= now - this.windowMs;
+      // The hard limit: fewer than `limit` sends inside the window. A send leaves it when
+      // `at <= now - window`, the way Meta's window (and the simulator's) expires one, so
+      // float rounding cannot let one more in.
+      while (lane.windowHead < lane.window.length && lane.window[lane.windowHead] <= now - this.windowMs) {
+        lane.windowHead++;
+      }
+      if (lane.windowHead > 64 && lane.windowHead * 2 > lane.window.length) {
+        lane.window = lane.window.slice(lane.windowHead);
+        lane.windowHead = 0;
+      }
+      const inWindow = lane.window.length - lane.windowHead;
+      const windowOpen = inWindow < lane.limit;
       // The even pace, from the previous slot.
       const paceAt = lane.lastSlot + lane.spacingMs;
-      const readyAt = Math.max(full ? lane.grants[lane.oldest] + this.windowMs : now, paceAt);
+      const windowReadyAt = windowOpen ? -Infinity : lane.window[lane.window.length - lane.limit] + this.windowMs;
+      const readyAt = Math.max(windowReadyAt, paceAt);
       if (!windowOpen || paceAt > now) {
         if (!lane.cancelTimer) {
           // Timers may fire a fraction early against a fractional clock: drain checks again.
@@ -210,25 +248,16 @@ export class ThroughputLimiter {
         return;
       }
       // A timer a little late keeps its slot (no drift); after an idle spell the pace starts from now.
-      lane.lastSlot = Math.max(readyAt, now - LATE_TIMER_TOLERANCE_MS);
-      this.record(lane, now);
+      lane.lastSlot = now - readyAt <= LATE_TIMER_TOLERANCE_MS ? readyAt : now;
+      lane.window.push(now);
       const waiter = lane.queue[lane.queueHead];
       lane.queue[lane.queueHead++] = undefined as unknown as Waiter;
       if (lane.queueHead > 1024 && lane.queueHead * 2 > lane.queue.length) {
         lane.queue = lane.queue.slice(lane.queueHead);
         lane.queueHead = 0;
       }
-      waiter.resolve();
+      waiter.resolve(now);
     }
-  }
-
-  private record(lane: PhoneNumberLane, now: number): void {
-    if (lane.granted < lane.limit) {
-      lane.grants[lane.granted++] = now;
-      return;
-    }
-    lane.grants[lane.oldest] = now;
-    lane.oldest = (lane.oldest + 1) % lane.limit;
   }
 
   /** Takes the pair's next token (possibly a future one); answers how long until it is due. */
