@@ -51,8 +51,12 @@ export const senderEnv = {
     'After a call whose answer was lost (timeout), how long to wait for a status webhook carrying the sendId before trying again',
     { default: 15_000, min: 0 },
   ),
+  SENDER_TAKE_OVER_AFTER_MS: env.int(
+    'An intent written this long ago and never called (its process died) is taken over and sent by another process',
+    { default: 2 * 60_000, min: 1000 },
+  ),
   SENDER_UNKNOWN_AFTER_MS: env.int(
-    'A message left in `sending` (crash between intent and answer) with no status webhook is marked unknown after this',
+    'A message called but left in `sending` (crash between call and answer) with no status webhook is marked unknown after this',
     { default: 10 * 60_000, min: 1000 },
   ),
   SENDER_DEFERRAL_POLL_MS: env.int('How often deferred messages whose opening came are looked at again', {

@@ -73,6 +73,8 @@ export class SenderState1764200000000 implements MigrationInterface {
         send_due         jsonb,
         deferred_until   timestamptz,
         sending_since    timestamptz,
+        owner            text,
+        called_at        timestamptz,
         created_at       timestamptz NOT NULL DEFAULT now(),
         updated_at       timestamptz NOT NULL DEFAULT now()
       )`);
@@ -83,7 +85,9 @@ export class SenderState1764200000000 implements MigrationInterface {
     await q.query(
       `CREATE INDEX messages_paused ON messages (store_id) WHERE state = 'deferred' AND deferred_until IS NULL`,
     );
-    // Sends whose answer never came (crash): settled by a webhook or marked unknown.
+    // owner: the process that wrote the intent; only it may call, and it marks called_at just
+    // before the first call. A crash leaves `sending` rows: never called ones are taken over
+    // and sent by another process; called ones are settled by a webhook or marked unknown.
     await q.query(`CREATE INDEX messages_sending ON messages (sending_since) WHERE state = 'sending'`);
   }
 

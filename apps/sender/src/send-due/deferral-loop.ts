@@ -60,6 +60,7 @@ export class DeferralLoop implements OnApplicationBootstrap, OnApplicationShutdo
   /** One round; true when it found a full batch (more may be waiting). */
   async tick(): Promise<boolean> {
     await this.markUnknown();
+    const orphansFull = await this.takeOver();
     const now = new Date();
     const decided = await this.dataSource.transaction(async (manager) => {
       const claimed = await this.messages.claimDeferred(this.config.SENDER_DEFERRAL_BATCH_SIZE, manager);
@@ -72,7 +73,7 @@ export class DeferralLoop implements OnApplicationBootstrap, OnApplicationShutdo
       await this.messages.redecide(planned, manager);
       return { planned, full: claimed.length === this.config.SENDER_DEFERRAL_BATCH_SIZE };
     });
-    if (decided.planned.length === 0) return false;
+    if (decided.planned.length === 0) return orphansFull;
 
     const topic = this.kafka.topic(TOPIC.messageOutcomes);
     const outputs: OutgoingRecord[] = [];
@@ -88,7 +89,17 @@ export class DeferralLoop implements OnApplicationBootstrap, OnApplicationShutdo
     outputs.push(...(await this.delivery.deliverAll(sending)));
     await this.kafka.producer.send(outputs);
     this.logger.info({ claimed: decided.planned.length, sent: sending.length }, 'deferred messages decided again');
-    return decided.full;
+    return decided.full || orphansFull;
+  }
+
+  /** Intents a dead process wrote and never called: sent from here (see MessageRepository.takeOverUncalled). */
+  private async takeOver(): Promise<boolean> {
+    const limit = this.config.SENDER_DEFERRAL_BATCH_SIZE;
+    const orphans = await this.messages.takeOverUncalled(this.config.SENDER_TAKE_OVER_AFTER_MS, limit);
+    if (orphans.length === 0) return false;
+    this.logger.warn({ count: orphans.length }, 'taking over intents never called by a stopped process');
+    await this.kafka.producer.send(await this.delivery.deliverAll(orphans));
+    return orphans.length === limit;
   }
 
   private async markUnknown(): Promise<void> {

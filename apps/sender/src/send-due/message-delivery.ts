@@ -19,10 +19,15 @@ import { optOutRecord, outcomeRecord } from './outcomes';
  * Each message is one `deliver` (limits, retries, settling from webhooks); none is sent again
  * after an answer that may have been an acceptance.
  */
+/** The intent was taken over by another process (this one was thought dead): do not call. */
+class TakenOver extends Error {}
+
 @Injectable()
 export class MessageDelivery {
   private inFlight = 0;
   private readonly waiting: Array<() => void> = [];
+  private calledMarks = new Map<string, Array<{ resolve(ok: boolean): void; reject(e: unknown): void }>>();
+  private marksTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly graph: GraphApi,
@@ -44,12 +49,20 @@ export class MessageDelivery {
         messages.map(async (m) => {
           const settings = stores.get(m.storeId)?.settings;
           const started = Date.now();
-          const outcome = await this.deliverOne(m, settings);
+          const outcome = await this.deliverOne(m, settings).catch((error: unknown) => {
+            if (error instanceof TakenOver) return undefined;
+            throw error;
+          });
           this.metrics.deliverySeconds.observe((Date.now() - started) / 1000);
           return { message: m, outcome };
         }),
       );
-      return await this.record(ended);
+      const taken = ended.filter((e) => !e.outcome).map((e) => e.message.sendId);
+      if (taken.length > 0)
+        this.logger.warn({ sendIds: taken.slice(0, 50) }, 'intents taken over by another process: not called here');
+      return await this.record(
+        ended.filter((e): e is { message: NewMessage; outcome: DeliveryOutcome } => !!e.outcome),
+      );
     } finally {
       if (beat) clearInterval(beat);
     }
@@ -80,6 +93,10 @@ export class MessageDelivery {
         retryPolicy: this.graph.retryPolicy,
         settle: async (sendId) => (await this.messages.settledByWebhook(sendId)) ?? undefined,
         settleAfterMs: this.config.SENDER_AMBIGUOUS_SETTLE_MS,
+        // The last word before the call: this process still owns the intent, and says it called.
+        beforeAttempt: async (attempt) => {
+          if (attempt === 1 && !(await this.markCalled(m.sendId))) throw new TakenOver();
+        },
         afterAttempt: (_attempt, result) => this.metrics.apiCalls.inc({ result: result.kind }),
       },
       {
@@ -197,6 +214,28 @@ export class MessageDelivery {
         { alert: 'store-paused', storeId, code, reason },
         'store paused: WhatsApp rejected its access token or account; its messages wait for new settings',
       );
+    }
+  }
+
+  /** Marks intents called in small groups: one UPDATE for the calls of a few milliseconds. */
+  private markCalled(sendId: string): Promise<boolean> {
+    return new Promise((resolve, reject) => {
+      const waiters = this.calledMarks.get(sendId) ?? [];
+      waiters.push({ resolve, reject });
+      this.calledMarks.set(sendId, waiters);
+      this.marksTimer ??= setTimeout(() => void this.flushCalledMarks(), 2);
+    });
+  }
+
+  private async flushCalledMarks(): Promise<void> {
+    const marks = this.calledMarks;
+    this.calledMarks = new Map();
+    this.marksTimer = undefined;
+    try {
+      const owned = await this.messages.markCalled([...marks.keys()]);
+      for (const [sendId, waiters] of marks) for (const w of waiters) w.resolve(owned.has(sendId));
+    } catch (error) {
+      for (const waiters of marks.values()) for (const w of waiters) w.reject(error);
     }
   }
 

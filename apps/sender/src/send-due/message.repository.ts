@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import type { SendDue } from '@lib/contracts';
 
@@ -92,6 +93,9 @@ const COLUMNS = 'send_id, store_id, cart_id, phone, state, reason, wamid, error_
 /** One row per sendId: the intent, the rendered message, and every status with its time. */
 @Injectable()
 export class MessageRepository {
+  /** This process, as the owner of the intents it writes: only the owner calls the API. */
+  readonly owner = randomUUID();
+
   constructor(private readonly dataSource: DataSource) {}
 
   async bySendIds(sendIds: string[], manager: EntityManager = this.dataSource.manager): Promise<StoredMessage[]> {
@@ -110,11 +114,11 @@ export class MessageRepository {
     if (messages.length === 0) return new Set();
     const rows: Array<{ send_id: string }> = await manager.query(
       `INSERT INTO messages (send_id, store_id, cart_id, phone, phone_number_id, state, reason, locale,
-                             rendered_text, template, send_due, deferred_until, sending_since, history,
+                             rendered_text, template, send_due, deferred_until, sending_since, owner, history,
                              created_at, updated_at)
        SELECT k.send_id, k.store_id, k.cart_id, k.phone, k.phone_number_id, k.state, k.reason, k.locale,
               k.rendered_text, k.template, k.send_due, k.deferred_until,
-              CASE WHEN k.state = 'sending' THEN k.at END,
+              CASE WHEN k.state = 'sending' THEN k.at END, CASE WHEN k.state = 'sending' THEN $14 END,
               jsonb_build_array(jsonb_strip_nulls(jsonb_build_object('status', k.state, 'at', k.at, 'reason', k.reason))),
               k.at, k.at
        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
@@ -137,6 +141,7 @@ export class MessageRepository {
         messages.map((m) => (m.state === 'deferred' && m.sendDue ? JSON.stringify(m.sendDue) : null)),
         messages.map((m) => m.deferredUntil?.toISOString() ?? null),
         messages.map((m) => m.at.toISOString()),
+        this.owner,
       ],
     );
     return new Set(rows.map((r) => r.send_id));
@@ -234,6 +239,7 @@ export class MessageRepository {
         `UPDATE messages SET state = $2, reason = $3, phone_number_id = $4, locale = $5, rendered_text = $6,
            template = $7::jsonb, deferred_until = $8, send_due = CASE WHEN $2 = 'deferred' THEN send_due END,
            sending_since = CASE WHEN $2 = 'sending' THEN $9::timestamptz END,
+           owner = CASE WHEN $2 = 'sending' THEN $10 END, called_at = NULL,
            history = CASE WHEN $2 = 'deferred' AND state = 'deferred' AND reason IS NOT DISTINCT FROM $3 THEN history
                           ELSE history || jsonb_build_array(jsonb_strip_nulls(jsonb_build_object('status', $2, 'at', $9::timestamptz, 'reason', $3))) END,
            updated_at = now()
@@ -248,6 +254,7 @@ export class MessageRepository {
           m.template ? JSON.stringify(m.template) : null,
           m.deferredUntil?.toISOString() ?? null,
           m.at.toISOString(),
+          this.owner,
         ],
       );
     }
@@ -272,15 +279,71 @@ export class MessageRepository {
   }
 
   /**
-   * Sends left in `sending` longer than `olderThanMs` (the process died between the intent
-   * and the answer, and no status webhook came): marked unknown, never sent again.
+   * Marks these intents called, just before their first call, if this process still owns
+   * them. Returns the ones it may call: a sendId missing was taken over (this process was
+   * thought dead) and must not be called from here.
+   */
+  async markCalled(sendIds: string[]): Promise<Set<string>> {
+    const result: UpdateResult<{ send_id: string }> = await this.dataSource.query(
+      `UPDATE messages SET called_at = coalesce(called_at, now())
+       WHERE send_id = ANY($1::text[]) AND owner = $2 AND state = 'sending' RETURNING send_id`,
+      [sendIds, this.owner],
+    );
+    return new Set(updatedRows(result).map((r) => r.send_id));
+  }
+
+  /**
+   * Intents never called whose owner stopped (written more than `olderThanMs` ago): this
+   * process takes them over and sends them. The owner, if alive after all, finds them gone
+   * at markCalled and does not call.
+   */
+  async takeOverUncalled(olderThanMs: number, limit: number): Promise<NewMessage[]> {
+    const result: UpdateResult<{
+      send_id: string;
+      store_id: string;
+      cart_id: string;
+      phone: string;
+      phone_number_id: string | null;
+      locale: string | null;
+      rendered_text: string | null;
+      template: object | null;
+    }> = await this.dataSource.query(
+      `UPDATE messages SET owner = $3, sending_since = now(), updated_at = now()
+       WHERE send_id IN (SELECT send_id FROM messages WHERE state = 'sending' AND called_at IS NULL
+                         AND sending_since < now() - make_interval(secs => $1::float / 1000)
+                         ORDER BY sending_since LIMIT $2 FOR UPDATE SKIP LOCKED)
+         AND called_at IS NULL
+       RETURNING send_id, store_id, cart_id, phone, phone_number_id, locale, rendered_text, template`,
+      [olderThanMs, limit, this.owner],
+    );
+    const now = new Date();
+    return updatedRows(result).map((r) => ({
+      sendId: r.send_id,
+      storeId: r.store_id,
+      cartId: r.cart_id,
+      phone: r.phone,
+      phoneNumberId: r.phone_number_id,
+      state: 'sending',
+      reason: null,
+      locale: r.locale,
+      renderedText: r.rendered_text,
+      template: r.template,
+      sendDue: null,
+      deferredUntil: null,
+      at: now,
+    }));
+  }
+
+  /**
+   * Sends called but left in `sending` longer than `olderThanMs` (the process died between
+   * the call and the answer, and no status webhook came): marked unknown, never sent again.
    */
   async markStaleUnknown(olderThanMs: number): Promise<StoredMessage[]> {
     const result: UpdateResult<MessageRow> = await this.dataSource.query(
       `UPDATE messages SET state = 'unknown', reason = 'no-answer-after-crash', sending_since = NULL,
          history = history || jsonb_build_array(jsonb_build_object('status', 'unknown', 'at', now(), 'reason', 'no-answer-after-crash')),
          updated_at = now()
-       WHERE send_id IN (SELECT send_id FROM messages WHERE state = 'sending'
+       WHERE send_id IN (SELECT send_id FROM messages WHERE state = 'sending' AND called_at IS NOT NULL
                          AND sending_since < now() - make_interval(secs => $1::float / 1000)
                          ORDER BY sending_since LIMIT 1000 FOR UPDATE SKIP LOCKED)
        RETURNING ${COLUMNS}`,
