@@ -13,6 +13,7 @@ const request: SendRequest = {
 };
 
 function parts(answers: DeliveryResult[], extra: Partial<DeliveryParts> = {}) {
+  const clockNow = () => (extra.now ?? (() => 0))();
   const calls: string[] = [];
   const sleeps: number[] = [];
   const built: DeliveryParts = {
@@ -27,11 +28,11 @@ function parts(answers: DeliveryResult[], extra: Partial<DeliveryParts> = {}) {
     limiter: {
       acquire: async (phoneNumberId, recipient) => {
         calls.push('acquire');
-        return { phoneNumberId, recipient, at: 0 };
+        return { phoneNumberId, recipient, at: clockNow() };
       },
       renew: async (grant) => {
         calls.push('renew');
-        return grant;
+        return { ...grant, at: clockNow() };
       },
       refundRecipient: () => void calls.push('refund'),
     },

@@ -37,7 +37,7 @@ export interface DeliveryParts {
   /** Called after every attempt with its result (metrics, logs). */
   afterAttempt?: (attempt: number, result: DeliveryResult) => void;
   sleep?: (ms: number) => Promise<void>;
-  /** Monotonic ms, for the grant's age. */
+  /** The limiter's clock (monotonic ms), for the grant's age. Default `performance.now()`, as the limiter's. */
   now?: () => number;
 }
 
@@ -90,15 +90,14 @@ export async function deliver(parts: DeliveryParts, request: SendRequest): Promi
 async function attemptOnce(parts: DeliveryParts, request: SendRequest, attempt: number): Promise<DeliveryResult> {
   const now = parts.now ?? (() => performance.now());
   const maxAge = parts.maxGrantAgeMs ?? DEFAULT_MAX_GRANT_AGE_MS;
+  // Aged from the grant's own time: the event loop may have been busy before this resumed.
   let grant = await parts.limiter.acquire(request.phoneNumberId, request.to);
-  let grantedAt = now();
   await parts.beforeAttempt?.(attempt);
   await parts.slots?.take();
   try {
-    for (let age = now() - grantedAt; age > maxAge; age = now() - grantedAt) {
+    for (let age = now() - grant.at; age > maxAge; age = now() - grant.at) {
       parts.onGrantRenewed?.(age);
       grant = await parts.limiter.renew(grant);
-      grantedAt = now();
     }
     return await parts.client.send(request);
   } finally {
