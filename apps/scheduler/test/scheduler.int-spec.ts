@@ -257,4 +257,115 @@ describe('scheduler on the real broker and database', () => {
       expect(offsets.committed).toBe(offsets.end);
     }
   });
+  it('detection: only carts with items, a reachable opted-in phone and a recovery link; no opening in time expires', async () => {
+    const env = await isolatedEnvironment('detect');
+    const closedStore = 'closed-shop';
+    const none = { mon: [], tue: [], wed: [], thu: [], fri: [], sat: [], sun: [] };
+    await produce(env.topic(TOPIC.storeSettings), [
+      { key: STORE, value: storeSettings() },
+      { key: closedStore, value: storeSettings({ storeId: closedStore, openingHours: none }) },
+    ]);
+    await start(env);
+    const db = await database(env.schema);
+    await eventually(
+      async () => (await db.query(`SELECT count(*)::int AS n FROM store_settings`)).rows[0].n,
+      (n) => n === 2,
+    );
+    const due = Date.now() + 2500 - ABANDON_MS;
+    await produceCartEvents(env.topic(TOPIC.cartEvents), [
+      cartEvent('ok', 'cart.updated', due),
+      cartEvent('no-optin', 'cart.updated', due, { customer: { phone: '+34600123123', whatsappOptIn: false } }),
+      cartEvent('no-phone', 'cart.updated', due, { customer: { firstName: 'Ana', whatsappOptIn: true } }),
+      cartEvent('bad-phone', 'cart.updated', due, { customer: { phone: '600123123', whatsappOptIn: true } }),
+      cartEvent('no-items', 'cart.updated', due, { items: [] }),
+      { ...cartEvent('closed', 'cart.updated', due), storeId: closedStore },
+    ]);
+    const out = await readSendDue(env.topic(TOPIC.sendDue), 2, 12_000);
+    expect(out.map((r) => r.event.cartId)).toEqual(['ok']);
+    expect(out[0].event.detectedAt).toBe(new Date(due + ABANDON_MS).toISOString());
+    const rows = await eventually(
+      async () => (await db.query(`SELECT cart_id, status, reason, timer_at FROM carts ORDER BY cart_id`)).rows,
+      (r) => r.find((c) => c.cart_id === 'closed')?.status === 'expired',
+    );
+    await db.close();
+    expect(rows).toEqual([
+      { cart_id: 'bad-phone', status: 'idle', reason: 'no-reachable-customer', timer_at: null },
+      { cart_id: 'closed', status: 'expired', reason: 'no-opening-in-time', timer_at: null },
+      { cart_id: 'no-items', status: 'idle', reason: 'no-items', timer_at: null },
+      { cart_id: 'no-optin', status: 'idle', reason: 'no-reachable-customer', timer_at: null },
+      { cart_id: 'no-phone', status: 'idle', reason: 'no-reachable-customer', timer_at: null },
+      { cart_id: 'ok', status: 'emitted', reason: null, timer_at: null },
+    ]);
+  });
+
+  it('a new send delay moves the timers of carts not yet due (moved, not duplicated); emitted ones stay', async () => {
+    const env = await isolatedEnvironment('delay');
+    await produce(env.topic(TOPIC.storeSettings), [{ key: STORE, value: storeSettings() }]);
+    await start(env);
+    const db = await database(env.schema);
+    const soon = Date.now() + 1500;
+    const later = Date.now() + 6000;
+    await produceCartEvents(env.topic(TOPIC.cartEvents), [
+      cartEvent('early', 'checkout.started', soon - ABANDON_MS),
+      cartEvent('waiting', 'checkout.started', later - ABANDON_MS),
+    ]);
+    expect((await readSendDue(env.topic(TOPIC.sendDue), 1, 10_000)).map((r) => r.event.cartId)).toEqual(['early']);
+    await produce(env.topic(TOPIC.storeSettings), [{ key: STORE, value: storeSettings({ sendDelayMinutes: 30 }) }]);
+    const moved = await eventually(
+      async () => (await db.query(`SELECT cart_id, status, due_at, timer_at FROM carts ORDER BY cart_id`)).rows,
+      (r) => r[1].due_at?.getTime() === later + 30 * 60_000,
+    );
+    expect(moved.map((r) => [r.cart_id, r.status, r.timer_at?.getTime() ?? null])).toEqual([
+      ['early', 'emitted', null],
+      ['waiting', 'scheduled', later + 30 * 60_000],
+    ]);
+    // Back to no delay: due again at its first time (passed by now or soon), and emitted once.
+    await produce(env.topic(TOPIC.storeSettings), [{ key: STORE, value: storeSettings() }]);
+    const out = await readSendDue(env.topic(TOPIC.sendDue), 3, 15_000);
+    expect(out.map((r) => r.event.cartId)).toEqual(['early', 'waiting']);
+    expect(out[1].event.dueAt).toBe(new Date(later).toISOString());
+    await db.close();
+  });
+
+  it('a cart abandoned again after its message is messaged again only when the frequency rule allows', async () => {
+    const env = await isolatedEnvironment('again');
+    const otherStore = 'no-cap-shop';
+    await produce(env.topic(TOPIC.storeSettings), [
+      { key: STORE, value: storeSettings() },
+      { key: otherStore, value: storeSettings({ storeId: otherStore, minHoursBetweenMessages: 0 }) },
+    ]);
+    await start(env);
+    const first = Date.now() + 1500;
+    await produceCartEvents(env.topic(TOPIC.cartEvents), [
+      cartEvent('back', 'cart.updated', first - ABANDON_MS),
+      { ...cartEvent('back', 'cart.updated', first - ABANDON_MS), storeId: otherStore },
+    ]);
+    expect(await readSendDue(env.topic(TOPIC.sendDue), 2, 10_000)).toHaveLength(2);
+    // Back to life after the message (activity after it went out), then away again: abandoned
+    // once more abandonAfterMinutes (one minute) later.
+    const back = Date.now();
+    await produceCartEvents(env.topic(TOPIC.cartEvents), [
+      cartEvent('back', 'cart.updated', back),
+      { ...cartEvent('back', 'cart.updated', back), storeId: otherStore },
+    ]);
+    const out = await readSendDue(env.topic(TOPIC.sendDue), 3, ABANDON_MS + 15_000);
+    expect(out.map((r) => r.event.sendId).sort()).toEqual([
+      `${STORE}:back:1`,
+      `${otherStore}:back:1`,
+      `${otherStore}:back:2`,
+    ]);
+    const db = await database(env.schema);
+    const rows = await eventually(
+      async () => (await db.query(`SELECT store_id, episode, status, reason FROM abandonments ORDER BY 1, 2`)).rows,
+      (r) => r.length === 4,
+    );
+    await db.close();
+    expect(await readSendDue(env.topic(TOPIC.sendDue), 4, 1500)).toHaveLength(3);
+    expect(rows).toEqual([
+      { store_id: STORE, episode: 1, status: 'emitted', reason: null },
+      { store_id: STORE, episode: 2, status: 'skipped', reason: 'frequency-cap' },
+      { store_id: otherStore, episode: 1, status: 'emitted', reason: null },
+      { store_id: otherStore, episode: 2, status: 'emitted', reason: null },
+    ]);
+  });
 });
