@@ -95,7 +95,9 @@ export class DeferralLoop implements OnApplicationBootstrap, OnApplicationShutdo
   /** Intents a dead process wrote and never called: sent from here (see MessageRepository.takeOverUncalled). */
   private async takeOver(): Promise<boolean> {
     const limit = this.config.SENDER_DEFERRAL_BATCH_SIZE;
-    const orphans = await this.messages.takeOverUncalled(this.config.SENDER_TAKE_OVER_AFTER_MS, limit);
+    const orphans = await this.messages.takeOverUncalled(this.config.SENDER_TAKE_OVER_AFTER_MS, limit, [
+      ...this.delivery.delivering,
+    ]);
     if (orphans.length === 0) return false;
     this.logger.warn({ count: orphans.length }, 'taking over intents never called by a stopped process');
     await this.kafka.producer.send(await this.delivery.deliverAll(orphans));

@@ -40,8 +40,20 @@ export class MessageDelivery {
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
+  /** SendIds this process is delivering now: never taken over by its own deferral loop. */
+  readonly delivering = new Set<string>();
+
   async deliverAll(messages: NewMessage[], heartbeat?: () => Promise<void>): Promise<OutgoingRecord[]> {
     if (messages.length === 0) return [];
+    for (const m of messages) this.delivering.add(m.sendId);
+    try {
+      return await this.deliverEach(messages, heartbeat);
+    } finally {
+      for (const m of messages) this.delivering.delete(m.sendId);
+    }
+  }
+
+  private async deliverEach(messages: NewMessage[], heartbeat?: () => Promise<void>): Promise<OutgoingRecord[]> {
     const stores = await this.settings.ofStores([...new Set(messages.map((m) => m.storeId))]);
     const beat = heartbeat ? setInterval(() => void heartbeat().catch(() => undefined), 2000) : undefined;
     try {

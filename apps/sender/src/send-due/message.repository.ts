@@ -294,10 +294,12 @@ export class MessageRepository {
 
   /**
    * Intents never called whose owner stopped (written more than `olderThanMs` ago): this
-   * process takes them over and sends them. The owner, if alive after all, finds them gone
-   * at markCalled and does not call.
+   * process takes them over and sends them. The owner, if alive after all (a long limiter
+   * queue), finds them gone at markCalled and does not call. Never one this process is
+   * delivering (`delivering`): it would then hold two deliveries of one sendId, both allowed
+   * to call. Its own intents left behind (a batch that failed after writing them) are taken.
    */
-  async takeOverUncalled(olderThanMs: number, limit: number): Promise<NewMessage[]> {
+  async takeOverUncalled(olderThanMs: number, limit: number, delivering: string[]): Promise<NewMessage[]> {
     const result: UpdateResult<{
       send_id: string;
       store_id: string;
@@ -310,11 +312,12 @@ export class MessageRepository {
     }> = await this.dataSource.query(
       `UPDATE messages SET owner = $3, sending_since = now(), updated_at = now()
        WHERE send_id IN (SELECT send_id FROM messages WHERE state = 'sending' AND called_at IS NULL
+                         AND NOT (send_id = ANY($4::text[]))
                          AND sending_since < now() - make_interval(secs => $1::float / 1000)
                          ORDER BY sending_since LIMIT $2 FOR UPDATE SKIP LOCKED)
          AND called_at IS NULL
        RETURNING send_id, store_id, cart_id, phone, phone_number_id, locale, rendered_text, template`,
-      [olderThanMs, limit, this.owner],
+      [olderThanMs, limit, this.owner, delivering],
     );
     const now = new Date();
     return updatedRows(result).map((r) => ({
