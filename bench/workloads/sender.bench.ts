@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { allTopics, cartKey, SendDue, TOPIC } from '@lib/contracts';
+import { waitForTopics } from '../../scripts/stack';
 import { createTopics, uniquePrefix } from '../../test/support/kafka';
 import { freePort } from '../../test/support/services';
 import { startWhatsAppSimulator } from '../../test/whatsapp-simulator';
@@ -96,11 +97,9 @@ async function run(ctx: BenchContext): Promise<BenchFigure[]> {
   const kafka = new Kafka({ clientId: 'bench-sender', brokers, logLevel: logLevel.NOTHING });
   const prefix = uniquePrefix('bench-sender');
   const schema = `bench_${prefix.replace(/[^a-z0-9]/g, '_')}`.slice(0, 60);
-  await createTopics(
-    kafka,
-    allTopics(prefix).map((t) => t.name),
-    PARTITIONS,
-  );
+  const names = allTopics(prefix).map((t) => t.name);
+  await createTopics(kafka, names, PARTITIONS);
+  await waitForTopics(brokers.join(','), names);
 
   const sim = await startWhatsAppSimulator({
     tokens: { '*': TOKEN },

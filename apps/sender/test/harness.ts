@@ -9,6 +9,7 @@ import { Writable } from 'node:stream';
 import { Client } from 'pg';
 import { allTopics, cartKey, SendDue, TOPIC } from '@lib/contracts';
 import { createLogger, createMetrics, Readiness } from '@lib/observability';
+import { waitForTopics } from '../../../scripts/stack';
 import { createTopics, readTopic, testKafka, uniquePrefix } from '../../../test/support/kafka';
 import { startWhatsAppSimulator, SimulatorOptions, WhatsAppSimulator } from '../../../test/whatsapp-simulator';
 import { readSenderConfig } from '../src/config';
@@ -26,10 +27,10 @@ export const realLibraries: SenderLibraries = { openingHours: storeOpeningHours,
 /** A topic prefix and a schema of its own, with the contract's topics created. */
 export async function isolatedEnvironment(label: string) {
   const prefix = uniquePrefix(label);
-  await createTopics(
-    testKafka(),
-    allTopics(prefix).map((t) => t.name),
-  );
+  const names = allTopics(prefix).map((t) => t.name);
+  await createTopics(testKafka(), names);
+  // A KRaft broker serves new partitions a moment after CreateTopics answers.
+  await waitForTopics(process.env.KAFKA_BROKERS ?? '127.0.0.1:9092', names);
   const schema = `sender_${prefix.replace(/[^a-z0-9]/g, '_')}`.slice(0, 60);
   return { prefix, schema, topic: (name: string) => `${prefix}${name}` };
 }

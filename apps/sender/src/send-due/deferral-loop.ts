@@ -62,6 +62,7 @@ export class DeferralLoop implements OnApplicationBootstrap, OnApplicationShutdo
     await this.markUnknown();
     const orphansFull = await this.takeOver();
     const now = new Date();
+    const topic = this.kafka.topic(TOPIC.messageOutcomes);
     const decided = await this.dataSource.transaction(async (manager) => {
       const claimed = await this.messages.claimDeferred(this.config.SENDER_DEFERRAL_BATCH_SIZE, manager);
       if (claimed.length === 0) return { planned: [] as NewMessage[], full: false };
@@ -71,23 +72,21 @@ export class DeferralLoop implements OnApplicationBootstrap, OnApplicationShutdo
         manager,
       );
       await this.messages.redecide(planned, manager);
+      // Skips and expiries are announced before the commit: a crash in between decides them
+      // again (announced twice, never lost). A message still deferred was announced already.
+      const ended: OutgoingRecord[] = [];
+      for (const m of planned) {
+        if (m.state === 'sending' || m.state === 'deferred') continue;
+        ended.push(outcomeRecord(topic, { ...m, status: outcomeStatusOf(m.state)!, reason: m.reason, at: now }));
+        this.metrics.decisions.inc({ result: m.state === 'skipped' ? `skipped-${m.reason}` : m.state });
+      }
+      await this.kafka.producer.send(ended);
       return { planned, full: claimed.length === this.config.SENDER_DEFERRAL_BATCH_SIZE };
     });
     if (decided.planned.length === 0) return orphansFull;
 
-    const topic = this.kafka.topic(TOPIC.messageOutcomes);
-    const outputs: OutgoingRecord[] = [];
-    const sending: NewMessage[] = [];
-    for (const m of decided.planned) {
-      if (m.state === 'sending') sending.push(m);
-      else if (m.state !== 'deferred') {
-        // Still deferred: its `deferred` outcome was announced when it was first deferred.
-        outputs.push(outcomeRecord(topic, { ...m, status: outcomeStatusOf(m.state)!, reason: m.reason, at: now }));
-        this.metrics.decisions.inc({ result: m.state === 'skipped' ? `skipped-${m.reason}` : m.state });
-      }
-    }
-    outputs.push(...(await this.delivery.deliverAll(sending)));
-    await this.kafka.producer.send(outputs);
+    const sending = decided.planned.filter((m) => m.state === 'sending');
+    await this.kafka.producer.send(await this.delivery.deliverAll(sending));
     this.logger.info({ claimed: decided.planned.length, sent: sending.length }, 'deferred messages decided again');
     return decided.full || orphansFull;
   }
