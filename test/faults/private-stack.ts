@@ -2,14 +2,14 @@
  * A stack of the fault test's own: its own Kafka broker (own STACK_DIR and ports) and an
  * embedded PostgreSQL, so stopping them disturbs no other test or developer sharing the
  * machine. PostgreSQL is reached through a TCP proxy on a fixed port: a restart may move the
- * server to another port, the services keep the address they were given.
+ * server to another port, the services keep the address they were given. The operations run
+ * in a child process (stack-control.ts).
  */
+import { execFile } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stackDown, stackUp, startKafka, stopKafka } from '../../scripts/stack';
-import { stackPaths } from '../../scripts/stack/paths';
-import { runningEmbedded, startEmbedded, stopEmbedded } from '../../scripts/stack/postgres/embedded';
+import { promisify } from 'node:util';
 import { freePort } from '../support/services';
 import { TcpProxy } from '../support/tcp-proxy';
 
@@ -24,22 +24,32 @@ export interface PrivateStack {
   down(): Promise<void>;
 }
 
-const quiet = () => undefined;
+const ROOT = join(__dirname, '../..');
 
 export async function startPrivateStack(): Promise<PrivateStack> {
-  const saved = { ...process.env };
   const dir = mkdtempSync(join(tmpdir(), 'faults-stack-'));
   // As root, the embedded PostgreSQL runs as another user, who must reach its data directory.
   chmodSync(dir, 0o755);
-  process.env.STACK_DIR = dir;
-  process.env.STACK_POSTGRES = 'embedded';
-  process.env.STACK_RUNTIME = 'local';
-  process.env.KAFKA_PORT = String(await freePort());
-  process.env.KAFKA_CONTROLLER_PORT = String(await freePort());
-  delete process.env.KAFKA_BROKERS;
-  delete process.env.DATABASE_URL;
-  const up = await stackUp({ log: quiet, partitions: 6 });
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    JAVA_HOME: process.env.JAVA_HOME,
+    STACK_DIR: dir,
+    STACK_POSTGRES: 'embedded',
+    STACK_RUNTIME: 'local',
+    KAFKA_PORT: String(await freePort()),
+    KAFKA_CONTROLLER_PORT: String(await freePort()),
+  };
+  const control = async <T>(command: string): Promise<T> => {
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', join(ROOT, 'test/faults/stack-control.ts'), command],
+      { cwd: ROOT, env, timeout: 300_000 },
+    );
+    return JSON.parse(stdout.trim().split('\n').pop()!) as T;
+  };
 
+  const up = await control<{ kafkaBrokers: string; databaseUrl: string }>('up');
   const db = new URL(up.databaseUrl);
   let proxy = new TcpProxy(db.hostname, Number(db.port));
   await proxy.open();
@@ -50,28 +60,23 @@ export async function startPrivateStack(): Promise<PrivateStack> {
     kafkaBrokers: up.kafkaBrokers,
     databaseUrl: proxied.toString(),
     async stopKafka() {
-      await stopKafka({ log: quiet });
+      await control('stop-kafka');
     },
     async startKafka() {
-      await startKafka({ log: quiet });
+      await control('start-kafka');
     },
     async restartPostgres() {
-      const paths = stackPaths().postgres;
       const port = proxy.port;
       await proxy.cut();
-      await stopEmbedded(paths);
-      await startEmbedded(paths, quiet);
-      const running = runningEmbedded(paths);
-      if (!running) throw new Error('the embedded PostgreSQL did not come back');
-      proxy = new TcpProxy('127.0.0.1', running.port);
+      const { port: serverPort } = await control<{ port: number }>('restart-postgres');
+      proxy = new TcpProxy('127.0.0.1', serverPort);
       proxy.port = port;
       await proxy.open();
     },
     async down() {
       await proxy.cut().catch(() => undefined);
-      await stackDown({ log: quiet, purge: true }).catch(() => undefined);
+      await control('down').catch(() => undefined);
       rmSync(dir, { recursive: true, force: true });
-      process.env = saved;
     },
   };
 }

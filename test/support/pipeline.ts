@@ -310,9 +310,12 @@ export class SimulatorClient {
     return this.call('DELETE', '/faults');
   }
 
-  /** A shopper's reply; answers once the webhook is delivered (or given up). */
-  reply(from: string, text: string): Promise<unknown> {
-    return this.call('POST', '/inbound', { from, text }, 90_000);
+  /**
+   * A shopper's reply; answers once the webhook is delivered (or given up). Without
+   * `phoneNumberId`, it goes to the business number that last messaged the shopper.
+   */
+  reply(from: string, text: string, phoneNumberId?: string): Promise<unknown> {
+    return this.call('POST', '/inbound', { from, text, phoneNumberId }, 90_000);
   }
 
   async webhooksIdle(timeoutMs = 10_000): Promise<boolean> {
