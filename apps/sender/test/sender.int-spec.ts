@@ -22,6 +22,7 @@ import {
   VERIFY_TOKEN,
 } from './harness';
 import { webhookSignature } from '../../../test/whatsapp-simulator';
+import { readTopic, testKafka } from '../../../test/support/kafka';
 
 const sims: WhatsAppSimulator[] = [];
 const senders: RunningSender[] = [];
@@ -202,12 +203,15 @@ describe('sender on the real broker, database and the WhatsApp simulator', () =>
   it('handles a sendId once whatever Kafka redelivers', async () => {
     const { env, sim } = await setup('dup');
     const due = sendDue('dup');
+    await produce(env.topic(TOPIC.sendDue), [{ key: `${STORE}:broken`, value: '{"schemaVersion":1,"sendId":' }]);
     await produceSendDue(env, [due, due, due]);
     await outcomesUntil(env, (o) => statusOf(o, due.sendId).includes('sent'));
     const before = (await outcomesUntil(env, (o) => statusOf(o, due.sendId).includes('read'))).length;
     await produceSendDue(env, [due]); // again, after it went out: its outcome is announced again, nothing sent
     const after = await outcomesUntil(env, (o) => o.length > before);
     expect(after.slice(before).map((o) => o.status)).toEqual(['read']);
+    const [dead] = await readTopic(testKafka(), env.topic(`${TOPIC.sendDue}-dlq`), 1);
+    expect(dead.headers['dlq-reason']).toBe('not-json');
     expect(sim.record.findAttempts({ bizOpaqueCallbackData: due.sendId })).toHaveLength(1);
     expect(sim.record.findMessages({ bizOpaqueCallbackData: due.sendId })).toHaveLength(1);
   });
@@ -221,6 +225,12 @@ describe('sender on the real broker, database and the WhatsApp simulator', () =>
     expect(outcomes.find((o) => o.sendId === gone.sendId)!.reason).toMatch(/^131026/);
     expect(sim.record.findAttempts({ bizOpaqueCallbackData: gone.sendId })).toHaveLength(1);
     expect((await rowsOf(env)).get(gone.sendId)).toMatchObject({ state: 'failed', attempts: 1 });
+    // The shopper was never reached: the frequency slot is given back for their next cart.
+    const next = sendDue('gone-next', { customer: gone.customer });
+    await sim.faults.clear();
+    await produceSendDue(env, [next]);
+    const later = await outcomesUntil(env, (o) => statusOf(o, next.sendId).includes('sent'));
+    expect(statusOf(later, next.sendId)).toContain('sent');
   });
 
   it('pauses a store whose token is rejected, with a log line, and resumes it with a new token', async () => {

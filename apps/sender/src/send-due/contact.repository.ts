@@ -66,4 +66,17 @@ export class ContactRepository {
     for (const r of rows) granted.add(r.last_send_id);
     return granted;
   }
+
+  /**
+   * Gives the shopper's slot back when the message that took it never reached them (failed
+   * for good): the next cart may be reminded. Only if no later message took the slot since.
+   */
+  async release(messages: Array<{ storeId: string; phone: string; sendId: string }>): Promise<void> {
+    if (messages.length === 0) return;
+    await this.dataSource.query(
+      `DELETE FROM contacts c USING unnest($1::text[], $2::text[], $3::text[]) AS k(store_id, phone, send_id)
+       WHERE c.store_id = k.store_id AND c.phone = k.phone AND c.last_send_id = k.send_id`,
+      [messages.map((m) => m.storeId), messages.map((m) => m.phone), messages.map((m) => m.sendId)],
+    );
+  }
 }

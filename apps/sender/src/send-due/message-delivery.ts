@@ -9,6 +9,7 @@ import { SenderMetrics } from '../sender.metrics';
 import { StoreSettingsRepository } from '../store-settings/store-settings.repository';
 import { SENDER_CONFIG } from '../tokens';
 import { deliver, DeliveryOutcome, OutgoingMessage } from '../whatsapp';
+import { ContactRepository } from './contact.repository';
 import { GraphApi } from './graph-api';
 import { MessageRepository, NewMessage, Settlement } from './message.repository';
 import { optOutRecord, outcomeRecord } from './outcomes';
@@ -34,6 +35,7 @@ export class MessageDelivery {
     private readonly messages: MessageRepository,
     private readonly settings: StoreSettingsRepository,
     private readonly optOuts: OptOutRepository,
+    private readonly contacts: ContactRepository,
     private readonly kafka: KafkaService,
     private readonly metrics: SenderMetrics,
     @Inject(SENDER_CONFIG) private readonly config: SenderConfig,
@@ -212,6 +214,8 @@ export class MessageDelivery {
       }
     }
     await this.messages.settle(settlements);
+    const failed = new Set(settlements.filter((x) => x.state === 'failed').map((x) => x.sendId));
+    await this.contacts.release(ended.map((e) => e.message).filter((m) => failed.has(m.sendId)));
     return outputs;
   }
 
