@@ -1,0 +1,197 @@
+// End to end: cart events in at a steady rate on cart-events-raw → messages out at the WhatsApp
+// simulator, with the three services as processes. Reports the sustained rate, due-to-delivered
+// latency (the cart's planned send time to the simulator's `delivered` status) and each
+// process's peak RSS, and every rate as a share of raw kafkajs on the same broker.
+import { readFileSync } from 'node:fs';
+import { Kafka, logLevel } from 'kafkajs';
+import { cartKey } from '@lib/contracts';
+import {
+  APPS,
+  cartEvent,
+  hoursOpenNow,
+  putStore,
+  startPipeline,
+  storeSettings,
+  TopicWatcher,
+} from '../../test/support/pipeline';
+import { stackPaths } from '../../scripts/stack/paths';
+import { readPidFile } from '../../scripts/stack/processes';
+import type { BenchContext, BenchFigure, BenchWorkload } from '../workload';
+import { kafkaReferenceOfThisRun, measureKafkaReference } from './kafka-reference.bench';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Peak resident set (VmHWM) of a Linux process, in MB; undefined elsewhere. */
+function peakRssMb(pid: number | undefined): number | undefined {
+  if (!pid) return undefined;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = /VmHWM:\s+(\d+) kB/.exec(status)?.[1];
+    return kb ? Number(kb) / 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+export const workload: BenchWorkload = {
+  name: 'pipeline',
+  description:
+    'end to end: cart events at a steady rate → WhatsApp messages at the simulator (3 services as processes)',
+  needsStack: true,
+  async run(ctx: BenchContext): Promise<BenchFigure[]> {
+    const rate = ctx.quick ? 100 : 500; // carts (events) per second offered
+    const seconds = ctx.quick ? 30 : 120;
+    const storeCount = 20; // one business number each: 20 × 80 msg/s of WhatsApp capacity
+    const reference = kafkaReferenceOfThisRun() ?? (await measureKafkaReference(ctx.kafkaBrokers!, 50_000, ctx.log));
+
+    const pipeline = await startPipeline({
+      label: 'bench',
+      log: ctx.log,
+      simulatorArgs: ['--no-pair-limit', '--statuses', 'delivered', '--delivered-delay-ms', '0', '--latency-ms', '20'],
+      env: { all: { LOG_LEVEL: 'warn' } },
+    });
+    try {
+      const now = new Date();
+      const stores = Array.from({ length: storeCount }, (_, s) =>
+        storeSettings({
+          storeId: `bench-${s}`,
+          name: `Tienda ${s}`,
+          timezone: 'Europe/Madrid',
+          openingHours: hoursOpenNow('Europe/Madrid', now, 60, 240),
+          minHoursBetweenMessages: 0,
+          whatsapp: {
+            phoneNumberId: `1065403522${String(s).padStart(5, '0')}`,
+            accessToken: 'pipeline-access-token-0001',
+            mode: 'text',
+          },
+        }),
+      );
+      for (const s of stores) await putStore(pipeline, s);
+      await sleep(3000);
+      // Where the time goes: each stage's output record carries its producer's timestamp.
+      const watcher = new TopicWatcher(pipeline.kafkaBrokers);
+      await watcher.start([pipeline.topics.cartEvents, pipeline.topics.sendDue]);
+
+      const kafka = new Kafka({
+        clientId: 'bench-platform',
+        brokers: pipeline.kafkaBrokers.split(','),
+        logLevel: logLevel.NOTHING,
+      });
+      const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+      await producer.connect();
+      // Last activity exactly abandonAfterMinutes ago: each cart is due the moment it is published.
+      const dueAtOf = new Map<string, number>();
+      const total = rate * seconds;
+      const tickMs = 100;
+      const perTick = Math.max(1, Math.round((rate * tickMs) / 1000));
+      const started = Date.now();
+      let sent = 0;
+      for (let tick = 0; sent < total; tick++) {
+        const messages = [];
+        const publishAt = Date.now();
+        for (let k = 0; k < perTick && sent < total; k++, sent++) {
+          const phone = `+3461${String(sent).padStart(7, '0')}`;
+          const storeId = stores[sent % storeCount].storeId;
+          dueAtOf.set(phone.slice(1), publishAt);
+          const event = cartEvent({
+            storeId,
+            cartId: `b${sent}`,
+            phone,
+            firstName: 'Ana',
+            occurredAt: new Date(publishAt - 60_000),
+          });
+          messages.push({ key: cartKey(storeId, `b${sent}`), value: JSON.stringify(event) });
+        }
+        await producer.send({ topic: pipeline.topics.cartEventsRaw, acks: -1, messages });
+        await sleep(Math.max(0, started + (tick + 1) * tickMs - Date.now()));
+      }
+      const publishSeconds = (Date.now() - started) / 1000;
+      await producer.disconnect();
+      ctx.log(`published ${total} cart events in ${publishSeconds.toFixed(1)} s`);
+
+      // Wait for the messages (or give up after a while: the figure then shows the shortfall).
+      const until = Date.now() + 180_000;
+      let accepted = 0;
+      while (Date.now() < until) {
+        accepted = Number((await pipeline.simulator.stats()).accepted ?? 0);
+        if (accepted >= total) break;
+        await sleep(1000);
+      }
+      const pids = pipeline.pids();
+      const rss = Object.fromEntries(
+        (['ingest', 'scheduler', 'sender', 'simulator'] as const).map((n) => [n, peakRssMb(pids[n])]),
+      );
+      const messages = await pipeline.simulator.messages();
+      const latencies: number[] = [];
+      let lastDelivered = 0;
+      for (const m of messages) {
+        const due = dueAtOf.get(m.to.replace(/\D/g, ''));
+        const delivered = m.statuses.find((s) => s.status === 'delivered')?.at ?? m.acceptedAt;
+        lastDelivered = Math.max(lastDelivered, delivered);
+        if (due !== undefined) latencies.push(delivered - due);
+      }
+      latencies.sort((a, b) => a - b);
+      const stage = (topic: string) => {
+        const lags: number[] = [];
+        for (const r of watcher.of(topic)) {
+          const cartId = String(r.value?.cartId ?? '');
+          const due = dueAtOf.get(`3461${cartId.slice(1).padStart(7, '0')}`);
+          if (due !== undefined) lags.push(r.timestamp - due);
+        }
+        return lags.sort((a, b) => a - b);
+      };
+      const toCartEvents = stage(pipeline.topics.cartEvents);
+      const toSendDue = stage(pipeline.topics.sendDue);
+      await watcher.stop();
+      const outSeconds = (lastDelivered - started) / 1000;
+      const outRate = messages.length / Math.max(outSeconds, 0.001);
+      const inRate = total / publishSeconds;
+      const note = `${total.toLocaleString('en-US')} carts at ${rate}/s over ${storeCount} stores; simulator +20 ms`;
+      ctx.log(`messages ${messages.length}/${total}; peak RSS ${JSON.stringify(rss)}`);
+      const figures: BenchFigure[] = [
+        { name: 'cart events in (offered, steady)', value: inRate, unit: 'events/s', note },
+        { name: 'messages out, sustained (first event → last delivered)', value: outRate, unit: 'messages/s' },
+        {
+          name: 'messages delivered of carts sent',
+          value: (100 * messages.length) / total,
+          unit: '%',
+          target: { value: 100, better: 'higher' },
+        },
+        { name: 'due-to-delivered p50', value: percentile(latencies, 50), unit: 'ms' },
+        { name: 'due-to-delivered p99', value: percentile(latencies, 99), unit: 'ms' },
+        { name: 'published → on cart-events (ingest) p50', value: percentile(toCartEvents, 50), unit: 'ms' },
+        { name: 'published → on cart-events (ingest) p99', value: percentile(toCartEvents, 99), unit: 'ms' },
+        { name: 'published → on send-due (scheduler) p50', value: percentile(toSendDue, 50), unit: 'ms' },
+        { name: 'published → on send-due (scheduler) p99', value: percentile(toSendDue, 99), unit: 'ms' },
+        {
+          name: 'messages out/s as share of kafkajs produce',
+          value: (100 * outRate) / reference.producePerSecond,
+          unit: '%',
+          note: `kafkajs ${Math.round(reference.producePerSecond)} records/s`,
+        },
+        {
+          name: 'messages out/s as share of kafkajs consume',
+          value: (100 * outRate) / reference.consumePerSecond,
+          unit: '%',
+          note: `kafkajs ${Math.round(reference.consumePerSecond)} records/s`,
+        },
+      ];
+      // The stack's broker, when it is the one of .stack (not an outside KAFKA_BROKERS).
+      const broker = peakRssMb(readPidFile(stackPaths().kafka.pid));
+      if (broker !== undefined)
+        figures.push({ name: 'Kafka broker peak RSS (JVM, since its start)', value: broker, unit: 'MB' });
+      for (const name of [...APPS, 'simulator'] as const) {
+        const mb = rss[name];
+        if (mb !== undefined) figures.push({ name: `${name} peak RSS`, value: mb, unit: 'MB' });
+      }
+      return figures;
+    } finally {
+      await pipeline.stop();
+    }
+  },
+};
