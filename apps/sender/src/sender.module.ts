@@ -14,6 +14,7 @@ import type { OpeningHours } from './send-due/decide-send';
 import { DeferralLoop } from './send-due/deferral-loop';
 import { GraphApi } from './send-due/graph-api';
 import { MessageDelivery } from './send-due/message-delivery';
+import { OutcomePublisher } from './send-due/outcome-publisher';
 import { MessageRepository } from './send-due/message.repository';
 import type { MessageRenderer } from './send-due/rendering';
 import { SendDuePipeline } from './send-due/send-due.pipeline';
@@ -48,6 +49,7 @@ export class SenderModule {
       MessageRepository,
       // consume → decide → send → record → produce
       GraphApi,
+      OutcomePublisher,
       SendPlanner,
       MessageDelivery,
       SendDuePipeline,

@@ -11,6 +11,7 @@ import { MessageDelivery } from './message-delivery';
 import { MessageRepository, NewMessage } from './message.repository';
 import { outcomeRecord, outcomeStatusOf } from './outcomes';
 import { SendPlanner } from './send-planner';
+import { OutcomePublisher } from './outcome-publisher';
 
 /**
  * Deferred messages wait as rows, not in Kafka: the partition moves on, and this loop claims
@@ -32,6 +33,7 @@ export class DeferralLoop implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly planner: SendPlanner,
     private readonly delivery: MessageDelivery,
     private readonly kafka: KafkaService,
+    private readonly publisher: OutcomePublisher,
     private readonly metrics: SenderMetrics,
     @Inject(SENDER_CONFIG) private readonly config: SenderConfig,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -80,13 +82,13 @@ export class DeferralLoop implements OnApplicationBootstrap, OnApplicationShutdo
         ended.push(outcomeRecord(topic, { ...m, status: outcomeStatusOf(m.state)!, reason: m.reason, at: now }));
         this.metrics.decisions.inc({ result: m.state === 'skipped' ? `skipped-${m.reason}` : m.state });
       }
-      await this.kafka.producer.send(ended);
+      await this.publisher.publish(ended);
       return { planned, full: claimed.length === this.config.SENDER_DEFERRAL_BATCH_SIZE };
     });
     if (decided.planned.length === 0) return orphansFull;
 
     const sending = decided.planned.filter((m) => m.state === 'sending');
-    await this.kafka.producer.send(await this.delivery.deliverAll(sending));
+    await this.publisher.publish(await this.delivery.deliverAll(sending));
     this.logger.info({ claimed: decided.planned.length, sent: sending.length }, 'deferred messages decided again');
     return decided.full || orphansFull;
   }
@@ -99,7 +101,7 @@ export class DeferralLoop implements OnApplicationBootstrap, OnApplicationShutdo
     ]);
     if (orphans.length === 0) return false;
     this.logger.warn({ count: orphans.length }, 'taking over intents never called by a stopped process');
-    await this.kafka.producer.send(await this.delivery.deliverAll(orphans));
+    await this.publisher.publish(await this.delivery.deliverAll(orphans));
     return orphans.length === limit;
   }
 

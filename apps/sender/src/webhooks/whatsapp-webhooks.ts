@@ -14,6 +14,7 @@ import { SENDER_CONFIG } from '../tokens';
 import { optOutMatcher } from './opt-out-keywords';
 import { applyStatus } from './status-transition';
 import { readWebhook, ShopperReply, StatusNotice } from './webhook-payload';
+import { OutcomePublisher } from '../send-due/outcome-publisher';
 
 /** A shopper leaving: a reply names the business number (so the stores), a 131050 the store. */
 type OptingOut = Pick<ShopperReply, 'phone' | 'at'> & { phoneNumberId?: string; storeId?: string };
@@ -38,6 +39,7 @@ export class WhatsAppWebhooks {
     private readonly optOuts: OptOutRepository,
     private readonly settings: StoreSettingsRepository,
     private readonly kafka: KafkaService,
+    private readonly publisher: OutcomePublisher,
     private readonly metrics: SenderMetrics,
     @Inject(SENDER_CONFIG) config: SenderConfig,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -86,7 +88,7 @@ export class WhatsAppWebhooks {
           stoppedMarketing.push({ storeId: row.storeId, phone: row.phone, at: notice.at });
         }
       }
-      await this.kafka.producer.send(outputs);
+      await this.publisher.publish(outputs);
       for (const sendId of changed) await this.messages.saveStatus(bySendId.get(sendId)!, manager);
     });
     if (stoppedMarketing.length > 0) await this.optOut(stoppedMarketing, 'graph-131050');
@@ -103,7 +105,7 @@ export class WhatsAppWebhooks {
       this.logger.info({ phone: maskPhone(reply.phone), stores, source }, 'shopper opted out');
     }
     const topic = this.kafka.topic(TOPIC.messageOutcomes);
-    await this.kafka.producer.send(found.map((o) => optOutRecord(topic, o)));
+    await this.publisher.publish(found.map((o) => optOutRecord(topic, o)));
     const fresh = await this.optOuts.record(found);
     this.metrics.optOuts.inc({ source }, fresh.length);
   }
