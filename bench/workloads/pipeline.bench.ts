@@ -33,6 +33,26 @@ function peakRssMb(pid: number | undefined): number | undefined {
   }
 }
 
+/** Means from the sender's Prometheus metrics: where its time goes per batch and per message. */
+async function senderTimes(url: string, sendDueTopic: string) {
+  const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text().catch(() => '');
+  const value = (metric: string, topic?: string) => {
+    const line = text
+      .split('\n')
+      .find((l) => l.startsWith(metric) && (topic === undefined || l.includes(`topic="${topic}"`)));
+    return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+  };
+  const batches = value('kafka_batch_handler_seconds_count', sendDueTopic);
+  const records = value('kafka_batch_size_sum', sendDueTopic);
+  const deliveries = value('sender_delivery_seconds_count');
+  return {
+    batches,
+    batchMs: batches ? (1000 * value('kafka_batch_handler_seconds_sum', sendDueTopic)) / batches : 0,
+    batchSize: batches ? records / batches : 0,
+    deliveryMs: deliveries ? (1000 * value('sender_delivery_seconds_sum')) / deliveries : 0,
+  };
+}
+
 function percentile(sorted: number[], p: number): number {
   if (!sorted.length) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
@@ -122,6 +142,7 @@ export const workload: BenchWorkload = {
         if (accepted >= total) break;
         await sleep(1000);
       }
+      const sender = await senderTimes(pipeline.url('sender'), pipeline.topics.sendDue);
       const pids = pipeline.pids();
       const rss = Object.fromEntries(
         (['ingest', 'scheduler', 'sender', 'simulator'] as const).map((n) => [n, peakRssMb(pids[n])]),
@@ -185,6 +206,16 @@ export const workload: BenchWorkload = {
       const broker = peakRssMb(readPidFile(stackPaths().kafka.pid));
       if (broker !== undefined)
         figures.push({ name: 'Kafka broker peak RSS (JVM, since its start)', value: broker, unit: 'MB' });
+      if (sender.batches > 0)
+        figures.push(
+          {
+            name: 'sender send-due batch, mean handling time',
+            value: sender.batchMs,
+            unit: 'ms',
+            note: `${sender.batches} batches, mean ${sender.batchSize.toFixed(1)} records`,
+          },
+          { name: 'sender delivery of one message, mean', value: sender.deliveryMs, unit: 'ms' },
+        );
       for (const name of [...APPS, 'simulator'] as const) {
         const mb = rss[name];
         if (mb !== undefined) figures.push({ name: `${name} peak RSS`, value: mb, unit: 'MB' });
