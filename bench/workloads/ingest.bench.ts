@@ -58,15 +58,21 @@ const TITLES = [
   'Sneakers 👟 "Runner"',
   'Calcetines (pack de 3)',
 ];
-const PHONES = [
-  '+34 600 111 222',
-  '600111222',
-  '0034 612 345 678',
-  '+1 415 555 2671',
-  '(415) 555-2671',
-  '12',
-  'llámame',
-];
+/** A different shopper per event (no phone seen twice: the worst case), in the formats platforms send. */
+function phoneOf(i: number): string {
+  const d = String(100_000 + (i % 900_000)).padStart(6, '0');
+  const formats = [
+    `+34 6${d.slice(0, 2)} ${d.slice(2, 5)} ${d.slice(5)}00`,
+    `6${d}11`,
+    `0034 7${d}22`,
+    `+1 415 55${d.slice(0, 1)} ${d.slice(2, 6)}`,
+    `+52 55 ${d.slice(0, 4)} ${d.slice(2, 6)}`,
+    `+44 7700 ${d}`,
+    '12',
+    'llámame',
+  ];
+  return formats[i % formats.length];
+}
 const CURRENCIES = [
   ['EUR', 2],
   ['USD', 2],
@@ -103,7 +109,7 @@ function rawRecord(i: number, rand: () => number, now: number): { key: string | 
     ...(rand() < 0.85
       ? {
           customer: {
-            phone: PHONES[i % PHONES.length],
+            phone: phoneOf(i),
             firstName: FIRST_NAMES[i % FIRST_NAMES.length],
             locale: 'es-ES',
             whatsappOptIn: rand() < 0.8,
@@ -257,6 +263,29 @@ function rssMb(pid: number): { rss: number; peak: number } | undefined {
   }
 }
 
+/** User + system CPU seconds a process used so far (all its threads). */
+function cpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+function threadCpu(pid: number): string {
+  return readdirSync(`/proc/${pid}/task`)
+    .map((tid) => {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = /\((.*)\)/.exec(stat)?.[1];
+      const fields = stat.split(') ')[1].split(' ');
+      return { name, cpu: (Number(fields[11]) + Number(fields[12])) / 100 };
+    })
+    .filter((t) => t.cpu > 0.05)
+    .map((t) => `${t.name}=${t.cpu.toFixed(2)}`)
+    .join(' ');
+}
+
 async function runIngest(
   ctx: BenchContext,
   admin: Admin,
@@ -265,11 +294,16 @@ async function runIngest(
   n: number,
 ): Promise<{ perSecond: number; peakRssMb: number; outputs: number; deadLetters: number }> {
   const logs: string[] = [];
+  const port = await freePort();
   // INGEST_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the service.
   const nodeArgs = (process.env.INGEST_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, MAIN], {
     cwd: ROOT,
     env: {
+      // INGEST_* settings of the bench's environment reach the service (e.g. INGEST_DECISION_WORKERS=0).
+      ...Object.fromEntries(
+        Object.entries(process.env).filter(([k]) => k.startsWith('INGEST_') && !k.startsWith('INGEST_BENCH')),
+      ),
       PATH: process.env.PATH,
       KAFKA_BROKERS: ctx.kafkaBrokers,
       DATABASE_URL: ctx.databaseUrl,
@@ -277,7 +311,7 @@ async function runIngest(
       TOPIC_PREFIX: prefix,
       INGEST_GROUP_ID: `${prefix}ingest`,
       HTTP_HOST: '127.0.0.1',
-      HTTP_PORT: String(await freePort()),
+      HTTP_PORT: String(port),
       LOG_LEVEL: 'warn',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -286,9 +320,11 @@ async function runIngest(
   child.stdout!.on('data', keep);
   child.stderr!.on('data', keep);
   let peak = 0;
+  const timeline: number[] = [];
   const sampler = setInterval(() => {
     const m = rssMb(child.pid!);
     if (m) peak = Math.max(peak, m.rss, m.peak);
+    if (m) timeline.push(Math.round(m.rss));
   }, 100);
   const outputs = [`${prefix}${TOPIC.cartEvents}`, `${prefix}${TOPIC.cartEventsRaw}-dlq`];
   try {
@@ -297,10 +333,22 @@ async function runIngest(
     });
     const m = rssMb(child.pid!);
     if (m) peak = Math.max(peak, m.peak);
+    const cpu = cpuSeconds(child.pid!);
     const [good, dead] = [await endsOf(admin, [outputs[0]]), await endsOf(admin, [outputs[1]])];
     ctx.log(
-      `ingest: ${n.toLocaleString('en-US')} records in ${seconds.toFixed(2)} s: ${good} out, ${dead} to the DLQ, peak RSS ${peak.toFixed(0)} MB`,
+      `ingest: ${n.toLocaleString('en-US')} records in ${seconds.toFixed(2)} s: ${good} out, ${dead} to the DLQ, peak RSS ${peak.toFixed(0)} MB, ${cpu.toFixed(1)} s of CPU since start`,
     );
+    if (process.env.INGEST_BENCH_RSS_TIMELINE) {
+      ctx.log(`CPU s by thread: ${threadCpu(child.pid!)}`);
+      ctx.log(`RSS every 100 ms: ${timeline.join(' ')}`);
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      ctx.log(
+        metrics
+          .split('\n')
+          .filter((l) => /^(nodejs_(heap_size|external)|nodejs_heap_space_size_used)/.test(l))
+          .join('\n'),
+      );
+    }
     return { perSecond: n / seconds, peakRssMb: peak, outputs: good, deadLetters: dead };
   } finally {
     clearInterval(sampler);

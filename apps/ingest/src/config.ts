@@ -23,6 +23,15 @@ export const ingestEnv = {
     min: 1,
     max: 64,
   }),
+  INGEST_DECISION_WORKERS: env.int(
+    'Worker threads that parse and normalize raw batches beside the Kafka client (0: on the main thread)',
+    { default: 1, min: 0, max: 16 },
+  ),
+  INGEST_DECISION_WORKER_HEAP_MB: env.int('Heap limit of each decision worker thread, in MB', {
+    default: 64,
+    min: 16,
+    max: 1024,
+  }),
 };
 
 export type IngestConfig = ReturnType<typeof readIngestConfig>;

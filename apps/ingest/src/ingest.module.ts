@@ -8,6 +8,7 @@ import type { IngestConfig } from './config';
 import { ingestDatabase } from './database';
 import { CartEventsController } from './cart-events-api/cart-events.controller';
 import { IngestMetrics } from './ingest.metrics';
+import { BatchDecisions, DECISION_WORKER_ENTRY } from './raw-events/batch-decisions';
 import { IntakeContext } from './raw-events/intake-context';
 import { RawEventsPipeline } from './raw-events/raw-events.pipeline';
 import { StoreAdminController } from './store-admin/store-admin.controller';
@@ -18,7 +19,8 @@ import { PlatformWebhooksController } from './webhooks/platform-webhooks.control
 
 @Module({})
 export class IngestModule {
-  static forRoot(config: IngestConfig, parts: ServiceParts): DynamicModule {
+  /** `decisionWorkerEntry`: the file decision worker threads run (main.ts passes its own). */
+  static forRoot(config: IngestConfig, parts: ServiceParts, decisionWorkerEntry?: string): DynamicModule {
     return {
       module: IngestModule,
       imports: [
@@ -33,6 +35,8 @@ export class IngestModule {
       controllers: [CartEventsController, PlatformWebhooksController, StoreAdminController],
       providers: [
         { provide: INGEST_CONFIG, useValue: config },
+        { provide: DECISION_WORKER_ENTRY, useValue: decisionWorkerEntry },
+        BatchDecisions,
         { provide: ApiKeys, useValue: new ApiKeys(config.API_KEYS) },
         ApiKeyGuard,
         IngestMetrics,

@@ -15,3 +15,13 @@ describe('phones to E.164', () => {
     expect(phoneToE164('600 111 222', 'US')).toEqual({ ok: false, problem: 'invalid-number' });
   });
 });
+
+describe('phones seen again', () => {
+  it('answer the same from memory, per country', () => {
+    expect(phoneToE164('600 111 222', 'ES')).toEqual(phoneToE164('600 111 222', 'ES'));
+    expect(phoneToE164('600 111 222', 'US')).toEqual({ ok: false, problem: 'invalid-number' });
+    expect(phoneToE164('600 111 222', 'ES')).toEqual({ ok: true, e164: '+34600111222' });
+    for (let i = 0; i < 25_000; i++) phoneToE164(`+34 6${String(i).padStart(8, '0')}`, 'ES');
+    expect(phoneToE164('ninguno', 'ES')).toEqual({ ok: false, problem: 'unparseable' });
+  });
+});

@@ -6,10 +6,32 @@ export type PhoneProblem = 'unparseable' | 'invalid-number';
 export type PhoneResult = { ok: true; e164: string } | { ok: false; problem: PhoneProblem };
 
 /**
+ * A cart sends many events with the same phone, and parsing one is the dearest step of
+ * normalization: the answers for the last phones seen are kept. Oldest out first; a bound,
+ * not a cache policy, is what matters (memory stays flat whatever the traffic).
+ */
+const RECENT_LIMIT = 20_000;
+const recent = new Map<string, PhoneResult>();
+
+/**
  * A shopper's phone in E.164. National numbers ("600 111 222") are read in the store's
  * country; numbers with a "+" or "00" prefix carry their own.
  */
 export function phoneToE164(raw: string, defaultCountry: string): PhoneResult {
+  const key = `${defaultCountry}:${raw}`;
+  let result = recent.get(key);
+  if (result === undefined) {
+    result = parsePhone(raw, defaultCountry);
+    if (recent.size >= RECENT_LIMIT) recent.delete(recent.keys().next().value as string);
+    recent.set(key, result);
+  }
+  return result;
+}
+
+function parsePhone(raw: string, defaultCountry: string): PhoneResult {
+  // Text without a digit is no number: answered here, since the parser's way of saying so
+  // is an exception, whose stack trace costs more than a whole event.
+  if (!/\d/.test(raw)) return { ok: false, problem: 'unparseable' };
   const text = raw.trim().replace(/^00(?=[1-9])/, '+');
   const parsed = parsePhoneNumberFromString(text, defaultCountry as CountryCode);
   if (!parsed) return { ok: false, problem: 'unparseable' };

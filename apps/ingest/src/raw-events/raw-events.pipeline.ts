@@ -1,11 +1,13 @@
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { TOPIC } from '@lib/contracts';
 import { BatchResult, ConsumedRecord, KafkaService } from '@lib/kafka';
+import { LOGGER } from '@lib/observability';
+import type { Logger } from '@lib/observability';
 import type { IngestConfig } from '../config';
 import { IngestMetrics } from '../ingest.metrics';
 import { StoreSettingsView } from '../store-directory/store-settings.view';
 import { INGEST_CONFIG } from '../tokens';
-import { decideBatch } from './decide-batch';
+import { BatchDecisions } from './batch-decisions';
 import { IntakeContext } from './intake-context';
 
 /**
@@ -19,8 +21,10 @@ export class RawEventsPipeline implements OnApplicationBootstrap {
     private readonly kafka: KafkaService,
     private readonly stores: StoreSettingsView,
     private readonly intake: IntakeContext,
+    private readonly decisions: BatchDecisions,
     private readonly metrics: IngestMetrics,
     @Inject(INGEST_CONFIG) private readonly config: IngestConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -31,12 +35,13 @@ export class RawEventsPipeline implements OnApplicationBootstrap {
       groupId: this.config.INGEST_GROUP_ID,
       topics: sources,
       concurrency: this.config.INGEST_CONCURRENCY,
-      handler: async (records) => this.handle(records),
+      handler: (records) => this.handle(records),
     });
+    this.logger.info({ topics: sources, decisionThreads: this.decisions.threads }, 'consuming raw cart events');
   }
 
-  handle(records: ConsumedRecord[], now = new Date()): BatchResult {
-    const { outputs, deadLetters, unreachable } = decideBatch(
+  async handle(records: ConsumedRecord[], now = new Date()): Promise<BatchResult> {
+    const { outputs, deadLetters, unreachable } = await this.decisions.decide(
       records,
       this.intake.at(now),
       this.kafka.topic(TOPIC.cartEvents),

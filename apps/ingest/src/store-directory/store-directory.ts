@@ -11,21 +11,31 @@ export interface StoreEntry {
  */
 export class StoreDirectory {
   private readonly stores = new Map<string, StoreEntry>();
+  /** Grows with every change, so copies (decision workers) know when to refresh. */
+  version = 0;
 
   /** Applies one record of `store-settings`: a tombstone forgets the store. */
   applyRecord(key: string | null, value: Buffer | string | null): void {
     if (!key) return;
     if (value === null) {
-      this.stores.delete(key);
+      if (this.stores.delete(key)) this.version++;
       return;
     }
     const entry = entryOf(value);
     // A record ingest cannot read keeps the previous entry (the scheduler dead-letters it).
-    if (entry) this.stores.set(key, entry);
+    if (entry) {
+      this.stores.set(key, entry);
+      this.version++;
+    }
   }
 
   get(storeId: string): StoreEntry | undefined {
     return this.stores.get(storeId);
+  }
+
+  /** Every store's `defaultCountry`, for the decision workers' copy. */
+  countries(): Array<[string, string]> {
+    return [...this.stores].map(([storeId, entry]) => [storeId, entry.defaultCountry]);
   }
 
   get size(): number {

@@ -1,0 +1,15 @@
+import { migrateDatabase } from '@lib/database';
+import { runService } from '@lib/runtime';
+import { IngestConfig, readIngestConfig } from './config';
+import { ingestDatabase } from './database';
+import { IngestModule } from './ingest.module';
+
+/** The ingest service; `entry` is the file decision worker threads start from. */
+export function startIngestService(entry: string): Promise<void> {
+  return runService<IngestConfig>({
+    name: 'ingest',
+    readConfig: () => readIngestConfig(),
+    module: (config, parts) => IngestModule.forRoot(config, parts, entry),
+    migrate: (config) => migrateDatabase(ingestDatabase(config)),
+  });
+}
