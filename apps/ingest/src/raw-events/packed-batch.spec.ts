@@ -43,7 +43,7 @@ describe('packed batches (what crosses to a decision worker)', () => {
     const record = fc.tuple(
       value,
       fc.option(fc.string({ maxLength: 12 })),
-      fc.constantFrom({}, { source: 'shopify' }, { other: 'h' }),
+      fc.constantFrom<Record<string, string>>({}, { source: 'shopify' }, { other: 'h' }),
     );
     fc.assert(
       fc.property(fc.array(record, { maxLength: 25 }), (inputs) => {
