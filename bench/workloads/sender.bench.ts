@@ -76,6 +76,12 @@ async function produce(kafka: Kafka, topic: string, records: Array<{ key: string
   }
 }
 
+/** CPU time (user + system) the process used so far, in ms (/proc/<pid>/stat, clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 function peakRssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
@@ -113,7 +119,15 @@ async function run(ctx: BenchContext): Promise<BenchFigure[]> {
   try {
     child = spawn(
       process.execPath,
-      ['-r', join(ROOT, 'apps/sender/test/swc-register.js'), join(ROOT, 'apps/sender/src/main.ts')],
+      [
+        // SENDER_BENCH_CPU_PROF=<dir>: a V8 CPU profile of the sender, to see where its time goes.
+        ...(process.env.SENDER_BENCH_CPU_PROF
+          ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SENDER_BENCH_CPU_PROF}`]
+          : []),
+        '-r',
+        join(ROOT, 'apps/sender/test/swc-register.js'),
+        join(ROOT, 'apps/sender/src/main.ts'),
+      ],
       {
         env: {
           PATH: process.env.PATH,
@@ -160,6 +174,7 @@ async function run(ctx: BenchContext): Promise<BenchFigure[]> {
       'the sender to read the store settings',
     );
     ctx.log(`sender ready (pid ${child.pid}); producing ${total} send-due`);
+    const cpuBefore = cpuMs(child.pid!);
 
     const now = Date.now();
     const produced = produce(
@@ -180,6 +195,7 @@ async function run(ctx: BenchContext): Promise<BenchFigure[]> {
       'every message accepted',
     );
     const rss = peakRssMb(child.pid!);
+    const cpuPerMessage = (cpuMs(child.pid!) - cpuBefore) / total;
     const { rows } = await db.query(`SELECT state, count(*)::int AS n FROM messages GROUP BY state`);
     await db.end();
 
@@ -217,6 +233,12 @@ async function run(ctx: BenchContext): Promise<BenchFigure[]> {
         unit: 'MB',
         target: { value: 300, better: 'lower' },
         note: 'VmHWM of the sender process',
+      },
+      {
+        name: 'sender CPU per message',
+        value: Math.round(cpuPerMessage * 1000) / 1000,
+        unit: 'ms',
+        note: 'user + system time of the sender process / messages: what 2 cores allow, whatever else runs',
       },
       { name: 'sendIds accepted more than once', value: twice, unit: 'sendIds', target: { value: 0, better: 'lower' } },
     ];
