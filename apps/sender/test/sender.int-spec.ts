@@ -248,6 +248,11 @@ describe('sender on the real broker, database and the WhatsApp simulator', () =>
     await produceSendDue(env, [second]);
     await outcomesUntil(env, (o) => statusOf(o, second.sendId).includes('deferred'));
     expect(sim.record.findAttempts({ bizOpaqueCallbackData: second.sendId })).toHaveLength(0); // paused: not even tried
+    // Held, but not past its notAfter.
+    const shortLived = sendDue('short-lived', { notAfter: new Date(Date.now() + 2500).toISOString() });
+    await produceSendDue(env, [shortLived]);
+    const expired = await outcomesUntil(env, (o) => statusOf(o, shortLived.sendId).includes('expired'));
+    expect(statusOf(expired, shortLived.sendId)).toEqual(['deferred', 'expired']);
     const newToken = 'store-token-renewed-987654';
     sim.updateSettings({ tokens: { [PHONE_NUMBER_ID]: newToken } });
     await produceSettings(

@@ -221,12 +221,18 @@ export class MessageRepository {
     );
   }
 
-  /** Deferred messages whose time came, locked for this transaction (other instances skip them). */
+  /**
+   * Deferred messages whose time came (or, held for a paused store, whose notAfter passed),
+   * locked for this transaction (other instances skip them).
+   */
   async claimDeferred(limit: number, manager: EntityManager): Promise<Array<{ sendDue: SendDue; reason: string }>> {
     const rows: Array<{ send_due: SendDue; reason: string }> = await manager.query(
       `SELECT send_due, reason FROM messages
-       WHERE state = 'deferred' AND deferred_until <= now()
-       ORDER BY deferred_until LIMIT $1 FOR UPDATE SKIP LOCKED`,
+       WHERE state = 'deferred'
+         AND (deferred_until <= now()
+              -- a paused store's messages wait without a time, but not past their notAfter
+              OR (deferred_until IS NULL AND (send_due->>'notAfter')::timestamptz < now()))
+       ORDER BY deferred_until NULLS FIRST LIMIT $1 FOR UPDATE SKIP LOCKED`,
       [limit],
     );
     return rows.map((r) => ({ sendDue: r.send_due, reason: r.reason }));

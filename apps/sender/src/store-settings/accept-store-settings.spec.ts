@@ -1,0 +1,36 @@
+import { acceptStoreSettings } from './accept-store-settings';
+
+const settings = {
+  storeId: 'lola-shoes',
+  name: 'Zapatería Lola',
+  timezone: 'Europe/Madrid',
+  defaultCountry: 'ES',
+  locale: 'es',
+  openingHours: { mon: [['09:00', '14:00']], tue: [], wed: [], thu: [], fri: [], sat: [], sun: [] },
+  whatsapp: { phoneNumberId: '106540352242922', mode: 'text', accessToken: 'secret-token-123' },
+};
+const key = Buffer.from('lola-shoes');
+const bytes = (v: unknown) => Buffer.from(JSON.stringify(v));
+
+describe('store settings as the sender takes them', () => {
+  it('fills the contract defaults', () => {
+    expect(acceptStoreSettings(key, bytes(settings))).toMatchObject({
+      ok: true,
+      value: { kind: 'put', settings: { enabled: true, minHoursBetweenMessages: 24, abandonAfterMinutes: 30 } },
+    });
+  });
+
+  it('a tombstone deletes the store', () => {
+    expect(acceptStoreSettings(key, null)).toEqual({ ok: true, value: { kind: 'delete', storeId: 'lola-shoes' } });
+  });
+
+  it('refuses what it cannot use, with a reason for the dead-letter topic', () => {
+    expect(acceptStoreSettings(key, Buffer.from('{'))).toMatchObject({ ok: false, reason: 'not-json' });
+    expect(acceptStoreSettings(null, bytes(settings))).toMatchObject({ ok: false, reason: 'invalid-id' });
+    expect(acceptStoreSettings(Buffer.from('other'), bytes(settings))).toMatchObject({
+      ok: false,
+      reason: 'invalid-settings',
+    });
+    expect(acceptStoreSettings(key, bytes({ ...settings, whatsapp: { mode: 'text' } }))).toMatchObject({ ok: false });
+  });
+});
