@@ -40,10 +40,15 @@ export const senderEnv = {
     min: 1,
     max: 50,
   }),
-  WHATSAPP_APP_SECRET: env.string('Meta app secret: X-Hub-Signature-256 of webhooks is checked with it', {
-    secret: true,
-  }),
-  WHATSAPP_VERIFY_TOKEN: env.string('Token Meta sends in the webhook verification handshake', { secret: true }),
+  // Optional so the sender runs where no webhook reaches it; without them every webhook is refused.
+  WHATSAPP_APP_SECRET: env.optionalString(
+    'Meta app secret: X-Hub-Signature-256 of webhooks is checked with it (unset: every webhook POST is refused)',
+    { secret: true },
+  ),
+  WHATSAPP_VERIFY_TOKEN: env.optionalString(
+    'Token Meta sends in the webhook verification handshake (unset: every handshake is refused)',
+    { secret: true },
+  ),
   OPT_OUT_KEYWORDS: env.list('Replies that opt a shopper out (case- and accent-insensitive)', {
     default: DEFAULT_OPT_OUT_KEYWORDS,
   }),

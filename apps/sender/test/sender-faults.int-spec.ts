@@ -130,4 +130,29 @@ describe('sender under faults', () => {
       await second.exited;
     }
   });
+
+  it('SIGTERM while sending: the running batch finishes, the process exits 0, nothing is sent twice after a restart', async () => {
+    const env = await isolatedEnvironment('sigterm');
+    const sim = await startSimulator({ latencyMs: 100, limits: { throughputPerSecond: 80, pairRate: false } });
+    sims.push(sim);
+    await produceSettings(env, storeSettings());
+    const extra = { WHATSAPP_THROUGHPUT_PER_SECOND: '20' };
+    const first = await spawnSender(env, sim, extra);
+    const dues = Array.from({ length: 60 }, (_, i) => sendDue(`term-${i}`));
+    await produceSendDue(env, dues);
+    for (let i = 0; sim.record.attempts.length < 5 && i < 300; i++) await sleep(100);
+    first.process.kill('SIGTERM');
+    const [code] = (await first.exited) as [number | null];
+    expect(code).toBe(0);
+    expect(first.logs.join('\n')).toContain('stopped cleanly');
+    const second = await spawnSender(env, sim, extra);
+    try {
+      const outcomes = await outcomesUntil(env, (o) => dues.every((d) => sentIds(o).has(d.sendId)), 90_000);
+      expect(dues.filter((d) => !sentIds(outcomes).has(d.sendId))).toEqual([]);
+      for (const d of dues) expect(sim.record.findAttempts({ bizOpaqueCallbackData: d.sendId })).toHaveLength(1);
+    } finally {
+      second.process.kill('SIGTERM');
+      await second.exited;
+    }
+  });
 });

@@ -19,9 +19,8 @@ export class WhatsAppWebhooksController {
   /** Meta's handshake: echo hub.challenge when hub.verify_token is ours, 403 otherwise. */
   @Get()
   async verify(@Query() query: Record<string, string | undefined>, @Res() reply: FastifyReply): Promise<void> {
-    const ok =
-      query['hub.mode'] === 'subscribe' &&
-      sameSecret(query['hub.verify_token'] ?? '', this.config.WHATSAPP_VERIFY_TOKEN);
+    const expected = this.config.WHATSAPP_VERIFY_TOKEN;
+    const ok = !!expected && query['hub.mode'] === 'subscribe' && sameSecret(query['hub.verify_token'] ?? '', expected);
     if (!ok) {
       await reply.status(403).send({ error: 'verification failed' });
       return;
@@ -38,7 +37,8 @@ export class WhatsAppWebhooksController {
   async receive(@Req() request: RawBodyRequest<FastifyRequest>, @Res() reply: FastifyReply): Promise<void> {
     const header = request.headers['x-hub-signature-256'];
     const raw = request.rawBody;
-    if (!raw || !hasValidSignature(raw, Array.isArray(header) ? header[0] : header, this.config.WHATSAPP_APP_SECRET)) {
+    const secret = this.config.WHATSAPP_APP_SECRET;
+    if (!raw || !secret || !hasValidSignature(raw, Array.isArray(header) ? header[0] : header, secret)) {
       this.metrics.webhooksRejected.inc({ reason: header ? 'bad-signature' : 'missing-signature' });
       await reply.status(401).send({ error: 'invalid signature' });
       return;
