@@ -23,6 +23,10 @@ export const ingestEnv = {
     min: 1,
     max: 64,
   }),
+  INGEST_CONSUMERS: env.int(
+    'Consumers of the raw topics per instance (one group): each fetches its partitions while another one is deciding',
+    { default: 1, min: 1, max: 16 },
+  ),
   INGEST_DECISION_WORKERS: env.int(
     'Worker threads that parse and normalize raw batches beside the Kafka client (0: on the main thread)',
     { default: 1, min: 0, max: 16 },

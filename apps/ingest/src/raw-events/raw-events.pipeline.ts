@@ -31,13 +31,22 @@ export class RawEventsPipeline implements OnApplicationBootstrap {
     // National phones need the store's country: read the stores first.
     await this.stores.start();
     const sources = [TOPIC.cartEventsRaw, ...this.config.INGEST_EXTRA_SOURCE_TOPICS].map((t) => this.kafka.topic(t));
-    await this.kafka.consume({
-      groupId: this.config.INGEST_GROUP_ID,
-      topics: sources,
-      concurrency: this.config.INGEST_CONCURRENCY,
-      handler: (records) => this.handle(records),
-    });
-    this.logger.info({ topics: sources, decisionThreads: this.decisions.threads }, 'consuming raw cart events');
+    // kafkajs fetches the next round from a broker only once the whole last round is handled,
+    // so one consumer leaves the Kafka thread idle while a round is decided. More consumers
+    // of the group (INGEST_CONSUMERS), each with its own partitions, keep fetching meanwhile;
+    // one by default, as joining one after the other costs a rebalance at start.
+    for (let i = 0; i < this.config.INGEST_CONSUMERS; i++) {
+      await this.kafka.consume({
+        groupId: this.config.INGEST_GROUP_ID,
+        topics: sources,
+        concurrency: this.config.INGEST_CONCURRENCY,
+        handler: (records) => this.handle(records),
+      });
+    }
+    this.logger.info(
+      { topics: sources, consumers: this.config.INGEST_CONSUMERS, decisionThreads: this.decisions.threads },
+      'consuming raw cart events',
+    );
   }
 
   async handle(records: ConsumedRecord[], now = new Date()): Promise<BatchResult> {
