@@ -25,8 +25,15 @@ function cartEvent(i: number) {
   };
 }
 
+// What each service needs beyond the shared environment (webhook secrets of the sender).
+const ownEnv: Record<AppName, Record<string, string>> = {
+  ingest: {},
+  scheduler: {},
+  sender: { WHATSAPP_APP_SECRET: 'lifecycle-app-secret', WHATSAPP_VERIFY_TOKEN: 'lifecycle-verify-token' },
+};
+
 async function start(name: AppName, prefix: string, schema: string) {
-  const service = await startService(name, { TOPIC_PREFIX: prefix, DATABASE_SCHEMA: schema });
+  const service = await startService(name, { ...ownEnv[name], TOPIC_PREFIX: prefix, DATABASE_SCHEMA: schema });
   running.push(service);
   return service;
 }

@@ -57,8 +57,9 @@ export async function runService<
     new FastifyAdapter({ bodyLimit: 2 * 1024 * 1024 }),
     { logger: new JsonNestLogger(logger), rawBody: true, abortOnError: false },
   );
-  await app.listen(config.HTTP_PORT, config.HTTP_HOST);
-  logger.info({ port: config.HTTP_PORT }, `${service.name} started`);
+  // Consumers start inside listen() (Nest's bootstrap hooks) and may be mid-batch before it
+  // returns, so the stop handlers are in place first and a stop waits for the start to end.
+  const started = app.listen(config.HTTP_PORT, config.HTTP_HOST);
 
   // Not Nest's enableShutdownHooks: it re-raises the signal after closing, so the exit code
   // would say "killed" even after a clean stop.
@@ -70,16 +71,21 @@ export async function runService<
         logger.error({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'shutdown timed out');
         process.exit(1);
       }, config.SHUTDOWN_TIMEOUT_MS).unref();
-      app.close().then(
-        () => {
-          logger.info('stopped cleanly');
-          process.exit(0);
-        },
-        (err) => {
-          logger.error({ err }, 'error while stopping');
-          process.exit(1);
-        },
-      );
+      started
+        .catch(() => undefined)
+        .then(() => app.close())
+        .then(
+          () => {
+            logger.info('stopped cleanly');
+            process.exit(0);
+          },
+          (err) => {
+            logger.error({ err }, 'error while stopping');
+            process.exit(1);
+          },
+        );
     });
   }
+  await started;
+  logger.info({ port: config.HTTP_PORT }, `${service.name} started`);
 }
