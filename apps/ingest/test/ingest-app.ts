@@ -3,6 +3,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { TOPIC } from '@lib/contracts';
 import { createLogger, createMetrics, JsonNestLogger, Readiness } from '@lib/observability';
@@ -74,7 +75,8 @@ export async function startIngest(
   });
   const parts = { logger, metrics: createMetrics('ingest'), readiness: new Readiness() };
   const app = await NestFactory.create<NestFastifyApplication>(
-    IngestModule.forRoot(config, parts),
+    // Decisions run on a real worker thread, as in the built service.
+    IngestModule.forRoot(config, parts, join(__dirname, 'decision-worker.entry.js')),
     new FastifyAdapter({ bodyLimit: 2 * 1024 * 1024 }),
     { logger: new JsonNestLogger(logger), rawBody: true, abortOnError: false },
   );
