@@ -15,6 +15,11 @@ export const senderEnv = {
     min: 1,
     max: 64,
   }),
+  SENDER_BATCH_SLICE: env.int('send-due records of a fetched batch decided and sent together (bounds memory)', {
+    default: 500,
+    min: 1,
+    max: 20_000,
+  }),
   SENDER_MAX_IN_FLIGHT: env.int('Graph API calls in flight at once per instance (all partitions together)', {
     default: 256,
     min: 1,

@@ -197,13 +197,20 @@ export async function produce(topic: string, records: Array<{ key: string | null
   await producer.connect();
   try {
     for (let i = 0; i < records.length; i += 1000) {
-      await producer.send({
-        topic,
-        messages: records.slice(i, i + 1000).map((r) => ({
-          key: r.key,
-          value: r.value === null ? null : typeof r.value === 'string' ? r.value : JSON.stringify(r.value),
-        })),
-      });
+      const messages = records.slice(i, i + 1000).map((r) => ({
+        key: r.key,
+        value: r.value === null ? null : typeof r.value === 'string' ? r.value : JSON.stringify(r.value),
+      }));
+      // A loaded KRaft broker may still refuse a just-created partition for a while.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await producer.send({ topic, messages });
+          break;
+        } catch (error) {
+          if (attempt >= 5 || !/does not host this topic-partition/.test(String(error))) throw error;
+          await sleep(1000 * attempt);
+        }
+      }
     }
   } finally {
     await producer.disconnect();

@@ -2,9 +2,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { SendDue, sendDueContract, TOPIC } from '@lib/contracts';
 import { BatchContext, BatchResult, ConsumedRecord, DeadLetter, KafkaService, OutgoingRecord } from '@lib/kafka';
-import { LOGGER } from '@lib/observability';
-import type { Logger } from '@lib/observability';
+import type { SenderConfig } from '../config';
 import { SenderMetrics } from '../sender.metrics';
+import { SENDER_CONFIG } from '../tokens';
 import { MessageDelivery } from './message-delivery';
 import { MessageRepository, NewMessage, StoredMessage } from './message.repository';
 import { outcomeRecord, outcomeStatusOf } from './outcomes';
@@ -29,18 +29,36 @@ export class SendDuePipeline {
     private readonly delivery: MessageDelivery,
     private readonly kafka: KafkaService,
     private readonly metrics: SenderMetrics,
-    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(SENDER_CONFIG) private readonly config: SenderConfig,
   ) {}
 
   async handle(records: ConsumedRecord[], ctx: BatchContext): Promise<BatchResult> {
     const deadLetters: DeadLetter[] = [];
-    const bySendId = new Map<string, SendDue>();
-    for (const record of records) {
-      const decoded = sendDueContract.decode(record.value);
-      if (!decoded.ok) deadLetters.push({ record, reason: decoded.reason, error: decoded.error });
-      else if (!bySendId.has(decoded.value.sendId)) bySendId.set(decoded.value.sendId, decoded.value);
-      else this.metrics.decisions.inc({ result: 'duplicate' });
+    const outputs: OutgoingRecord[] = [];
+    const seen = new Set<string>();
+    // Slices bound the messages in flight (and so the memory) whatever the fetch brought, and
+    // let a stopping consumer commit what is done instead of sending the whole fetch first.
+    const size = this.config.SENDER_BATCH_SLICE;
+    for (let from = 0; from < records.length; from += size) {
+      const slice = records.slice(from, from + size);
+      const bySendId = new Map<string, SendDue>();
+      for (const record of slice) {
+        const decoded = sendDueContract.decode(record.value);
+        if (!decoded.ok) deadLetters.push({ record, reason: decoded.reason, error: decoded.error });
+        else if (seen.has(decoded.value.sendId)) this.metrics.decisions.inc({ result: 'duplicate' });
+        else {
+          seen.add(decoded.value.sendId);
+          bySendId.set(decoded.value.sendId, decoded.value);
+        }
+      }
+      outputs.push(...(await this.handleSlice(bySendId, ctx)));
+      const more = from + size < records.length;
+      if (more && ctx.isStopping()) return { outputs, deadLetters, handledUpTo: slice[slice.length - 1].offset };
     }
+    return { outputs, deadLetters };
+  }
+
+  private async handleSlice(bySendId: Map<string, SendDue>, ctx: BatchContext): Promise<OutgoingRecord[]> {
     const topic = this.kafka.topic(TOPIC.messageOutcomes);
     const outputs: OutgoingRecord[] = [];
 
@@ -53,6 +71,7 @@ export class SendDuePipeline {
       const again = republished(topic, m);
       if (again) outputs.push(again);
     }
+    if (bySendId.size === 0) return outputs;
 
     const now = new Date();
     const written = await this.dataSource.transaction(async (manager) => {
@@ -73,10 +92,7 @@ export class SendDuePipeline {
       this.metrics.decisions.inc({ result: m.state === 'skipped' ? `skipped-${m.reason}` : m.state });
     }
     outputs.push(...(await this.delivery.deliverAll(sending, () => ctx.heartbeat())));
-    if (sending.length > 0) {
-      this.logger.debug({ partition: ctx.partition, sent: sending.length, records: records.length }, 'send-due batch');
-    }
-    return { outputs, deadLetters };
+    return outputs;
   }
 }
 
