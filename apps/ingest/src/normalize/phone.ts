@@ -7,11 +7,13 @@ export type PhoneResult = { ok: true; e164: string } | { ok: false; problem: Pho
 
 /**
  * A cart sends many events with the same phone, and parsing one is the dearest step of
- * normalization: the answers for the last phones seen are kept. Oldest out first; a bound,
- * not a cache policy, is what matters (memory stays flat whatever the traffic).
+ * normalization: the answers for the phones seen lately are kept, in two generations of at
+ * most GENERATION entries (a full one becomes the old one, the old one is dropped). O(1)
+ * always: evicting one by one from a Map makes its iteration skip ever more holes.
  */
-const RECENT_LIMIT = 20_000;
-const recent = new Map<string, PhoneResult>();
+const GENERATION = 10_000;
+let recent = new Map<string, PhoneResult>();
+let older = new Map<string, PhoneResult>();
 
 /**
  * A shopper's phone in E.164. National numbers ("600 111 222") are read in the store's
@@ -20,11 +22,13 @@ const recent = new Map<string, PhoneResult>();
 export function phoneToE164(raw: string, defaultCountry: string): PhoneResult {
   const key = `${defaultCountry}:${raw}`;
   let result = recent.get(key);
-  if (result === undefined) {
-    result = parsePhone(raw, defaultCountry);
-    if (recent.size >= RECENT_LIMIT) recent.delete(recent.keys().next().value as string);
-    recent.set(key, result);
+  if (result !== undefined) return result;
+  result = older.get(key) ?? parsePhone(raw, defaultCountry);
+  if (recent.size >= GENERATION) {
+    older = recent;
+    recent = new Map();
   }
+  recent.set(key, result);
   return result;
 }
 
