@@ -1,32 +1,30 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Client } from 'pg';
 import { allTopics, cartKey, CartEvent, TOPIC } from '@lib/contracts';
 import { createLogger, createMetrics, Readiness } from '@lib/observability';
+import { waitForTopics } from '../../../scripts/stack';
 import { createTopics, readTopic, testKafka, uniquePrefix, ReadRecord } from '../../../test/support/kafka';
-import { freePort } from '../../../test/support/services';
 import { openingHoursCheck, planSend } from '../src/business-hours';
 import { readSchedulerConfig } from '../src/config';
 import { BusinessHours, SchedulerModule } from '../src/scheduler.module';
 import { SchedulerMetrics } from '../src/scheduler.metrics';
+import { API_KEY, groupOf } from './scheduler-process';
+
+export { API_KEY, groupOf };
 
 /** What main.ts gives the module: @lib/business-hours. */
 export const businessHours: BusinessHours = { planSend, openingHoursCheck };
 
-export const API_KEY = 'k-test-stats';
-
 /** A topic prefix and schema of its own, with the contract's topics created. */
 export async function isolatedEnvironment(label: string) {
   const prefix = uniquePrefix(label);
-  await createTopics(
-    testKafka(),
-    allTopics(prefix).map((t) => t.name),
-  );
+  const names = allTopics(prefix).map((t) => t.name);
+  await createTopics(testKafka(), names);
+  // A KRaft broker lists new topics before it serves their partitions.
+  await waitForTopics(process.env.KAFKA_BROKERS ?? '127.0.0.1:9092', names);
   const schema = `sched_${prefix.replace(/[^a-z0-9]/g, '_')}`.slice(0, 60);
   return { prefix, schema, topic: (name: string) => `${prefix}${name}` };
 }
@@ -38,8 +36,6 @@ export interface RunningScheduler {
   logs: string[];
   close(): Promise<void>;
 }
-
-export const groupOf = (env: { prefix: string }) => `${env.prefix}scheduler`;
 
 /** The scheduler's Nest application in this process, as main.ts builds it. */
 export async function startScheduler(
@@ -226,83 +222,5 @@ export async function database(schema: string): Promise<Client & { close(): Prom
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export interface SchedulerProcess {
-  process: ChildProcess;
-  url: string;
-  logs: string[];
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Resolves once /health answers 200 (migrations applied, Kafka and PostgreSQL up). */
-  ready(timeoutMs?: number): Promise<void>;
-  metrics(): Promise<string>;
-  kill(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
-
-/**
- * The scheduler as a process of its own, from its sources (main.ts, so @lib/business-hours),
- * for what only a process can show: kill -9, RSS.
- */
-export async function spawnScheduler(
-  env: { prefix: string; schema: string },
-  extraEnv: Record<string, string> = {},
-): Promise<SchedulerProcess> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['-r', join(__dirname, 'from-source.js'), join(__dirname, '../src/main.ts')], {
-    env: {
-      PATH: process.env.PATH,
-      KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
-      DATABASE_URL: process.env.DATABASE_URL!,
-      TOPIC_PREFIX: env.prefix,
-      DATABASE_SCHEMA: env.schema,
-      SCHEDULER_GROUP_ID: groupOf(env),
-      API_KEYS: API_KEY,
-      HTTP_HOST: '127.0.0.1',
-      HTTP_PORT: String(port),
-      LOG_LEVEL: 'info',
-      SCHEDULER_TIMER_SAFETY_POLL_MS: '2000',
-      ...extraEnv,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const logs: string[] = [];
-  const keep = (chunk: Buffer) => logs.push(...chunk.toString().split('\n').filter(Boolean));
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  const exited = once(child, 'exit').then(([code, signal]) => ({ code, signal }));
-  const url = `http://127.0.0.1:${port}`;
-  return {
-    process: child,
-    url,
-    logs,
-    exited,
-    async ready(timeoutMs = 90_000) {
-      const until = Date.now() + timeoutMs;
-      for (;;) {
-        if (child.exitCode !== null)
-          throw new Error(`scheduler exited ${child.exitCode}:\n${logs.slice(-20).join('\n')}`);
-        const status = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2000) }).then(
-          (r) => r.status,
-          () => 0,
-        );
-        if (status === 200) return;
-        if (Date.now() > until) throw new Error(`scheduler not ready (${status}):\n${logs.slice(-20).join('\n')}`);
-        await sleep(250);
-      }
-    },
-    metrics: () => fetch(`${url}/metrics`).then((r) => r.text()),
-    async kill(signal = 'SIGKILL') {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
-    },
-  };
-}
-
-/** A counter or gauge of a Prometheus text exposition, summed over the label sets matching. */
-export function metricValue(text: string, name: string, labels = ''): number {
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name) || (line[name.length] !== '{' && line[name.length] !== ' ')) continue;
-    if (labels && !line.includes(labels)) continue;
-    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return sum;
-}
+export { metricValue, spawnScheduler } from './scheduler-process';
+export type { SchedulerProcess } from './scheduler-process';

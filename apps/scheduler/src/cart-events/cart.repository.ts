@@ -147,4 +147,44 @@ export class CartRepository {
     const done = new Set(written.map((w) => cartKeyOf(w.store_id, w.cart_id)));
     return new Set(carts.map((c) => cartKeyOf(c.state.storeId, c.state.cartId)).filter((k) => !done.has(k)));
   }
+
+  /**
+   * Writes only the episode and timer of carts whose facts did not change (a fired timer):
+   * cheaper than `save`, which sends and rewrites the facts. Same optimistic version rule.
+   */
+  async saveEpisodes(carts: StoredCart[], manager: EntityManager = this.dataSource.manager): Promise<Set<string>> {
+    if (carts.length === 0) return new Set();
+    const rows = carts.map(cartColumnsOf);
+    const column = <K extends keyof (typeof rows)[number]>(k: K) => rows.map((r) => r[k]);
+    const written: Array<{ store_id: string; cart_id: string }> = await manager.query(
+      // Wrapped in a SELECT: TypeORM answers a bare UPDATE with [rows, count] instead of rows.
+      `WITH written AS (UPDATE carts AS c SET version = r.version, episode = r.episode, status = r.status, reason = r.reason,
+         detected_at = r.detected_at, due_at = r.due_at, not_after = r.not_after, closed_at = r.closed_at,
+         send_id = r.send_id, timer_at = r.timer_at, timer_kind = r.timer_kind, updated_at = now()
+       FROM unnest($1::text[], $2::text[], $3::int[], $4::int[], $5::text[], $6::text[], $7::timestamptz[],
+         $8::timestamptz[], $9::timestamptz[], $10::timestamptz[], $11::text[], $12::timestamptz[], $13::text[])
+         AS r(store_id, cart_id, version, episode, status, reason, detected_at, due_at, not_after, closed_at, send_id,
+           timer_at, timer_kind)
+       WHERE c.store_id = r.store_id AND c.cart_id = r.cart_id AND c.version = r.version - 1
+       RETURNING c.store_id, c.cart_id)
+       SELECT store_id, cart_id FROM written`,
+      [
+        column('store_id'),
+        column('cart_id'),
+        column('version'),
+        column('episode'),
+        column('status'),
+        column('reason'),
+        column('detected_at'),
+        column('due_at'),
+        column('not_after'),
+        column('closed_at'),
+        column('send_id'),
+        column('timer_at'),
+        column('timer_kind'),
+      ],
+    );
+    const done = new Set(written.map((w) => cartKeyOf(w.store_id, w.cart_id)));
+    return new Set(carts.map((c) => cartKeyOf(c.state.storeId, c.state.cartId)).filter((k) => !done.has(k)));
+  }
 }

@@ -113,7 +113,7 @@ export class SendDueEmitter {
         ...holds,
         ...closed.map(({ cart, episode }) => ({ state: { ...cart.state, episode }, version: cart.version + 1 })),
       ];
-      const conflicts = await this.carts.save(writes, runner.manager);
+      const conflicts = await this.carts.saveEpisodes(writes, runner.manager);
       if (conflicts.size > 0) throw new Error(`claimed carts changed under their lock: ${conflicts.size}`);
       await this.timers.archive(
         runner.manager,
