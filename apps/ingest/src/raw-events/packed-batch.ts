@@ -73,6 +73,8 @@ export function decidePacked(batch: PackedBatch, countryOf: (storeId: string) =>
     const value = end < 0 ? null : Buffer.from(batch.bytes, start, end - start);
     if (end >= 0) start = end;
     const key = batch.keys[i];
+    // Inside the worker a record's offset is its index in the batch: the main thread maps
+    // rejects back to the consumed records, with their real topic, partition and offset.
     records.push({
       topic: '',
       partition: 0,
