@@ -359,6 +359,20 @@ describe('sender webhooks', () => {
     }
   });
 
+  it('a failed status after acceptance fails the message and gives the shopper slot back', async () => {
+    const due = sendDue('fails-later');
+    sim.faults.failAfterAccept(due.customer.phone.replace('+', ''), 131049);
+    await produceSendDue(env, [due]);
+    const outcomes = await outcomesUntil(env, (o) => statusOf(o, due.sendId).includes('failed'));
+    expect(outcomes.find((o) => o.sendId === due.sendId && o.status === 'failed')!.reason).toBe('131049');
+    expect((await rowsOf(env)).get(due.sendId)).toMatchObject({ state: 'failed' });
+    const next = sendDue('fails-later-next', { customer: due.customer });
+    await sleep(6500); // the pair pace of the simulator for this recipient
+    await produceSendDue(env, [next]);
+    const later = await outcomesUntil(env, (o) => statusOf(o, next.sendId).length > 0);
+    expect(statusOf(later, next.sendId)[0]).toBe('sent');
+  });
+
   it('records and announces opt-out replies in both languages, and skips the shopper afterwards', async () => {
     const spanish = sendDue('baja');
     const english = sendDue('stop');

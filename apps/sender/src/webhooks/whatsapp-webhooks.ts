@@ -6,6 +6,7 @@ import { LOGGER, maskPhone } from '@lib/observability';
 import type { Logger } from '@lib/observability';
 import type { SenderConfig } from '../config';
 import { OptOutRepository } from '../opt-outs/opt-out.repository';
+import { ContactRepository } from '../send-due/contact.repository';
 import { MessageRepository } from '../send-due/message.repository';
 import { optOutRecord, outcomeRecord } from '../send-due/outcomes';
 import { SenderMetrics } from '../sender.metrics';
@@ -37,6 +38,7 @@ export class WhatsAppWebhooks {
     private readonly dataSource: DataSource,
     private readonly messages: MessageRepository,
     private readonly optOuts: OptOutRepository,
+    private readonly contacts: ContactRepository,
     private readonly settings: StoreSettingsRepository,
     private readonly kafka: KafkaService,
     private readonly publisher: OutcomePublisher,
@@ -57,6 +59,7 @@ export class WhatsAppWebhooks {
   private async applyStatuses(notices: StatusNotice[]): Promise<void> {
     const topic = this.kafka.topic(TOPIC.messageOutcomes);
     const stoppedMarketing: OptingOut[] = [];
+    const neverReached: Array<{ storeId: string; phone: string; sendId: string }> = [];
     await this.dataSource.transaction(async (manager) => {
       const rows = await this.messages.forStatuses(notices, manager);
       const byWamid = new Map(rows.filter((r) => r.wamid).map((r) => [r.wamid!, r]));
@@ -84,6 +87,7 @@ export class WhatsAppWebhooks {
             at: new Date(notice.at),
           }),
         );
+        if (notice.status === 'failed' && next.state === 'failed') neverReached.push(row);
         if (notice.status === 'failed' && notice.errorCode === STOPPED_MARKETING) {
           stoppedMarketing.push({ storeId: row.storeId, phone: row.phone, at: notice.at });
         }
@@ -91,6 +95,8 @@ export class WhatsAppWebhooks {
       await this.publisher.publish(outputs);
       for (const sendId of changed) await this.messages.saveStatus(bySendId.get(sendId)!, manager);
     });
+    // Failed later (131049, 131026…): the shopper was not reached, the frequency slot goes back.
+    await this.contacts.release(neverReached);
     if (stoppedMarketing.length > 0) await this.optOut(stoppedMarketing, 'graph-131050');
   }
 
