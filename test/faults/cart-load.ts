@@ -51,6 +51,8 @@ export interface LoadOptions {
   seconds: number;
   /** One record in this many is poison. */
   poisonEvery: number;
+  /** A fresh producer after a failed send (an idempotent producer can stay wedged after a broker restart). */
+  renewProducer: () => Promise<void>;
   stop?: () => boolean;
 }
 
@@ -128,7 +130,7 @@ export async function runCartLoad(o: LoadOptions, log: (m: string) => void): Pro
     if (viaHttp) tally.httpEvents += batch.length;
     else tally.rawRecords += batch.length;
     tally.rawRecords += poison.length;
-    pending.push(handOver(o, viaHttp, batch, poison, tally));
+    pending.push(handOver(o, viaHttp, batch, poison, tally, log));
     const next = started + (second + 1) * 1000;
     await sleep(Math.max(0, next - Date.now()));
     if (second % 15 === 14) log(`load: ${tally.carts.length} carts so far, ${tally.retries} retried hand-overs`);
@@ -143,19 +145,26 @@ async function handOver(
   batch: Array<Record<string, unknown>>,
   poison: Array<{ key: string; value: string }>,
   tally: LoadTally,
+  log: (m: string) => void,
 ): Promise<void> {
-  const attempt = async (fn: () => Promise<unknown>) => {
-    for (;;) {
+  const attempt = async (door: string, fn: () => Promise<unknown>, onFailure?: () => Promise<void>) => {
+    const since = Date.now();
+    for (let failures = 0; ; failures++) {
       try {
         await fn();
         return;
-      } catch {
+      } catch (error) {
         tally.retries++;
+        // An outage of the test lasts seconds: five minutes of refusals is a failure, not a wait.
+        if (Date.now() - since > 300_000)
+          throw new Error(`${door}: still failing after 5 minutes: ${(error as Error).message}`);
+        if (failures % 20 === 0) log(`${door}: ${(error as Error).message.slice(0, 200)} (retrying)`);
+        await onFailure?.().catch(() => undefined);
         await sleep(500);
       }
     }
   };
-  if (viaHttp) await attempt(() => postCartEvents(o.pipeline, batch));
+  if (viaHttp) await attempt('POST /v1/cart-events', () => postCartEvents(o.pipeline, batch));
   const records = [
     ...(viaHttp
       ? []
@@ -163,7 +172,9 @@ async function handOver(
     ...poison,
   ];
   if (records.length)
-    await attempt(() =>
-      o.producer().send({ topic: o.pipeline.topics.cartEventsRaw, acks: -1, timeout: 10_000, messages: records }),
+    await attempt(
+      'cart-events-raw',
+      () => o.producer().send({ topic: o.pipeline.topics.cartEventsRaw, acks: -1, timeout: 10_000, messages: records }),
+      o.renewProducer,
     );
 }

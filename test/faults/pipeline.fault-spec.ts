@@ -26,7 +26,7 @@ import { LoadTally, runCartLoad } from './cart-load';
 import { PrivateStack, startPrivateStack } from './private-stack';
 
 const CARTS_PER_SECOND = Number(process.env.FAULTS_CARTS_PER_SECOND ?? 20);
-const LOAD_SECONDS = Number(process.env.FAULTS_LOAD_SECONDS ?? 150);
+const LOAD_SECONDS = Number(process.env.FAULTS_LOAD_SECONDS ?? 180);
 const OPTED_OUT_PER_STORE = 30;
 const LATER_OPENS_IN_MINUTES = 3;
 
@@ -64,7 +64,7 @@ async function faults(): Promise<string[]> {
   for (const name of APPS) {
     await killAndRestart(name);
     done.push(`SIGKILL + restart ${name}`);
-    await sleep(12_000);
+    await sleep(5000);
   }
   log('stopping the Kafka broker');
   await stack.stopKafka();
@@ -182,8 +182,19 @@ describe('the pipeline under faults', () => {
         brokers: stack.kafkaBrokers.split(','),
         logLevel: logLevel.NOTHING,
       });
-      producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: 3 } });
-      await producer.connect();
+      const newProducer = async () => {
+        const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: 3 } });
+        await p.connect();
+        return p;
+      };
+      producer = await newProducer();
+      let renewing: Promise<void> | undefined;
+      const renewProducer = () =>
+        (renewing ??= (async () => {
+          const old = producer;
+          producer = await newProducer();
+          await old?.disconnect().catch(() => undefined);
+        })().finally(() => (renewing = undefined)));
 
       const loadStarted = Date.now();
       const [tally, faultsDone] = await Promise.all([
@@ -196,6 +207,7 @@ describe('the pipeline under faults', () => {
             cartsPerSecond: CARTS_PER_SECOND,
             seconds: LOAD_SECONDS,
             poisonEvery: 200,
+            renewProducer,
           },
           log,
         ),
