@@ -451,6 +451,21 @@ async function pollStats(
           if (more > 0 && observed.skipped.filter((k) => k.storeId === store.storeId && k.reason === reason).length < n)
             display?.line(`${yellow('skipped')}   ${more} cart(s) at ${store.name}: ${reason} ${dim('(stats API)')}`);
         }
+        const waiting = r.body.pending - (before?.pending ?? 0);
+        if (waiting > 0 && display) {
+          // send-due only exists from the send time on; the plan of a waiting cart comes from send-preview.
+          const preview = await apiGet<{ outcome: string; sendAt?: string }>(
+            pipeline,
+            'ingest',
+            `/v1/stores/${store.storeId}/send-preview?detectedAt=${encodeURIComponent(new Date().toISOString())}`,
+          ).catch(() => ({ status: 0, body: undefined }));
+          const when = preview.body?.sendAt
+            ? `send at ${localTime(preview.body.sendAt, store.timezone)} ${store.timezone}`
+            : (preview.body?.outcome ?? 'send time unknown');
+          display.line(
+            `${cyan('waiting')}   ${waiting} cart(s) detected at ${store.name}, waiting; one detected now: ${when} ${dim('(stats + send-preview)')}`,
+          );
+        }
         const cancelled = r.body.cancelled - (before?.cancelled ?? 0);
         if (cancelled > 0)
           display?.line(
