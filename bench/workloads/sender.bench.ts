@@ -124,9 +124,11 @@ async function run(ctx: BenchContext): Promise<BenchFigure[]> {
         ...(process.env.SENDER_BENCH_CPU_PROF
           ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SENDER_BENCH_CPU_PROF}`]
           : []),
-        '-r',
-        join(ROOT, 'apps/sender/test/swc-register.js'),
-        join(ROOT, 'apps/sender/src/main.ts'),
+        // SENDER_BENCH_MAIN=dist/apps/sender/main.js runs the built service (after `npm run
+        // build`); by default the sources, always current.
+        ...(process.env.SENDER_BENCH_MAIN
+          ? [join(ROOT, process.env.SENDER_BENCH_MAIN)]
+          : ['-r', join(ROOT, 'apps/sender/test/swc-register.js'), join(ROOT, 'apps/sender/src/main.ts')]),
       ],
       {
         env: {
