@@ -18,7 +18,9 @@ import { SendPlanner } from './send-planner';
  *
  * Crash points (docs/sender.md has the whole table): before the transaction commits, nothing
  * happened and the batch is read again; after it, every sendId of the batch has its row, so a
- * re-read batch drops them all and no message is ever called twice.
+ * re-read batch drops them all. Only the process that wrote an intent calls for it, after
+ * marking it called; intents a dead process never called are taken over by the deferral
+ * loop, called ones wait for their webhook: no message is ever called twice.
  */
 @Injectable()
 export class SendDuePipeline {
