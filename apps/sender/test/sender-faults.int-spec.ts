@@ -124,7 +124,8 @@ describe('sender under faults', () => {
         }
       }
       expect(calledBeforeKill).toBeGreaterThan(0);
-      expect(uncertain.length).toBeLessThanOrEqual(3); // only what was between the two at the kill
+      // Only what was between the mark and the request at the kill (a group of marks at 40/s).
+      expect(uncertain.length).toBeLessThanOrEqual(10);
     } finally {
       second.process.kill('SIGTERM');
       await second.exited;
