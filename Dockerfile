@@ -10,6 +10,13 @@ COPY apps ./apps
 COPY libs ./libs
 RUN npx nest build ingest && npx nest build scheduler && npx nest build sender && npm prune --omit=dev
 
+# The WhatsApp Cloud API simulator for local runs (not a production service).
+FROM deps AS simulator
+COPY tsconfig.json ./
+COPY test/whatsapp-simulator ./test/whatsapp-simulator
+USER node
+CMD ["npx", "tsx", "test/whatsapp-simulator/main.ts"]
+
 FROM node:22-slim AS runtime
 ARG APP=ingest
 ENV NODE_ENV=production APP=${APP}

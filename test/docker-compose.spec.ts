@@ -54,10 +54,26 @@ describe('docker-compose.yml', () => {
     expect(String(service.environment?.DATABASE_URL)).toMatch(/^postgres:\/\/.+@postgres:5432\//);
   });
 
+  it('points the sender at the WhatsApp simulator by default, with webhooks signed by the same app secret', () => {
+    const sender = services.sender.environment!;
+    const simulator = services['whatsapp-simulator'];
+    expect(simulator.build?.target).toBe('simulator');
+    expect(String(sender.WHATSAPP_GRAPH_BASE_URL)).toContain(
+      `http://whatsapp-simulator:${simulator.environment?.WA_SIM_PORT}`,
+    );
+    expect(String(simulator.environment?.WA_SIM_WEBHOOK_URL)).toBe(
+      `http://sender:${sender.HTTP_PORT}/v1/webhooks/whatsapp`,
+    );
+    // Both read the same variable with the same default, so the signatures match.
+    expect(simulator.environment?.WA_SIM_APP_SECRET).toBe(sender.WHATSAPP_APP_SECRET);
+    expect(String(sender.WHATSAPP_VERIFY_TOKEN)).not.toBe('');
+  });
+
   it('the Dockerfile builds every app and runs the one named by APP', () => {
     const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
     for (const app of ['ingest', 'scheduler', 'sender']) expect(dockerfile).toContain(`nest build ${app}`);
     expect(dockerfile).toMatch(/FROM node:\d+-slim AS runtime/);
     expect(dockerfile).toContain('exec node dist/apps/$APP/main.js');
+    expect(dockerfile).toMatch(/FROM deps AS simulator[\s\S]*test\/whatsapp-simulator\/main\.ts/);
   });
 });
