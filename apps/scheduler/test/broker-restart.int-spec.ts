@@ -8,6 +8,7 @@ import { freePort } from '../../../test/support/services';
 import {
   ABANDON_MS,
   cartEvent,
+  closeDatabases,
   database,
   isolatedEnvironment,
   produce,
@@ -27,6 +28,7 @@ describe('a broker restart in the middle of the due timers', () => {
   const quiet = () => undefined;
 
   afterAll(async () => {
+    await closeDatabases();
     await scheduler?.close().catch(() => undefined);
     await stackDown({ log: quiet }).catch(() => undefined);
     process.env = saved;

@@ -213,11 +213,25 @@ export async function readSendDue(topic: string, count: number, timeoutMs = 30_0
 
 export { readTopic, testKafka, TOPIC };
 
-/** A direct connection to look at the scheduler's tables. */
+const openClients = new Set<Client>();
+
+/** A direct connection to look at the scheduler's tables (closed by `closeDatabases` too). */
 export async function database(schema: string): Promise<Client & { close(): Promise<void> }> {
   const client = new Client({ connectionString: process.env.DATABASE_URL, options: `-c search_path=${schema}` });
   await client.connect();
-  return Object.assign(client, { close: () => client.end() });
+  openClients.add(client);
+  return Object.assign(client, {
+    close: async () => {
+      openClients.delete(client);
+      await client.end();
+    },
+  });
+}
+
+/** For afterAll: a test that failed half-way left its connections open, which keeps jest alive. */
+export async function closeDatabases(): Promise<void> {
+  await Promise.all([...openClients].map((c) => c.end().catch(() => undefined)));
+  openClients.clear();
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -3,6 +3,7 @@ import { eventually } from '../../../test/support/kafka';
 import {
   ABANDON_MS,
   cartEvent,
+  closeDatabases,
   database,
   isolatedEnvironment,
   phoneOf,
@@ -20,6 +21,7 @@ import {
 const processes: SchedulerProcess[] = [];
 const inProcess: RunningScheduler[] = [];
 afterAll(async () => {
+  await closeDatabases();
   await Promise.all(processes.map((p) => p.kill('SIGKILL')));
   await Promise.all(inProcess.map((s) => s.close().catch(() => undefined)));
 });

@@ -2,6 +2,7 @@ import { DLQ_HEADER, TOPIC } from '@lib/contracts';
 import {
   ABANDON_MS,
   cartEvent,
+  closeDatabases,
   database,
   groupOf,
   isolatedEnvironment,
@@ -21,6 +22,7 @@ import { committedVsEnd, eventually } from '../../../test/support/kafka';
 
 const running: RunningScheduler[] = [];
 afterAll(async () => {
+  await closeDatabases();
   await Promise.all(running.map((s) => s.close().catch(() => undefined)));
 });
 
@@ -181,9 +183,27 @@ describe('scheduler on the real broker and database', () => {
     await produce(env.topic(TOPIC.storeSettings), [
       { key: STORE, value: storeSettings({ timezone: 'Mars/Olympus', sendDelayMinutes: 5 }) },
       { key: STORE, value: '{"storeId":' },
+      // Overlapping intervals: only @lib/business-hours sees this one.
+      {
+        key: STORE,
+        value: storeSettings({
+          openingHours: {
+            ...storeSettings().openingHours,
+            mon: [
+              ['09:00', '14:00'],
+              ['13:00', '20:00'],
+            ],
+          },
+        }),
+      },
     ]);
-    const dead = await readTopic(testKafka(), env.topic(`${TOPIC.storeSettings}-dlq`), 2);
-    expect(dead.map((d) => d.headers[DLQ_HEADER.reason]).sort()).toEqual(['invalid-settings', 'not-json']);
+    const dead = await readTopic(testKafka(), env.topic(`${TOPIC.storeSettings}-dlq`), 3);
+    expect(dead.map((d) => d.headers[DLQ_HEADER.reason]).sort()).toEqual([
+      'invalid-settings',
+      'invalid-settings',
+      'not-json',
+    ]);
+    expect(dead.some((d) => d.headers[DLQ_HEADER.error].startsWith('/openingHours'))).toBe(true);
     const kept = await db.query(
       `SELECT settings->>'sendDelayMinutes' AS d, settings->>'timezone' AS tz FROM store_settings`,
     );

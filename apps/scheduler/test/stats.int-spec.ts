@@ -4,6 +4,7 @@ import {
   ABANDON_MS,
   API_KEY,
   cartEvent,
+  closeDatabases,
   database,
   isolatedEnvironment,
   phoneOf,
@@ -18,6 +19,7 @@ import {
 
 let scheduler: RunningScheduler | undefined;
 afterAll(async () => {
+  await closeDatabases();
   await scheduler?.close();
 });
 
