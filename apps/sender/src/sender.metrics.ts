@@ -15,6 +15,7 @@ export class SenderMetrics {
   readonly webhooksRejected: Counter<'reason'>;
   readonly optOuts: Counter<'source'>;
   readonly unknownSends: Counter;
+  readonly grantRenewals: Counter;
 
   constructor(@Inject(METRICS) metrics: Metrics) {
     const registers = [metrics.registry];
@@ -51,6 +52,11 @@ export class SenderMetrics {
       name: 'sender_webhook_statuses_total',
       help: 'Status updates received, by status and result (applied, already-known, unknown-message)',
       labelNames: ['status', 'result'],
+      registers,
+    });
+    this.grantRenewals = new Counter({
+      name: 'sender_throughput_grant_renewals_total',
+      help: 'Throughput grants too old when their call was about to leave (a slow step before the call), renewed',
       registers,
     });
     this.webhooksRejected = new Counter({

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import type { SenderConfig } from '../config';
 import { SENDER_CONFIG } from '../tokens';
-import { RetryPolicy, ThroughputLimiter, WhatsAppClient } from '../whatsapp';
+import { InFlightSlots, RetryPolicy, ThroughputLimiter, WhatsAppClient } from '../whatsapp';
 
 /**
  * The Cloud API parts, one set per process: every partition and the deferral loop share the
@@ -13,6 +13,8 @@ export class GraphApi implements OnApplicationShutdown {
   readonly client: WhatsAppClient;
   readonly limiter: ThroughputLimiter;
   readonly retryPolicy: RetryPolicy;
+  /** At most SENDER_MAX_IN_FLIGHT calls at once (as many as the pool's connections). */
+  readonly slots: InFlightSlots;
 
   constructor(@Inject(SENDER_CONFIG) config: SenderConfig) {
     this.client = new WhatsAppClient({
@@ -27,6 +29,7 @@ export class GraphApi implements OnApplicationShutdown {
         config.WHATSAPP_PAIR_INTERVAL_MS > 0 ? { intervalMs: config.WHATSAPP_PAIR_INTERVAL_MS, burst: 1 } : false,
     });
     this.retryPolicy = new RetryPolicy({ maxAttempts: config.WHATSAPP_MAX_ATTEMPTS });
+    this.slots = new InFlightSlots(config.SENDER_MAX_IN_FLIGHT);
   }
 
   // After the Kafka consumers stopped (beforeApplicationShutdown): no batch still sends.

@@ -25,8 +25,6 @@ class TakenOver extends Error {}
 
 @Injectable()
 export class MessageDelivery {
-  private inFlight = 0;
-  private readonly waiting: Array<() => void> = [];
   private calledMarks = new Map<string, Array<{ resolve(ok: boolean): void; reject(e: unknown): void }>>();
   private marksTimer: NodeJS.Timeout | undefined;
   private marking = false;
@@ -103,7 +101,11 @@ export class MessageDelivery {
       : { type: 'text', body: m.renderedText ?? '', previewUrl: true };
     return deliver(
       {
-        client: { send: (request) => this.withSlot(() => this.graph.client.send(request)) },
+        client: this.graph.client,
+        // The slot is taken before the throughput grant is checked for age, so a wait for a
+        // free connection never sends on a stale grant.
+        slots: this.graph.slots,
+        onGrantRenewed: () => this.metrics.grantRenewals.inc(),
         limiter: this.graph.limiter,
         retryPolicy: this.graph.retryPolicy,
         settle: async (sendId) => (await this.messages.settledByWebhook(sendId)) ?? undefined,
@@ -264,20 +266,6 @@ export class MessageDelivery {
       }
     } finally {
       this.marking = false;
-    }
-  }
-
-  /** At most SENDER_MAX_IN_FLIGHT calls at once: bounded sockets and memory whatever the batch. */
-  private async withSlot<T>(call: () => Promise<T>): Promise<T> {
-    if (this.inFlight >= this.config.SENDER_MAX_IN_FLIGHT) {
-      await new Promise<void>((resolve) => this.waiting.push(resolve));
-    }
-    this.inFlight++;
-    try {
-      return await call();
-    } finally {
-      this.inFlight--;
-      this.waiting.shift()?.();
     }
   }
 }
