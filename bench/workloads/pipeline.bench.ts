@@ -149,11 +149,13 @@ export const workload: BenchWorkload = {
       );
       const messages = await pipeline.simulator.messages();
       const latencies: number[] = [];
+      const deliveredTimes: number[] = [];
       let lastDelivered = 0;
       for (const m of messages) {
         const due = dueAtOf.get(m.to.replace(/\D/g, ''));
         const delivered = m.statuses.find((s) => s.status === 'delivered')?.at ?? m.acceptedAt;
         lastDelivered = Math.max(lastDelivered, delivered);
+        deliveredTimes.push(delivered);
         if (due !== undefined) latencies.push(delivered - due);
       }
       latencies.sort((a, b) => a - b);
@@ -169,14 +171,20 @@ export const workload: BenchWorkload = {
       const toCartEvents = stage(pipeline.topics.cartEvents);
       const toSendDue = stage(pipeline.topics.sendDue);
       await watcher.stop();
-      const outSeconds = (lastDelivered - started) / 1000;
-      const outRate = messages.length / Math.max(outSeconds, 0.001);
+      // Sustained: the central 80% of deliveries over the time they took, so neither the ramp-up
+      // nor a straggler retried late decides the figure.
+      deliveredTimes.sort((a, b) => a - b);
+      const t10 = percentile(deliveredTimes, 10);
+      const t90 = percentile(deliveredTimes, 90);
+      const outRate = (0.8 * deliveredTimes.length) / Math.max((t90 - t10) / 1000, 0.001);
+      const drainSeconds = (lastDelivered - started) / 1000;
       const inRate = total / publishSeconds;
       const note = `${total.toLocaleString('en-US')} carts at ${rate}/s over ${storeCount} stores; simulator +20 ms`;
       ctx.log(`messages ${messages.length}/${total}; peak RSS ${JSON.stringify(rss)}`);
       const figures: BenchFigure[] = [
         { name: 'cart events in (offered, steady)', value: inRate, unit: 'events/s', note },
-        { name: 'messages out, sustained (first event → last delivered)', value: outRate, unit: 'messages/s' },
+        { name: 'messages out, sustained (central 80% of deliveries)', value: outRate, unit: 'messages/s' },
+        { name: 'first event published → last message delivered', value: drainSeconds, unit: 's' },
         {
           name: 'messages delivered of carts sent',
           value: (100 * messages.length) / total,
