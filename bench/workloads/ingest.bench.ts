@@ -185,6 +185,7 @@ async function timeOutputs(
   expected: number,
   timeoutMs: number,
   alive: () => void,
+  onFirst: () => void = () => undefined,
 ): Promise<{ seconds: number }> {
   let start = 0;
   const until = Date.now() + timeoutMs;
@@ -192,7 +193,10 @@ async function timeOutputs(
     alive();
     const seen = await endsOf(admin, topics);
     const now = performance.now();
-    if (seen > 0 && start === 0) start = now;
+    if (seen > 0 && start === 0) {
+      start = now;
+      onFirst();
+    }
     if (seen >= expected) return { seconds: (now - start) / 1000 };
     if (Date.now() > until) throw new Error(`only ${seen} of ${expected} outputs after ${timeoutMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 25));
@@ -225,9 +229,22 @@ async function passthrough(kafka: Kafka, admin: Admin, from: string, to: string,
     },
   });
   try {
-    const { seconds } = await timeOutputs(admin, [to], n, 600_000, () => undefined);
-    log(`passthrough: ${n.toLocaleString('en-US')} records in ${seconds.toFixed(2)} s`);
-    return n / seconds;
+    // The passthrough runs in this process: its CPU over the timed window, per record.
+    let cpuAtFirst = process.cpuUsage();
+    const { seconds } = await timeOutputs(
+      admin,
+      [to],
+      n,
+      600_000,
+      () => undefined,
+      () => (cpuAtFirst = process.cpuUsage()),
+    );
+    const cpu = process.cpuUsage(cpuAtFirst);
+    const cpuUsPerEvent = (cpu.user + cpu.system) / n;
+    log(
+      `passthrough: ${n.toLocaleString('en-US')} records in ${seconds.toFixed(2)} s, ${cpuUsPerEvent.toFixed(1)} µs of CPU per record`,
+    );
+    return { perSecond: n / seconds, cpuUsPerEvent };
   } finally {
     await consumer.disconnect();
     await producer.disconnect();
@@ -292,7 +309,7 @@ async function runIngest(
   prefix: string,
   schema: string,
   n: number,
-): Promise<{ perSecond: number; peakRssMb: number; outputs: number; deadLetters: number }> {
+): Promise<{ perSecond: number; peakRssMb: number; outputs: number; deadLetters: number; cpuUsPerEvent: number }> {
   const logs: string[] = [];
   const port = await freePort();
   // INGEST_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the service.
@@ -328,15 +345,25 @@ async function runIngest(
   }, 100);
   const outputs = [`${prefix}${TOPIC.cartEvents}`, `${prefix}${TOPIC.cartEventsRaw}-dlq`];
   try {
-    const { seconds } = await timeOutputs(admin, outputs, n, 900_000, () => {
-      if (child.exitCode !== null) throw new Error(`ingest exited ${child.exitCode}: ${logs.slice(-10).join('\n')}`);
-    });
+    let cpuAtFirst = NaN;
+    const { seconds } = await timeOutputs(
+      admin,
+      outputs,
+      n,
+      900_000,
+      () => {
+        if (child.exitCode !== null) throw new Error(`ingest exited ${child.exitCode}: ${logs.slice(-10).join('\n')}`);
+      },
+      () => (cpuAtFirst = cpuSeconds(child.pid!)),
+    );
     const m = rssMb(child.pid!);
     if (m) peak = Math.max(peak, m.peak);
     const cpu = cpuSeconds(child.pid!);
+    // CPU of the timed window only (start-up left out), all threads, per record.
+    const cpuUsPerEvent = ((cpu - cpuAtFirst) * 1e6) / n;
     const [good, dead] = [await endsOf(admin, [outputs[0]]), await endsOf(admin, [outputs[1]])];
     ctx.log(
-      `ingest: ${n.toLocaleString('en-US')} records in ${seconds.toFixed(2)} s: ${good} out, ${dead} to the DLQ, peak RSS ${peak.toFixed(0)} MB, ${cpu.toFixed(1)} s of CPU since start`,
+      `ingest: ${n.toLocaleString('en-US')} records in ${seconds.toFixed(2)} s: ${good} out, ${dead} to the DLQ, peak RSS ${peak.toFixed(0)} MB, ${cpu.toFixed(1)} s of CPU since start, ${cpuUsPerEvent.toFixed(1)} µs of CPU per record while timed`,
     );
     if (process.env.INGEST_BENCH_RSS_TIMELINE) {
       ctx.log(`CPU s by thread: ${threadCpu(child.pid!)}`);
@@ -349,7 +376,7 @@ async function runIngest(
           .join('\n'),
       );
     }
-    return { perSecond: n / seconds, peakRssMb: peak, outputs: good, deadLetters: dead };
+    return { perSecond: n / seconds, peakRssMb: peak, outputs: good, deadLetters: dead, cpuUsPerEvent };
   } finally {
     clearInterval(sampler);
     child.kill('SIGTERM');
@@ -381,7 +408,8 @@ export const workload: BenchWorkload = {
 
       // Ingest first: the broker's page cache is then no warmer for it than for the passthrough.
       const ingest = await runIngest(ctx, admin, prefix, schema, n);
-      const passthroughPerSecond = await passthrough(kafka, admin, raw, passOut, n, ctx.log);
+      const pass = await passthrough(kafka, admin, raw, passOut, n, ctx.log);
+      const passthroughPerSecond = pass.perSecond;
       const note = `${n.toLocaleString('en-US')} records of ${averageBytes.toFixed(0)} B average, ${PARTITIONS} partitions, ${ingest.deadLetters} to the DLQ`;
       return [
         {
@@ -404,6 +432,13 @@ export const workload: BenchWorkload = {
           target: { value: 0.7, better: 'higher' },
         },
         { name: 'ingest peak RSS', value: ingest.peakRssMb, unit: 'MB', target: { value: 300, better: 'lower' } },
+        {
+          name: 'ingest CPU per event',
+          value: ingest.cpuUsPerEvent,
+          unit: 'µs',
+          note: 'all threads, timed window only (clock ticks of 10 ms)',
+        },
+        { name: 'passthrough CPU per event', value: pass.cpuUsPerEvent, unit: 'µs', note: 'the bench process' },
       ];
     } finally {
       const topics = (await admin.listTopics()).filter((t) => t.startsWith(prefix));
