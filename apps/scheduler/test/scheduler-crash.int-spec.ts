@@ -188,4 +188,29 @@ describe('durable timers across a kill -9 and between two instances', () => {
     const eventsBy = async (s: RunningScheduler) => (await s.metrics.cartEvents.get()).values[0]?.value ?? 0;
     expect((await eventsBy(a)) + (await eventsBy(b))).toBeGreaterThanOrEqual(count);
   });
+  it('an instance leaving mid-stream (rebalance) loses no timer: the other emits the rest', async () => {
+    const env = await isolatedEnvironment('leave');
+    await produce(`${env.prefix}${TOPIC.storeSettings}`, [{ key: STORE, value: storeSettings() }]);
+    const extra = { SCHEDULER_TIMER_BATCH_SIZE: '20', SCHEDULER_TIMER_MIN_GAP_MS: '0' };
+    const a = await startScheduler(env, extra);
+    const b = await startScheduler(env, extra);
+    inProcess.push(a, b);
+    const count = 400;
+    const start = Date.now() + 5000;
+    const carts = Array.from({ length: count }, (_, i) => ({ cartId: `leave-${i}`, dueAt: start + i * 20 }));
+    await produceCartEvents(
+      `${env.prefix}${TOPIC.cartEvents}`,
+      carts.map((c) => cartEvent(c.cartId, 'checkout.started', c.dueAt - ABANDON_MS)),
+    );
+    await readSendDue(`${env.prefix}${TOPIC.sendDue}`, 60, 20_000);
+    await a.close(); // its running claim finishes (emitted and marked, or rolled back)
+    const out = await readSendDue(`${env.prefix}${TOPIC.sendDue}`, count, 30_000);
+    expect(new Set(out.map((r) => r.event.sendId)).size).toBe(count);
+    expect(out).toHaveLength(count);
+    for (const r of out) expect(r.timestamp).toBeGreaterThanOrEqual(Date.parse(r.event.dueAt));
+    const db = await database(env.schema);
+    const { rows } = await db.query(`SELECT status, count(*)::int AS n FROM carts GROUP BY status`);
+    await db.close();
+    expect(rows).toEqual([{ status: 'emitted', n: count }]);
+  });
 });
