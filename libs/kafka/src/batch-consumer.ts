@@ -17,6 +17,10 @@ export interface BatchConsumerOptions {
   triesBeforeSplit?: number;
   isTransient?: (error: unknown) => boolean;
   fromBeginning?: boolean;
+  /** Fetch sizes (kafkajs defaults when unset: 1 MiB per partition, 10 MiB per fetch, 1 byte minimum). */
+  maxBytesPerPartition?: number;
+  maxBytes?: number;
+  minBytes?: number;
 }
 
 const MAX_BACKOFF_MS = 15_000;
@@ -48,6 +52,9 @@ export class BatchConsumer {
       sessionTimeout: 30_000,
       heartbeatInterval: 3000,
       maxWaitTimeInMs: options.maxWaitTimeMs ?? 250,
+      ...(options.maxBytesPerPartition ? { maxBytesPerPartition: options.maxBytesPerPartition } : {}),
+      ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}),
+      ...(options.minBytes ? { minBytes: options.minBytes } : {}),
       allowAutoTopicCreation: false,
       retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
     });
