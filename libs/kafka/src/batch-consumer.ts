@@ -21,6 +21,15 @@ export interface BatchConsumerOptions {
   maxBytesPerPartition?: number;
   maxBytes?: number;
   minBytes?: number;
+  /**
+   * Fetch ahead: kafkajs fetches the next round only once every batch of the last one is
+   * handled, so handling and fetching never overlap. When set, a batch is handed on and the
+   * next fetch starts at once; batches of a partition are still handled one after the other
+   * and its offset is still committed only after the batch's outputs are acknowledged. The
+   * fetch waits while more than this many records are handed on and not yet committed.
+   * Unset (default): the batch is handled inside the fetch loop.
+   */
+  fetchAheadRecords?: number;
 }
 
 const MAX_BACKOFF_MS = 15_000;
@@ -39,6 +48,12 @@ export class BatchConsumer {
   private readonly consumer: Consumer;
   private stopping = false;
   private crashed: Error | undefined;
+  /** Fetch ahead: per partition, the last batch handed on (the next one chains behind it). */
+  private readonly chains = new Map<string, Promise<void>>();
+  /** Fetch ahead: bumped when a batch stopped short, so the batches queued behind it are dropped. */
+  private readonly epochs = new Map<string, number>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private pendingRecords = 0;
 
   constructor(
     kafka: Kafka,
@@ -88,12 +103,43 @@ export class BatchConsumer {
   /** Lets the running batches finish and commit, then leaves the group. */
   async stop(): Promise<void> {
     this.stopping = true;
+    // Batches handed on (fetch ahead) finish and commit before the group is left.
+    await Promise.allSettled([...this.inFlight]);
     await this.consumer.disconnect();
   }
 
   private async onBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
     if (batch.messages.length === 0) return;
+    const limit = this.options.fetchAheadRecords;
+    if (!limit) return this.handleBatch(payload, 0);
+    if (this.stopping) return; // not resolved: read again by the next owner
+    const key = `${batch.topic}|${batch.partition}`;
+    const epoch = this.epochs.get(key) ?? 0;
+    // kafkajs fetches from the resolved offset on; nothing is committed until the acks.
+    payload.resolveOffset(batch.messages[batch.messages.length - 1].offset);
+    const size = batch.messages.length;
+    this.pendingRecords += size;
+    const job: Promise<void> = (this.chains.get(key) ?? Promise.resolve())
+      .then(() => this.handleBatch(payload, epoch))
+      .catch((err: unknown) =>
+        // A failed commit is covered by the partition's next one; until then a restart re-reads.
+        this.logger.warn({ err, topic: batch.topic, partition: batch.partition }, 'handed-on batch not committed'),
+      )
+      .finally(() => {
+        this.pendingRecords -= size;
+        this.inFlight.delete(job);
+        if (this.chains.get(key) === job) this.chains.delete(key);
+      });
+    this.chains.set(key, job);
+    this.inFlight.add(job);
+    while (this.pendingRecords > limit && this.inFlight.size > 0) await Promise.race(this.inFlight);
+  }
+
+  private async handleBatch(payload: EachBatchPayload, epoch: number): Promise<void> {
+    const { batch } = payload;
+    const key = `${batch.topic}|${batch.partition}`;
+    if ((this.epochs.get(key) ?? 0) !== epoch) return; // an earlier batch stopped short: fetched again
     const started = process.hrtime.bigint();
     const records = batch.messages.map((m) => toRecord(batch.topic, batch.partition, m));
     const isStopping = () => this.stopping || !payload.isRunning() || payload.isStale();
@@ -109,9 +155,23 @@ export class BatchConsumer {
     };
 
     const handledUpTo = await this.handleWithRetries(records, ctx);
+    if (this.options.fetchAheadRecords && handledUpTo !== records[records.length - 1].offset) {
+      // kafkajs is already past this batch: drop the batches queued behind it and read again
+      // from the first record not handled (a duplicate at worst, never a gap).
+      this.epochs.set(key, epoch + 1);
+      const from = handledUpTo === undefined ? records[0].offset : (BigInt(handledUpTo) + 1n).toString();
+      if (!this.stopping) {
+        try {
+          this.consumer.seek({ topic: batch.topic, partition: batch.partition, offset: from });
+        } catch (err) {
+          this.logger.warn({ err, topic: batch.topic, partition: batch.partition }, 'could not seek back');
+        }
+      }
+    }
     if (handledUpTo === undefined) return; // stopping: nothing committed, the next owner re-reads
 
-    payload.resolveOffset(handledUpTo);
+    // Fetch ahead resolved the batch when handing it on; resolving again would move kafkajs back.
+    if (!this.options.fetchAheadRecords) payload.resolveOffset(handledUpTo);
     await this.consumer.commitOffsets([
       { topic: batch.topic, partition: batch.partition, offset: (BigInt(handledUpTo) + 1n).toString() },
     ]);
