@@ -290,16 +290,26 @@ function cpuSeconds(pid: number): number {
   }
 }
 
-function threadCpu(pid: number): string {
-  return readdirSync(`/proc/${pid}/task`)
-    .map((tid) => {
-      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-      const name = /\((.*)\)/.exec(stat)?.[1];
-      const fields = stat.split(') ')[1].split(' ');
-      return { name, cpu: (Number(fields[11]) + Number(fields[12])) / 100 };
-    })
-    .filter((t) => t.cpu > 0.05)
-    .map((t) => `${t.name}=${t.cpu.toFixed(2)}`)
+/** CPU seconds of each thread of a process, by thread id (the first is the main thread). */
+function threadCpu(pid: number): Map<string, number> {
+  const byThread = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const fields = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
+      byThread.set(tid, (Number(fields[11]) + Number(fields[12])) / 100);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return byThread;
+}
+
+/** µs of CPU per record of each busy thread over the timed window. */
+function threadCpuPerRecord(before: Map<string, number>, after: Map<string, number>, n: number): string {
+  return [...after]
+    .map(([tid, cpu]) => ({ tid, us: ((cpu - (before.get(tid) ?? 0)) * 1e6) / n }))
+    .filter((t) => t.us >= 0.5)
+    .map((t) => `${t.tid}=${t.us.toFixed(1)}`)
     .join(' ');
 }
 
@@ -346,6 +356,7 @@ async function runIngest(
   const outputs = [`${prefix}${TOPIC.cartEvents}`, `${prefix}${TOPIC.cartEventsRaw}-dlq`];
   try {
     let cpuAtFirst = NaN;
+    let threadsAtFirst = new Map<string, number>();
     const { seconds } = await timeOutputs(
       admin,
       outputs,
@@ -354,7 +365,10 @@ async function runIngest(
       () => {
         if (child.exitCode !== null) throw new Error(`ingest exited ${child.exitCode}: ${logs.slice(-10).join('\n')}`);
       },
-      () => (cpuAtFirst = cpuSeconds(child.pid!)),
+      () => {
+        cpuAtFirst = cpuSeconds(child.pid!);
+        threadsAtFirst = threadCpu(child.pid!);
+      },
     );
     const m = rssMb(child.pid!);
     if (m) peak = Math.max(peak, m.peak);
@@ -366,7 +380,9 @@ async function runIngest(
       `ingest: ${n.toLocaleString('en-US')} records in ${seconds.toFixed(2)} s: ${good} out, ${dead} to the DLQ, peak RSS ${peak.toFixed(0)} MB, ${cpu.toFixed(1)} s of CPU since start, ${cpuUsPerEvent.toFixed(1)} µs of CPU per record while timed`,
     );
     if (process.env.INGEST_BENCH_RSS_TIMELINE) {
-      ctx.log(`CPU s by thread: ${threadCpu(child.pid!)}`);
+      ctx.log(
+        `CPU µs per record by thread while timed: ${threadCpuPerRecord(threadsAtFirst, threadCpu(child.pid!), n)}`,
+      );
       ctx.log(`RSS every 100 ms: ${timeline.join(' ')}`);
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       ctx.log(
