@@ -128,7 +128,7 @@ async function run(ctx: BenchContext): Promise<BenchFigure[]> {
         // build`); by default the sources, always current.
         ...(process.env.SENDER_BENCH_MAIN
           ? [join(ROOT, process.env.SENDER_BENCH_MAIN)]
-          : ['-r', join(ROOT, 'apps/sender/test/swc-register.js'), join(ROOT, 'apps/sender/src/main.ts')]),
+          : ['-r', join(ROOT, 'test/support/from-source.js'), join(ROOT, 'apps/sender/src/main.ts')]),
       ],
       {
         env: {

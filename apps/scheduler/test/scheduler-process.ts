@@ -32,23 +32,27 @@ export async function spawnScheduler(
   extraEnv: Record<string, string> = {},
 ): Promise<SchedulerProcess> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['-r', join(__dirname, 'from-source.js'), join(__dirname, '../src/main.ts')], {
-    env: {
-      PATH: process.env.PATH,
-      KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
-      DATABASE_URL: process.env.DATABASE_URL!,
-      TOPIC_PREFIX: env.prefix,
-      DATABASE_SCHEMA: env.schema,
-      SCHEDULER_GROUP_ID: groupOf(env),
-      API_KEYS: API_KEY,
-      HTTP_HOST: '127.0.0.1',
-      HTTP_PORT: String(port),
-      LOG_LEVEL: 'info',
-      SCHEDULER_TIMER_SAFETY_POLL_MS: '2000',
-      ...extraEnv,
+  const child = spawn(
+    process.execPath,
+    ['-r', join(__dirname, '../../../test/support/from-source.js'), join(__dirname, '../src/main.ts')],
+    {
+      env: {
+        PATH: process.env.PATH,
+        KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
+        DATABASE_URL: process.env.DATABASE_URL!,
+        TOPIC_PREFIX: env.prefix,
+        DATABASE_SCHEMA: env.schema,
+        SCHEDULER_GROUP_ID: groupOf(env),
+        API_KEYS: API_KEY,
+        HTTP_HOST: '127.0.0.1',
+        HTTP_PORT: String(port),
+        LOG_LEVEL: 'info',
+        SCHEDULER_TIMER_SAFETY_POLL_MS: '2000',
+        ...extraEnv,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  );
   const logs: string[] = [];
   const keep = (chunk: Buffer) => logs.push(...chunk.toString().split('\n').filter(Boolean));
   child.stdout!.on('data', keep);

@@ -123,10 +123,14 @@ export async function spawnSender(
   extra: Record<string, string> = {},
 ): Promise<{ process: ChildProcess; url: string; logs: string[]; exited: Promise<unknown> }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['-r', join(__dirname, 'swc-register.js'), join(__dirname, '../src/main.ts')], {
-    env: { PATH: process.env.PATH, HTTP_HOST: '127.0.0.1', HTTP_PORT: String(port), ...senderEnv(env, sim, extra) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['-r', join(__dirname, '../../../test/support/from-source.js'), join(__dirname, '../src/main.ts')],
+    {
+      env: { PATH: process.env.PATH, HTTP_HOST: '127.0.0.1', HTTP_PORT: String(port), ...senderEnv(env, sim, extra) },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   const logs: string[] = [];
   const keep = (chunk: Buffer) => logs.push(...chunk.toString().split('\n').filter(Boolean));
   child.stdout!.on('data', keep);

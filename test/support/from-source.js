@@ -1,5 +1,5 @@
-// `node -r apps/scheduler/test/from-source.js apps/scheduler/src/main.ts`: the scheduler as its
-// own process straight from its sources, for the kill -9 tests and the benchmark (no build).
+// `node -r test/support/from-source.js apps/<name>/src/main.ts`: a service as its own process
+// straight from its sources, for kill -9 tests and benchmarks that should not need a build.
 // Nest's injection needs decorator metadata, which tsx (esbuild) does not emit, so each .ts
 // file goes through @swc/core; `@lib/<name>` resolves as tsconfig.json maps it.
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -8,7 +8,7 @@ const { readFileSync } = require('node:fs');
 const Module = require('node:module');
 const { join, resolve } = require('node:path');
 
-const repo = resolve(__dirname, '../../..');
+const repo = resolve(__dirname, '../..');
 const swcOptions = {
   jsc: {
     parser: { syntax: 'typescript', decorators: true },
