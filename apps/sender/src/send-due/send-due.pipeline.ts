@@ -75,9 +75,14 @@ export class SendDuePipeline {
     }
     if (bySendId.size === 0) return outputs;
 
+    const sendDues = [...bySendId.values()];
+    // Facts read and decisions made before the transaction: it then holds its pooled connection
+    // for two statements only, and never waits for a second one (SendPlanner.readFacts).
+    const facts = await this.planner.readFacts(sendDues);
     const now = new Date();
+    const decided = this.planner.decide(sendDues, now, facts);
     const written = await this.dataSource.transaction(async (manager) => {
-      const planned = await this.planner.plan([...bySendId.values()], now, manager);
+      const planned = await this.planner.takeSlots(decided, now, facts, manager);
       const inserted = await this.messages.insert(planned, manager);
       // A sendId another consumer wrote meanwhile (rebalance) is that consumer's to send.
       return planned.filter((m) => inserted.has(m.sendId));

@@ -10,6 +10,13 @@ import { decideSend, OpeningHours, SendDecision } from './decide-send';
 import type { NewMessage } from './message.repository';
 import type { MessageRenderer } from './rendering';
 
+export interface PlanFacts {
+  stores: Awaited<ReturnType<StoreSettingsRepository['ofStores']>>;
+  optedOut: Awaited<ReturnType<OptOutRepository['optedOut']>>;
+  closures: Awaited<ReturnType<CartClosureRepository['ofCarts']>>;
+  last: Awaited<ReturnType<ContactRepository['lastMessages']>>;
+}
+
 /**
  * Turns send-dues into message rows ready to write: gathers the facts of the whole batch in a
  * few queries, decides each (decideSend), renders the ones to send, and takes the shoppers'
@@ -26,13 +33,30 @@ export class SendPlanner {
     @Inject(MESSAGE_RENDERER) private readonly renderer: MessageRenderer,
   ) {}
 
-  async plan(sendDues: SendDue[], now: Date, manager: EntityManager): Promise<NewMessage[]> {
-    const stores = await this.settings.ofStores([...new Set(sendDues.map((s) => s.storeId))]);
+  /**
+   * The facts the decisions need, read on pooled connections of their own. Callers read them
+   * before opening their transaction: a transaction waiting for a second connection holds its
+   * first, and a few such batches at once take the whole pool and wait on each other until
+   * the pool's connection timeout (seconds per batch).
+   */
+  async readFacts(sendDues: SendDue[]): Promise<PlanFacts> {
     const shoppers = sendDues.map((s) => ({ storeId: s.storeId, phone: s.customer.phone }));
-    const optedOut = await this.optOuts.optedOut(shoppers);
-    const closures = await this.closures.ofCarts(sendDues);
-    const last = await this.contacts.lastMessages(shoppers);
+    return {
+      stores: await this.settings.ofStores([...new Set(sendDues.map((s) => s.storeId))]),
+      optedOut: await this.optOuts.optedOut(shoppers),
+      closures: await this.closures.ofCarts(sendDues),
+      last: await this.contacts.lastMessages(shoppers),
+    };
+  }
 
+  /** Decides and takes the frequency slots in `manager`'s transaction (reads the facts first). */
+  async plan(sendDues: SendDue[], now: Date, manager: EntityManager): Promise<NewMessage[]> {
+    const facts = await this.readFacts(sendDues);
+    return this.takeSlots(this.decide(sendDues, now, facts), now, facts, manager);
+  }
+
+  /** Decides and renders each send-due: no database, so callers do it before their transaction. */
+  decide(sendDues: SendDue[], now: Date, { stores, optedOut, closures, last }: PlanFacts): NewMessage[] {
     const planned: NewMessage[] = [];
     for (const sendDue of sendDues) {
       const store = stores.get(sendDue.storeId);
@@ -51,7 +75,19 @@ export class SendPlanner {
       );
       planned.push(this.messageOf(sendDue, decision, now, store?.settings));
     }
+    return planned;
+  }
 
+  /**
+   * Takes the shoppers' frequency slots in `manager`'s transaction: a message to send that
+   * did not get its slot is skipped as frequency-capped.
+   */
+  async takeSlots(
+    planned: NewMessage[],
+    now: Date,
+    { stores }: PlanFacts,
+    manager: EntityManager,
+  ): Promise<NewMessage[]> {
     const sending = planned.filter((m) => m.state === 'sending');
     const granted = await this.contacts.reserve(
       sending.map((m) => ({
