@@ -10,9 +10,9 @@ import { INGEST_CONFIG } from '../tokens';
 import { BatchDecisions } from './batch-decisions';
 import { IntakeContext } from './intake-context';
 
-/** ~300 raw events of a partition per fetch. */
-const FETCH_BYTES_PER_PARTITION = 256 * 1024;
-/** Raw events fetched and not yet committed before fetching waits (~2 rounds, ~3 MB). */
+/** ~600 raw events of a partition per fetch. */
+const FETCH_BYTES_PER_PARTITION = 512 * 1024;
+/** Raw events fetched and not yet committed before fetching waits (about one round ahead). */
 const FETCH_AHEAD_RECORDS = 4000;
 
 /**
@@ -45,7 +45,7 @@ export class RawEventsPipeline implements OnApplicationBootstrap {
         topics: sources,
         concurrency: this.config.INGEST_CONCURRENCY,
         // Smaller fetches than kafkajs' 1 MiB per partition: fewer records alive at once, so
-        // less of each round outlives the young generation (peak RSS ~35 MB lower).
+        // less of each round outlives the young generation (peak RSS ~25 MB lower).
         maxBytesPerPartition: FETCH_BYTES_PER_PARTITION,
         // Decisions run on a worker thread: the next rounds are fetched while one is decided.
         fetchAheadRecords: FETCH_AHEAD_RECORDS,
