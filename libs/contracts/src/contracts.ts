@@ -1,8 +1,8 @@
 import { CartEventSchema } from './cart-event';
-import { defineContract } from './decode';
+import { Decoded, defineContract, withDefaults } from './decode';
 import { CustomerOptedOutSchema, MessageOutcomeSchema } from './message-outcome';
 import { SendDueSchema } from './send-due';
-import { StoreSettingsSchema } from './store-settings';
+import { StoreSettings, StoreSettingsSchema } from './store-settings';
 
 /** Supported `schemaVersion` of every event; a new version is added here, never changed in place. */
 export const SCHEMA_VERSION = 1 as const;
@@ -12,6 +12,39 @@ export const storeSettingsContract = defineContract(StoreSettingsSchema);
 export const sendDueContract = defineContract(SendDueSchema);
 export const messageOutcomeContract = defineContract(MessageOutcomeSchema);
 export const customerOptedOutContract = defineContract(CustomerOptedOutSchema);
+
+/** A record of the compacted `store-settings` topic, once understood. */
+export type StoreSettingsChange =
+  | { kind: 'put'; storeId: string; settings: StoreSettings }
+  /** A tombstone: the store is deleted. */
+  | { kind: 'delete'; storeId: string };
+
+/**
+ * Reads a `store-settings` record the way every consumer must: the key is the store, a null
+ * value is a tombstone, defaults are filled before validation (as the admin API fills them).
+ * Rules the schema cannot express (time zone, overlapping hours) are the consumer's to check.
+ */
+export function decodeStoreSettingsRecord(key: Buffer | null, value: Buffer | null): Decoded<StoreSettingsChange> {
+  const storeId = key?.toString('utf8') ?? '';
+  if (!storeId) return { ok: false, reason: 'invalid-id', error: 'store-settings record without a key' };
+  if (value === null) return { ok: true, value: { kind: 'delete', storeId } };
+  let filled: string | Buffer = value;
+  try {
+    filled = JSON.stringify(withDefaults(StoreSettingsSchema, JSON.parse(value.toString('utf8'))));
+  } catch {
+    // not JSON: the decoder names it
+  }
+  const decoded = storeSettingsContract.decode(filled);
+  if (!decoded.ok) return decoded;
+  if (decoded.value.storeId !== storeId) {
+    return {
+      ok: false,
+      reason: 'invalid-settings',
+      error: `key ${storeId} is not the storeId ${decoded.value.storeId}`,
+    };
+  }
+  return { ok: true, value: { kind: 'put', storeId, settings: decoded.value } };
+}
 
 /** Every schema published as a JSON Schema file under libs/contracts/json-schema/. */
 export const PUBLISHED_SCHEMAS = {

@@ -33,4 +33,24 @@ describe('store settings as the sender takes them', () => {
     });
     expect(acceptStoreSettings(key, bytes({ ...settings, whatsapp: { mode: 'text' } }))).toMatchObject({ ok: false });
   });
+
+  it('refuses opening hours it could not apply when a message is about to leave', () => {
+    const overlapping = {
+      ...settings.openingHours,
+      mon: [
+        ['09:00', '14:00'],
+        ['13:00', '20:00'],
+      ],
+    };
+    expect(acceptStoreSettings(key, bytes({ ...settings, openingHours: overlapping }))).toMatchObject({
+      ok: false,
+      reason: 'invalid-settings',
+      error: expect.stringContaining('/openingHours'),
+    });
+    expect(acceptStoreSettings(key, bytes({ ...settings, timezone: 'Mars/Olympus' }))).toMatchObject({
+      ok: false,
+      reason: 'invalid-settings',
+      error: expect.stringContaining('/timezone'),
+    });
+  });
 });
