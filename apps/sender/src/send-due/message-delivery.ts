@@ -131,13 +131,16 @@ export class MessageDelivery {
     const topic = this.kafka.topic(TOPIC.messageOutcomes);
     const settlements: Settlement[] = [];
     const outputs: OutgoingRecord[] = [];
+    const sentOutcomes = new Map<string, OutgoingRecord>();
     const now = new Date();
     for (const { message: m, outcome } of ended) {
       const { result, attempts } = outcome;
       const base = { sendId: m.sendId, storeId: m.storeId, cartId: m.cartId, at: now };
       if (result.kind === 'accepted') {
         settlements.push({ sendId: m.sendId, state: 'sent', wamid: result.whatsappMessageId, attempts, at: now });
-        outputs.push(outcomeRecord(topic, { ...base, status: 'sent', wamid: result.whatsappMessageId }));
+        const sent = outcomeRecord(topic, { ...base, status: 'sent', wamid: result.whatsappMessageId });
+        sentOutcomes.set(m.sendId, sent);
+        outputs.push(sent);
         this.metrics.decisions.inc({ result: 'sent' });
       } else if (result.kind === 'permanent') {
         settlements.push({
@@ -216,10 +219,12 @@ export class MessageDelivery {
         );
       }
     }
-    await this.messages.settle(settlements);
+    const moved = await this.messages.settle(settlements);
+    // A `sent` webhook that beat the HTTP answer has announced it already: announce once.
+    const announced = new Set([...sentOutcomes].filter(([sendId]) => !moved.has(sendId)).map(([, o]) => o));
     const failed = new Set(settlements.filter((x) => x.state === 'failed').map((x) => x.sendId));
     await this.contacts.release(ended.map((e) => e.message).filter((m) => failed.has(m.sendId)));
-    return outputs;
+    return outputs.filter((o) => !announced.has(o));
   }
 
   private async pause(storeId: string, code: number, reason: string): Promise<void> {

@@ -148,38 +148,51 @@ export class MessageRepository {
   }
 
   /**
-   * Records how the sends ended. A status webhook may have moved the row on already (Meta's
-   * `sent` can beat the HTTP answer): the webhook's later status stays, the wamid is kept.
+   * Records how the sends ended, and returns the sendIds this call moved on. A status webhook
+   * may have moved a row on already (Meta's `sent` can beat the HTTP answer): then the
+   * webhook's status stays and was announced by the webhook, the wamid and attempts are kept.
    */
-  async settle(settlements: Settlement[]): Promise<void> {
-    if (settlements.length === 0) return;
-    await this.dataSource.query(
+  async settle(settlements: Settlement[]): Promise<Set<string>> {
+    if (settlements.length === 0) return new Set();
+    const params = [
+      settlements.map((s) => s.sendId),
+      settlements.map((s) => s.state),
+      settlements.map((s) => s.wamid ?? null),
+      settlements.map((s) => s.errorCode ?? null),
+      settlements.map((s) => s.reason ?? null),
+      settlements.map((s) => s.attempts),
+      settlements.map((s) => s.at.toISOString()),
+    ];
+    const keys = `unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::int[], $7::timestamptz[])
+         AS k(send_id, state, wamid, error_code, reason, attempts, at)`;
+    // The state condition is checked again on the latest row version after waiting for a
+    // webhook's lock (read committed), so a row is moved by exactly one of the two.
+    const moved: UpdateResult<{ send_id: string }> = await this.dataSource.query(
       `UPDATE messages m SET
-         state = CASE WHEN m.state IN ('sending', 'unknown') THEN k.state ELSE m.state END,
-         reason = CASE WHEN m.state IN ('sending', 'unknown') THEN k.reason ELSE m.reason END,
-         wamid = coalesce(m.wamid, k.wamid),
-         error_code = coalesce(k.error_code, m.error_code),
-         attempts = m.attempts + k.attempts,
+         state = k.state, reason = k.reason, wamid = coalesce(m.wamid, k.wamid),
+         error_code = coalesce(k.error_code, m.error_code), attempts = m.attempts + k.attempts,
          deferred_until = CASE WHEN k.state = 'deferred' THEN NULL ELSE m.deferred_until END,
          sending_since = CASE WHEN k.state = 'deferred' THEN NULL ELSE m.sending_since END,
-         history = CASE WHEN m.state IN ('sending', 'unknown')
-                        THEN m.history || jsonb_build_array(jsonb_strip_nulls(jsonb_build_object(
-                               'status', k.state, 'at', k.at, 'reason', k.reason, 'code', k.error_code)))
-                        ELSE m.history END,
+         history = m.history || jsonb_build_array(jsonb_strip_nulls(jsonb_build_object(
+                     'status', k.state, 'at', k.at, 'reason', k.reason, 'code', k.error_code))),
          updated_at = now()
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::int[], $7::timestamptz[])
-         AS k(send_id, state, wamid, error_code, reason, attempts, at)
-       WHERE m.send_id = k.send_id`,
-      [
-        settlements.map((s) => s.sendId),
-        settlements.map((s) => s.state),
-        settlements.map((s) => s.wamid ?? null),
-        settlements.map((s) => s.errorCode ?? null),
-        settlements.map((s) => s.reason ?? null),
-        settlements.map((s) => s.attempts),
-        settlements.map((s) => s.at.toISOString()),
-      ],
+       FROM ${keys}
+       WHERE m.send_id = k.send_id AND m.state IN ('sending', 'unknown')
+       RETURNING m.send_id`,
+      params,
     );
+    const movedIds = new Set(updatedRows(moved).map((r) => r.send_id));
+    if (movedIds.size < settlements.length) {
+      await this.dataSource.query(
+        `UPDATE messages m SET
+           wamid = coalesce(m.wamid, k.wamid), error_code = coalesce(k.error_code, m.error_code),
+           attempts = m.attempts + k.attempts, updated_at = now()
+         FROM ${keys}
+         WHERE m.send_id = k.send_id AND NOT (m.send_id = ANY($8::text[]))`,
+        [...params, [...movedIds]],
+      );
+    }
+    return movedIds;
   }
 
   /** Whether a status webhook settled this send (its wamid is known) since the call began. */
