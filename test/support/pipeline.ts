@@ -142,6 +142,9 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       ...common,
       DATABASE_SCHEMA: schemas.sender,
       ...senderWhatsAppEnv({ graphUrl: simulator.url, appSecret, verifyToken, group: groups.sender }),
+      // Its default pool: six send-due partitions at once plus webhooks starve on five
+      // connections (due-to-delivered p50 6.5 s with 5, 306 ms with 10 in the pipeline bench).
+      DATABASE_POOL_SIZE: '10',
       ...options.env?.sender,
     },
   };
