@@ -365,7 +365,8 @@ describe('throughput against the simulator with 50 ms latency', () => {
     expect(stats.phoneNumbers[PHONE_NUMBER_ID].accepted).toBe(200);
     // 200 at 76.2/s (80 per 1,050 ms): about 2.6 s.
     expect(elapsedMs).toBeGreaterThanOrEqual(2_500);
-    expect(elapsedMs).toBeLessThan(5_000);
+    // Not held back far beyond the pace (a loaded CI machine measured 5.2 s).
+    expect(elapsedMs).toBeLessThan(8_000);
   });
 
   it('stays within 80/s when the database stalls between grants and requests', async () => {
