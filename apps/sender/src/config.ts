@@ -10,6 +10,10 @@ export const senderEnv = {
     'Consumer group of what the sender must know before sending: store-settings, cart-events, message-outcomes',
     { default: 'sender-facts' },
   ),
+  SENDER_FACTS_CATCH_UP_TIMEOUT_MS: env.int(
+    'At start, how long send-due waits for the facts group to read what was already published (then it starts anyway)',
+    { default: 60_000, min: 0 },
+  ),
   SENDER_CONSUMER_CONCURRENCY: env.int('send-due partitions handled at once by one instance', {
     default: 6,
     min: 1,

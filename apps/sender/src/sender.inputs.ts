@@ -2,6 +2,8 @@ import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { TOPIC } from '@lib/contracts';
 import { ConsumedRecord, KafkaService } from '@lib/kafka';
 import { CartEventsPipeline } from './cart-events/cart-events.pipeline';
+import { LOGGER } from '@lib/observability';
+import type { Logger } from '@lib/observability';
 import type { SenderConfig } from './config';
 import { OptOutsPipeline } from './opt-outs/opt-outs.pipeline';
 import { SendDuePipeline } from './send-due/send-due.pipeline';
@@ -12,6 +14,9 @@ import { SENDER_CONFIG } from './tokens';
  * Two consumers. `send-due` in its own group, since its batches wait on the Graph API. What
  * the sender must know before sending (store settings, conversions and emptyings, opt-outs)
  * in a second group, so it is read while send-due batches are busy and stays near the head.
+ * send-due is read only once that group has caught up with what was published before the
+ * start: a sender starting fresh (or after downtime) would otherwise decide against settings,
+ * conversions and opt-outs it has not read yet, and skip a known store as unknown.
  */
 @Injectable()
 export class SenderInputs implements OnApplicationBootstrap {
@@ -22,6 +27,7 @@ export class SenderInputs implements OnApplicationBootstrap {
     private readonly cartEvents: CartEventsPipeline,
     private readonly optOuts: OptOutsPipeline,
     @Inject(SENDER_CONFIG) private readonly config: SenderConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -36,6 +42,13 @@ export class SenderInputs implements OnApplicationBootstrap {
       concurrency: 3,
       handler: (records, ctx) => facts[ctx.topic](records),
     });
+    const started = Date.now();
+    const caughtUp = await this.kafka.waitForCaughtUp(
+      this.config.SENDER_FACTS_GROUP_ID,
+      Object.keys(facts),
+      this.config.SENDER_FACTS_CATCH_UP_TIMEOUT_MS,
+    );
+    this.logger.info({ caughtUp, ms: Date.now() - started }, 'facts read before send-due');
     await this.kafka.consume({
       groupId: this.config.SENDER_GROUP_ID,
       topics: [this.kafka.topic(TOPIC.sendDue)],

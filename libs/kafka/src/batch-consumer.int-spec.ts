@@ -10,6 +10,7 @@ import {
   uniquePrefix,
 } from '../../../test/support/kafka';
 import { BatchConsumer } from './batch-consumer';
+import { waitForCaughtUp } from './catch-up';
 import { createKafka } from './client';
 import { RecordProducer } from './producer';
 import type { BatchHandler } from './records';
@@ -172,6 +173,40 @@ describe('BatchConsumer against the real broker', () => {
       firstSeen.set(r.key!, [...(firstSeen.get(r.key!) ?? []), v]);
     }
     for (const values of firstSeen.values()) expect(values).toEqual([...values].sort((a, b) => a - b));
+  });
+
+  it('waitForCaughtUp returns once everything published before the call is handled, and names what is behind on a timeout', async () => {
+    const t = await setup('catchup');
+    const n = 600;
+    for (let i = 0; i < n; i += 200) {
+      await producer.send(
+        Array.from({ length: 200 }, (_, j) => ({ topic: t.input, key: `k${(i + j) % 12}`, value: String(i + j) })),
+      );
+    }
+    const handled = new Set<string>();
+    const handler: BatchHandler = async (records) => {
+      await new Promise((r) => setTimeout(r, 30)); // a view that takes a while to write
+      for (const r of records) handled.add(r.value!.toString());
+      return {};
+    };
+    // Nothing consumes yet: a short wait times out naming partitions behind.
+    const behind = await waitForCaughtUp(lib, t.groupId, [t.input], 300, 50);
+    expect(behind.length).toBeGreaterThan(0);
+    expect(behind.every((p) => p.startsWith(`${t.input}:`))).toBe(true);
+
+    const consumer = new BatchConsumer(
+      lib,
+      producer,
+      { groupId: t.groupId, topics: [t.input], handler, maxBytesPerPartition: 1024 },
+      silent,
+    );
+    consumers.push(consumer);
+    await consumer.start();
+    expect(await waitForCaughtUp(lib, t.groupId, [t.input], 60_000, 50)).toEqual([]);
+    expect(handled.size).toBe(n);
+    // An empty topic is caught up at once, whatever the group.
+    const empty = await setup('catchup-empty');
+    expect(await waitForCaughtUp(lib, `${empty.groupId}-never`, [empty.input], 0)).toEqual([]);
   });
 
   it('commits nothing while outputs cannot be acknowledged (the output topic does not exist yet)', async () => {

@@ -1,6 +1,7 @@
 // kafkajs stays behind this folder: a later switch of client touches only libs/kafka.
 export { BatchConsumer } from './batch-consumer';
 export type { BatchConsumerOptions } from './batch-consumer';
+export { waitForCaughtUp } from './catch-up';
 export { createKafka } from './client';
 export type { KafkaConnection } from './client';
 export { deadLetterRecord } from './dead-letter';

@@ -4,6 +4,7 @@ import { prefixedTopic } from '@lib/contracts';
 import { LOGGER, METRICS, Readiness } from '@lib/observability';
 import type { Logger, Metrics } from '@lib/observability';
 import { BatchConsumer, BatchConsumerOptions } from './batch-consumer';
+import { waitForCaughtUp } from './catch-up';
 import { createKafka, KafkaConnection } from './client';
 import { RecordProducer } from './producer';
 
@@ -66,6 +67,13 @@ export class KafkaService implements OnModuleInit, BeforeApplicationShutdown {
     await consumer.start();
     this.logger.info({ groupId: options.groupId, topics: options.topics }, 'consumer started');
     return consumer;
+  }
+
+  /** See waitForCaughtUp; false (with a warning naming the partitions) when time ran out. */
+  async waitForCaughtUp(groupId: string, topics: string[], timeoutMs: number): Promise<boolean> {
+    const behind = await waitForCaughtUp(this.kafka, groupId, topics, timeoutMs);
+    if (behind.length > 0) this.logger.warn({ groupId, behind }, 'consumer group not caught up in time');
+    return behind.length === 0;
   }
 
   async beforeApplicationShutdown(): Promise<void> {
