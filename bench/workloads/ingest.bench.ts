@@ -4,19 +4,19 @@
 // acknowledged output to the moment outputs + DLQ records equal the input. In the same run
 // a bare kafkajs consume→produce passthrough of the same records, measured the same way, is
 // the ceiling on this broker. Ingest's RSS is sampled from /proc/<pid>/status throughout.
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Admin, Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { cartKey, TOPIC } from '@lib/contracts';
 import { ensureTopics, waitForTopics } from '../../scripts/stack';
 import { freePort } from '../../test/support/services';
+import { builtService, cpuSeconds, rssMb } from '../service-process';
 import type { BenchContext, BenchFigure, BenchWorkload } from '../workload';
 
 const ROOT = join(__dirname, '..', '..');
-const MAIN = join(ROOT, 'dist', 'apps', 'ingest', 'main.js');
 const PARTITIONS = 6;
 const INVALID_SHARE = 0.05;
 
@@ -251,45 +251,6 @@ async function passthrough(kafka: Kafka, admin: Admin, from: string, to: string,
   }
 }
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path));
-    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-/** The service as production runs it: built when dist/ is missing or older than the sources. */
-function ensureBuilt(log: (m: string) => void): void {
-  const sources = Math.max(newestMtime(join(ROOT, 'apps', 'ingest', 'src')), newestMtime(join(ROOT, 'libs')));
-  if (existsSync(MAIN) && statSync(MAIN).mtimeMs >= sources) return;
-  log('building dist/apps/ingest (older than its sources)');
-  const built = spawnSync('npx', ['nest', 'build', 'ingest'], { cwd: ROOT, encoding: 'utf8' });
-  if (built.status !== 0) throw new Error(`nest build ingest failed: ${built.stdout}${built.stderr}`);
-}
-
-function rssMb(pid: number): { rss: number; peak: number } | undefined {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? NaN);
-    return { rss: kb('VmRSS') / 1024, peak: kb('VmHWM') / 1024 };
-  } catch {
-    return undefined;
-  }
-}
-
-/** User + system CPU seconds a process used so far (all its threads). */
-function cpuSeconds(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return NaN;
-  }
-}
-
 /** CPU seconds of each thread of a process, by thread id (the first is the main thread). */
 function threadCpu(pid: number): Map<string, number> {
   const byThread = new Map<string, number>();
@@ -324,7 +285,8 @@ async function runIngest(
   const port = await freePort();
   // INGEST_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the service.
   const nodeArgs = (process.env.INGEST_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, MAIN], {
+  const main = builtService('ingest', ctx.log);
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, main], {
     cwd: ROOT,
     env: {
       // INGEST_* settings of the bench's environment reach the service (e.g. INGEST_DECISION_WORKERS=0).
@@ -407,7 +369,7 @@ export const workload: BenchWorkload = {
   needsStack: true,
   async run(ctx: BenchContext): Promise<BenchFigure[]> {
     const n = ctx.quick ? 50_000 : 1_000_000;
-    ensureBuilt(ctx.log);
+    builtService('ingest', ctx.log);
     const brokers = ctx.kafkaBrokers!;
     const prefix = `bench-ingest-${randomUUID().slice(0, 8)}.`;
     const schema = `bench_${prefix.replace(/[^a-z0-9]/g, '_')}`.slice(0, 60);

@@ -7,6 +7,7 @@ import { allTopics, cartKey, TOPIC } from '@lib/contracts';
 import { waitForTopics } from '../../scripts/stack';
 import { createTopics, uniquePrefix } from '../../test/support/kafka';
 import { metricValue, SchedulerProcess, spawnScheduler } from '../../apps/scheduler/test/scheduler-process';
+import { builtService } from '../service-process';
 import type { BenchContext, BenchFigure, BenchWorkload } from '../workload';
 
 const STORE = 'bench-store';
@@ -62,6 +63,7 @@ async function environment(ctx: BenchContext, label: string, env: Record<string,
   const scheduler = await spawnScheduler(
     { prefix, schema },
     { LOG_LEVEL: 'warn', SCHEDULER_TIMER_SAFETY_POLL_MS: '10000', ...env },
+    builtService('scheduler', ctx.log),
   );
   await scheduler.ready(180_000);
   const db = new Client({ connectionString: ctx.databaseUrl, options: `-c search_path=${schema}` });

@@ -6,7 +6,6 @@
 // phone number id sent in a 1-second window (from the simulator's record), peak RSS.
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
@@ -15,6 +14,7 @@ import { waitForTopics } from '../../scripts/stack';
 import { createTopics, uniquePrefix } from '../../test/support/kafka';
 import { freePort } from '../../test/support/services';
 import { startWhatsAppSimulator } from '../../test/whatsapp-simulator';
+import { builtService, cpuSeconds, rssMb } from '../service-process';
 import type { BenchContext, BenchFigure, BenchWorkload } from '../workload';
 
 const ROOT = join(__dirname, '..', '..');
@@ -76,18 +76,6 @@ async function produce(kafka: Kafka, topic: string, records: Array<{ key: string
   }
 }
 
-/** CPU time (user + system) the process used so far, in ms (/proc/<pid>/stat, clock ticks of 10 ms). */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * 10;
-}
-
-function peakRssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
-  return Math.round((kb / 1024) * 10) / 10;
-}
-
 async function until(check: () => Promise<boolean> | boolean, timeoutMs: number, what: string): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await check())) {
@@ -124,13 +112,10 @@ async function run(ctx: BenchContext): Promise<BenchFigure[]> {
         ...(process.env.SENDER_BENCH_CPU_PROF
           ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SENDER_BENCH_CPU_PROF}`]
           : []),
-        // SENDER_BENCH_MAIN=dist/apps/sender/main.js runs the built service (after `npm run
-        // build`); by default the sources, always current.
-        ...(process.env.SENDER_BENCH_MAIN
-          ? [join(ROOT, process.env.SENDER_BENCH_MAIN)]
-          : ['-r', join(ROOT, 'test/support/from-source.js'), join(ROOT, 'apps/sender/src/main.ts')]),
+        builtService('sender', ctx.log),
       ],
       {
+        cwd: ROOT,
         env: {
           PATH: process.env.PATH,
           KAFKA_BROKERS: brokers.join(','),
@@ -176,7 +161,7 @@ async function run(ctx: BenchContext): Promise<BenchFigure[]> {
       'the sender to read the store settings',
     );
     ctx.log(`sender ready (pid ${child.pid}); producing ${total} send-due`);
-    const cpuBefore = cpuMs(child.pid!);
+    const cpuBefore = cpuSeconds(child.pid!);
 
     const now = Date.now();
     const produced = produce(
@@ -196,8 +181,8 @@ async function run(ctx: BenchContext): Promise<BenchFigure[]> {
       ctx.quick ? 180_000 : 1_800_000,
       'every message accepted',
     );
-    const rss = peakRssMb(child.pid!);
-    const cpuPerMessage = (cpuMs(child.pid!) - cpuBefore) / total;
+    const rss = Math.round(rssMb(child.pid!)!.peak * 10) / 10;
+    const cpuPerMessage = ((cpuSeconds(child.pid!) - cpuBefore) * 1000) / total;
     const { rows } = await db.query(`SELECT state, count(*)::int AS n FROM messages GROUP BY state`);
     await db.end();
 

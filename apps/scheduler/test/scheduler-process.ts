@@ -24,17 +24,21 @@ export interface SchedulerProcess {
 }
 
 /**
- * The scheduler as a process of its own, from its sources (main.ts, so @lib/business-hours),
- * for what only a process can show: kill -9, RSS.
+ * The scheduler as a process of its own, for what only a process can show: kill -9, RSS. From
+ * its sources (main.ts, so @lib/business-hours) unless `builtMain` names the built bundle
+ * (benchmarks measure what production runs).
  */
 export async function spawnScheduler(
   env: { prefix: string; schema: string },
   extraEnv: Record<string, string> = {},
+  builtMain?: string,
 ): Promise<SchedulerProcess> {
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    ['-r', join(__dirname, '../../../test/support/from-source.js'), join(__dirname, '../src/main.ts')],
+    builtMain
+      ? [builtMain]
+      : ['-r', join(__dirname, '../../../test/support/from-source.js'), join(__dirname, '../src/main.ts')],
     {
       env: {
         PATH: process.env.PATH,
