@@ -7,6 +7,7 @@
  * opted-out carts, and every input record came out (on cart-events or in the DLQ).
  */
 import { Kafka, logLevel, Producer } from 'kafkajs';
+import { Client } from 'pg';
 import { dlqTopicOf, DLQ_HEADER, type StoreSettings } from '@lib/contracts';
 import { eventually } from '../support/kafka';
 import {
@@ -285,6 +286,24 @@ async function account(
       ? { abandoned: b.abandoned, cancelled: b.cancelled, sent: b.sent, skipped: b.skipped }
       : `stats API ${r.status}`;
   }
+  // Where the sender left the carts that got no message: explains a failure.
+  const missing = eligible.filter((c) => !byPhone.get(digits(c.phone))?.length).map((c) => digits(c.phone));
+  const senderRows: Record<string, number> = {};
+  if (missing.length > 0) {
+    const db = new Client({ connectionString: stack.databaseUrl });
+    await db.connect();
+    try {
+      const { rows } = await db.query(
+        `SELECT state, coalesce(reason, '') AS reason, called_at IS NOT NULL AS called, count(*)::int AS n
+           FROM "${pipeline.schemas.sender}".messages
+          WHERE regexp_replace(phone, '\\D', '', 'g') = ANY($1::text[]) GROUP BY 1, 2, 3`,
+        [missing],
+      );
+      for (const r of rows) senderRows[`${r.state} ${r.reason}${r.called ? ' (called)' : ''}`.trim()] = r.n;
+    } finally {
+      await db.end();
+    }
+  }
   const attempts = await pipeline.simulator.attempts();
   const refused: Record<string, number> = {};
   for (const a of attempts)
@@ -310,7 +329,8 @@ async function account(
     simulatorNotAccepted: refused,
     messages: messages.length,
     eligibleCarts: eligible.length,
-    eligibleWithoutMessage: eligible.filter((c) => !byPhone.get(digits(c.phone))?.length).length,
+    eligibleWithoutMessage: missing.length,
+    senderRowsOfThose: senderRows,
     eligibleWithMoreThanOne: eligible.filter((c) => (byPhone.get(digits(c.phone))?.length ?? 0) > 1).length,
     messagesToIneligible: ineligible.reduce((n, c) => n + (byPhone.get(digits(c.phone))?.length ?? 0), 0),
     messagesNotFromLoad: messages.filter((m) => !loadPhones.has(digits(m.to))).length,

@@ -172,6 +172,35 @@ describe('deliver', () => {
     expect(slots.inUse()).toBe(0);
   });
 
+  it('calls beforeAttempt only once a slot is held, so nothing waits between it and the request', async () => {
+    const slots = new InFlightSlots(1);
+    await slots.take();
+    const { built, calls } = parts([accepted], {
+      slots,
+      beforeAttempt: () => void calls.push(`before (slots in use ${slots.inUse()}, waiting ${slots.waiting()})`),
+    });
+    const delivering = deliver(built, request);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(calls).toEqual(['acquire']); // still waiting for the slot: not recorded as called
+    slots.give();
+    await delivering;
+    expect(calls).toEqual(['acquire', 'before (slots in use 1, waiting 0)', 'send']);
+    expect(slots.inUse()).toBe(0);
+  });
+
+  it('gives the slot back when beforeAttempt throws (the intent was taken over)', async () => {
+    const slots = new InFlightSlots(1);
+    const { built, calls } = parts([accepted], {
+      slots,
+      beforeAttempt: () => {
+        throw new Error('taken over');
+      },
+    });
+    await expect(deliver(built, request)).rejects.toThrow('taken over');
+    expect(calls).toEqual(['acquire']);
+    expect(slots.inUse()).toBe(0);
+  });
+
   it('waits for a slot after the grant, and renews the grant when the slot came late', async () => {
     const slots = new InFlightSlots(1);
     await slots.take();

@@ -19,7 +19,7 @@ export interface DeliveryParts {
   settleAfterMs?: number;
   /**
    * Calls in flight per process, shared by every delivery. Taken after the throughput grant
-   * (so a paced number never holds one while waiting) and before the request.
+   * (so a paced number never holds one while waiting) and before `beforeAttempt`.
    */
   slots?: InFlightSlots;
   /**
@@ -30,7 +30,7 @@ export interface DeliveryParts {
    * normally take less.
    */
   maxGrantAgeMs?: number;
-  /** Called once per attempt between the grant and the request; e.g. to record the call in the database. */
+  /** Called once per attempt with the grant and the slot held, just before the request; e.g. to record the call. */
   beforeAttempt?: (attempt: number) => Promise<void> | void;
   /** Called when a grant aged and was renewed (a metric: many mean `beforeAttempt` is slow). */
   onGrantRenewed?: (ageMs: number) => void;
@@ -86,15 +86,20 @@ export async function deliver(parts: DeliveryParts, request: SendRequest): Promi
   }
 }
 
-/** One request: throughput grant, `beforeAttempt`, a slot, a renewed grant if that one aged, the call. */
+/**
+ * One request: throughput grant, a slot, `beforeAttempt`, a renewed grant if that one aged,
+ * the call. `beforeAttempt` comes once the slot is held, right before the request: when it
+ * records "called", a crash can only fall in the milliseconds between that record and the
+ * request, never in a wait for a slot (a message recorded as called and never sent is lost).
+ */
 async function attemptOnce(parts: DeliveryParts, request: SendRequest, attempt: number): Promise<DeliveryResult> {
   const now = parts.now ?? (() => performance.now());
   const maxAge = parts.maxGrantAgeMs ?? DEFAULT_MAX_GRANT_AGE_MS;
   // Aged from the grant's own time: the event loop may have been busy before this resumed.
   let grant = await parts.limiter.acquire(request.phoneNumberId, request.to);
-  await parts.beforeAttempt?.(attempt);
   await parts.slots?.take();
   try {
+    await parts.beforeAttempt?.(attempt);
     for (let age = now() - grant.at; age > maxAge; age = now() - grant.at) {
       parts.onGrantRenewed?.(age);
       grant = await parts.limiter.renew(grant);
