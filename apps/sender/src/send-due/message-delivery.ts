@@ -58,7 +58,9 @@ export class MessageDelivery {
     const stores = await this.settings.ofStores([...new Set(messages.map((m) => m.storeId))]);
     const beat = heartbeat ? setInterval(() => void heartbeat().catch(() => undefined), 2000) : undefined;
     try {
-      const ended = await Promise.all(
+      // Settled one by one: a message that failed unexpectedly must not keep the others, maybe
+      // accepted by Meta already, from being recorded and announced.
+      const settled = await Promise.allSettled(
         messages.map(async (m) => {
           const settings = stores.get(m.storeId)?.settings;
           const started = Date.now();
@@ -70,12 +72,18 @@ export class MessageDelivery {
           return { message: m, outcome };
         }),
       );
+      const ended = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
       const taken = ended.filter((e) => !e.outcome).map((e) => e.message.sendId);
       if (taken.length > 0)
         this.logger.warn({ sendIds: taken.slice(0, 50) }, 'intents taken over by another process: not called here');
-      return await this.record(
+      const outputs = await this.record(
         ended.filter((e): e is { message: NewMessage; outcome: DeliveryOutcome } => !!e.outcome),
       );
+      // The failed ones were not called (their intent stays, taken over later): the batch fails
+      // and is read again, and the ones recorded here are announced again from their rows.
+      const failure = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      if (failure) throw failure.reason;
+      return outputs;
     } finally {
       if (beat) clearInterval(beat);
     }
@@ -255,6 +263,24 @@ export class MessageDelivery {
     });
   }
 
+  /**
+   * The mark, tried again while the database is unreachable (a restart takes seconds). An
+   * error leaves it unknown whether the UPDATE committed; a mark that committed and was never
+   * followed by its call would leave the message neither sent nor taken over. The UPDATE is
+   * idempotent, so trying again settles which.
+   */
+  private async markCalledPersistently(sendIds: string[]): Promise<Set<string>> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.messages.markCalled(sendIds);
+      } catch (error) {
+        if (attempt >= MARK_RETRY_DELAYS_MS.length) throw error;
+        this.logger.warn({ err: error, count: sendIds.length }, 'recording calls failed, trying again');
+        await new Promise((resolve) => setTimeout(resolve, MARK_RETRY_DELAYS_MS[attempt]));
+      }
+    }
+  }
+
   private async flushCalledMarks(): Promise<void> {
     this.marksTimer = undefined;
     this.marking = true;
@@ -263,7 +289,7 @@ export class MessageDelivery {
         const marks = this.calledMarks;
         this.calledMarks = new Map();
         try {
-          const owned = await this.messages.markCalled([...marks.keys()]);
+          const owned = await this.markCalledPersistently([...marks.keys()]);
           for (const [sendId, waiters] of marks) for (const w of waiters) w.resolve(owned.has(sendId));
         } catch (error) {
           for (const waiters of marks.values()) for (const w of waiters) w.reject(error);
@@ -274,6 +300,8 @@ export class MessageDelivery {
     }
   }
 }
+
+const MARK_RETRY_DELAYS_MS = [100, 250, 500, 1000, 2000, 4000, 8000, 15_000];
 
 function failureReason(code: number | undefined, reason: string): string {
   return code ? `${code}: ${reason}`.slice(0, 200) : reason.slice(0, 200);
