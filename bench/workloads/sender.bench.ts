@@ -85,7 +85,8 @@ async function until(check: () => Promise<boolean> | boolean, timeoutMs: number,
 }
 
 async function run(ctx: BenchContext): Promise<BenchFigure[]> {
-  const total = ctx.quick ? 5_000 : 200_000;
+  // SENDER_BENCH_SEND_DUES=<n> sets the count, for quicker comparisons.
+  const total = Number(process.env.SENDER_BENCH_SEND_DUES ?? 0) || (ctx.quick ? 5_000 : 200_000);
   const brokers = (ctx.kafkaBrokers ?? process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
   const databaseUrl = ctx.databaseUrl ?? process.env.DATABASE_URL!;
   const kafka = new Kafka({ clientId: 'bench-sender', brokers, logLevel: logLevel.NOTHING });
@@ -118,6 +119,11 @@ async function run(ctx: BenchContext): Promise<BenchFigure[]> {
         cwd: ROOT,
         env: {
           PATH: process.env.PATH,
+          // SENDER_* settings of the bench's environment reach the service (e.g. SENDER_BATCH_SLICE=500).
+          ...Object.fromEntries(
+            Object.entries(process.env).filter(([k]) => k.startsWith('SENDER_') && !k.startsWith('SENDER_BENCH')),
+          ),
+          ...(process.env.SENDER_BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.SENDER_BENCH_NODE_OPTIONS } : {}),
           KAFKA_BROKERS: brokers.join(','),
           DATABASE_URL: databaseUrl,
           DATABASE_SCHEMA: schema,

@@ -14,6 +14,10 @@ export const senderEnv = {
     'At start, how long send-due waits for the facts group to read what was already published (then it starts anyway)',
     { default: 60_000, min: 0 },
   ),
+  SENDER_FETCH_BYTES_PER_PARTITION: env.int(
+    'Most bytes of send-due fetched per partition at once: what waits in memory for its turn at the Graph API',
+    { default: 1_048_576, min: 1024 },
+  ),
   SENDER_CONSUMER_CONCURRENCY: env.int('send-due partitions handled at once by one instance', {
     default: 6,
     min: 1,

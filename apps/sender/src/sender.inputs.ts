@@ -53,6 +53,7 @@ export class SenderInputs implements OnApplicationBootstrap {
       groupId: this.config.SENDER_GROUP_ID,
       topics: [this.kafka.topic(TOPIC.sendDue)],
       concurrency: this.config.SENDER_CONSUMER_CONCURRENCY,
+      maxBytesPerPartition: this.config.SENDER_FETCH_BYTES_PER_PARTITION,
       handler: (records, ctx) => this.sendDue.handle(records, ctx),
     });
   }
