@@ -1,13 +1,11 @@
 // Starts the ingest Nest app inside the test process, built the way libs/runtime runService
 // builds it (Fastify, 2 MiB body limit, raw body kept for webhook signatures), on a free port.
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { TOPIC } from '@lib/contracts';
-import { createLogger, createMetrics, JsonNestLogger, Readiness } from '@lib/observability';
 import { ensureTopics, waitForTopics } from '../../../scripts/stack';
+import { startInProcess } from '../../../test/support/in-process-app';
 import { createTopics, testKafka, uniquePrefix } from '../../../test/support/kafka';
 import { readIngestConfig } from '../src/config';
 import { IngestModule } from '../src/ingest.module';
@@ -63,37 +61,20 @@ export async function startIngest(
     LOG_LEVEL: 'info',
     ...env,
   });
-  const logs: string[] = [];
-  const logger = createLogger('ingest', {
-    level: config.LOG_LEVEL,
-    destination: new Writable({
-      write(chunk, _enc, done) {
-        logs.push(String(chunk));
-        done();
-      },
-    }),
-  });
-  const parts = { logger, metrics: createMetrics('ingest'), readiness: new Readiness() };
-  const app = await NestFactory.create<NestFastifyApplication>(
-    // Decisions run on a real worker thread, as in the built service.
-    IngestModule.forRoot(config, parts, join(__dirname, 'decision-worker.entry.js')),
-    new FastifyAdapter({ bodyLimit: 2 * 1024 * 1024 }),
-    { logger: new JsonNestLogger(logger), rawBody: true, abortOnError: false },
+  // Decisions run on a real worker thread, as in the built service.
+  const worker = join(__dirname, 'decision-worker.entry.js');
+  const { app, url, logs, close } = await startInProcess(
+    'ingest',
+    (parts) => IngestModule.forRoot(config, parts, worker),
+    config.LOG_LEVEL,
   );
-  try {
-    await app.listen(0, '127.0.0.1');
-  } catch (e) {
-    await app.close();
-    throw e;
-  }
-  const address = app.getHttpServer().address() as { port: number };
   return {
     app,
-    url: `http://127.0.0.1:${address.port}`,
+    url,
     prefix,
     groupId,
     topic: (name) => `${prefix}${name}`,
     logs,
-    close: () => app.close(),
+    close,
   };
 }

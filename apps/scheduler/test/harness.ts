@@ -1,11 +1,10 @@
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Writable } from 'node:stream';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Client } from 'pg';
 import { allTopics, cartKey, CartEvent, TOPIC } from '@lib/contracts';
-import { createLogger, createMetrics, Readiness } from '@lib/observability';
 import { waitForTopics } from '../../../scripts/stack';
+import { startInProcess } from '../../../test/support/in-process-app';
+
 import { createTopics, readTopic, testKafka, uniquePrefix, ReadRecord } from '../../../test/support/kafka';
 import { openingHoursCheck, planSend } from '../src/business-hours';
 import { readSchedulerConfig } from '../src/config';
@@ -56,31 +55,8 @@ export async function startScheduler(
     SCHEDULER_TIMER_SAFETY_POLL_MS: '2000',
     ...extraEnv,
   });
-  const logs: string[] = [];
-  const logger = createLogger('scheduler', {
-    level: 'info',
-    destination: new Writable({
-      write(chunk, _e, done) {
-        logs.push(chunk.toString());
-        done();
-      },
-    }),
-  });
-  const parts = { logger, metrics: createMetrics('scheduler'), readiness: new Readiness() };
-  const app = await NestFactory.create<NestFastifyApplication>(
-    SchedulerModule.forRoot(config, parts, hours),
-    new FastifyAdapter(),
-    { logger: false },
-  );
-  await app.listen(0, '127.0.0.1');
-  const { port } = app.getHttpServer().address() as { port: number };
-  return {
-    app,
-    url: `http://127.0.0.1:${port}`,
-    metrics: app.get(SchedulerMetrics),
-    logs,
-    close: () => app.close(),
-  };
+  const started = await startInProcess('scheduler', (parts) => SchedulerModule.forRoot(config, parts, hours));
+  return { ...started, metrics: started.app.get(SchedulerMetrics) };
 }
 
 export const STORE = 'lola-shoes';

@@ -1,15 +1,14 @@
 import 'reflect-metadata';
-import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { Client } from 'pg';
 import { allTopics, cartKey, SendDue, TOPIC } from '@lib/contracts';
-import { createLogger, createMetrics, Readiness } from '@lib/observability';
 import { waitForTopics } from '../../../scripts/stack';
+import { startInProcess } from '../../../test/support/in-process-app';
+import { freePort } from '../../../test/support/services';
+
 import { createTopics, readTopic, testKafka, uniquePrefix } from '../../../test/support/kafka';
 import { startWhatsAppSimulator, SimulatorOptions, WhatsAppSimulator } from '../../../test/whatsapp-simulator';
 import { readSenderConfig } from '../src/config';
@@ -81,37 +80,12 @@ export async function startSender(
   libraries: SenderLibraries = realLibraries,
 ): Promise<RunningSender> {
   const config = readSenderConfig(senderEnv(env, sim, extra));
-  const logs: string[] = [];
-  const logger = createLogger('sender', {
-    level: 'info',
-    destination: new Writable({
-      write(chunk, _e, done) {
-        logs.push(chunk.toString());
-        done();
-      },
-    }),
-  });
-  const parts = { logger, metrics: createMetrics('sender'), readiness: new Readiness() };
-  const app = await NestFactory.create<NestFastifyApplication>(
-    SenderModule.forRoot(config, parts, libraries),
-    new FastifyAdapter(),
-    { logger: false, rawBody: true },
-  );
-  await app.listen(0, '127.0.0.1');
-  const { port } = app.getHttpServer().address() as { port: number };
-  const url = `http://127.0.0.1:${port}`;
-  sim.updateSettings({ webhooks: { url: `${url}/v1/webhooks/whatsapp`, appSecret: APP_SECRET } });
-  return { app, url, logs, close: () => app.close() };
+  const started = await startInProcess('sender', (parts) => SenderModule.forRoot(config, parts, libraries));
+  sim.updateSettings({ webhooks: { url: `${started.url}/v1/webhooks/whatsapp`, appSecret: APP_SECRET } });
+  return started;
 }
 
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  return port;
-}
+export { freePort };
 
 /**
  * The sender as its own process (for kill -9), run from the TypeScript sources through

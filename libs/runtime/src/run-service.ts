@@ -24,6 +24,19 @@ export interface ServiceDefinition<
 }
 
 /**
+ * The Nest application of a service, as every service and its in-process tests build it:
+ * Fastify with a 2 MiB body limit, raw bodies kept (webhook signatures are computed on them),
+ * Nest's own logs as JSON lines, errors thrown instead of exiting.
+ */
+export function createServiceApp(module: DynamicModule, logger: Logger): Promise<NestFastifyApplication> {
+  return NestFactory.create<NestFastifyApplication>(module, new FastifyAdapter({ bodyLimit: 2 * 1024 * 1024 }), {
+    logger: new JsonNestLogger(logger),
+    rawBody: true,
+    abortOnError: false,
+  });
+}
+
+/**
  * Starts a service: configuration validated first (a bad variable stops it with its name),
  * JSON logs, HTTP for health, metrics and APIs, and an orderly stop on SIGTERM/SIGINT:
  * not ready → running batches finish and commit → Kafka and PostgreSQL disconnect → exit 0.
@@ -52,11 +65,7 @@ export async function runService<
   }
 
   const parts: ServiceParts = { logger, metrics: createMetrics(service.name), readiness: new Readiness() };
-  const app = await NestFactory.create<NestFastifyApplication>(
-    service.module(config, parts),
-    new FastifyAdapter({ bodyLimit: 2 * 1024 * 1024 }),
-    { logger: new JsonNestLogger(logger), rawBody: true, abortOnError: false },
-  );
+  const app = await createServiceApp(service.module(config, parts), logger);
   // Consumers start inside listen() (Nest's bootstrap hooks) and may be mid-batch before it
   // returns, so the stop handlers are in place first and a stop waits for the start to end.
   const started = app.listen(config.HTTP_PORT, config.HTTP_HOST);
