@@ -276,6 +276,7 @@ function threadCpuPerRecord(before: Map<string, number>, after: Map<string, numb
 
 async function runIngest(
   ctx: BenchContext,
+  main: string,
   admin: Admin,
   prefix: string,
   schema: string,
@@ -285,7 +286,6 @@ async function runIngest(
   const port = await freePort();
   // INGEST_BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the service.
   const nodeArgs = (process.env.INGEST_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const main = builtService('ingest', ctx.log);
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, main], {
     cwd: ROOT,
     env: {
@@ -369,7 +369,8 @@ export const workload: BenchWorkload = {
   needsStack: true,
   async run(ctx: BenchContext): Promise<BenchFigure[]> {
     const n = ctx.quick ? 50_000 : 1_000_000;
-    builtService('ingest', ctx.log);
+    // Built first, so a failing build stops the run before a million records are produced.
+    const main = builtService('ingest', ctx.log);
     const brokers = ctx.kafkaBrokers!;
     const prefix = `bench-ingest-${randomUUID().slice(0, 8)}.`;
     const schema = `bench_${prefix.replace(/[^a-z0-9]/g, '_')}`.slice(0, 60);
@@ -385,7 +386,7 @@ export const workload: BenchWorkload = {
       const averageBytes = await produceRecords(kafka, raw, n, ctx.log);
 
       // Ingest first: the broker's page cache is then no warmer for it than for the passthrough.
-      const ingest = await runIngest(ctx, admin, prefix, schema, n);
+      const ingest = await runIngest(ctx, main, admin, prefix, schema, n);
       const pass = await passthrough(kafka, admin, raw, passOut, n, ctx.log);
       const passthroughPerSecond = pass.perSecond;
       const note = `${n.toLocaleString('en-US')} records of ${averageBytes.toFixed(0)} B average, ${PARTITIONS} partitions, ${ingest.deadLetters} to the DLQ`;
