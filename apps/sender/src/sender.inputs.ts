@@ -43,12 +43,14 @@ export class SenderInputs implements OnApplicationBootstrap {
       handler: (records, ctx) => facts[ctx.topic](records),
     });
     const started = Date.now();
-    const caughtUp = await this.kafka.waitForCaughtUp(
+    const catchUp = await this.kafka.waitForCaughtUp(
       this.config.SENDER_FACTS_GROUP_ID,
       Object.keys(facts),
       this.config.SENDER_FACTS_CATCH_UP_TIMEOUT_MS,
     );
-    this.logger.info({ caughtUp, ms: Date.now() - started }, 'facts read before send-due');
+    // Stopped before send-due was ever read: nothing of it to finish or commit.
+    if (catchUp === 'stopping') return;
+    this.logger.info({ caughtUp: catchUp === 'caught-up', ms: Date.now() - started }, 'facts read before send-due');
     await this.kafka.consume({
       groupId: this.config.SENDER_GROUP_ID,
       topics: [this.kafka.topic(TOPIC.sendDue)],

@@ -190,7 +190,7 @@ describe('BatchConsumer against the real broker', () => {
       return {};
     };
     // Nothing consumes yet: a short wait times out naming partitions behind.
-    const behind = await waitForCaughtUp(lib, t.groupId, [t.input], 300, 50);
+    const behind = await waitForCaughtUp(lib, t.groupId, [t.input], 300, { pollMs: 50 });
     expect(behind.length).toBeGreaterThan(0);
     expect(behind.every((p) => p.startsWith(`${t.input}:`))).toBe(true);
 
@@ -202,11 +202,23 @@ describe('BatchConsumer against the real broker', () => {
     );
     consumers.push(consumer);
     await consumer.start();
-    expect(await waitForCaughtUp(lib, t.groupId, [t.input], 60_000, 50)).toEqual([]);
+    expect(await waitForCaughtUp(lib, t.groupId, [t.input], 60_000, { pollMs: 50 })).toEqual([]);
     expect(handled.size).toBe(n);
     // An empty topic is caught up at once, whatever the group.
     const empty = await setup('catchup-empty');
     expect(await waitForCaughtUp(lib, `${empty.groupId}-never`, [empty.input], 0)).toEqual([]);
+  });
+
+  it('waitForCaughtUp gives up at once when its stop signal is aborted (a service stopping during its start)', async () => {
+    const t = await setup('catchup-stop');
+    await producer.send([{ topic: t.input, key: 'k', value: 'never handled' }]);
+    const stop = new AbortController();
+    const started = Date.now();
+    setTimeout(() => stop.abort(), 300);
+    // Nothing consumes: only the abort can end this wait before its minute.
+    const behind = await waitForCaughtUp(lib, t.groupId, [t.input], 60_000, { pollMs: 10_000, stop: stop.signal });
+    expect(behind).toHaveLength(1);
+    expect(Date.now() - started).toBeLessThan(30_000);
   });
 
   it('commits nothing while outputs cannot be acknowledged (the output topic does not exist yet)', async () => {

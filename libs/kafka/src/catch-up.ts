@@ -5,15 +5,17 @@ import type { Kafka } from 'kafkajs';
  * partition had when this was called: everything published before is handled (offsets are
  * committed after the handling). A view kept from topics (settings, opt-outs) is then complete
  * enough to read another input against. Returns the partitions still behind when `timeoutMs`
- * ran out, as `topic:partition`; empty when caught up.
+ * ran out or `stop` was aborted (the process is stopping), as `topic:partition`; empty when
+ * caught up.
  */
 export async function waitForCaughtUp(
   kafka: Kafka,
   groupId: string,
   topics: string[],
   timeoutMs: number,
-  pollMs = 200,
+  options: { pollMs?: number; stop?: AbortSignal } = {},
 ): Promise<string[]> {
+  const { pollMs = 200, stop } = options;
   const admin = kafka.admin();
   await admin.connect();
   try {
@@ -32,10 +34,23 @@ export async function waitForCaughtUp(
           if (end !== undefined && BigInt(p.offset) >= end) ends.delete(`${t.topic}:${p.partition}`);
         }
       }
-      if (ends.size === 0 || Date.now() >= deadline) return [...ends.keys()];
-      await new Promise((resolve) => setTimeout(resolve, pollMs));
+      if (ends.size === 0 || Date.now() >= deadline || stop?.aborted) return [...ends.keys()];
+      await pause(pollMs, stop);
     }
   } finally {
     await admin.disconnect().catch(() => undefined);
   }
+}
+
+/** Sleeps `ms`, or less when `stop` is aborted meanwhile. */
+function pause(ms: number, stop: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      stop?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    stop?.addEventListener('abort', done, { once: true });
+  });
 }

@@ -69,11 +69,20 @@ export class KafkaService implements OnModuleInit, BeforeApplicationShutdown {
     return consumer;
   }
 
-  /** See waitForCaughtUp; false (with a warning naming the partitions) when time ran out. */
-  async waitForCaughtUp(groupId: string, topics: string[], timeoutMs: number): Promise<boolean> {
-    const behind = await waitForCaughtUp(this.kafka, groupId, topics, timeoutMs);
+  /**
+   * See waitForCaughtUp. 'behind' (with a warning naming the partitions) when time ran out;
+   * 'stopping' as soon as the service is asked to stop, so a stop never waits for a catch-up.
+   */
+  async waitForCaughtUp(
+    groupId: string,
+    topics: string[],
+    timeoutMs: number,
+  ): Promise<'caught-up' | 'behind' | 'stopping'> {
+    const stop = this.readiness.stopping;
+    const behind = await waitForCaughtUp(this.kafka, groupId, topics, timeoutMs, { stop });
+    if (stop.aborted) return 'stopping';
     if (behind.length > 0) this.logger.warn({ groupId, behind }, 'consumer group not caught up in time');
-    return behind.length === 0;
+    return behind.length === 0 ? 'caught-up' : 'behind';
   }
 
   async beforeApplicationShutdown(): Promise<void> {

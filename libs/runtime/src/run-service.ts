@@ -75,6 +75,8 @@ export async function runService<
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       logger.info({ signal }, 'stopping: finishing running batches');
+      // At once, not after the start: start-up waits (a sender catching up) give up on it.
+      parts.readiness.markShuttingDown();
       // A stuck dependency must not keep a stopping process alive forever.
       setTimeout(() => {
         logger.error({ timeoutMs: config.SHUTDOWN_TIMEOUT_MS }, 'shutdown timed out');
