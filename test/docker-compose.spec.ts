@@ -29,16 +29,16 @@ describe('docker-compose.yml', () => {
     expect(services.postgres.healthcheck?.test.join(' ')).toContain('pg_isready');
   });
 
-  it('creates every topic of the contracts, store-settings compacted', () => {
+  it('creates every topic of the contracts with its configuration (compaction, record size)', () => {
     const script = services['kafka-topics'].command!.join('\n');
     expect(services['kafka-topics'].depends_on?.kafka.condition).toBe('service_healthy');
     // What the script creates: each name of the `for` loop with its -dlq, plus each explicit `create`.
     const looped = /for t in ([^;]+);/.exec(script)![1].trim().split(/\s+/);
-    const created = new Map<string, boolean>();
-    for (const t of looped) created.set(t, false).set(`${t}-dlq`, false);
+    const created = new Map<string, Record<string, string>>();
+    for (const t of looped) created.set(t, {}).set(`${t}-dlq`, {});
     for (const m of script.matchAll(/^\s*create ([a-z-]+)(.*)$/gm))
-      created.set(m[1], m[2].includes('cleanup.policy=compact'));
-    const expected = new Map(allTopics().map(({ name, compacted }) => [name, compacted]));
+      created.set(m[1], Object.fromEntries([...m[2].matchAll(/--config ([a-z.]+)=(\S+)/g)].map((c) => [c[1], c[2]])));
+    const expected = new Map(allTopics().map(({ name, config }) => [name, config]));
     expect(created).toEqual(expected);
   });
 

@@ -27,14 +27,33 @@ export function prefixedTopic(prefix: string, topic: string): string {
 export const COMPACTED_TOPICS: readonly TopicName[] = [TOPIC.storeSettings];
 
 /**
+ * Largest record `cart-events-raw` and its DLQ accept (the broker's default is ~1 MiB). Above
+ * MAX_RECORD_BYTES so an oversize event still reaches ingest and is dead-lettered, original
+ * bytes unchanged, with the reason `too-large`, instead of being refused to the platform's
+ * producer with no trace on our side.
+ */
+export const RAW_TOPIC_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+
+export interface TopicSpec {
+  name: string;
+  compacted: boolean;
+  /** Topic-level configuration to create it with (cleanup.policy, max.message.bytes). */
+  config: Record<string, string>;
+}
+
+/**
  * Every topic the product uses, with its dead-letter topic, in creation order.
  * The local stack, docker-compose and the tests create exactly these.
  */
-export function allTopics(prefix = ''): Array<{ name: string; compacted: boolean }> {
-  const out: Array<{ name: string; compacted: boolean }> = [];
+export function allTopics(prefix = ''): TopicSpec[] {
+  const out: TopicSpec[] = [];
   for (const topic of Object.values(TOPIC)) {
-    out.push({ name: prefixedTopic(prefix, topic), compacted: COMPACTED_TOPICS.includes(topic) });
-    out.push({ name: prefixedTopic(prefix, dlqTopicOf(topic)), compacted: false });
+    const compacted = COMPACTED_TOPICS.includes(topic);
+    const config: Record<string, string> = compacted ? { 'cleanup.policy': 'compact' } : {};
+    const large: Record<string, string> =
+      topic === TOPIC.cartEventsRaw ? { 'max.message.bytes': String(RAW_TOPIC_MAX_MESSAGE_BYTES) } : {};
+    out.push({ name: prefixedTopic(prefix, topic), compacted, config: { ...config, ...large } });
+    out.push({ name: prefixedTopic(prefix, dlqTopicOf(topic)), compacted: false, config: large });
   }
   return out;
 }

@@ -5,7 +5,8 @@ import { quietKafka, withAdmin } from './client';
 
 /**
  * Creates every topic of the contracts (libs/contracts/src/topics.ts) under `prefix`, with
- * `partitions` partitions, one replica, and `cleanup.policy=compact` where the contract says
+ * `partitions` partitions, one replica, and the topic configuration the contract gives
+ * (`cleanup.policy=compact`, `max.message.bytes` of cart-events-raw) where it says
  * so. Existing topics are left as they are. Resolves once every partition of the topics it
  * created is served by its leader; returns their names.
  */
@@ -24,7 +25,7 @@ export async function ensureTopics(brokers: string, prefix = '', partitions = 6)
         topic: t.name,
         numPartitions: partitions,
         replicationFactor: 1,
-        configEntries: t.compacted ? [{ name: 'cleanup.policy', value: 'compact' }] : [],
+        configEntries: Object.entries(t.config).map(([name, value]) => ({ name, value })),
       })),
     });
     const names = missing.map((t) => t.name);
