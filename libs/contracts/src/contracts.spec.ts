@@ -133,6 +133,29 @@ describe('contracts', () => {
     ).toBe(false);
   });
 
+  it('carries a platform webhook secret that no shown copy contains', () => {
+    const settings = withDefaults(StoreSettingsSchema, {
+      storeId: 'lola-shoes',
+      name: 'Zapatería Lola',
+      timezone: 'Europe/Madrid',
+      defaultCountry: 'ES',
+      locale: 'es',
+      openingHours: { mon: [], tue: [], wed: [], thu: [], fri: [], sat: [], sun: [] },
+      whatsapp: { phoneNumberId: '106540352242922', accessToken: 'EAAG-write-only', mode: 'text' },
+      shopify: { webhookSecret: 'shpss_write_only' },
+    }) as StoreSettings;
+    expect(storeSettingsContract.check(settings).ok).toBe(true);
+    const shown = withoutSecrets(settings);
+    expect(JSON.stringify(shown)).not.toMatch(/shpss_write_only|EAAG-write-only/);
+    expect(shown.shopify).toEqual({ webhookSecretSet: true });
+    expect(withoutSecrets({ ...settings, shopify: undefined }).shopify).toBeUndefined();
+    // Too short to be a real secret, or a field the section does not have: refused.
+    expect(storeSettingsContract.check({ ...settings, shopify: { webhookSecret: 'short' } }).ok).toBe(false);
+    expect(storeSettingsContract.check({ ...settings, shopify: { webhookSecret: 'shpss_write_only', x: 1 } }).ok).toBe(
+      false,
+    );
+  });
+
   it('accepts send-due, outcome and opt-out examples', () => {
     const sendDue = {
       schemaVersion: 1,

@@ -38,6 +38,18 @@ export const WhatsAppSettingsSchema = Type.Object(
   { $id: 'WhatsAppSettings' },
 );
 
+/** Platforms whose webhooks ingest takes, each with a section `{ webhookSecret }` in the settings. */
+export const WEBHOOK_PLATFORMS = ['shopify'] as const;
+export type WebhookPlatform = (typeof WEBHOOK_PLATFORMS)[number];
+
+export const PlatformWebhookSchema = Type.Object(
+  {
+    /** Write-only: the secret the platform signs its webhooks with (HMAC); never returned nor logged. */
+    webhookSecret: Type.String({ minLength: 8, maxLength: 1024 }),
+  },
+  { additionalProperties: false, $id: 'PlatformWebhook' },
+);
+
 export const StoreSettingsSchema = Type.Object(
   {
     schemaVersion: Type.Optional(SchemaVersion1),
@@ -57,6 +69,7 @@ export const StoreSettingsSchema = Type.Object(
     messageTemplates: Type.Optional(
       Type.Record(Type.String({ pattern: '^[a-z]{2}$' }), Type.String({ minLength: 1, maxLength: 4096 })),
     ),
+    shopify: Type.Optional(PlatformWebhookSchema),
   },
   { $id: 'StoreSettings', title: 'Store settings v1' },
 );
@@ -65,14 +78,22 @@ export type Weekday = (typeof WEEKDAYS)[number];
 export type StoreSettings = Static<typeof StoreSettingsSchema>;
 export type WhatsAppSettings = Static<typeof WhatsAppSettingsSchema>;
 
-/** Settings as an API or a log may show them: secrets left out. */
-export type PublicStoreSettings = Omit<StoreSettings, 'whatsapp'> & {
+/** Settings as an API or a log may show them: each secret replaced by whether it is set. */
+export type PublicStoreSettings = Omit<StoreSettings, 'whatsapp' | WebhookPlatform> & {
   whatsapp: Omit<WhatsAppSettings, 'accessToken'> & { accessTokenSet: boolean };
-};
+} & Partial<Record<WebhookPlatform, { webhookSecretSet: boolean }>>;
 
 export function withoutSecrets(settings: StoreSettings): PublicStoreSettings {
   const { accessToken, ...whatsapp } = settings.whatsapp;
-  return { ...settings, whatsapp: { ...whatsapp, accessTokenSet: Boolean(accessToken) } };
+  const shown: Record<string, unknown> = {
+    ...settings,
+    whatsapp: { ...whatsapp, accessTokenSet: Boolean(accessToken) },
+  };
+  for (const platform of WEBHOOK_PLATFORMS) {
+    const section = settings[platform];
+    if (section) shown[platform] = { webhookSecretSet: Boolean(section.webhookSecret) };
+  }
+  return shown as PublicStoreSettings;
 }
 
 export const STORE_SETTINGS_DEFAULTS = {

@@ -104,6 +104,14 @@ describe('checkStoreSettings', () => {
     expect(again.ok && 'accessTokenSet' in again.settings.whatsapp).toBe(false);
   });
 
+  it('refuses a platform section without a usable secret, naming it', () => {
+    for (const shopify of [{}, { webhookSecret: 'short' }, { webhookSecret: 'shpss_0123456789', topic: 'x' }, 'x']) {
+      const out = checkStoreSettings('lola-shoes', { ...valid, shopify }, undefined);
+      expect(out.ok).toBe(false);
+      expect(!out.ok && out.problems.some((p) => p.startsWith('shopify'))).toBe(true);
+    }
+  });
+
   it('refuses what is not an object', () => {
     for (const body of [null, [], 'x', 3]) expect(checkStoreSettings('s', body, undefined).ok).toBe(false);
   });

@@ -1,23 +1,21 @@
 import { Value } from '@sinclair/typebox/value';
-import { STORE_ID_PATTERN, StoreSettings, StoreSettingsSchema, withDefaults, withoutSecrets } from '@lib/contracts';
+import {
+  STORE_ID_PATTERN,
+  StoreSettings,
+  StoreSettingsSchema,
+  WEBHOOK_PLATFORMS,
+  withDefaults,
+  withoutSecrets,
+} from '@lib/contracts';
 import type { PublicStoreSettings } from '@lib/contracts';
 import { isValidTimeZone, validateOpeningHours } from '@lib/business-hours';
 import { templateProblems } from '@lib/message-templates';
 
-/**
- * Platform sections ingest reads beside the contract's fields, each with a write-only
- * webhook secret (`shopify: { webhookSecret }`): the secret webhooks are signed with.
- */
-export const PLATFORM_SECTIONS = ['shopify'] as const;
-const MIN_SECRET_LENGTH = 8;
-
-/** Settings as stored and published: the contract's fields plus the platform sections. */
-export type StoredStoreSettings = StoreSettings &
-  Partial<Record<(typeof PLATFORM_SECTIONS)[number], { webhookSecret: string }>>;
+/** Settings as stored and published (the contract's, platform webhook secrets included). */
+export type StoredStoreSettings = StoreSettings;
 
 /** What `GET` shows: every secret replaced by whether it is set. */
-export type ShownStoreSettings = PublicStoreSettings &
-  Partial<Record<(typeof PLATFORM_SECTIONS)[number], { webhookSecretSet: boolean }>>;
+export type ShownStoreSettings = PublicStoreSettings;
 
 export type SettingsDecision = { ok: true; settings: StoredStoreSettings } | { ok: false; problems: string[] };
 
@@ -56,23 +54,13 @@ export function checkStoreSettings(
     input.whatsapp.accessToken ??= previous?.whatsapp.accessToken;
     if (input.whatsapp.accessToken === undefined) delete input.whatsapp.accessToken;
   }
-  for (const platform of PLATFORM_SECTIONS) {
+  for (const platform of WEBHOOK_PLATFORMS) {
     const section = input[platform];
-    if (section === undefined || section === null) {
-      delete input[platform];
-      continue;
+    if (section === undefined || section === null) delete input[platform];
+    else if (isPlainObject(section)) {
+      delete section.webhookSecretSet; // as GET shows it
+      section.webhookSecret ??= previous?.[platform]?.webhookSecret;
     }
-    if (!isPlainObject(section)) {
-      problems.push(`${platform}: must be an object like { "webhookSecret": "…" }`);
-      continue;
-    }
-    delete section.webhookSecretSet;
-    section.webhookSecret ??= previous?.[platform]?.webhookSecret;
-    if (typeof section.webhookSecret !== 'string' || section.webhookSecret.length < MIN_SECRET_LENGTH) {
-      problems.push(`${platform}.webhookSecret: required, a string of at least ${MIN_SECRET_LENGTH} characters`);
-    }
-    const unknown = Object.keys(section).filter((k) => k !== 'webhookSecret');
-    if (unknown.length) problems.push(`${platform}: unknown field(s) ${unknown.join(', ')}`);
   }
 
   const candidate = withDefaults(StoreSettingsSchema, input);
@@ -84,10 +72,6 @@ export function checkStoreSettings(
 
   // Fields the contract does not name are dropped, not stored: nothing unknown is published.
   const settings = Value.Clean(StoreSettingsSchema, candidate) as StoredStoreSettings;
-  for (const platform of PLATFORM_SECTIONS) {
-    const section = input[platform] as { webhookSecret: string } | undefined;
-    if (section) settings[platform] = { webhookSecret: section.webhookSecret };
-  }
   if (!isValidTimeZone(settings.timezone)) problems.push(`timezone: "${settings.timezone}" is not an IANA time zone`);
   problems.push(...validateOpeningHours(settings.openingHours, settings.closedDates));
   if (!settings.whatsapp.accessToken) {
@@ -106,12 +90,7 @@ export function checkStoreSettings(
 
 /** Settings as `GET` answers them: no secret, only whether each is set. */
 export function shownStoreSettings(settings: StoredStoreSettings): ShownStoreSettings {
-  const shown: Record<string, unknown> = { ...withoutSecrets(settings) };
-  for (const platform of PLATFORM_SECTIONS) {
-    const section = settings[platform];
-    if (section) shown[platform] = { webhookSecretSet: Boolean(section.webhookSecret) };
-  }
-  return shown as ShownStoreSettings;
+  return withoutSecrets(settings);
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
