@@ -1,8 +1,9 @@
-import { cartKey, TOPIC } from '@lib/contracts';
+import { cartKey, TOPIC, type SendDue } from '@lib/contracts';
 import type { WhatsAppSimulator } from '../../../test/whatsapp-simulator';
 import {
   database,
   Environment,
+  freshPhone,
   isolatedEnvironment,
   outcomesUntil,
   PHONE_NUMBER_ID,
@@ -31,9 +32,14 @@ afterAll(async () => {
   await Promise.all(sims.map((s) => s.close()));
 });
 
-async function setup(label: string, settings = storeSettings(), extra: Record<string, string> = {}) {
+async function setup(
+  label: string,
+  settings = storeSettings(),
+  extra: Record<string, string> = {},
+  simulator: Parameters<typeof startSimulator>[0] = {},
+) {
   const env = await isolatedEnvironment(label);
-  const sim = await startSimulator();
+  const sim = await startSimulator(simulator);
   sims.push(sim);
   await produceSettings(env, settings);
   const sender = await startSender(env, sim, extra);
@@ -286,6 +292,42 @@ describe('sender on the real broker, database and the WhatsApp simulator', () =>
     expect(message).toMatchObject({ type: 'template', templateName: 'cart_reminder', endpoint: 'marketing_messages' });
     const row = (await rowsOf(env)).get(due.sendId)!;
     expect(row.rendered_text).toContain('Zapatería Lola');
+  });
+
+  it('sends each shopper the template in their language when it is approved in several (Spanish and English)', async () => {
+    const settings = storeSettings({
+      whatsapp: {
+        phoneNumberId: PHONE_NUMBER_ID,
+        accessToken: TOKEN,
+        mode: 'template',
+        templateName: 'cart_reminder',
+        templateLanguage: 'es',
+        templateLanguages: ['es', 'en_US'],
+      },
+    });
+    // The simulator refuses a language the template is not approved in (132001), as Meta does.
+    const approved = (language: string) => ({
+      name: 'cart_reminder',
+      language,
+      category: 'MARKETING' as const,
+      bodyParameters: 3,
+    });
+    const { env, sim } = await setup(
+      'template-languages',
+      settings,
+      {},
+      { templates: [approved('es'), approved('en_US')] },
+    );
+    const spanish = sendDue('tpl-es');
+    const english = sendDue('tpl-en', { customer: { ...spanish.customer, phone: freshPhone(), locale: 'en-GB' } });
+    const french = sendDue('tpl-fr', { customer: { ...spanish.customer, phone: freshPhone(), locale: 'fr-FR' } });
+    await produceSendDue(env, [spanish, english, french]);
+    await outcomesUntil(env, (o) => [spanish, english, french].every((d) => statusOf(o, d.sendId).includes('sent')));
+    const languageOf = (d: SendDue) =>
+      sim.record.findMessages({ bizOpaqueCallbackData: d.sendId }).map((m) => m.language);
+    expect(languageOf(spanish)).toEqual(['es']);
+    expect(languageOf(english)).toEqual(['en_US']);
+    expect(languageOf(french)).toEqual(['es']); // not approved in French: the store's language
   });
 });
 

@@ -23,6 +23,17 @@ export const WhatsAppSettingsSchema = Type.Object(
     mode: Type.Union([Type.Literal('template'), Type.Literal('text')]),
     templateName: Type.Optional(Type.String({ pattern: '^[a-z0-9_]{1,512}$' })),
     templateLanguage: Type.Optional(Type.String({ pattern: '^[a-z]{2,3}(_[A-Z]{2})?$' })),
+    /**
+     * Every language the template is approved in (e.g. ["es", "en_US"]): each shopper gets the
+     * one of their language, else the store's, else `templateLanguage`.
+     */
+    templateLanguages: Type.Optional(
+      Type.Array(Type.String({ pattern: '^[a-z]{2,3}(_[A-Z]{2})?$' }), {
+        minItems: 1,
+        maxItems: 20,
+        uniqueItems: true,
+      }),
+    ),
     /** Meta routes MARKETING templates to /marketing_messages; it can re-categorise after approval. */
     templateCategory: Type.Optional(
       Type.Union([Type.Literal('marketing'), Type.Literal('utility'), Type.Literal('authentication')]),

@@ -124,6 +124,16 @@ export function createMessageRenderer(options: { cacheSize?: number } = {}): Mes
     return LAST_RESORT_LANGUAGE;
   }
 
+  /** Of the languages the template is approved in, the shopper's, else the store's. */
+  function approvedLanguage(input: RenderInput): string | undefined {
+    const approved = input.settings.whatsapp.templateLanguages ?? [];
+    for (const wanted of [languageOf(input.sendDue.customer.locale), languageOf(input.settings.locale)]) {
+      const code = wanted ? approved.find((c) => languageOf(c) === wanted) : undefined;
+      if (code) return code;
+    }
+    return undefined;
+  }
+
   function renderWith(input: RenderInput, language: string, source: string, scope: string): string {
     const context = messageContext(input.sendDue, input.settings, language);
     const data: HelperData = { language, formatLocale: formattingLocale(language, input.sendDue.customer.locale) };
@@ -170,7 +180,7 @@ export function createMessageRenderer(options: { cacheSize?: number } = {}): Mes
     if (!whatsapp.templateName) {
       throw new MessageTemplateError('whatsapp.templateName', 'not set, and template mode needs the approved name');
     }
-    const languageCode = whatsapp.templateLanguage ?? chooseLanguage(input);
+    const languageCode = approvedLanguage(input) ?? whatsapp.templateLanguage ?? chooseLanguage(input);
     // The helpers speak the approved template's language, whatever the shopper's.
     const language = languageOf(languageCode) ?? LAST_RESORT_LANGUAGE;
     const context = messageContext(input.sendDue, input.settings, language);

@@ -48,6 +48,24 @@ describe('renderTemplateParameters', () => {
     expect(rendered.bodyParameters[2]).toBe('Zapatillas Lola ×1, Calcetines de lana ×2, Gorra ×3 and 2 more');
   });
 
+  it("picks the shopper's language among those the template is approved in, else the store's, else templateLanguage", () => {
+    const settings = templateSettings({ templateLanguage: 'es', templateLanguages: ['es', 'en_US'] });
+    const english = renderTemplateParameters({ sendDue: sendDue({ items: items(5) }, { locale: 'en-GB' }), settings });
+    expect(english.languageCode).toBe('en_US');
+    // The helpers then speak English too.
+    expect(english.bodyParameters[2]).toContain('and 2 more');
+    const spanish = renderTemplateParameters({ sendDue: sendDue({}, { locale: 'es-MX' }), settings });
+    expect(spanish.languageCode).toBe('es');
+    // A shopper in a language the template lacks gets the store's language.
+    const french = renderTemplateParameters({ sendDue: sendDue({}, { locale: 'fr-FR' }), settings });
+    expect(french.languageCode).toBe('es');
+    // Neither the shopper's nor the store's approved: templateLanguage.
+    const onlyEnglish = templateSettings({ templateLanguage: 'en_US', templateLanguages: ['en_US'] });
+    expect(
+      renderTemplateParameters({ sendDue: sendDue({}, { locale: 'fr-FR' }), settings: onlyEnglish }).languageCode,
+    ).toBe('en_US');
+  });
+
   it("writes the helpers' words in the template's language, not the shopper's", () => {
     const rendered = renderTemplateParameters({
       sendDue: sendDue({ items: items(5) }, { locale: 'en-US', firstName: undefined }),

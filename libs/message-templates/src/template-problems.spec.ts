@@ -102,6 +102,15 @@ describe('templateProblems', () => {
     ]);
   });
 
+  it('checks the parameters in every language the template is approved in, and says which', () => {
+    const settings = (body: string[]) =>
+      storeSettings({ whatsapp: { ...whatsapp, templateLanguages: ['es', 'en_US'], templateParameters: { body } } });
+    expect(templateProblems(settings(['{{firstName}}', '{{itemsSummary items max=2}}']))).toEqual([]);
+    expect(templateProblems(settings(['{{money total "EURO"}}']))).toEqual([
+      'whatsapp.templateParameters.body[0]: money expects an ISO 4217 currency, got "EURO" (in es)',
+    ]);
+  });
+
   it('asks for the template name in template mode', () => {
     expect(templateProblems(storeSettings({ whatsapp: { ...whatsapp, templateName: undefined } }))).toEqual([
       'whatsapp.templateName: required when whatsapp.mode is "template"',

@@ -83,7 +83,10 @@ export function findTemplateProblems(renderer: MessageRenderer, settings: StoreS
     problems.push('whatsapp.templateName: required when whatsapp.mode is "template"');
   }
   const parameters = whatsapp.templateParameters;
-  const language = languageOf(whatsapp.templateLanguage) ?? settings.locale;
+  // The parameters are rendered in each language the template is approved in.
+  const approved = [whatsapp.templateLanguage, ...(whatsapp.templateLanguages ?? [])].map(languageOf);
+  const languages = [...new Set(approved.filter((l): l is string => !!l))];
+  if (languages.length === 0) languages.push(settings.locale);
   const expressions: Array<{ field: string; source: string; check: typeof bodyParameter }> = [
     ...(parameters?.body ?? []).map((source, index) => ({
       field: `whatsapp.templateParameters.body[${index}]`,
@@ -99,17 +102,22 @@ export function findTemplateProblems(renderer: MessageRenderer, settings: StoreS
     });
   }
   for (const { field, source, check } of expressions) {
-    for (const sample of SAMPLES) {
-      const context = messageContext(sample.sendDue, settings, language);
-      const data: HelperData = { language, formatLocale: formattingLocale(language, undefined), sample: true };
-      try {
-        check(field, () => renderer.renderSource(source, storeId, context, data));
-      } catch (error) {
-        const message = oneLine(error);
-        const detail = message.startsWith(field) ? message : `${field}: ${message}`;
-        // Say which shopper it failed for when the typical one passed: that is the hint to act on.
-        problems.push(sample === SAMPLES[0] ? detail : `${detail} (for ${sample.name})`);
-        break;
+    samples: for (const language of languages) {
+      for (const sample of SAMPLES) {
+        const context = messageContext(sample.sendDue, settings, language);
+        const data: HelperData = { language, formatLocale: formattingLocale(language, undefined), sample: true };
+        try {
+          check(field, () => renderer.renderSource(source, storeId, context, data));
+        } catch (error) {
+          const message = oneLine(error);
+          const detail = message.startsWith(field) ? message : `${field}: ${message}`;
+          // Say which shopper it failed for when the typical one passed: that is the hint to act on.
+          const who = [sample === SAMPLES[0] ? '' : `for ${sample.name}`, languages.length > 1 ? `in ${language}` : '']
+            .filter(Boolean)
+            .join(', ');
+          problems.push(who ? `${detail} (${who})` : detail);
+          break samples;
+        }
       }
     }
   }

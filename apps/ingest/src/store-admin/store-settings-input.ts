@@ -77,8 +77,12 @@ export function checkStoreSettings(
   if (!settings.whatsapp.accessToken) {
     problems.push('whatsapp.accessToken: required (write-only; left out, the stored one is kept)');
   }
-  if (settings.whatsapp.mode === 'template' && !settings.whatsapp.templateLanguage) {
-    problems.push('whatsapp.templateLanguage: required when whatsapp.mode is "template"');
+  if (
+    settings.whatsapp.mode === 'template' &&
+    !settings.whatsapp.templateLanguage &&
+    !settings.whatsapp.templateLanguages
+  ) {
+    problems.push('whatsapp.templateLanguage: required when whatsapp.mode is "template" (or templateLanguages)');
   }
   try {
     problems.push(...templateProblems(settings));
