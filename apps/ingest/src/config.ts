@@ -27,6 +27,14 @@ export const ingestEnv = {
     'Consumers of the raw topics per instance (one group): each fetches its partitions while another one is deciding',
     { default: 1, min: 1, max: 16 },
   ),
+  INGEST_FETCH_BYTES_PER_PARTITION: env.int(
+    'Most bytes of cart-events-raw fetched per partition at once (~600 events in 512 KiB): smaller saves memory, costs CPU',
+    { default: 512 * 1024, min: 1024 },
+  ),
+  INGEST_FETCH_AHEAD_RECORDS: env.int(
+    'Raw events fetched and not yet committed before fetching waits (about one round ahead); 0 turns fetching ahead off',
+    { default: 4000, min: 0 },
+  ),
   INGEST_DECISION_WORKERS: env.int(
     'Worker threads that parse and normalize raw batches beside the Kafka client (0: on the main thread)',
     { default: 1, min: 0, max: 16 },

@@ -10,11 +10,6 @@ import { INGEST_CONFIG } from '../tokens';
 import { BatchDecisions } from './batch-decisions';
 import { IntakeContext } from './intake-context';
 
-/** ~600 raw events of a partition per fetch. */
-const FETCH_BYTES_PER_PARTITION = 512 * 1024;
-/** Raw events fetched and not yet committed before fetching waits (about one round ahead). */
-const FETCH_AHEAD_RECORDS = 4000;
-
 /**
  * consume `cart-events-raw` (and the configured extra source topics) → accept or reject
  * each record → produce `cart-events` or the DLQ. The Kafka layer acknowledges both before
@@ -46,9 +41,9 @@ export class RawEventsPipeline implements OnApplicationBootstrap {
         concurrency: this.config.INGEST_CONCURRENCY,
         // Smaller fetches than kafkajs' 1 MiB per partition: fewer records alive at once, so
         // less of each round outlives the young generation (peak RSS ~25 MB lower).
-        maxBytesPerPartition: FETCH_BYTES_PER_PARTITION,
+        maxBytesPerPartition: this.config.INGEST_FETCH_BYTES_PER_PARTITION,
         // Decisions run on a worker thread: the next rounds are fetched while one is decided.
-        fetchAheadRecords: FETCH_AHEAD_RECORDS,
+        fetchAheadRecords: this.config.INGEST_FETCH_AHEAD_RECORDS || undefined,
         handler: (records) => this.handle(records),
       });
     }
