@@ -47,6 +47,19 @@ async function setup(
   return { env, sim, sender };
 }
 
+/** A store in template mode with the approved `cart_reminder` in Spanish, plus `whatsapp` fields. */
+const templateStore = (whatsapp: Record<string, unknown>) =>
+  storeSettings({
+    whatsapp: {
+      phoneNumberId: PHONE_NUMBER_ID,
+      accessToken: TOKEN,
+      mode: 'template',
+      templateName: 'cart_reminder',
+      templateLanguage: 'es',
+      ...whatsapp,
+    },
+  });
+
 const statusOf = (outcomes: Array<{ sendId?: string; status?: string }>, sendId: string) =>
   outcomes.filter((o) => o.sendId === sendId).map((o) => o.status);
 
@@ -274,16 +287,7 @@ describe('sender on the real broker, database and the WhatsApp simulator', () =>
   });
 
   it('sends an approved template with its body parameters and URL button in template mode', async () => {
-    const settings = storeSettings({
-      whatsapp: {
-        phoneNumberId: PHONE_NUMBER_ID,
-        accessToken: TOKEN,
-        mode: 'template',
-        templateName: 'cart_reminder',
-        templateLanguage: 'es',
-        templateCategory: 'marketing',
-      },
-    });
+    const settings = templateStore({ templateCategory: 'marketing' });
     const { env, sim } = await setup('template', settings);
     const due = sendDue('tpl');
     await produceSendDue(env, [due]);
@@ -295,16 +299,7 @@ describe('sender on the real broker, database and the WhatsApp simulator', () =>
   });
 
   it('sends each shopper the template in their language when it is approved in several (Spanish and English)', async () => {
-    const settings = storeSettings({
-      whatsapp: {
-        phoneNumberId: PHONE_NUMBER_ID,
-        accessToken: TOKEN,
-        mode: 'template',
-        templateName: 'cart_reminder',
-        templateLanguage: 'es',
-        templateLanguages: ['es', 'en_US'],
-      },
-    });
+    const settings = templateStore({ templateLanguages: ['es', 'en_US'] });
     // The simulator refuses a language the template is not approved in (132001), as Meta does.
     const approved = (language: string) => ({
       name: 'cart_reminder',
