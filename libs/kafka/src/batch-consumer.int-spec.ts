@@ -221,6 +221,33 @@ describe('BatchConsumer against the real broker', () => {
     expect(Date.now() - started).toBeLessThan(30_000);
   });
 
+  it('a stop gives up an acknowledgement that cannot come after its grace time, committing nothing', async () => {
+    const t = await setup('noack-stop');
+    await producer.send([{ topic: t.input, key: 'k', value: 'x' }]);
+    let handled = 0;
+    const handler: BatchHandler = async () => {
+      handled++;
+      return { outputs: [{ topic: `${t.output}-never`, key: 'k', value: 'y' }] };
+    };
+    const consumer = new BatchConsumer(
+      lib,
+      producer,
+      { groupId: t.groupId, topics: [t.input], handler, ackGraceOnStopMs: 1000 },
+      silent,
+    );
+    await consumer.start();
+    await eventually(
+      async () => handled,
+      (n) => n > 0,
+      30_000,
+    );
+    const asked = Date.now();
+    await consumer.stop();
+    // The producer alone would keep retrying for far longer than the grace time.
+    expect(Date.now() - asked).toBeLessThan(10_000);
+    expect((await committedVsEnd(kafka, t.groupId, t.input)).committed).toBe(0);
+  });
+
   it('commits nothing while outputs cannot be acknowledged (the output topic does not exist yet)', async () => {
     const t = await setup('noack');
     const missing = `${t.output}-later`;

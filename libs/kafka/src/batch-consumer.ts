@@ -30,9 +30,17 @@ export interface BatchConsumerOptions {
    * Unset (default): the batch is handled inside the fetch loop.
    */
   fetchAheadRecords?: number;
+  /**
+   * Once stopping, how long an acknowledgement still in flight is waited for (default 5 s). A
+   * broker that answers acknowledges in milliseconds; one that does not (away, or the output
+   * topic missing) would hold the stop for the client's whole retry time. Given up, the batch
+   * is not committed and the next owner reads it again.
+   */
+  ackGraceOnStopMs?: number;
 }
 
 const MAX_BACKOFF_MS = 15_000;
+const ACK_GRACE_ON_STOP_MS = 5000;
 
 /**
  * Consumes whole batches per partition. For each batch: the handler runs, its outputs and
@@ -47,6 +55,8 @@ const MAX_BACKOFF_MS = 15_000;
 export class BatchConsumer {
   private readonly consumer: Consumer;
   private stopping = false;
+  /** Called once when `stop` is: acknowledgements in flight start their grace time. */
+  private readonly onStop = new Set<() => void>();
   private crashed: Error | undefined;
   /** Fetch ahead: per partition, the last batch handed on (the next one chains behind it). */
   private readonly chains = new Map<string, Promise<void>>();
@@ -103,6 +113,7 @@ export class BatchConsumer {
   /** Lets the running batches finish and commit, then leaves the group. */
   async stop(): Promise<void> {
     this.stopping = true;
+    for (const startGrace of this.onStop) startGrace();
     // Batches handed on (fetch ahead) finish and commit before the group is left.
     await Promise.allSettled([...this.inFlight]);
     await this.consumer.disconnect();
@@ -195,7 +206,7 @@ export class BatchConsumer {
     for (let attempt = 1; !ctx.isStopping(); attempt++) {
       try {
         const result = await this.options.handler(records, ctx);
-        await this.acknowledge(result);
+        if (!(await this.acknowledgeUnlessStopped(result))) return undefined;
         return result.handledUpTo ?? records[records.length - 1].offset;
       } catch (error) {
         this.metrics?.batchRetries.inc({ topic: ctx.topic });
@@ -223,7 +234,7 @@ export class BatchConsumer {
         if (ctx.isStopping()) return last;
         try {
           const result = await this.options.handler([record], ctx);
-          await this.acknowledge(result);
+          if (!(await this.acknowledgeUnlessStopped(result))) return last;
           break;
         } catch (error) {
           if (isTransient(error) || attempt < 2) {
@@ -235,7 +246,7 @@ export class BatchConsumer {
             reason: 'handler-error',
             error: String((error as Error)?.message ?? error),
           };
-          await this.acknowledge({ deadLetters: [deadLetter] });
+          if (!(await this.acknowledgeUnlessStopped({ deadLetters: [deadLetter] }))) return last;
           this.logger.error(
             { err: error, topic: record.topic, partition: record.partition, offset: record.offset },
             'record dead-lettered',
@@ -246,6 +257,34 @@ export class BatchConsumer {
       last = record.offset;
     }
     return last;
+  }
+
+  /**
+   * Acknowledges the outputs; false when the consumer was stopped and the acknowledgement did
+   * not come within the grace time (nothing is then committed for it).
+   */
+  private async acknowledgeUnlessStopped(result: BatchResult): Promise<boolean> {
+    const acked = this.acknowledge(result).then(() => true);
+    const graceMs = this.options.ackGraceOnStopMs ?? ACK_GRACE_ON_STOP_MS;
+    let timer: NodeJS.Timeout | undefined;
+    let giveUp: (v: false) => void = () => undefined;
+    const givenUp = new Promise<false>((resolve) => (giveUp = resolve));
+    const startGrace = () => {
+      timer ??= setTimeout(() => giveUp(false), graceMs);
+    };
+    if (this.stopping) startGrace();
+    else this.onStop.add(startGrace);
+    try {
+      const done = await Promise.race([acked, givenUp]);
+      if (!done) {
+        acked.catch(() => undefined); // it may still fail after the stop: nobody waits for it
+        this.logger.warn({ graceMs }, 'stopping: outputs not acknowledged in time, batch left uncommitted');
+      }
+      return done;
+    } finally {
+      if (timer) clearTimeout(timer);
+      this.onStop.delete(startGrace);
+    }
   }
 
   private async acknowledge(result: BatchResult): Promise<void> {
