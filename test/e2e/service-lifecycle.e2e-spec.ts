@@ -64,6 +64,47 @@ describe('the three services as processes', () => {
     },
   );
 
+  it('sender: SIGTERM while its facts cannot catch up (an output never acknowledged) exits 0 within seconds', async () => {
+    const prefix = uniquePrefix('catchup-stop');
+    // No DLQ for store-settings: a poison record there can never be dead-lettered, so the
+    // facts group never commits past it and the catch-up would wait its whole minute.
+    const settingsDlq = `${prefix}${TOPIC.storeSettings}-dlq`;
+    await createTopics(
+      kafka,
+      allTopics(prefix)
+        .map((t) => t.name)
+        .filter((n) => n !== settingsDlq),
+    );
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: `${prefix}${TOPIC.storeSettings}`,
+      messages: [{ key: 'lola-shoes', value: '{"poison": ' }],
+    });
+    await producer.disconnect();
+
+    const sender = await startService('sender', {
+      ...ownEnv.sender,
+      TOPIC_PREFIX: prefix,
+      DATABASE_SCHEMA: `sender_${prefix.replace(/[^a-z0-9]/g, '_')}`,
+      SENDER_FACTS_CATCH_UP_TIMEOUT_MS: '60000',
+      SHUTDOWN_TIMEOUT_MS: '20000',
+    });
+    running.push(sender);
+    const messages = () => sender.logs.map((l) => (JSON.parse(l) as { message: string }).message);
+    const until = Date.now() + 60_000;
+    while (!messages().includes('consumer started') && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    expect(messages()).toContain('consumer started'); // the facts consumer, not yet send-due
+    await new Promise((r) => setTimeout(r, 1000));
+
+    const stopAsked = Date.now();
+    expect(await sender.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+    // Well before the catch-up's minute or the shutdown guard's 20 s.
+    expect(Date.now() - stopAsked).toBeLessThan(15_000);
+    expect(messages()).toContain('stopped cleanly');
+    expect(messages()).not.toContain('facts read before send-due');
+  });
+
   it('ingest: SIGTERM during a batch finishes it, commits, exits 0, and a restart loses nothing', async () => {
     const prefix = uniquePrefix('sigterm');
     await createTopics(

@@ -55,6 +55,11 @@ export class KafkaService implements OnModuleInit, BeforeApplicationShutdown {
     });
   }
 
+  /** Aborted once the service is asked to stop: start-up steps check it before starting consumers. */
+  get stopping(): AbortSignal {
+    return this.readiness.stopping;
+  }
+
   /** A topic's name with the environment's prefix. */
   topic(name: string): string {
     return prefixedTopic(this.options.topicPrefix, name);
@@ -78,7 +83,7 @@ export class KafkaService implements OnModuleInit, BeforeApplicationShutdown {
     topics: string[],
     timeoutMs: number,
   ): Promise<'caught-up' | 'behind' | 'stopping'> {
-    const stop = this.readiness.stopping;
+    const stop = this.stopping;
     const behind = await waitForCaughtUp(this.kafka, groupId, topics, timeoutMs, { stop });
     if (stop.aborted) return 'stopping';
     if (behind.length > 0) this.logger.warn({ groupId, behind }, 'consumer group not caught up in time');

@@ -30,6 +30,8 @@ export class RawEventsPipeline implements OnApplicationBootstrap {
   async onApplicationBootstrap(): Promise<void> {
     // National phones need the store's country: read the stores first.
     await this.stores.start();
+    // Asked to stop while reading the stores: never start reading raw events.
+    if (this.kafka.stopping.aborted) return;
     const sources = [TOPIC.cartEventsRaw, ...this.config.INGEST_EXTRA_SOURCE_TOPICS].map((t) => this.kafka.topic(t));
     // kafkajs alone fetches the next round only once the whole last round is handled; the
     // consumer fetches ahead instead (below). More consumers of the group (INGEST_CONSUMERS)

@@ -76,7 +76,10 @@ export class StoreSettingsView implements OnModuleInit, OnApplicationBootstrap {
       },
     });
     const until = Date.now() + this.config.INGEST_STORE_SETTINGS_WAIT_MS;
-    while (!this.reached(ends) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    // A stop during the wait ends it: the process is going away, not taking events.
+    const stopping = this.readiness.stopping;
+    while (!this.reached(ends) && Date.now() < until && !stopping.aborted) await new Promise((r) => setTimeout(r, 50));
+    if (stopping.aborted) return;
     if (!this.reached(ends)) {
       this.logger.warn({ topic }, 'store-settings not read to its end in time: going on with what was read');
     }
