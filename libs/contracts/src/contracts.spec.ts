@@ -199,12 +199,8 @@ describe('contracts', () => {
     expect(cartKey('lola-shoes', 'c_8812')).toBe('lola-shoes:c_8812');
     expect(dlqTopicOf('cart-events-raw')).toBe('cart-events-raw-dlq');
     const topics = allTopics('t1.');
-    expect(topics).toContainEqual({
-      name: 't1.store-settings',
-      compacted: true,
-      config: { 'cleanup.policy': 'compact' },
-    });
-    expect(topics).toContainEqual({ name: 't1.send-due-dlq', compacted: false, config: {} });
+    expect(topics).toContainEqual({ name: 't1.store-settings', config: { 'cleanup.policy': 'compact' } });
+    expect(topics).toContainEqual({ name: 't1.send-due-dlq', config: {} });
     // Oversize events reach ingest (and its DLQ) to be rejected with a reason.
     for (const raw of ['t1.cart-events-raw', 't1.cart-events-raw-dlq']) {
       const bytes = Number(topics.find((t) => t.name === raw)!.config['max.message.bytes']);

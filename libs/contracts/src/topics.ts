@@ -36,7 +36,6 @@ export const RAW_TOPIC_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
 export interface TopicSpec {
   name: string;
-  compacted: boolean;
   /** Topic-level configuration to create it with (cleanup.policy, max.message.bytes). */
   config: Record<string, string>;
 }
@@ -48,12 +47,12 @@ export interface TopicSpec {
 export function allTopics(prefix = ''): TopicSpec[] {
   const out: TopicSpec[] = [];
   for (const topic of Object.values(TOPIC)) {
-    const compacted = COMPACTED_TOPICS.includes(topic);
-    const config: Record<string, string> = compacted ? { 'cleanup.policy': 'compact' } : {};
+    // A DLQ keeps the records it takes as they were: same size limit, never compacted.
     const large: Record<string, string> =
       topic === TOPIC.cartEventsRaw ? { 'max.message.bytes': String(RAW_TOPIC_MAX_MESSAGE_BYTES) } : {};
-    out.push({ name: prefixedTopic(prefix, topic), compacted, config: { ...config, ...large } });
-    out.push({ name: prefixedTopic(prefix, dlqTopicOf(topic)), compacted: false, config: large });
+    const compacted: Record<string, string> = COMPACTED_TOPICS.includes(topic) ? { 'cleanup.policy': 'compact' } : {};
+    out.push({ name: prefixedTopic(prefix, topic), config: { ...compacted, ...large } });
+    out.push({ name: prefixedTopic(prefix, dlqTopicOf(topic)), config: large });
   }
   return out;
 }
