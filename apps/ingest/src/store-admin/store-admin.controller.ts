@@ -15,14 +15,14 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { TOPIC } from '@lib/contracts';
+import { TOPIC, withoutSecrets } from '@lib/contracts';
 import { KafkaService } from '@lib/kafka';
 import { LOGGER } from '@lib/observability';
 import type { Logger } from '@lib/observability';
 import { ApiKeyGuard } from '@lib/runtime';
 import { publishOrUnavailable } from '../cart-events-api/publish';
 import { parseDetectedAt, previewSend } from './send-preview';
-import { checkStoreSettings, isStoreId, shownStoreSettings } from './store-settings-input';
+import { checkStoreSettings, isStoreId } from './store-settings-input';
 import { StoreSettingsRepository } from './store-settings.repository';
 
 /**
@@ -61,7 +61,7 @@ export class StoreAdminController {
     });
     this.logger.info({ storeId, version: saved.version }, 'store settings saved and published');
     void reply.status(saved.created ? 201 : 200);
-    return shownStoreSettings(saved.settings);
+    return withoutSecrets(saved.settings);
   }
 
   @Get(':storeId')
@@ -69,7 +69,7 @@ export class StoreAdminController {
     this.assertStoreId(storeId);
     const row = await this.repository.get(storeId);
     if (!row) throw new NotFoundException(`no settings for store ${storeId}`);
-    return shownStoreSettings(row.settings);
+    return withoutSecrets(row.settings);
   }
 
   @Delete(':storeId')

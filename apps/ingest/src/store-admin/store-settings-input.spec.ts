@@ -1,4 +1,5 @@
-import { checkStoreSettings, shownStoreSettings, StoredStoreSettings } from './store-settings-input';
+import { withoutSecrets, type StoreSettings } from '@lib/contracts';
+import { checkStoreSettings } from './store-settings-input';
 
 const week = {
   mon: [
@@ -90,8 +91,8 @@ describe('checkStoreSettings', () => {
 
   it('keeps write-only secrets left out of a PUT, and GET shows only whether they are set', () => {
     const first = checkStoreSettings('lola-shoes', valid, undefined);
-    const previous = (first.ok ? first.settings : undefined) as StoredStoreSettings;
-    const shown = shownStoreSettings(previous);
+    const previous = (first.ok ? first.settings : undefined) as StoreSettings;
+    const shown = withoutSecrets(previous);
     expect(JSON.stringify(shown)).not.toMatch(/EAAG-secret-token|shpss_0123456789/);
     expect(shown.whatsapp.accessTokenSet).toBe(true);
     expect(shown.shopify).toEqual({ webhookSecretSet: true });

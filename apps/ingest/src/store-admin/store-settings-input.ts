@@ -1,23 +1,9 @@
 import { Value } from '@sinclair/typebox/value';
-import {
-  STORE_ID_PATTERN,
-  StoreSettings,
-  StoreSettingsSchema,
-  WEBHOOK_PLATFORMS,
-  withDefaults,
-  withoutSecrets,
-} from '@lib/contracts';
-import type { PublicStoreSettings } from '@lib/contracts';
+import { STORE_ID_PATTERN, StoreSettings, StoreSettingsSchema, WEBHOOK_PLATFORMS, withDefaults } from '@lib/contracts';
 import { isValidTimeZone, validateOpeningHours } from '@lib/business-hours';
 import { templateProblems } from '@lib/message-templates';
 
-/** Settings as stored and published (the contract's, platform webhook secrets included). */
-export type StoredStoreSettings = StoreSettings;
-
-/** What `GET` shows: every secret replaced by whether it is set. */
-export type ShownStoreSettings = PublicStoreSettings;
-
-export type SettingsDecision = { ok: true; settings: StoredStoreSettings } | { ok: false; problems: string[] };
+export type SettingsDecision = { ok: true; settings: StoreSettings } | { ok: false; problems: string[] };
 
 const STORE_ID = new RegExp(STORE_ID_PATTERN);
 
@@ -36,7 +22,7 @@ export function isStoreId(storeId: string): boolean {
 export function checkStoreSettings(
   storeId: string,
   body: unknown,
-  previous: StoredStoreSettings | undefined,
+  previous: StoreSettings | undefined,
 ): SettingsDecision {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return { ok: false, problems: ['the body must be a store settings object'] };
@@ -71,7 +57,7 @@ export function checkStoreSettings(
   if (problems.length) return { ok: false, problems: [...new Set(problems)] };
 
   // Fields the contract does not name are dropped, not stored: nothing unknown is published.
-  const settings = Value.Clean(StoreSettingsSchema, candidate) as StoredStoreSettings;
+  const settings = Value.Clean(StoreSettingsSchema, candidate) as StoreSettings;
   if (!isValidTimeZone(settings.timezone)) problems.push(`timezone: "${settings.timezone}" is not an IANA time zone`);
   problems.push(...validateOpeningHours(settings.openingHours, settings.closedDates));
   if (!settings.whatsapp.accessToken) {
@@ -90,11 +76,6 @@ export function checkStoreSettings(
     problems.push(`messageTemplates: ${(e as Error).message}`);
   }
   return problems.length ? { ok: false, problems } : { ok: true, settings };
-}
-
-/** Settings as `GET` answers them: no secret, only whether each is set. */
-export function shownStoreSettings(settings: StoredStoreSettings): ShownStoreSettings {
-  return withoutSecrets(settings);
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import type { StoredStoreSettings } from './store-settings-input';
+import type { StoreSettings } from '@lib/contracts';
 
 export interface StoredRow {
-  settings: StoredStoreSettings;
+  settings: StoreSettings;
   version: number;
 }
 
@@ -17,7 +17,7 @@ export class StoreSettingsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   async get(storeId: string): Promise<StoredRow | undefined> {
-    const rows: Array<{ settings: StoredStoreSettings; version: string }> = await this.dataSource.query(
+    const rows: Array<{ settings: StoreSettings; version: string }> = await this.dataSource.query(
       'SELECT settings, version FROM store_settings WHERE store_id = $1',
       [storeId],
     );
@@ -31,7 +31,7 @@ export class StoreSettingsRepository {
   withStoreLocked<T>(storeId: string, work: (current: StoredRow | undefined, tx: StoreTx) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(async (manager) => {
       await manager.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`store-settings:${storeId}`]);
-      const rows: Array<{ settings: StoredStoreSettings; version: string }> = await manager.query(
+      const rows: Array<{ settings: StoreSettings; version: string }> = await manager.query(
         'SELECT settings, version FROM store_settings WHERE store_id = $1',
         [storeId],
       );
@@ -47,7 +47,7 @@ export class StoreTx {
     private readonly storeId: string,
   ) {}
 
-  async save(settings: StoredStoreSettings): Promise<number> {
+  async save(settings: StoreSettings): Promise<number> {
     const rows: Array<{ version: string }> = await this.manager.query(
       `INSERT INTO store_settings (store_id, settings) VALUES ($1, $2)
        ON CONFLICT (store_id) DO UPDATE

@@ -77,7 +77,7 @@ export class StoreSettingsView implements OnModuleInit, OnApplicationBootstrap {
     });
     const until = Date.now() + this.config.INGEST_STORE_SETTINGS_WAIT_MS;
     // A stop during the wait ends it: the process is going away, not taking events.
-    const stopping = this.readiness.stopping;
+    const stopping = this.kafka.stopping;
     while (!this.reached(ends) && Date.now() < until && !stopping.aborted) await new Promise((r) => setTimeout(r, 50));
     if (stopping.aborted) return;
     if (!this.reached(ends)) {
