@@ -4,7 +4,6 @@ import { Client } from 'pg';
 import { allTopics, cartKey, CartEvent, TOPIC } from '@lib/contracts';
 import { waitForTopics } from '../../../scripts/stack';
 import { startInProcess } from '../../../test/support/in-process-app';
-
 import { createTopics, readTopic, testKafka, uniquePrefix, ReadRecord } from '../../../test/support/kafka';
 import { openingHoursCheck, planSend } from '../src/business-hours';
 import { readSchedulerConfig } from '../src/config';

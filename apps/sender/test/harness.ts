@@ -8,7 +8,6 @@ import { allTopics, cartKey, SendDue, TOPIC } from '@lib/contracts';
 import { waitForTopics } from '../../../scripts/stack';
 import { startInProcess } from '../../../test/support/in-process-app';
 import { freePort } from '../../../test/support/services';
-
 import { createTopics, readTopic, testKafka, uniquePrefix } from '../../../test/support/kafka';
 import { startWhatsAppSimulator, SimulatorOptions, WhatsAppSimulator } from '../../../test/whatsapp-simulator';
 import { readSenderConfig } from '../src/config';
@@ -84,8 +83,6 @@ export async function startSender(
   sim.updateSettings({ webhooks: { url: `${started.url}/v1/webhooks/whatsapp`, appSecret: APP_SECRET } });
   return started;
 }
-
-export { freePort };
 
 /**
  * The sender as its own process (for kill -9), run from the TypeScript sources through

@@ -13,6 +13,7 @@ import {
 } from '../src/whatsapp';
 import { startWhatsAppSimulator, type WhatsAppSimulator } from '../../../test/whatsapp-simulator';
 import { WebhookReceiver } from '../../../test/whatsapp-simulator/webhook-receiver';
+import { freePort } from '../../../test/support/services';
 
 const PHONE_NUMBER_ID = '106540352242922';
 const TOKEN = 'store-token-d41d8cd98f00b204';
@@ -388,12 +389,4 @@ interface StatusBody {
   entry?: Array<{
     changes?: Array<{ value?: { statuses?: Array<{ id: string; biz_opaque_callback_data?: string }> } }>;
   }>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
