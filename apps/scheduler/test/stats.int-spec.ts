@@ -82,6 +82,14 @@ describe('GET /v1/stores/{storeId}/stats over a scripted history', () => {
         (await db.query('SELECT count(*)::int AS n FROM carts WHERE converted_at IS NOT NULL')).rows[0].n as number,
       (n) => n === 5,
     );
+    // dup waits on r1's contact hold until r1's outcome is read, then fires: a busy machine can
+    // get here first, so the stats are read once its episode closed.
+    await eventually(
+      async () =>
+        (await db.query(`SELECT count(*)::int AS n FROM abandonments WHERE cart_id = 'dup' AND status = 'skipped'`))
+          .rows[0].n as number,
+      (n) => n === 1,
+    );
     await db.close();
 
     const from = new Date(t0 - 3_600_000).toISOString();
