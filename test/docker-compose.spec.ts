@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -67,6 +68,19 @@ describe('docker-compose.yml', () => {
     // Both read the same variable with the same default, so the signatures match.
     expect(simulator.environment?.WA_SIM_APP_SECRET).toBe(sender.WHATSAPP_APP_SECRET);
     expect(String(sender.WHATSAPP_VERIFY_TOKEN)).not.toBe('');
+  });
+
+  it("caps the sender's heap with flags node accepts in NODE_OPTIONS, the young generation set too", () => {
+    const flags = String(services.sender.environment?.NODE_OPTIONS);
+    expect(flags).toMatch(/--max-old-space-size=\d+/);
+    expect(flags).toMatch(/--max-semi-space-size=\d+/);
+    const limit = spawnSync(process.execPath, ['-p', 'require("v8").getHeapStatistics().heap_size_limit'], {
+      env: { ...process.env, NODE_OPTIONS: flags },
+      encoding: 'utf8',
+    });
+    expect(limit.stderr).toBe('');
+    expect(Number(limit.stdout)).toBeGreaterThan(128 * 2 ** 20);
+    expect(Number(limit.stdout)).toBeLessThan(300 * 2 ** 20);
   });
 
   it('the Dockerfile builds every app and runs the one named by APP', () => {

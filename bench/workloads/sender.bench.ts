@@ -14,7 +14,7 @@ import { waitForTopics } from '../../scripts/stack';
 import { createTopics, uniquePrefix } from '../../test/support/kafka';
 import { freePort } from '../../test/support/services';
 import { startWhatsAppSimulator } from '../../test/whatsapp-simulator';
-import { builtService, cpuSeconds, rssMb } from '../service-process';
+import { builtService, cpuSeconds, deployedNodeOptions, rssMb } from '../service-process';
 import type { BenchContext, BenchFigure, BenchWorkload } from '../workload';
 
 const ROOT = join(__dirname, '..', '..');
@@ -103,6 +103,7 @@ async function run(ctx: BenchContext): Promise<BenchFigure[]> {
     webhooks: { statuses: [] }, // no status webhooks: the record is what is measured
   });
   const port = await freePort();
+  const nodeOptions = process.env.SENDER_BENCH_NODE_OPTIONS ?? deployedNodeOptions('sender');
   let child: ChildProcess | undefined;
   const logs: string[] = [];
   try {
@@ -123,7 +124,8 @@ async function run(ctx: BenchContext): Promise<BenchFigure[]> {
           ...Object.fromEntries(
             Object.entries(process.env).filter(([k]) => k.startsWith('SENDER_') && !k.startsWith('SENDER_BENCH')),
           ),
-          ...(process.env.SENDER_BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.SENDER_BENCH_NODE_OPTIONS } : {}),
+          // Its node flags as docker-compose.yml deploys it (the heap cap), unless the run names others.
+          ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
           KAFKA_BROKERS: brokers.join(','),
           DATABASE_URL: databaseUrl,
           DATABASE_SCHEMA: schema,
@@ -227,7 +229,7 @@ async function run(ctx: BenchContext): Promise<BenchFigure[]> {
         value: rss,
         unit: 'MB',
         target: { value: 300, better: 'lower' },
-        note: 'VmHWM of the sender process',
+        note: `VmHWM of the sender process; node flags: ${nodeOptions ?? 'none'}`,
       },
       {
         name: 'sender CPU per message',
