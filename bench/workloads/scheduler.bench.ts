@@ -1,6 +1,6 @@
 // The scheduler on the local stack's broker and PostgreSQL (issue 5): state updates from
 // cart-events, emission lag of a large timer queue, and the opening-hour burst. The scheduler
-// runs as its own process (from its sources), in a topic prefix and schema of its own.
+// runs as its own process (its built bundle), in a topic prefix and schema of its own.
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { allTopics, cartKey, TOPIC } from '@lib/contracts';
@@ -117,6 +117,7 @@ export async function stateUpdates(
     const producer = env.kafka.producer();
     await producer.connect();
     const base = Date.now();
+    const publishStart = Date.now();
     const chunk = 5000;
     ctx.log(`producing ${events} cart events over ${carts} carts`);
     for (let from = 0; from < events; from += chunk) {
@@ -144,8 +145,10 @@ export async function stateUpdates(
     }
     await producer.disconnect();
 
-    // Rate from the first event the scheduler merged to the last (its own counter).
+    // Rate from the moment every event was published (the benchmark's producer no longer
+    // shares the 2 cores) to the last event merged, by the scheduler's own counter.
     let first: { at: number; n: number } | undefined;
+    let firstMerged: { at: number; n: number } | undefined;
     let last = { at: Date.now(), n: 0 };
     let rssMax = 0;
     await until(
@@ -153,24 +156,39 @@ export async function stateUpdates(
         const text = await env.scheduler.metrics();
         const n = metricValue(text, 'scheduler_cart_events_total');
         rssMax = Math.max(rssMax, metricValue(text, 'process_resident_memory_bytes') / 2 ** 20);
-        if (n > 0 && !first) first = { at: Date.now(), n };
+        if (!first) {
+          first = { at: Date.now(), n };
+          ctx.log(`all published; ${n} merged so far`);
+        }
+        if (n > 0 && !firstMerged) firstMerged = { at: Date.now(), n };
         if (n > last.n) last = { at: Date.now(), n };
         return n >= events;
       },
       ctx.quick ? 300_000 : 1_800_000,
       'every cart event merged',
     );
-    const rate = (last.n - first!.n) / ((last.at - first!.at) / 1000);
+    // End to end: from the first event published to the last merged, the benchmark's producer
+    // sharing the 2 cores meanwhile (a platform's would not). The backlog rate leaves it out: from
+    // the moment all were published (a small run may be mostly merged by then: from the first merge).
+    const endToEnd = events / ((last.at - publishStart) / 1000);
+    const from = first!.n <= events * 0.75 ? first! : firstMerged!;
+    const rate = (last.n - from.n) / (Math.max(1, last.at - from.at) / 1000);
     const rows = (await env.db.query(`SELECT count(*)::int AS n FROM carts WHERE status = 'scheduled'`)).rows[0].n;
     if (rows !== carts) throw new Error(`expected ${carts} scheduled carts, found ${rows}`);
     const note = `${events} events over ${carts} carts, 6 partitions`;
     return [
       {
-        name: 'state updates: cart events merged per second',
-        value: rate,
+        name: 'state updates: cart events merged per second, end to end (first published → last merged)',
+        value: endToEnd,
         unit: 'events/s',
         note,
         target: { value: 10_000, better: 'higher' },
+      },
+      {
+        name: 'state updates: cart events merged per second from a backlog (all published before)',
+        value: rate,
+        unit: 'events/s',
+        note: `${note}; over the last ${last.n - from.n} merged`,
       },
       { name: 'state updates: scheduler RSS (max)', value: rssMax, unit: 'MiB', note },
     ];
