@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { allTopics } from '../libs/contracts/src/topics';
-import { ensureTopics } from '../scripts/stack';
+import { alignTopicConfigs, ensureTopics } from '../scripts/stack';
 
 // The local stack as jest's global setup left it: a real broker and a real PostgreSQL.
 describe('local stack', () => {
@@ -47,6 +47,40 @@ describe('local stack', () => {
       expect(ack.errorCode).toBe(0);
     } finally {
       await producer.disconnect();
+    }
+  });
+
+  it('gives topics created without it the configuration of the contracts, keeping their other settings', async () => {
+    const old = `${prefix}old.`;
+    const raw = `${old}cart-events-raw`;
+    const settings = `${old}store-settings`;
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      // As an older stack left them: default record size and cleanup, an operator's retention.
+      await admin.createTopics({
+        waitForLeaders: false,
+        topics: [
+          { topic: raw, numPartitions: 1, configEntries: [{ name: 'retention.ms', value: '3600000' }] },
+          { topic: settings, numPartitions: 1 },
+        ],
+      });
+      expect((await alignTopicConfigs(brokers, old)).sort()).toEqual([raw, settings]);
+      expect(await alignTopicConfigs(brokers, old)).toEqual([]);
+
+      const configOf = async (name: string) => {
+        const { resources } = await admin.describeConfigs({
+          includeSynonyms: false,
+          resources: [{ type: 2 /* TOPIC */, name }],
+        });
+        return Object.fromEntries(resources[0].configEntries.map((e) => [e.configName, e.configValue]));
+      };
+      const wanted = (name: string) => allTopics(old).find((t) => t.name === name)!.config;
+      expect(await configOf(raw)).toMatchObject({ ...wanted(raw), 'retention.ms': '3600000' });
+      expect(await configOf(settings)).toMatchObject(wanted(settings));
+    } finally {
+      await admin.deleteTopics({ topics: [raw, settings] }).catch(() => undefined);
+      await admin.disconnect();
     }
   });
 

@@ -5,6 +5,6 @@
  */
 export { stackUp, stackDown, stackStatus, startKafka, stopKafka } from './stack';
 export type { StackUp, StackUpOptions, StackDownOptions, StackStatus, Runtime } from './stack';
-export { ensureTopics, waitForTopics } from './kafka/topics';
+export { alignTopicConfigs, ensureTopics, waitForTopics } from './kafka/topics';
 export type { PostgresMode } from './postgres/resolve';
 export type { Log } from './progress';

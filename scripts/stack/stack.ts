@@ -11,7 +11,7 @@ import {
 import { runningBroker, startBroker, stopBroker, withFreePorts, type BrokerStart } from './kafka/broker';
 import { metadataAnswers, waitForMetadata, warmGroupCoordinator } from './kafka/client';
 import { brokerSettingsFromEnv, intFromEnv, settingsOfProperties, type BrokerSettings } from './kafka/config';
-import { ensureTopics } from './kafka/topics';
+import { alignTopicConfigs, ensureTopics } from './kafka/topics';
 import { withStackLock } from './lock';
 import { stackPaths, type StackPaths } from './paths';
 import { runningEmbedded, stopEmbedded } from './postgres/embedded';
@@ -67,6 +67,8 @@ export async function stackUp(options: StackUpOptions = {}): Promise<StackUp> {
         ensureTopics(kafka.brokers, options.topicPrefix ?? process.env.TOPIC_PREFIX ?? '', partitions),
       );
       if (created.length > 0) log(`created ${created.length} topics in ${seconds(topicsMs)}`);
+      const aligned = await alignTopicConfigs(kafka.brokers, options.topicPrefix ?? process.env.TOPIC_PREFIX ?? '');
+      if (aligned.length > 0) log(`gave ${aligned.join(', ')} the configuration of the contracts`);
       return {
         kafkaBrokers: kafka.brokers,
         databaseUrl: postgres.databaseUrl,

@@ -1,4 +1,4 @@
-import type { Admin } from 'kafkajs';
+import { ConfigResourceTypes, type Admin } from 'kafkajs';
 import { allTopics } from '../../../libs/contracts/src/topics';
 import { sleep } from '../progress';
 import { quietKafka, withAdmin } from './client';
@@ -7,8 +7,9 @@ import { quietKafka, withAdmin } from './client';
  * Creates every topic of the contracts (libs/contracts/src/topics.ts) under `prefix`, with
  * `partitions` partitions, one replica, and the topic configuration the contract gives
  * (`cleanup.policy=compact`, `max.message.bytes` of cart-events-raw) where it says
- * so. Existing topics are left as they are. Resolves once every partition of the topics it
- * created is served by its leader; returns their names.
+ * so. Existing topics keep their partitions (`alignTopicConfigs` fixes their configuration).
+ * Resolves once every partition of the topics it created is served by its leader; returns
+ * their names.
  */
 export async function ensureTopics(brokers: string, prefix = '', partitions = 6): Promise<string[]> {
   const wanted = allTopics(prefix);
@@ -33,6 +34,49 @@ export async function ensureTopics(brokers: string, prefix = '', partitions = 6)
     return names;
   });
 }
+
+/**
+ * Gives existing contract topics under `prefix` the configuration the contract names where
+ * theirs differs (a topic created before the contract gave it one, e.g. cart-events-raw's
+ * 4 MiB records); returns the topics changed. Their other dynamic settings (a retention an
+ * operator set) are kept: AlterConfigs replaces a topic's whole dynamic set, so it is sent
+ * back with them.
+ */
+export async function alignTopicConfigs(brokers: string, prefix = ''): Promise<string[]> {
+  return withAdmin(quietKafka(brokers), async (admin) => {
+    const existing = new Set(await admin.listTopics());
+    const configured = allTopics(prefix).filter((t) => existing.has(t.name) && Object.keys(t.config).length > 0);
+    if (configured.length === 0) return [];
+    const { resources } = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: configured.map((t) => ({ type: ConfigResourceTypes.TOPIC, name: t.name })),
+    });
+    const changed: string[] = [];
+    for (const t of configured) {
+      const entries = resources.find((r) => r.resourceName === t.name)?.configEntries ?? [];
+      const current = new Map(entries.map((e) => [e.configName, e.configValue]));
+      if (Object.entries(t.config).every(([name, value]) => current.get(name) === value)) continue;
+      const dynamic = Object.fromEntries(
+        entries.filter((e) => e.configSource === TOPIC_CONFIG_SOURCE).map((e) => [e.configName, e.configValue]),
+      );
+      await admin.alterConfigs({
+        validateOnly: false,
+        resources: [
+          {
+            type: ConfigResourceTypes.TOPIC,
+            name: t.name,
+            configEntries: Object.entries({ ...dynamic, ...t.config }).map(([name, value]) => ({ name, value })),
+          },
+        ],
+      });
+      changed.push(t.name);
+    }
+    return changed;
+  });
+}
+
+// DescribeConfigs' source of a value set on the topic itself (DYNAMIC_TOPIC_CONFIG).
+const TOPIC_CONFIG_SOURCE = 1;
 
 /**
  * Waits until every partition of `topics` has a leader that serves it. Right after a create,
