@@ -4,7 +4,6 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
 
 const ROOT = join(__dirname, '..');
 
@@ -29,18 +28,6 @@ export function builtService(service: ServiceName, log: (m: string) => void): st
   const built = spawnSync('npx', ['nest', 'build', service], { cwd: ROOT, encoding: 'utf8' });
   if (built.status !== 0) throw new Error(`nest build ${service} failed: ${built.stdout}${built.stderr}`);
   return main;
-}
-
-/**
- * The node flags docker-compose.yml runs a service with (its NODE_OPTIONS, e.g. the sender's
- * heap cap), so a benchmark measures the service as deployed; undefined when it sets none.
- */
-export function deployedNodeOptions(service: ServiceName): string | undefined {
-  const compose = parse(readFileSync(join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
-    services: Record<string, { environment?: Record<string, string | number> }>;
-  };
-  const options = compose.services[service]?.environment?.NODE_OPTIONS;
-  return options === undefined ? undefined : String(options);
 }
 
 /** Resident memory now and at its peak (VmHWM), in MiB; undefined once the process is gone. */

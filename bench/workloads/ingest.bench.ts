@@ -12,8 +12,8 @@ import { Admin, Kafka, logLevel } from 'kafkajs';
 import { Client } from 'pg';
 import { cartKey, TOPIC } from '@lib/contracts';
 import { ensureTopics, waitForTopics } from '../../scripts/stack';
-import { freePort } from '../../test/support/services';
-import { builtService, cpuSeconds, deployedNodeOptions, rssMb } from '../service-process';
+import { deployedNodeOptions, freePort } from '../../test/support/services';
+import { builtService, cpuSeconds, rssMb } from '../service-process';
 import type { BenchContext, BenchFigure, BenchWorkload } from '../workload';
 
 const ROOT = join(__dirname, '..', '..');

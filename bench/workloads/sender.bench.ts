@@ -12,9 +12,9 @@ import { Client } from 'pg';
 import { allTopics, cartKey, SendDue, TOPIC } from '@lib/contracts';
 import { waitForTopics } from '../../scripts/stack';
 import { createTopics, uniquePrefix } from '../../test/support/kafka';
-import { freePort } from '../../test/support/services';
+import { deployedNodeOptions, freePort } from '../../test/support/services';
 import { startWhatsAppSimulator } from '../../test/whatsapp-simulator';
-import { builtService, cpuSeconds, deployedNodeOptions, rssMb } from '../service-process';
+import { builtService, cpuSeconds, rssMb } from '../service-process';
 import type { BenchContext, BenchFigure, BenchWorkload } from '../workload';
 
 const ROOT = join(__dirname, '..', '..');

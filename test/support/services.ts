@@ -1,7 +1,9 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse } from 'yaml';
 
 export type AppName = 'ingest' | 'scheduler' | 'sender';
 
@@ -26,12 +28,26 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * The node flags docker-compose.yml runs a service with (its NODE_OPTIONS, e.g. the sender's
+ * heap cap), so tests and benchmarks run it as deployed; undefined when it sets none.
+ */
+export function deployedNodeOptions(service: AppName): string | undefined {
+  const compose = parse(readFileSync(join(__dirname, '../../docker-compose.yml'), 'utf8'), { merge: true }) as {
+    services: Record<string, { environment?: Record<string, string | number> }>;
+  };
+  const options = compose.services[service]?.environment?.NODE_OPTIONS;
+  return options === undefined ? undefined : String(options);
+}
+
 /** Starts a built service (`npm run build`) as its own process, as production runs it. */
 export async function startService(name: AppName, env: Record<string, string>): Promise<RunningService> {
   const port = await freePort();
+  const nodeOptions = deployedNodeOptions(name);
   const child = spawn(process.execPath, [join(__dirname, '../../dist/apps', name, 'main.js')], {
     env: {
       PATH: process.env.PATH,
+      ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
       KAFKA_BROKERS: process.env.KAFKA_BROKERS!,
       DATABASE_URL: process.env.DATABASE_URL!,
       HTTP_HOST: '127.0.0.1',
