@@ -63,11 +63,10 @@ export async function stackUp(options: StackUpOptions = {}): Promise<StackUp> {
           ? postgresFromDocker(paths, log)
           : resolvePostgres(paths.postgres, options.postgres ?? postgresModeFromEnv(), log),
       ]);
-      const [created, topicsMs] = await timed(() =>
-        ensureTopics(kafka.brokers, options.topicPrefix ?? process.env.TOPIC_PREFIX ?? '', partitions),
-      );
+      const prefix = options.topicPrefix ?? process.env.TOPIC_PREFIX ?? '';
+      const [created, topicsMs] = await timed(() => ensureTopics(kafka.brokers, prefix, partitions));
       if (created.length > 0) log(`created ${created.length} topics in ${seconds(topicsMs)}`);
-      const aligned = await alignTopicConfigs(kafka.brokers, options.topicPrefix ?? process.env.TOPIC_PREFIX ?? '');
+      const aligned = await alignTopicConfigs(kafka.brokers, prefix);
       if (aligned.length > 0) log(`gave ${aligned.join(', ')} the configuration of the contracts`);
       return {
         kafkaBrokers: kafka.brokers,
