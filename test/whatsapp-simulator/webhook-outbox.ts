@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { Agent, request } from 'undici';
 import type { WebhookSignatureFault } from './faults';
 import type { PendingWork } from './pending-work';
@@ -28,7 +29,9 @@ export class WebhookOutbox {
   private readonly agent = new Agent({ keepAliveTimeout: 10_000, connections: 64 });
   /** Backoff waits in progress, with how to end them early on close. */
   private readonly retryWaits = new Map<NodeJS.Timeout, (goOn: boolean) => void>();
-  private readonly aborter = new AbortController();
+  // One signal closes every webhook in flight: each request listens on it until it ends, so
+  // more than 10 at once is normal here, not the leak node's warning suspects.
+  private readonly aborter = unlimitedListeners(new AbortController());
   private closed = false;
 
   constructor(private readonly deps: OutboxDeps) {}
@@ -129,4 +132,9 @@ export class WebhookOutbox {
       this.retryWaits.set(timer, resolve);
     });
   }
+}
+
+function unlimitedListeners(controller: AbortController): AbortController {
+  setMaxListeners(0, controller.signal);
+  return controller;
 }
