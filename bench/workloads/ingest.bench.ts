@@ -336,6 +336,7 @@ async function runIngest(
         Object.entries(process.env).filter(([k]) => k.startsWith('INGEST_') && !k.startsWith('INGEST_BENCH')),
       ),
       PATH: process.env.PATH,
+      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('MALLOC_'))),
       // Its node flags as docker-compose.yml deploys it, unless the run names others.
       ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
       KAFKA_BROKERS: ctx.kafkaBrokers,
@@ -414,7 +415,8 @@ export const workload: BenchWorkload = {
     'ingest service (process from dist/) through N raw cart events (1–8 items, unicode, 5% invalid) vs a bare kafkajs passthrough',
   needsStack: true,
   async run(ctx: BenchContext): Promise<BenchFigure[]> {
-    const n = ctx.quick ? 50_000 : 1_000_000;
+    // INGEST_BENCH_RECORDS sets another size for trials.
+    const n = Number(process.env.INGEST_BENCH_RECORDS) || (ctx.quick ? 50_000 : 1_000_000);
     // Built first, so a failing build stops the run before a million records are produced.
     const main = builtService('ingest', ctx.log);
     const brokers = ctx.kafkaBrokers!;
