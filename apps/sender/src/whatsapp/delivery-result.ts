@@ -10,6 +10,12 @@ export interface TransientFailure {
   /** Do not try again before this long (Retry-After, or the limit's own pace). */
   retryAfterMs?: number;
   /**
+   * Refused by a per-number sending limit (throughput 130429, pair rate 131056): certainly
+   * not sent, and the limit says when to come back. Such refusals do not use up the
+   * message's attempts, so a busy number cannot make a message fail (see `deliver`).
+   */
+  paced?: boolean;
+  /**
    * The request may have reached Meta and been accepted (timeout or connection lost after it
    * was written). Sending again could deliver twice: settle it from the status webhooks
    * (`biz_opaque_callback_data`) first.

@@ -1,4 +1,4 @@
-import { deliver, type DeliveryParts } from './delivery';
+import { deliver, PACED_ATTEMPTS_FACTOR, type DeliveryParts } from './delivery';
 import { InFlightSlots } from './in-flight-slots';
 import type { DeliveryResult } from './delivery-result';
 import { RetryPolicy } from './retry-policy';
@@ -83,6 +83,35 @@ describe('deliver', () => {
     const { built, calls } = parts([failure, failure, failure, failure, accepted]);
     expect(await deliver(built, request)).toEqual({ result: failure, attempts: 4 });
     expect(calls.filter((c) => c === 'send')).toHaveLength(4);
+  });
+
+  it('does not count refusals by a sending limit against the attempts', async () => {
+    const paced: DeliveryResult = {
+      kind: 'transient',
+      code: 130429,
+      reason: 'throughput',
+      retryAfterMs: 1_000,
+      paced: true,
+    };
+    const failure: DeliveryResult = { kind: 'transient', code: 131016, reason: '503' };
+    // maxAttempts is 4: six paced refusals and three failures still leave the fourth try.
+    const { built, sleeps } = parts([paced, paced, paced, failure, paced, paced, failure, paced, failure, accepted]);
+    expect(await deliver(built, request)).toEqual({ result: accepted, attempts: 10 });
+    expect(sleeps.filter((ms) => ms >= 1_000)).toHaveLength(6); // each paced refusal keeps the limit's pace
+  });
+
+  it('still stops a message refused by a sending limit again and again', async () => {
+    const paced: DeliveryResult = {
+      kind: 'transient',
+      code: 130429,
+      reason: 'throughput',
+      retryAfterMs: 1_000,
+      paced: true,
+    };
+    const limit = 4 * PACED_ATTEMPTS_FACTOR;
+    const { built, calls } = parts([...Array.from({ length: limit }, () => paced), accepted]);
+    expect(await deliver(built, request)).toEqual({ result: paced, attempts: limit });
+    expect(calls.filter((c) => c === 'send')).toHaveLength(limit);
   });
 
   it('hands an ambiguous failure back, unsent again, when it cannot settle it', async () => {

@@ -14,18 +14,22 @@ function metaError(code: number, details = 'details') {
 
 describe('classifyGraphError', () => {
   it.each([
-    [130429, 400, 1_000],
-    [131056, 400, 6_000],
-    [80007, 400, 10_000],
-    [4, 429, 10_000],
-  ])('rate limit %i (HTTP %i) is transient and waits %i ms', (code, status, retryAfterMs) => {
-    expect(classifyGraphError(status, metaError(code))).toEqual({
-      kind: 'transient',
-      code,
-      reason: expect.stringContaining(`code ${code}`),
-      retryAfterMs,
-    });
-  });
+    [130429, 400, 1_000, true],
+    [131056, 400, 6_000, true],
+    [80007, 400, 10_000, false],
+    [4, 429, 10_000, false],
+  ])(
+    'rate limit %i (HTTP %i) is transient and waits %i ms; a per-number sending limit: %s',
+    (code, status, retryAfterMs, paced) => {
+      expect(classifyGraphError(status, metaError(code))).toEqual({
+        kind: 'transient',
+        code,
+        reason: expect.stringContaining(`code ${code}`),
+        retryAfterMs,
+        ...(paced ? { paced: true } : {}),
+      });
+    },
+  );
 
   it.each([
     [131000, 500],

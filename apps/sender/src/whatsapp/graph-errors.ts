@@ -13,14 +13,16 @@ interface CodeRule {
   action: Action;
   /** A pace the limit itself implies, so a retry does not hit it again at once. */
   retryAfterMs?: number;
+  /** A per-number sending limit refused it: nothing went out (`TransientFailure.paced`). */
+  paced?: true;
 }
 
 export const GRAPH_ERROR_RULES: Readonly<Record<number, CodeRule>> = {
   // Rate and usage limits: wait, then try again.
   4: { action: 'transient', retryAfterMs: 10_000 }, // app call limit
   80007: { action: 'transient', retryAfterMs: 10_000 }, // WABA rate limit
-  130429: { action: 'transient', retryAfterMs: 1_000 }, // throughput per phone number
-  131056: { action: 'transient', retryAfterMs: 6_000 }, // pair rate: about one per 6 s per recipient
+  130429: { action: 'transient', retryAfterMs: 1_000, paced: true }, // throughput per phone number
+  131056: { action: 'transient', retryAfterMs: 6_000, paced: true }, // pair rate: about one per 6 s per recipient
   // Meta's side is unwell.
   1: { action: 'transient' },
   2: { action: 'transient' },
@@ -80,7 +82,8 @@ export function classifyGraphError(httpStatus: number, errorBody: unknown): Grap
         ? { kind: 'permanent', code, reason, optedOut: true }
         : { kind: 'permanent', code, reason };
     }
-    return withRetryAfter({ kind: 'transient', code, reason }, rule.retryAfterMs);
+    const failure = withRetryAfter({ kind: 'transient', code, reason }, rule.retryAfterMs);
+    return rule.paced ? { ...failure, paced: true } : failure;
   }
 
   // Unknown or missing code: the HTTP status is all there is.
