@@ -45,6 +45,14 @@ function parts(answers: DeliveryResult[], extra: Partial<DeliveryParts> = {}) {
 }
 
 const accepted: DeliveryResult = { kind: 'accepted', whatsappMessageId: 'wamid.1' };
+/** A refusal by the number's throughput limit, as `classifyGraphError` gives it. */
+const paced: DeliveryResult = {
+  kind: 'transient',
+  code: 130429,
+  reason: 'throughput',
+  retryAfterMs: 1_000,
+  paced: true,
+};
 
 describe('deliver', () => {
   it('acquires the limits before every attempt and retries transient failures with the policy delay', async () => {
@@ -86,13 +94,6 @@ describe('deliver', () => {
   });
 
   it('does not count refusals by a sending limit against the attempts', async () => {
-    const paced: DeliveryResult = {
-      kind: 'transient',
-      code: 130429,
-      reason: 'throughput',
-      retryAfterMs: 1_000,
-      paced: true,
-    };
     const failure: DeliveryResult = { kind: 'transient', code: 131016, reason: '503' };
     // maxAttempts is 4: six paced refusals and three failures still leave the fourth try.
     const { built, sleeps } = parts([paced, paced, paced, failure, paced, paced, failure, paced, failure, accepted]);
@@ -101,13 +102,6 @@ describe('deliver', () => {
   });
 
   it('still stops a message refused by a sending limit again and again', async () => {
-    const paced: DeliveryResult = {
-      kind: 'transient',
-      code: 130429,
-      reason: 'throughput',
-      retryAfterMs: 1_000,
-      paced: true,
-    };
     const limit = 4 * PACED_ATTEMPTS_FACTOR;
     const { built, calls } = parts([...Array.from({ length: limit }, () => paced), accepted]);
     expect(await deliver(built, request)).toEqual({ result: paced, attempts: limit });
