@@ -166,6 +166,59 @@ describe('the three services as processes', () => {
     expect(JSON.parse(outputs[0].value!).currency).toBe('EUR');
   });
 
+  it('ingest: killed, its restart answers HTTP at once, and consumes once the broker dropped the dead member', async () => {
+    const prefix = uniquePrefix('killed');
+    await createTopics(
+      kafka,
+      allTopics(prefix).map((t) => t.name),
+    );
+    const schema = `ingest_${prefix.replace(/[^a-z0-9]/g, '_')}`;
+    // A group of its own: the dead member holds its group's joins for 30 s.
+    const groupId = `${prefix}ingest`;
+    const env = {
+      TOPIC_PREFIX: prefix,
+      DATABASE_SCHEMA: schema,
+      API_KEYS: 'lifecycle-platform-key',
+      INGEST_GROUP_ID: groupId,
+    };
+    const consuming = (s: RunningService) => s.logs.some((l) => l.includes('consuming raw cart events'));
+    const first = await startService('ingest', env);
+    running.push(first);
+    await first.waitUntil(() => consuming(first));
+    expect(await first.stop('SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
+
+    const restarted = Date.now();
+    const second = await startService('ingest', env);
+    running.push(second);
+    await second.waitUntil((h) => h.status === 200);
+    const answer = await fetch(`${second.url}/v1/cart-events`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer lifecycle-platform-key', 'content-type': 'application/json' },
+      body: JSON.stringify(cartEvent(1)),
+    });
+    expect(answer.status).toBe(200);
+    // The killed member's session lasts 30 s: the HTTP inputs did not wait for it.
+    expect(Date.now() - restarted).toBeLessThan(15_000);
+    expect(consuming(second)).toBe(false);
+
+    // The raw-event consumer joins behind the open port, then reads what platforms publish.
+    const raw = `${prefix}${TOPIC.cartEventsRaw}`;
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: raw,
+      messages: [{ key: cartKey('lola-shoes', 'c-2'), value: JSON.stringify(cartEvent(2)) }],
+    });
+    await producer.disconnect();
+    await second.waitUntil(() => consuming(second), 90_000);
+    const until = Date.now() + 60_000;
+    while ((await committedVsEnd(kafka, groupId, raw)).committed < 1 && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(await committedVsEnd(kafka, groupId, raw)).toEqual({ committed: 1, end: 1 });
+    expect(await second.stop('SIGTERM')).toEqual({ code: 0, signal: null });
+  });
+
   it('migrate applies the ingest schema once, as a command, and again is a no-op', async () => {
     const schema = `ingest_migrate_${Date.now()}`;
     const migrate = () =>

@@ -81,7 +81,13 @@ export class BatchConsumer {
       ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}),
       ...(options.minBytes ? { minBytes: options.minBytes } : {}),
       allowAutoTopicCreation: false,
-      retry: { retries: 10, initialRetryTime: 300, maxRetryTime: 10_000 },
+      // A crash after `stop` (a join cut short by the disconnect) must not bring it back.
+      retry: {
+        retries: 10,
+        initialRetryTime: 300,
+        maxRetryTime: 10_000,
+        restartOnFailure: () => Promise.resolve(!this.stopping),
+      },
     });
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
       this.crashed = payload.error;
@@ -98,16 +104,26 @@ export class BatchConsumer {
     return this.crashed;
   }
 
+  /**
+   * Connects, subscribes and joins the group. A start that fails leaves the consumer
+   * `failure` (readiness says so); one still joining when `stop` comes never joins.
+   */
   async start(): Promise<void> {
-    await this.producer.connect();
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning ?? true });
-    await this.consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: this.options.concurrency ?? 3,
-      eachBatch: (payload) => this.onBatch(payload),
-    });
+    try {
+      await this.producer.connect();
+      await this.consumer.connect();
+      await this.consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning ?? true });
+      if (this.stopping) return;
+      await this.consumer.run({
+        autoCommit: false,
+        eachBatchAutoResolve: false,
+        partitionsConsumedConcurrently: this.options.concurrency ?? 3,
+        eachBatch: (payload) => this.onBatch(payload),
+      });
+    } catch (e) {
+      this.crashed = e instanceof Error ? e : new Error(String(e));
+      throw e;
+    }
   }
 
   /** Lets the running batches finish and commit, then leaves the group. */

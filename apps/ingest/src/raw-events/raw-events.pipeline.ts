@@ -32,11 +32,21 @@ export class RawEventsPipeline implements OnApplicationBootstrap {
     await this.stores.start();
     // Asked to stop while reading the stores: never start reading raw events.
     if (this.kafka.stopping.aborted) return;
+    // The HTTP inputs need only the producer and the stores: the port opens now, and the
+    // raw-event consumers join their group behind it. After this instance was killed that
+    // join waits until the broker drops the dead member (its 30 s session); HTTP must not.
+    await this.kafka.producer.connect();
+    // A start that fails marks its consumer failed, and readiness says so.
+    void this.startConsumers().catch((err: unknown) => this.logger.error({ err }, 'raw-event consumers did not start'));
+  }
+
+  private async startConsumers(): Promise<void> {
     const sources = [TOPIC.cartEventsRaw, ...this.config.INGEST_EXTRA_SOURCE_TOPICS].map((t) => this.kafka.topic(t));
     // kafkajs alone fetches the next round only once the whole last round is handled; the
     // consumer fetches ahead instead (below). More consumers of the group (INGEST_CONSUMERS)
     // split the partitions; one by default, as each joining one costs a rebalance at start.
     for (let i = 0; i < this.config.INGEST_CONSUMERS; i++) {
+      if (this.kafka.stopping.aborted) return;
       await this.kafka.consume({
         groupId: this.config.INGEST_GROUP_ID,
         topics: sources,
