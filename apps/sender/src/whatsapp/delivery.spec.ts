@@ -1,7 +1,7 @@
-import { deliver, PACED_ATTEMPTS_FACTOR, type DeliveryParts } from './delivery';
+import { deliver, type DeliveryParts } from './delivery';
 import { InFlightSlots } from './in-flight-slots';
 import type { DeliveryResult } from './delivery-result';
-import { RetryPolicy } from './retry-policy';
+import { PACED_ATTEMPTS_FACTOR, RetryPolicy } from './retry-policy';
 import type { SendRequest } from './whatsapp-client';
 
 const request: SendRequest = {
@@ -104,6 +104,7 @@ describe('deliver', () => {
   it('still stops a message refused by a sending limit again and again', async () => {
     const limit = 4 * PACED_ATTEMPTS_FACTOR;
     const { built, calls } = parts([...Array.from({ length: limit }, () => paced), accepted]);
+    expect(built.retryPolicy.maxRequests).toBe(limit);
     expect(await deliver(built, request)).toEqual({ result: paced, attempts: limit });
     expect(calls.filter((c) => c === 'send')).toHaveLength(limit);
   });

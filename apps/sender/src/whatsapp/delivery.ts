@@ -52,11 +52,6 @@ export interface DeliveryOutcome {
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const DEFAULT_MAX_GRANT_AGE_MS = 40;
-/**
- * Paced refusals (130429, 131056) do not count against the retry policy's attempts, but
- * requests of one message stay bounded: at most this many times the policy's attempts.
- */
-export const PACED_ATTEMPTS_FACTOR = 4;
 
 /**
  * Delivers one message: waits for the throughput and pair limits before every request,
@@ -65,11 +60,10 @@ export const PACED_ATTEMPTS_FACTOR = 4;
  */
 export async function deliver(parts: DeliveryParts, request: SendRequest): Promise<DeliveryOutcome> {
   const sleep = parts.sleep ?? defaultSleep;
-  const maxRequests = parts.retryPolicy.maxAttempts * PACED_ATTEMPTS_FACTOR;
-  // Attempts the retry policy counts: a refusal by a sending limit sent nothing and is not a
-  // failure of this message (seen under faults: six 130429 in a row used up a message's
-  // attempts, and its last, ambiguous one left it unknown).
-  let spent = 0;
+  // Refusals by a sending limit are told apart to the retry policy: they are no failure of
+  // this message (seen under faults: six 130429 in a row used up a message's attempts, and
+  // its last, ambiguous one left it unknown).
+  let paced = 0;
   for (let attempt = 1; ; attempt++) {
     const result = await attemptOnce(parts, request, attempt);
     parts.afterAttempt?.(attempt, result);
@@ -81,11 +75,8 @@ export async function deliver(parts: DeliveryParts, request: SendRequest): Promi
     if (result.kind !== 'transient') return { result, attempts: attempt };
     if (result.ambiguous && !parts.settle) return { result, attempts: attempt };
 
-    if (!result.paced) spent++;
-    const decision =
-      attempt >= maxRequests
-        ? ({ retry: false, reason: 'attempts-exhausted' } as const)
-        : parts.retryPolicy.next(spent, result.retryAfterMs);
+    if (result.paced) paced++;
+    const decision = parts.retryPolicy.next(attempt - paced, result.retryAfterMs, paced);
     if (result.ambiguous && parts.settle) {
       await sleep(Math.max(parts.settleAfterMs ?? 0, decision.retry ? decision.delayMs : 0));
       const whatsappMessageId = await parts.settle(request.bizOpaqueCallbackData);

@@ -82,8 +82,13 @@ export function classifyGraphError(httpStatus: number, errorBody: unknown): Grap
         ? { kind: 'permanent', code, reason, optedOut: true }
         : { kind: 'permanent', code, reason };
     }
-    const failure = withRetryAfter({ kind: 'transient', code, reason }, rule.retryAfterMs);
-    return rule.paced ? { ...failure, paced: true } : failure;
+    return {
+      kind: 'transient',
+      code,
+      reason,
+      ...(rule.retryAfterMs === undefined ? {} : { retryAfterMs: rule.retryAfterMs }),
+      ...(rule.paced ? { paced: true } : {}),
+    };
   }
 
   // Unknown or missing code: the HTTP status is all there is.
@@ -99,10 +104,6 @@ function ruleFor(code: number): CodeRule | undefined {
   // Template errors: missing, wrong parameter count or format, paused, disabled…
   if (code >= 132000 && code <= 132999) return { action: 'permanent' };
   return undefined;
-}
-
-function withRetryAfter(failure: GraphFailure & { kind: 'transient' }, retryAfterMs: number | undefined) {
-  return retryAfterMs === undefined ? failure : { ...failure, retryAfterMs };
 }
 
 function describe(httpStatus: number, code: number | undefined, error: GraphErrorBody['error']): string {

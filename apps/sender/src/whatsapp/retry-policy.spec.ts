@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { RetryPolicy } from './retry-policy';
+import { PACED_ATTEMPTS_FACTOR, RetryPolicy } from './retry-policy';
 
 describe('RetryPolicy', () => {
   it('draws each delay between 0 and a ceiling that doubles up to the cap', () => {
@@ -34,6 +34,15 @@ describe('RetryPolicy', () => {
     expect(policy.next(2).retry).toBe(true);
     expect(policy.next(3)).toEqual({ retry: false, reason: 'attempts-exhausted' });
     expect(new RetryPolicy({ maxAttempts: 1 }).next(1).retry).toBe(false);
+  });
+
+  it('does not count refusals by a sending limit, up to maxAttempts × PACED_ATTEMPTS_FACTOR requests', () => {
+    const policy = new RetryPolicy({ maxAttempts: 3, baseDelayMs: 100, random: () => 0.5 });
+    expect(policy.maxRequests).toBe(3 * PACED_ATTEMPTS_FACTOR);
+    expect(policy.next(2, 1_000, 5)).toEqual({ retry: true, delayMs: 1_000 });
+    expect(policy.next(3, undefined, 0)).toEqual({ retry: false, reason: 'attempts-exhausted' });
+    expect(policy.next(0, 1_000, policy.maxRequests - 1)).toEqual({ retry: true, delayMs: 1_000 });
+    expect(policy.next(0, 1_000, policy.maxRequests)).toEqual({ retry: false, reason: 'attempts-exhausted' });
   });
 
   it('keeps every delay within [retryAfter, max(cap, retryAfter)]', () => {

@@ -4,7 +4,7 @@
  * together; never sooner than the answer's own `retryAfterMs`. Pure: randomness is injected.
  */
 export interface RetryPolicyOptions {
-  /** Attempts in total, the first one included. */
+  /** Attempts in total, the first one included; refusals by a sending limit not counted. */
   maxAttempts?: number;
   /** Ceiling of the jitter range after the first failure; doubles after each one. */
   baseDelayMs?: number;
@@ -15,14 +15,24 @@ export interface RetryPolicyOptions {
 
 export type RetryDecision = { retry: true; delayMs: number } | { retry: false; reason: 'attempts-exhausted' };
 
+/**
+ * Refusals by a per-number sending limit (130429, 131056) sent nothing and are no failure of
+ * the message, so they do not use up its attempts; its requests stay bounded all the same,
+ * at most this many times `maxAttempts`.
+ */
+export const PACED_ATTEMPTS_FACTOR = 4;
+
 export class RetryPolicy {
   readonly maxAttempts: number;
+  /** Requests of one message in all, paced refusals included. */
+  readonly maxRequests: number;
   readonly baseDelayMs: number;
   readonly maxDelayMs: number;
   private readonly random: () => number;
 
   constructor(options: RetryPolicyOptions = {}) {
     this.maxAttempts = options.maxAttempts ?? 6;
+    this.maxRequests = this.maxAttempts * PACED_ATTEMPTS_FACTOR;
     this.baseDelayMs = options.baseDelayMs ?? 250;
     this.maxDelayMs = options.maxDelayMs ?? 30_000;
     this.random = options.random ?? Math.random;
@@ -38,9 +48,13 @@ export class RetryPolicy {
     return Math.min(this.maxDelayMs, this.baseDelayMs * 2 ** Math.max(0, failedAttempts - 1));
   }
 
-  /** After `failedAttempts` attempts that all failed transiently, the last one saying `retryAfterMs`. */
-  next(failedAttempts: number, retryAfterMs?: number): RetryDecision {
-    if (failedAttempts >= this.maxAttempts) return { retry: false, reason: 'attempts-exhausted' };
+  /**
+   * After `failedAttempts` attempts that failed transiently and `pacedRefusals` refused by a
+   * sending limit, the last one saying `retryAfterMs`.
+   */
+  next(failedAttempts: number, retryAfterMs?: number, pacedRefusals = 0): RetryDecision {
+    if (failedAttempts >= this.maxAttempts || failedAttempts + pacedRefusals >= this.maxRequests)
+      return { retry: false, reason: 'attempts-exhausted' };
     const jittered = Math.floor(this.random() * this.ceilingMs(failedAttempts));
     return { retry: true, delayMs: Math.max(jittered, retryAfterMs ?? 0) };
   }
