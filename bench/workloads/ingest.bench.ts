@@ -331,12 +331,14 @@ async function runIngest(
   const child: ChildProcess = spawn(process.execPath, [...nodeArgs, main], {
     cwd: ROOT,
     env: {
-      // INGEST_* settings of the bench's environment reach the service (e.g. INGEST_DECISION_WORKERS=0).
+      // INGEST_* settings (e.g. INGEST_DECISION_WORKERS=0) and glibc's MALLOC_* of the bench's
+      // environment reach the service.
       ...Object.fromEntries(
-        Object.entries(process.env).filter(([k]) => k.startsWith('INGEST_') && !k.startsWith('INGEST_BENCH')),
+        Object.entries(process.env).filter(
+          ([k]) => k.startsWith('MALLOC_') || (k.startsWith('INGEST_') && !k.startsWith('INGEST_BENCH')),
+        ),
       ),
       PATH: process.env.PATH,
-      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('MALLOC_'))),
       // Its node flags as docker-compose.yml deploys it, unless the run names others.
       ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
       KAFKA_BROKERS: ctx.kafkaBrokers,

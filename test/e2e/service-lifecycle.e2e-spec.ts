@@ -32,8 +32,8 @@ const ownEnv: Record<AppName, Record<string, string>> = {
   sender: { WHATSAPP_APP_SECRET: 'lifecycle-app-secret', WHATSAPP_VERIFY_TOKEN: 'lifecycle-verify-token' },
 };
 
-async function start(name: AppName, prefix: string, schema: string) {
-  const service = await startService(name, { ...ownEnv[name], TOPIC_PREFIX: prefix, DATABASE_SCHEMA: schema });
+async function start(name: AppName, prefix: string, schema: string, env: Record<string, string> = {}) {
+  const service = await startService(name, { ...ownEnv[name], TOPIC_PREFIX: prefix, DATABASE_SCHEMA: schema, ...env });
   running.push(service);
   return service;
 }
@@ -175,21 +175,14 @@ describe('the three services as processes', () => {
     const schema = `ingest_${prefix.replace(/[^a-z0-9]/g, '_')}`;
     // A group of its own: the dead member holds its group's joins for 30 s.
     const groupId = `${prefix}ingest`;
-    const env = {
-      TOPIC_PREFIX: prefix,
-      DATABASE_SCHEMA: schema,
-      API_KEYS: 'lifecycle-platform-key',
-      INGEST_GROUP_ID: groupId,
-    };
+    const env = { API_KEYS: 'lifecycle-platform-key', INGEST_GROUP_ID: groupId };
     const consuming = (s: RunningService) => s.logs.some((l) => l.includes('consuming raw cart events'));
-    const first = await startService('ingest', env);
-    running.push(first);
+    const first = await start('ingest', prefix, schema, env);
     await first.waitUntil(() => consuming(first));
     expect(await first.stop('SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
 
     const restarted = Date.now();
-    const second = await startService('ingest', env);
-    running.push(second);
+    const second = await start('ingest', prefix, schema, env);
     await second.waitUntil((h) => h.status === 200);
     const answer = await fetch(`${second.url}/v1/cart-events`, {
       method: 'POST',
