@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Consumer, Kafka, logLevel, Producer } from 'kafkajs';
+import { Consumer, Kafka, KafkaMessage, logLevel, Producer } from 'kafkajs';
 import { DateTime } from 'luxon';
 import { allTopics, prefixedTopic, TOPIC, WEEKDAYS, type StoreSettings, type Weekday } from '@lib/contracts';
 import { ensureTopics, stackUp } from '../../scripts/stack';
@@ -616,12 +616,26 @@ export interface WatchedRecord {
 }
 
 /**
- * Reads topics from the beginning with a group of its own and keeps every record; `onRecord`
- * sees each as it arrives. For the demo's display and the tests' assertions.
+ * Reads topics from the beginning with a group of its own and keeps every record once;
+ * `onRecord` sees each as it arrives. For the demo's display and the tests' assertions.
+ *
+ * A test's counts are only as good as this reader, so it outlives what the pipeline is put
+ * through: a consumer kafkajs gives up on (a crash it does not restart, seen while the broker
+ * was stopped) is replaced, records read twice after a rejoin are kept once, and `caughtUp`
+ * proves every record published so far was read before anything is counted.
  */
 export class TopicWatcher {
   readonly records: WatchedRecord[] = [];
+  /** What happened to the reader, for a failing test's output ("crash …", "replaced"). */
+  readonly incidents: string[] = [];
   private consumer: Consumer | undefined;
+  private kafka: Kafka | undefined;
+  private topics: string[] = [];
+  private readonly groupId = `watcher-${randomUUID()}`;
+  /** Per `topic:partition`, the offset after the last record read. */
+  private readonly positions = new Map<string, bigint>();
+  private stopped = false;
+  private replacing: Promise<void> | undefined;
 
   constructor(
     private readonly brokers: string,
@@ -629,52 +643,138 @@ export class TopicWatcher {
   ) {}
 
   async start(topics: string[]): Promise<void> {
-    const kafka = new Kafka({
+    this.topics = topics;
+    this.kafka = new Kafka({
       clientId: 'pipeline-watcher',
       brokers: this.brokers.split(','),
       logLevel: logLevel.NOTHING,
     });
-    this.consumer = kafka.consumer({
-      groupId: `watcher-${randomUUID()}`,
-      maxWaitTimeInMs: 100,
-      sessionTimeout: 30_000,
-    });
-    await this.consumer.connect();
-    await this.consumer.subscribe({ topics, fromBeginning: true });
-    await this.consumer.run({
-      eachMessage: async ({ topic, partition, message }) => {
-        const raw = message.value?.toString() ?? null;
-        let value: Record<string, unknown> | undefined;
-        try {
-          value = raw === null ? undefined : (JSON.parse(raw) as Record<string, unknown>);
-        } catch {
-          value = undefined;
-        }
-        const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = String(v);
-        const record: WatchedRecord = {
-          topic,
-          key: message.key?.toString() ?? null,
-          value,
-          raw,
-          headers,
-          partition,
-          offset: message.offset,
-          timestamp: Number(message.timestamp),
-        };
-        this.records.push(record);
-        this.onRecord?.(record);
-      },
-    });
+    await this.run();
   }
 
   of(topic: string): WatchedRecord[] {
     return this.records.filter((r) => r.topic === topic);
   }
 
+  /**
+   * Waits until every record published so far on the watched topics has been read. A reader
+   * still behind after half the time is replaced once (a consumer can stall without crashing).
+   * Throws, naming the partitions behind and the reader's incidents, when time runs out.
+   */
+  async caughtUp(timeoutMs = 60_000): Promise<void> {
+    const admin = this.kafka!.admin();
+    await admin.connect();
+    try {
+      const ends = new Map<string, bigint>();
+      for (const topic of this.topics)
+        for (const p of await admin.fetchTopicOffsets(topic))
+          if (BigInt(p.high) > 0n) ends.set(`${topic}:${p.partition}`, BigInt(p.high));
+      const behind = () => [...ends].filter(([tp, end]) => (this.positions.get(tp) ?? 0n) < end).map(([tp]) => tp);
+      const started = Date.now();
+      let replaced = false;
+      while (behind().length > 0) {
+        const waited = Date.now() - started;
+        if (waited > timeoutMs)
+          throw new Error(
+            `topic watcher still behind after ${timeoutMs} ms on ${behind().join(', ')}; incidents: ${
+              this.incidents.join('; ') || 'none'
+            }`,
+          );
+        if (!replaced && waited > timeoutMs / 2) {
+          replaced = true;
+          this.incident(`behind on ${behind().join(', ')} after ${waited} ms: replaced`);
+          await this.replace();
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+  }
+
   async stop(): Promise<void> {
+    this.stopped = true;
+    await this.replacing?.catch(() => undefined);
     await this.consumer?.disconnect().catch(() => undefined);
   }
+
+  private async run(): Promise<void> {
+    // The same group: a replacement goes on from the committed offsets.
+    const consumer = this.kafka!.consumer({ groupId: this.groupId, maxWaitTimeInMs: 100, sessionTimeout: 30_000 });
+    this.consumer = consumer;
+    consumer.on(consumer.events.CRASH, ({ payload }) => {
+      this.incident(`crash ${payload.error.name}: ${payload.error.message} (kafkajs restarts it: ${payload.restart})`);
+      if (!payload.restart) void this.replace();
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: this.topics, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ topic, partition, message }) => {
+        const tp = `${topic}:${partition}`;
+        const offset = BigInt(message.offset);
+        // Read again after a rejoin (offsets are committed now and then): kept once.
+        if (offset < (this.positions.get(tp) ?? 0n)) return;
+        this.positions.set(tp, offset + 1n);
+        const record = watchedRecord(topic, partition, message);
+        this.records.push(record);
+        this.onRecord?.(record);
+      },
+    });
+  }
+
+  private incident(what: string): void {
+    this.incidents.push(`${new Date().toISOString().slice(11, 19)} ${what}`);
+  }
+
+  /** A new consumer in place of the current one (gone or stalled). */
+  private replace(): Promise<void> {
+    if (this.stopped) return Promise.resolve();
+    return (this.replacing ??= (async () => {
+      try {
+        // A stalled consumer may not even disconnect: it is left behind after a while.
+        await Promise.race([
+          this.consumer?.disconnect().catch(() => undefined),
+          new Promise((r) => setTimeout(r, 10_000)),
+        ]);
+        for (;;) {
+          if (this.stopped) return;
+          try {
+            await this.run();
+            this.incident('replaced by a new consumer');
+            return;
+          } catch (e) {
+            this.incident(`replacement failed (${(e as Error).message}), trying again`);
+            await this.consumer?.disconnect().catch(() => undefined);
+            await new Promise((r) => setTimeout(r, 1000));
+          }
+        }
+      } finally {
+        this.replacing = undefined;
+      }
+    })());
+  }
+}
+
+function watchedRecord(topic: string, partition: number, message: KafkaMessage): WatchedRecord {
+  const raw = message.value?.toString() ?? null;
+  let value: Record<string, unknown> | undefined;
+  try {
+    value = raw === null ? undefined : (JSON.parse(raw) as Record<string, unknown>);
+  } catch {
+    value = undefined;
+  }
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(message.headers ?? {})) if (v !== undefined) headers[k] = String(v);
+  return {
+    topic,
+    key: message.key?.toString() ?? null,
+    value,
+    raw,
+    headers,
+    partition,
+    offset: message.offset,
+    timestamp: Number(message.timestamp),
+  };
 }
 
 /** A plain kafkajs producer on the run's broker (platforms publishing to cart-events-raw). */
