@@ -37,9 +37,14 @@ export interface BatchConsumerOptions {
    * is not committed and the next owner reads it again.
    */
   ackGraceOnStopMs?: number;
+  /** Tries of a failing fetch or join before kafkajs gives up and crashes the consumer (default 10). */
+  retries?: number;
 }
 
 const MAX_BACKOFF_MS = 15_000;
+/** Waits between rejoins after a crash kafkajs does not restart itself: first, then at most. */
+const REJOIN_FIRST_MS = 1000;
+const REJOIN_MAX_MS = 30_000;
 const ACK_GRACE_ON_STOP_MS = 5000;
 
 /**
@@ -58,6 +63,8 @@ export class BatchConsumer {
   /** Called once when `stop` is: acknowledgements in flight start their grace time. */
   private readonly onStop = new Set<() => void>();
   private crashed: Error | undefined;
+  private rejoinTimer: NodeJS.Timeout | undefined;
+  private rejoinWaitMs = REJOIN_FIRST_MS;
   /** Fetch ahead: per partition, the last batch handed on (the next one chains behind it). */
   private readonly chains = new Map<string, Promise<void>>();
   /** Fetch ahead: bumped when a batch stopped short, so the batches queued behind it are dropped. */
@@ -83,7 +90,7 @@ export class BatchConsumer {
       allowAutoTopicCreation: false,
       // A crash after `stop` (a join cut short by the disconnect) must not bring it back.
       retry: {
-        retries: 10,
+        retries: options.retries ?? 10,
         initialRetryTime: 300,
         maxRetryTime: 10_000,
         restartOnFailure: () => Promise.resolve(!this.stopping),
@@ -92,9 +99,11 @@ export class BatchConsumer {
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
       this.crashed = payload.error;
       this.logger.error({ err: payload.error, restart: payload.restart, groupId: options.groupId }, 'consumer crashed');
+      if (!payload.restart) this.rejoinLater();
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       this.crashed = undefined;
+      this.rejoinWaitMs = REJOIN_FIRST_MS;
       this.logger.info({ groupId: payload.groupId, assignment: payload.memberAssignment }, 'joined consumer group');
     });
   }
@@ -114,21 +123,52 @@ export class BatchConsumer {
       await this.consumer.connect();
       await this.consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning ?? true });
       if (this.stopping) return;
-      await this.consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: this.options.concurrency ?? 3,
-        eachBatch: (payload) => this.onBatch(payload),
-      });
+      await this.run();
     } catch (e) {
       this.crashed = e instanceof Error ? e : new Error(String(e));
       throw e;
     }
   }
 
+  private run(): Promise<void> {
+    return this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.concurrency ?? 3,
+      eachBatch: (payload) => this.onBatch(payload),
+    });
+  }
+
+  /**
+   * kafkajs restarts a crashed consumer only after errors it deems retriable. Others (no
+   * group coordinator found while the broker is away, a lock timeout) leave it disconnected
+   * for good: the process would live on without consuming. It joins again by itself, with
+   * growing waits, until it is in the group or the service stops.
+   */
+  private rejoinLater(): void {
+    if (this.stopping || this.rejoinTimer) return;
+    const waitMs = this.rejoinWaitMs;
+    this.rejoinWaitMs = Math.min(waitMs * 2, REJOIN_MAX_MS);
+    this.logger.warn({ groupId: this.options.groupId, inMs: waitMs }, 'consumer not restarted by kafkajs: rejoining');
+    this.rejoinTimer = setTimeout(() => {
+      this.rejoinTimer = undefined;
+      if (this.stopping) return;
+      // A failed join crashes again (and comes back here); a failed connect is retried here.
+      this.consumer
+        .connect()
+        .then(() => (this.stopping ? undefined : this.run()))
+        .catch((e: unknown) => {
+          this.crashed = e instanceof Error ? e : new Error(String(e));
+          this.rejoinLater();
+        });
+    }, waitMs);
+  }
+
   /** Lets the running batches finish and commit, then leaves the group. */
   async stop(): Promise<void> {
     this.stopping = true;
+    clearTimeout(this.rejoinTimer);
+    this.rejoinTimer = undefined;
     for (const startGrace of this.onStop) startGrace();
     // Batches handed on (fetch ahead) finish and commit before the group is left.
     await Promise.allSettled([...this.inFlight]);
