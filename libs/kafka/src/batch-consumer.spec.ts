@@ -40,18 +40,64 @@ class StandInConsumer extends EventEmitter {
 
 const silent = createLogger('test', { level: 'silent', destination: new Writable({ write: (_c, _e, d) => d() }) });
 
-function consumerWithStandIn() {
+function consumerWithStandIn(stopSignal?: AbortSignal) {
   const standIn = new StandInConsumer();
   const kafka = { consumer: () => standIn } as unknown as Kafka;
   const producer = { connect: async () => undefined } as unknown as RecordProducer;
   const consumer = new BatchConsumer(
     kafka,
     producer,
-    { groupId: 'g', topics: ['t'], handler: async () => ({ outputs: [] }) },
+    { groupId: 'g', topics: ['t'], handler: async () => ({ outputs: [] }), stopSignal },
     silent,
   );
   return { standIn, consumer };
 }
+
+describe('BatchConsumer start', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('tries again with growing waits until it runs, failed meanwhile', async () => {
+    const { standIn, consumer } = consumerWithStandIn();
+    standIn.failConnects = 2;
+    let started = false;
+    void consumer.start().then(() => (started = true));
+    await jest.advanceTimersByTimeAsync(0);
+    expect([standIn.connects, standIn.runs]).toEqual([1, 0]);
+    expect(consumer.failure?.message).toMatch(/ECONNREFUSED/);
+    await jest.advanceTimersByTimeAsync(1000);
+    expect([standIn.connects, standIn.runs]).toEqual([2, 0]);
+    await jest.advanceTimersByTimeAsync(1999);
+    expect(standIn.runs).toBe(0);
+    await jest.advanceTimersByTimeAsync(1);
+    expect([standIn.connects, standIn.runs, started]).toEqual([3, 1, true]);
+  });
+
+  it('gives up at once when stopped while waiting to try again, never running', async () => {
+    const { standIn, consumer } = consumerWithStandIn();
+    standIn.failConnects = 1;
+    let started = false;
+    void consumer.start().then(() => (started = true));
+    await jest.advanceTimersByTimeAsync(0);
+    await consumer.stop();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(started).toBe(true);
+    await jest.advanceTimersByTimeAsync(60_000);
+    expect([standIn.connects, standIn.runs]).toEqual([1, 0]);
+  });
+  it('gives up when the service starts stopping, before its consumers are stopped', async () => {
+    const stopping = new AbortController();
+    const { standIn, consumer } = consumerWithStandIn(stopping.signal);
+    standIn.failConnects = 1;
+    let started = false;
+    void consumer.start().then(() => (started = true));
+    await jest.advanceTimersByTimeAsync(0);
+    stopping.abort();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(started).toBe(true);
+    expect([standIn.connects, standIn.runs]).toEqual([1, 0]);
+  });
+});
 
 describe('BatchConsumer after a crash kafkajs does not restart', () => {
   beforeEach(() => jest.useFakeTimers());

@@ -39,12 +39,14 @@ export interface BatchConsumerOptions {
   ackGraceOnStopMs?: number;
   /** Tries of a failing fetch or join before kafkajs gives up and crashes the consumer (default 10). */
   retries?: number;
+  /** Aborted when the service starts stopping (before `stop` is called): a start still trying gives up. */
+  stopSignal?: AbortSignal;
 }
 
 const MAX_BACKOFF_MS = 15_000;
-/** Waits between rejoins after a crash kafkajs does not restart itself: first, then at most. */
-const REJOIN_FIRST_MS = 1000;
-const REJOIN_MAX_MS = 30_000;
+/** Waits between tries to start, or to rejoin after a crash kafkajs does not restart: first, then at most. */
+const RESTART_FIRST_MS = 1000;
+const RESTART_MAX_MS = 30_000;
 const ACK_GRACE_ON_STOP_MS = 5000;
 
 /**
@@ -64,7 +66,7 @@ export class BatchConsumer {
   private readonly onStop = new Set<() => void>();
   private crashed: Error | undefined;
   private rejoinTimer: NodeJS.Timeout | undefined;
-  private rejoinWaitMs = REJOIN_FIRST_MS;
+  private rejoinWaitMs = RESTART_FIRST_MS;
   /** Fetch ahead: per partition, the last batch handed on (the next one chains behind it). */
   private readonly chains = new Map<string, Promise<void>>();
   /** Fetch ahead: bumped when a batch stopped short, so the batches queued behind it are dropped. */
@@ -103,7 +105,7 @@ export class BatchConsumer {
     });
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       this.crashed = undefined;
-      this.rejoinWaitMs = REJOIN_FIRST_MS;
+      this.rejoinWaitMs = RESTART_FIRST_MS;
       this.logger.info({ groupId: payload.groupId, assignment: payload.memberAssignment }, 'joined consumer group');
     });
   }
@@ -114,20 +116,49 @@ export class BatchConsumer {
   }
 
   /**
-   * Connects, subscribes and joins the group. A start that fails leaves the consumer
-   * `failure` (readiness says so); one still joining when `stop` comes never joins.
+   * Connects, subscribes and joins the group. A try that fails (the broker away, a topic
+   * missing) leaves the consumer `failure`, so readiness says why, and is tried again with
+   * growing waits until it runs or `stop` comes: a service started in the background never
+   * lives on without its consumer. One still joining when `stop` comes never joins.
    */
   async start(): Promise<void> {
-    try {
-      await this.producer.connect();
-      await this.consumer.connect();
-      await this.consumer.subscribe({ topics: this.options.topics, fromBeginning: this.options.fromBeginning ?? true });
-      if (this.stopping) return;
-      await this.run();
-    } catch (e) {
-      this.crashed = e instanceof Error ? e : new Error(String(e));
-      throw e;
+    const givingUp = () => this.stopping || this.options.stopSignal?.aborted === true;
+    for (let waitMs = RESTART_FIRST_MS; !givingUp(); waitMs = Math.min(waitMs * 2, RESTART_MAX_MS)) {
+      try {
+        await this.producer.connect();
+        await this.consumer.connect();
+        await this.consumer.subscribe({
+          topics: this.options.topics,
+          fromBeginning: this.options.fromBeginning ?? true,
+        });
+        if (!givingUp()) await this.run();
+        return;
+      } catch (e) {
+        this.crashed = e instanceof Error ? e : new Error(String(e));
+        if (givingUp()) return;
+        this.logger.warn(
+          { err: e, groupId: this.options.groupId, inMs: waitMs },
+          'consumer did not start, trying again',
+        );
+        await this.pause(waitMs);
+      }
     }
+  }
+
+  /** Sleeps `ms`, or less when the service starts stopping meanwhile. */
+  private pause(ms: number): Promise<void> {
+    const signal = this.options.stopSignal;
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.onStop.delete(done);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.onStop.add(done);
+      signal?.addEventListener('abort', done, { once: true });
+    });
   }
 
   private run(): Promise<void> {
@@ -146,9 +177,9 @@ export class BatchConsumer {
    * growing waits, until it is in the group or the service stops.
    */
   private rejoinLater(): void {
-    if (this.stopping || this.rejoinTimer) return;
+    if (this.stopping || this.options.stopSignal?.aborted || this.rejoinTimer) return;
     const waitMs = this.rejoinWaitMs;
-    this.rejoinWaitMs = Math.min(waitMs * 2, REJOIN_MAX_MS);
+    this.rejoinWaitMs = Math.min(waitMs * 2, RESTART_MAX_MS);
     this.logger.warn({ groupId: this.options.groupId, inMs: waitMs }, 'consumer not restarted by kafkajs: rejoining');
     this.rejoinTimer = setTimeout(() => {
       this.rejoinTimer = undefined;

@@ -24,6 +24,8 @@ export class KafkaService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly kafka: Kafka;
   private readonly admin: Admin;
   private readonly consumers: BatchConsumer[] = [];
+  /** Set when a start-up run by `startBehind` failed: readiness reports it for good. */
+  private startFailure: Error | undefined;
 
   constructor(
     @Inject(KAFKA_OPTIONS) private readonly options: KafkaOptions,
@@ -49,6 +51,7 @@ export class KafkaService implements OnModuleInit, BeforeApplicationShutdown {
       check: async () => {
         await this.admin.connect();
         await this.admin.describeCluster();
+        if (this.startFailure) throw this.startFailure;
         const crashed = this.consumers.find((c) => c.failure);
         if (crashed) throw new Error(`consumer crashed: ${crashed.failure!.message}`);
       },
@@ -65,9 +68,32 @@ export class KafkaService implements OnModuleInit, BeforeApplicationShutdown {
     return prefixedTopic(this.options.topicPrefix, name);
   }
 
-  /** Starts a batch consumer; it is stopped with the application. */
+  /**
+   * Runs a service's consumer start-up behind its open port (the port must not wait for a
+   * group join). A failure other than the stop keeps readiness failing with its reason: the
+   * consumers would otherwise never run while the process looked healthy.
+   */
+  startBehind(what: string, start: () => Promise<void>): void {
+    void start().catch((err: unknown) => {
+      if (this.stopping.aborted) return this.logger.info({ what }, 'start-up cut short by the stop');
+      this.startFailure = new Error(`${what} did not start: ${err instanceof Error ? err.message : String(err)}`);
+      this.logger.error({ err }, this.startFailure.message);
+    });
+  }
+
+  /**
+   * Starts a batch consumer; it is stopped with the application. Refused once the service is
+   * stopping: a consumer started after the stop began would never be stopped.
+   */
   async consume(options: BatchConsumerOptions): Promise<BatchConsumer> {
-    const consumer = new BatchConsumer(this.kafka, this.producer, options, this.logger, this.metrics);
+    if (this.stopping.aborted) throw new Error(`the service is stopping: consumer ${options.groupId} not started`);
+    const consumer = new BatchConsumer(
+      this.kafka,
+      this.producer,
+      { stopSignal: this.stopping, ...options },
+      this.logger,
+      this.metrics,
+    );
     this.consumers.push(consumer);
     await consumer.start();
     this.logger.info({ groupId: options.groupId, topics: options.topics }, 'consumer started');
@@ -84,7 +110,12 @@ export class KafkaService implements OnModuleInit, BeforeApplicationShutdown {
     timeoutMs: number,
   ): Promise<'caught-up' | 'behind' | 'stopping'> {
     const stop = this.stopping;
-    const behind = await waitForCaughtUp(this.kafka, groupId, topics, timeoutMs, { stop });
+    let warned = false;
+    const onError = (err: unknown) => {
+      if (!warned) this.logger.warn({ err, groupId }, 'catch-up check failed, trying again');
+      warned = true;
+    };
+    const behind = await waitForCaughtUp(this.kafka, groupId, topics, timeoutMs, { stop, onError });
     if (stop.aborted) return 'stopping';
     if (behind.length > 0) this.logger.warn({ groupId, behind }, 'consumer group not caught up in time');
     return behind.length === 0 ? 'caught-up' : 'behind';
