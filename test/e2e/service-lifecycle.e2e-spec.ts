@@ -212,6 +212,50 @@ describe('the three services as processes', () => {
     expect(await second.stop('SIGTERM')).toEqual({ code: 0, signal: null });
   });
 
+  // The scheduler's timer loop and routes, the sender's webhooks: none waits for a consumer.
+  // Both in one test, killed and restarted side by side: each waits out a 30 s session.
+  it('scheduler and sender: killed, their restarts answer HTTP at once, and their consumers join once the broker dropped the dead members', async () => {
+    const prefix = uniquePrefix('killed-both');
+    await createTopics(
+      kafka,
+      allTopics(prefix).map((t) => t.name),
+    );
+    const cases: Array<{ name: AppName; env: Record<string, string>; joined: string }> = [
+      {
+        name: 'scheduler',
+        env: { SCHEDULER_GROUP_ID: `${prefix}scheduler` },
+        joined: 'joined consumer group',
+      },
+      {
+        name: 'sender',
+        env: { SENDER_GROUP_ID: `${prefix}sender`, SENDER_FACTS_GROUP_ID: `${prefix}sender-facts` },
+        joined: 'facts read before send-due',
+      },
+    ];
+    const schemaOf = (name: string) => `${name}_${prefix.replace(/[^a-z0-9]/g, '_')}`;
+    const hasJoined = (s: RunningService, line: string) => s.logs.some((l) => l.includes(line));
+    await Promise.all(
+      cases.map(async (c) => {
+        const first = await start(c.name, prefix, schemaOf(c.name), c.env);
+        await first.waitUntil(() => hasJoined(first, c.joined));
+        expect(await first.stop('SIGKILL')).toEqual({ code: null, signal: 'SIGKILL' });
+      }),
+    );
+
+    const restarted = Date.now();
+    const seconds = await Promise.all(cases.map((c) => start(c.name, prefix, schemaOf(c.name), c.env)));
+    await Promise.all(seconds.map((s) => s.waitUntil((h) => h.status === 200)));
+    // The killed members' sessions last 30 s: the ports did not wait for them.
+    expect(Date.now() - restarted).toBeLessThan(15_000);
+    expect(cases.map((c, i) => hasJoined(seconds[i], c.joined))).toEqual([false, false]);
+    await Promise.all(cases.map((c, i) => seconds[i].waitUntil(() => hasJoined(seconds[i], c.joined), 90_000)));
+    expect(cases.map((c, i) => hasJoined(seconds[i], c.joined))).toEqual([true, true]);
+    expect(await Promise.all(seconds.map((s) => s.stop('SIGTERM')))).toEqual([
+      { code: 0, signal: null },
+      { code: 0, signal: null },
+    ]);
+  });
+
   it('migrate applies the ingest schema once, as a command, and again is a no-op', async () => {
     const schema = `ingest_migrate_${Date.now()}`;
     const migrate = () =>

@@ -22,6 +22,14 @@ export class SchedulerInputs implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    // The timer loop and the HTTP routes need only the producer and the database: the port
+    // opens now and the consumer joins its group behind it. After this instance was killed,
+    // that join waits until the broker drops the dead member (its 30 s session).
+    await this.kafka.producer.connect();
+    this.kafka.startBehind('the consumer', () => this.startConsumer());
+  }
+
+  private async startConsumer(): Promise<void> {
     const topics = {
       [this.kafka.topic(TOPIC.cartEvents)]: (r: ConsumedRecord[]) => this.cartEvents.handle(r),
       [this.kafka.topic(TOPIC.storeSettings)]: (r: ConsumedRecord[], ctx: BatchContext) =>

@@ -31,6 +31,15 @@ export class SenderInputs implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
+    // The webhooks and the HTTP routes need only the producer and the database: the port opens
+    // now and the consumers join their groups behind it. After this instance was killed, each
+    // join waits until the broker drops the dead member (its 30 s session); Meta's webhook
+    // calls would go unanswered meanwhile.
+    await this.kafka.producer.connect();
+    this.kafka.startBehind('the consumers', () => this.startConsumers());
+  }
+
+  private async startConsumers(): Promise<void> {
     const facts: Record<string, (r: ConsumedRecord[]) => ReturnType<OptOutsPipeline['handle']>> = {
       [this.kafka.topic(TOPIC.storeSettings)]: (r) => this.storeSettings.handle(r),
       [this.kafka.topic(TOPIC.cartEvents)]: (r) => this.cartEvents.handle(r),

@@ -36,8 +36,7 @@ export class RawEventsPipeline implements OnApplicationBootstrap {
     // raw-event consumers join their group behind it. After this instance was killed that
     // join waits until the broker drops the dead member (its 30 s session); HTTP must not.
     await this.kafka.producer.connect();
-    // A start that fails marks its consumer failed, and readiness says so.
-    void this.startConsumers().catch((err: unknown) => this.logger.error({ err }, 'raw-event consumers did not start'));
+    this.kafka.startBehind('raw-event consumers', () => this.startConsumers());
   }
 
   private async startConsumers(): Promise<void> {
