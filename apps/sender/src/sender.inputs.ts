@@ -5,6 +5,7 @@ import { CartEventsPipeline } from './cart-events/cart-events.pipeline';
 import { LOGGER } from '@lib/observability';
 import type { Logger } from '@lib/observability';
 import type { SenderConfig } from './config';
+import { FactsRead } from './facts-read';
 import { OptOutsPipeline } from './opt-outs/opt-outs.pipeline';
 import { SendDuePipeline } from './send-due/send-due.pipeline';
 import { StoreSettingsPipeline } from './store-settings/store-settings.pipeline';
@@ -16,7 +17,8 @@ import { SENDER_CONFIG } from './tokens';
  * in a second group, so it is read while send-due batches are busy and stays near the head.
  * send-due is read only once that group has caught up with what was published before the
  * start: a sender starting fresh (or after downtime) would otherwise decide against settings,
- * conversions and opt-outs it has not read yet, and skip a known store as unknown.
+ * conversions and opt-outs it has not read yet, and skip a known store as unknown. The
+ * deferral loop waits for the same moment (FactsRead).
  */
 @Injectable()
 export class SenderInputs implements OnApplicationBootstrap {
@@ -26,6 +28,7 @@ export class SenderInputs implements OnApplicationBootstrap {
     private readonly storeSettings: StoreSettingsPipeline,
     private readonly cartEvents: CartEventsPipeline,
     private readonly optOuts: OptOutsPipeline,
+    private readonly factsRead: FactsRead,
     @Inject(SENDER_CONFIG) private readonly config: SenderConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -60,6 +63,7 @@ export class SenderInputs implements OnApplicationBootstrap {
     // Stopped before send-due was ever read: nothing of it to finish or commit.
     if (catchUp === 'stopping') return;
     this.logger.info({ caughtUp: catchUp === 'caught-up', ms: Date.now() - started }, 'facts read before send-due');
+    this.factsRead.markDone();
     await this.kafka.consume({
       groupId: this.config.SENDER_GROUP_ID,
       topics: [this.kafka.topic(TOPIC.sendDue)],

@@ -19,6 +19,7 @@ import { MessageRepository } from './send-due/message.repository';
 import type { MessageRenderer } from './send-due/rendering';
 import { SendDuePipeline } from './send-due/send-due.pipeline';
 import { SendPlanner } from './send-due/send-planner';
+import { FactsRead } from './facts-read';
 import { SenderInputs } from './sender.inputs';
 import { SenderMetrics } from './sender.metrics';
 import { StoreSettingsPipeline } from './store-settings/store-settings.pipeline';
@@ -56,6 +57,7 @@ export class SenderModule {
       StoreSettingsPipeline,
       CartEventsPipeline,
       OptOutsPipeline,
+      FactsRead,
       SenderInputs,
       DeferralLoop,
       WhatsAppWebhooks,

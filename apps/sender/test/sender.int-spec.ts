@@ -196,6 +196,49 @@ describe('sender on the real broker, database and the WhatsApp simulator', () =>
     expect(sim.record.findAttempts({ bizOpaqueCallbackData: neverInTime.sendId })).toHaveLength(0);
   });
 
+  it('decides a message deferred to an opening that passed while it was down against the purchase made meanwhile', async () => {
+    const opensAt = Date.now() + 6000;
+    const hours = {
+      isOpen: (at: Date) => at.getTime() >= opensAt,
+      nextOpening: (after: Date) => new Date(Math.max(after.getTime(), opensAt)),
+    };
+    const libraries = { ...realLibraries, openingHours: hours };
+    const env = await isolatedEnvironment('defer-down');
+    const sim = await startSimulator();
+    sims.push(sim);
+    await produceSettings(env, storeSettings());
+    const before = await startSender(env, sim, {}, libraries);
+    const bought = sendDue('bought-while-down');
+    await produceSendDue(env, [bought]);
+    await outcomesUntil(env, (o) => statusOf(o, bought.sendId).includes('deferred'));
+    await before.close();
+
+    // While the sender is down: the shopper buys, and the opening passes.
+    await produce(env.topic(TOPIC.cartEvents), [
+      {
+        key: cartKey(STORE, bought.cartId),
+        value: {
+          schemaVersion: 1,
+          eventId: 'e-bought-while-down',
+          type: 'cart.converted',
+          occurredAt: new Date().toISOString(),
+          storeId: STORE,
+          cartId: bought.cartId,
+          orderId: 'o-7',
+          total: '59.90',
+          currency: 'EUR',
+        },
+      },
+    ]);
+    await sleep(Math.max(0, opensAt - Date.now()) + 500);
+
+    senders.push(await startSender(env, sim, {}, libraries));
+    const outcomes = await outcomesUntil(env, (o) => statusOf(o, bought.sendId).length >= 2);
+    expect(statusOf(outcomes, bought.sendId)).toEqual(['deferred', 'skipped']);
+    expect(outcomes.find((o) => o.sendId === bought.sendId && o.status === 'skipped')!.reason).toBe('converted');
+    expect(sim.record.findAttempts({ bizOpaqueCallbackData: bought.sendId })).toHaveLength(0);
+  });
+
   it('defers to the real next opening of a closed store', async () => {
     const closedToday = storeSettings({
       storeId: 'sunday-shop',

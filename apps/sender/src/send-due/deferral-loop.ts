@@ -6,6 +6,7 @@ import { LOGGER } from '@lib/observability';
 import type { Logger } from '@lib/observability';
 import type { SenderConfig } from '../config';
 import { SenderMetrics } from '../sender.metrics';
+import { FactsRead } from '../facts-read';
 import { SENDER_CONFIG } from '../tokens';
 import { MessageDelivery } from './message-delivery';
 import { MessageRepository, NewMessage } from './message.repository';
@@ -34,13 +35,15 @@ export class DeferralLoop implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly delivery: MessageDelivery,
     private readonly kafka: KafkaService,
     private readonly publisher: OutcomePublisher,
+    private readonly factsRead: FactsRead,
     private readonly metrics: SenderMetrics,
     @Inject(SENDER_CONFIG) private readonly config: SenderConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.schedule(0);
+    // Deferred rows are decided against the facts: not before those published meanwhile are read.
+    void this.factsRead.done.then(() => this.schedule(0));
   }
 
   async onApplicationShutdown(): Promise<void> {
