@@ -69,7 +69,7 @@ describe('a consumer through a broker outage longer than its retries', () => {
     );
     expect(crashed).toBeGreaterThan(0);
     expect(consumer.failure).toBeDefined();
-    await new Promise((r) => setTimeout(r, 20_000));
+    await new Promise((r) => setTimeout(r, 5000));
     await stack.startKafka();
 
     await producer.send([{ topic: 'outage.in', key: 'cart:after', value: 'after' }]);
