@@ -73,28 +73,21 @@ describe('BatchConsumer start', () => {
     expect([standIn.connects, standIn.runs, started]).toEqual([3, 1, true]);
   });
 
-  it('gives up at once when stopped while waiting to try again, never running', async () => {
-    const { standIn, consumer } = consumerWithStandIn();
-    standIn.failConnects = 1;
-    let started = false;
-    void consumer.start().then(() => (started = true));
-    await jest.advanceTimersByTimeAsync(0);
-    await consumer.stop();
-    await jest.advanceTimersByTimeAsync(0);
-    expect(started).toBe(true);
-    await jest.advanceTimersByTimeAsync(60_000);
-    expect([standIn.connects, standIn.runs]).toEqual([1, 0]);
-  });
-  it('gives up when the service starts stopping, before its consumers are stopped', async () => {
+  // The service's stop signal comes first (start-up waits give up on it), `stop` after.
+  it.each([
+    ['its consumers are stopped', (c: BatchConsumer) => c.stop()],
+    ['the service starts stopping', (_c: BatchConsumer, stopping: AbortController) => stopping.abort()],
+  ])('gives up at once when %s while it waits to try again, never running', async (_when, stop) => {
     const stopping = new AbortController();
     const { standIn, consumer } = consumerWithStandIn(stopping.signal);
     standIn.failConnects = 1;
     let started = false;
     void consumer.start().then(() => (started = true));
     await jest.advanceTimersByTimeAsync(0);
-    stopping.abort();
+    await stop(consumer, stopping);
     await jest.advanceTimersByTimeAsync(0);
     expect(started).toBe(true);
+    await jest.advanceTimersByTimeAsync(60_000);
     expect([standIn.connects, standIn.runs]).toEqual([1, 0]);
   });
 });
