@@ -1,5 +1,6 @@
 import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import type { Logger, Metrics } from '@lib/observability';
+import { pause } from './catch-up';
 import { deadLetterRecord } from './dead-letter';
 import { RecordProducer } from './producer';
 import type { BatchHandler, BatchResult, ConsumedRecord, DeadLetter } from './records';
@@ -62,6 +63,9 @@ const ACK_GRACE_ON_STOP_MS = 5000;
 export class BatchConsumer {
   private readonly consumer: Consumer;
   private stopping = false;
+  /** Aborted by `stop` or, earlier, by the service's stop signal: start-up tries and rejoins give up. */
+  private readonly halt: AbortSignal;
+  private readonly halted = new AbortController();
   /** Called once when `stop` is: acknowledgements in flight start their grace time. */
   private readonly onStop = new Set<() => void>();
   private crashed: Error | undefined;
@@ -98,6 +102,7 @@ export class BatchConsumer {
         restartOnFailure: () => Promise.resolve(!this.stopping),
       },
     });
+    this.halt = options.stopSignal ? AbortSignal.any([this.halted.signal, options.stopSignal]) : this.halted.signal;
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
       this.crashed = payload.error;
       this.logger.error({ err: payload.error, restart: payload.restart, groupId: options.groupId }, 'consumer crashed');
@@ -122,8 +127,7 @@ export class BatchConsumer {
    * lives on without its consumer. One still joining when `stop` comes never joins.
    */
   async start(): Promise<void> {
-    const givingUp = () => this.stopping || this.options.stopSignal?.aborted === true;
-    for (let waitMs = RESTART_FIRST_MS; !givingUp(); waitMs = Math.min(waitMs * 2, RESTART_MAX_MS)) {
+    for (let waitMs = RESTART_FIRST_MS; !this.halt.aborted; waitMs = Math.min(waitMs * 2, RESTART_MAX_MS)) {
       try {
         await this.producer.connect();
         await this.consumer.connect();
@@ -131,34 +135,18 @@ export class BatchConsumer {
           topics: this.options.topics,
           fromBeginning: this.options.fromBeginning ?? true,
         });
-        if (!givingUp()) await this.run();
+        if (!this.halt.aborted) await this.run();
         return;
       } catch (e) {
         this.crashed = e instanceof Error ? e : new Error(String(e));
-        if (givingUp()) return;
+        if (this.halt.aborted) return;
         this.logger.warn(
           { err: e, groupId: this.options.groupId, inMs: waitMs },
           'consumer did not start, trying again',
         );
-        await this.pause(waitMs);
+        await pause(waitMs, this.halt);
       }
     }
-  }
-
-  /** Sleeps `ms`, or less when the service starts stopping meanwhile. */
-  private pause(ms: number): Promise<void> {
-    const signal = this.options.stopSignal;
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        this.onStop.delete(done);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      this.onStop.add(done);
-      signal?.addEventListener('abort', done, { once: true });
-    });
   }
 
   private run(): Promise<void> {
@@ -177,17 +165,17 @@ export class BatchConsumer {
    * growing waits, until it is in the group or the service stops.
    */
   private rejoinLater(): void {
-    if (this.stopping || this.options.stopSignal?.aborted || this.rejoinTimer) return;
+    if (this.halt.aborted || this.rejoinTimer) return;
     const waitMs = this.rejoinWaitMs;
     this.rejoinWaitMs = Math.min(waitMs * 2, RESTART_MAX_MS);
     this.logger.warn({ groupId: this.options.groupId, inMs: waitMs }, 'consumer not restarted by kafkajs: rejoining');
     this.rejoinTimer = setTimeout(() => {
       this.rejoinTimer = undefined;
-      if (this.stopping) return;
+      if (this.halt.aborted) return;
       // A failed join crashes again (and comes back here); a failed connect is retried here.
       this.consumer
         .connect()
-        .then(() => (this.stopping ? undefined : this.run()))
+        .then(() => (this.halt.aborted ? undefined : this.run()))
         .catch((e: unknown) => {
           this.crashed = e instanceof Error ? e : new Error(String(e));
           this.rejoinLater();
@@ -198,6 +186,7 @@ export class BatchConsumer {
   /** Lets the running batches finish and commit, then leaves the group. */
   async stop(): Promise<void> {
     this.stopping = true;
+    this.halted.abort();
     clearTimeout(this.rejoinTimer);
     this.rejoinTimer = undefined;
     for (const startGrace of this.onStop) startGrace();

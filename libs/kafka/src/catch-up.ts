@@ -55,7 +55,7 @@ async function endOffsets(admin: Admin, topics: string[]): Promise<Map<string, b
 }
 
 /** Sleeps `ms`, or less when `stop` is aborted meanwhile. */
-function pause(ms: number, stop: AbortSignal | undefined): Promise<void> {
+export function pause(ms: number, stop: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       clearTimeout(timer);
