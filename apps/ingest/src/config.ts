@@ -1,4 +1,4 @@
-import { commonEnv, env, readConfig } from '@lib/config';
+import { commonChecks, commonEnv, env, readConfig } from '@lib/config';
 
 export const ingestEnv = {
   ...commonEnv('ingest', 3001),
@@ -49,5 +49,5 @@ export const ingestEnv = {
 export type IngestConfig = ReturnType<typeof readIngestConfig>;
 
 export function readIngestConfig(source: NodeJS.ProcessEnv = process.env) {
-  return readConfig(ingestEnv, source);
+  return readConfig(ingestEnv, source, commonChecks);
 }

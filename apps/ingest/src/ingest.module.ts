@@ -1,3 +1,4 @@
+import { kafkaSecurityOf } from '@lib/config';
 import { DynamicModule, Module } from '@nestjs/common';
 import { DatabaseModule } from '@lib/database';
 import { KafkaModule } from '@lib/kafka';
@@ -28,6 +29,7 @@ export class IngestModule {
         KafkaModule.forRoot({
           brokers: config.KAFKA_BROKERS,
           clientId: config.KAFKA_CLIENT_ID,
+          security: kafkaSecurityOf(config),
           topicPrefix: config.TOPIC_PREFIX,
         }),
         DatabaseModule.forRoot({ ...ingestDatabase(config), migrationsRun: config.MIGRATIONS_RUN }),

@@ -1,4 +1,4 @@
-import { commonEnv, env, readConfig } from '@lib/config';
+import { commonChecks, commonEnv, env, readConfig } from '@lib/config';
 
 export const schedulerEnv = {
   ...commonEnv('scheduler', 3002),
@@ -37,5 +37,5 @@ export const schedulerEnv = {
 export type SchedulerConfig = ReturnType<typeof readSchedulerConfig>;
 
 export function readSchedulerConfig(source: NodeJS.ProcessEnv = process.env) {
-  return readConfig(schedulerEnv, source);
+  return readConfig(schedulerEnv, source, commonChecks);
 }

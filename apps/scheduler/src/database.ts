@@ -1,3 +1,4 @@
+import { databaseTlsOf } from '@lib/config';
 import type { DatabaseOptions } from '@lib/database';
 import { AbandonmentRow } from './cart-events/abandonment.entity';
 import { CartRow } from './cart-events/cart.entity';
@@ -12,6 +13,7 @@ export const schedulerEntities = [StoreSettingsRow, CartRow, AbandonmentRow, Mes
 export function schedulerDatabase(config: SchedulerConfig): DatabaseOptions {
   return {
     url: config.DATABASE_URL,
+    tls: databaseTlsOf(config),
     schema: config.DATABASE_SCHEMA,
     poolSize: config.DATABASE_POOL_SIZE,
     applicationName: 'scheduler',

@@ -1,3 +1,4 @@
+import { kafkaSecurityOf } from '@lib/config';
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { DatabaseModule } from '@lib/database';
 import { KafkaModule } from '@lib/kafka';
@@ -66,6 +67,7 @@ export class SchedulerModule {
         KafkaModule.forRoot({
           brokers: config.KAFKA_BROKERS,
           clientId: config.KAFKA_CLIENT_ID,
+          security: kafkaSecurityOf(config),
           topicPrefix: config.TOPIC_PREFIX,
         }),
         DatabaseModule.forRoot({ ...schedulerDatabase(config), migrationsRun: config.MIGRATIONS_RUN }),

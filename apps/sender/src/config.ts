@@ -1,4 +1,4 @@
-import { commonEnv, env, readConfig } from '@lib/config';
+import { commonChecks, commonEnv, env, readConfig } from '@lib/config';
 
 /** Keywords that opt a shopper out when a reply is exactly one of them (any case or accent). */
 export const DEFAULT_OPT_OUT_KEYWORDS = ['STOP', 'BAJA', 'PARAR', 'CANCELAR', 'UNSUBSCRIBE'];
@@ -89,5 +89,5 @@ export const senderEnv = {
 export type SenderConfig = ReturnType<typeof readSenderConfig>;
 
 export function readSenderConfig(source: NodeJS.ProcessEnv = process.env) {
-  return readConfig(senderEnv, source);
+  return readConfig(senderEnv, source, commonChecks);
 }

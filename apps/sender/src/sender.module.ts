@@ -1,3 +1,4 @@
+import { kafkaSecurityOf } from '@lib/config';
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { DatabaseModule } from '@lib/database';
 import { KafkaModule } from '@lib/kafka';
@@ -69,6 +70,7 @@ export class SenderModule {
         KafkaModule.forRoot({
           brokers: config.KAFKA_BROKERS,
           clientId: config.KAFKA_CLIENT_ID,
+          security: kafkaSecurityOf(config),
           topicPrefix: config.TOPIC_PREFIX,
         }),
         DatabaseModule.forRoot({ ...senderDatabase(config), migrationsRun: config.MIGRATIONS_RUN }),

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+
 /**
  * A tiny typed reader of environment variables. Each variable has one parser; every bad
  * variable is reported at once, by name, so an operator fixes a deployment in one go.
@@ -18,17 +20,50 @@ export class ConfigError extends Error {
 type Spec = Record<string, EnvVar<unknown>>;
 export type ConfigOf<S extends Spec> = { [K in keyof S]: S[K] extends EnvVar<infer T> ? T : never };
 
-export function readConfig<S extends Spec>(spec: S, env: NodeJS.ProcessEnv = process.env): ConfigOf<S> {
+/**
+ * A rule over several variables (a mechanism without SASL, a key without a certificate): it
+ * gets what parsed and answers its problems, each starting with the variable it names.
+ */
+export type ConfigCheck = (config: Record<string, unknown>) => string[];
+
+/**
+ * Reads every variable of `spec`. A secret variable may come from a file instead
+ * (`<NAME>_FILE`, how Kubernetes and Docker hand secrets over); setting both is a problem.
+ */
+export function readConfig<S extends Spec>(
+  spec: S,
+  env: NodeJS.ProcessEnv = process.env,
+  checks: readonly ConfigCheck[] = [],
+): ConfigOf<S> {
   const problems: string[] = [];
   const out: Record<string, unknown> = {};
   for (const [name, variable] of Object.entries(spec)) {
+    let raw = emptyToUndefined(env[name]);
+    if (variable.secret) {
+      const file = emptyToUndefined(env[`${name}_FILE`]);
+      if (file !== undefined && raw !== undefined) {
+        problems.push(`${name}: set either ${name} or ${name}_FILE, not both. ${variable.description}`);
+        continue;
+      }
+      if (file !== undefined) {
+        try {
+          raw = emptyToUndefined(readFileSync(file, 'utf8'));
+        } catch (e) {
+          problems.push(
+            `${name}_FILE: cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? 'error'}). ${variable.description}`,
+          );
+          continue;
+        }
+      }
+    }
     try {
-      out[name] = variable.parse(emptyToUndefined(env[name]));
+      out[name] = variable.parse(raw);
     } catch (e) {
-      const shown = variable.secret || env[name] === undefined ? '' : ` (got "${env[name]}")`;
+      const shown = variable.secret || raw === undefined ? '' : ` (got "${raw}")`;
       problems.push(`${name}: ${(e as Error).message}${shown}. ${variable.description}`);
     }
   }
+  for (const check of checks) problems.push(...check(out));
   if (problems.length) throw new ConfigError(problems);
   return out as ConfigOf<S>;
 }
@@ -57,6 +92,16 @@ export const env = {
   },
   optionalString(description: string, opts: { secret?: boolean } = {}): EnvVar<string | undefined> {
     return { description, secret: opts.secret, parse: (raw) => raw };
+  },
+  optionalOneOf<T extends string>(description: string, values: readonly T[]): EnvVar<T | undefined> {
+    return {
+      description,
+      parse(raw) {
+        if (raw === undefined) return undefined;
+        if (!values.includes(raw as T)) throw new Error(`must be one of ${values.join(', ')}`);
+        return raw as T;
+      },
+    };
   },
   int(description: string, opts: { default?: number; min?: number; max?: number } = {}): EnvVar<number> {
     return {

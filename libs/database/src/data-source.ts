@@ -1,7 +1,10 @@
 import { DataSource, EntitySchema, MixedList } from 'typeorm';
+import { databaseUrlForPool, nodePostgresSsl, type DatabaseTls } from '@lib/config';
 
 export interface DatabaseOptions {
   url: string;
+  /** TLS with libpq's sslmode meanings (DATABASE_SSL_MODE…); none: plaintext. */
+  tls?: DatabaseTls;
   /** The PostgreSQL schema this service owns; its tables and migration log live there. */
   schema: string;
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -16,7 +19,9 @@ export interface DatabaseOptions {
 export function createDataSource(opts: DatabaseOptions): DataSource {
   return new DataSource({
     type: 'postgres',
-    url: opts.url,
+    // The URL's TLS parameters are in `tls` already: node-postgres would read them its own way.
+    url: databaseUrlForPool(opts.url),
+    ssl: nodePostgresSsl(opts.tls),
     schema: opts.schema,
     entities: opts.entities,
     migrations: opts.migrations,

@@ -1,9 +1,13 @@
 import { Kafka, logLevel, LogEntry } from 'kafkajs';
+import type { KafkaSecurity } from '@lib/config';
 import type { Logger } from '@lib/observability';
+import { kafkaJsSecurity } from './security';
 
 export interface KafkaConnection {
   brokers: string[];
   clientId: string;
+  /** TLS and SASL (KAFKA_SECURITY_PROTOCOL…); none: plaintext. */
+  security?: KafkaSecurity;
 }
 
 const LEVEL: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -19,6 +23,7 @@ export function createKafka(connection: KafkaConnection, logger: Logger): Kafka 
   return new Kafka({
     clientId: connection.clientId,
     brokers: connection.brokers,
+    ...kafkaJsSecurity(connection.security),
     connectionTimeout: 3000,
     requestTimeout: 30_000,
     retry: { initialRetryTime: 300, retries: 8, maxRetryTime: 10_000 },

@@ -11,3 +11,4 @@ export { isTransientError, TransientError } from './transient-error';
 export { KafkaService, KAFKA_OPTIONS } from './kafka.service';
 export type { KafkaOptions } from './kafka.service';
 export { KafkaModule } from './kafka.module';
+export { describeConnectionFailure, isAuthenticationFailure, kafkaJsSecurity, tokenFileReader } from './security';

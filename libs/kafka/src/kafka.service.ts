@@ -7,6 +7,7 @@ import { BatchConsumer, BatchConsumerOptions } from './batch-consumer';
 import { waitForCaughtUp } from './catch-up';
 import { createKafka, KafkaConnection } from './client';
 import { RecordProducer } from './producer';
+import { describeConnectionFailure, kafkaJsSecurity } from './security';
 
 export interface KafkaOptions extends KafkaConnection {
   topicPrefix: string;
@@ -39,6 +40,7 @@ export class KafkaService implements OnModuleInit, BeforeApplicationShutdown {
     this.admin = new Kafka({
       clientId: `${options.clientId}-health`,
       brokers: options.brokers,
+      ...kafkaJsSecurity(options.security),
       connectionTimeout: 1500,
       retry: { retries: 0 },
       logCreator: () => () => undefined,
@@ -49,8 +51,12 @@ export class KafkaService implements OnModuleInit, BeforeApplicationShutdown {
     this.readiness.add({
       name: 'kafka',
       check: async () => {
-        await this.admin.connect();
-        await this.admin.describeCluster();
+        try {
+          await this.admin.connect();
+          await this.admin.describeCluster();
+        } catch (err) {
+          throw describeConnectionFailure(err);
+        }
         if (this.startFailure) throw this.startFailure;
         const crashed = this.consumers.find((c) => c.failure);
         if (crashed) throw new Error(`consumer crashed: ${crashed.failure!.message}`);
@@ -98,6 +104,18 @@ export class KafkaService implements OnModuleInit, BeforeApplicationShutdown {
     await consumer.start();
     this.logger.info({ groupId: options.groupId, topics: options.topics }, 'consumer started');
     return consumer;
+  }
+
+  /** Each partition's first and next offsets of a topic (a start-up reads a topic to its end). */
+  async topicOffsets(topic: string): Promise<Array<{ partition: number; low: bigint; high: bigint }>> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      const offsets = await admin.fetchTopicOffsets(topic);
+      return offsets.map((o) => ({ partition: o.partition, low: BigInt(o.low), high: BigInt(o.high) }));
+    } finally {
+      await admin.disconnect();
+    }
   }
 
   /**

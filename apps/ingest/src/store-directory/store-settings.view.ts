@@ -1,6 +1,5 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
 import { TOPIC } from '@lib/contracts';
 import { ConsumedRecord, KafkaService } from '@lib/kafka';
 import { LOGGER, Readiness } from '@lib/observability';
@@ -63,7 +62,7 @@ export class StoreSettingsView implements OnModuleInit, OnApplicationBootstrap {
 
   private async follow(): Promise<void> {
     const topic = this.kafka.topic(TOPIC.storeSettings);
-    const ends = await this.endOffsets(topic);
+    const ends = await this.kafka.topicOffsets(topic);
     await this.kafka.consume({
       // Its own group per process: every instance must see every partition, from the start.
       groupId: `${this.config.INGEST_GROUP_ID}-store-settings-${randomUUID()}`,
@@ -94,21 +93,5 @@ export class StoreSettingsView implements OnModuleInit, OnApplicationBootstrap {
 
   private reached(ends: Array<{ partition: number; low: bigint; high: bigint }>): boolean {
     return ends.every(({ partition, low, high }) => high <= low || (this.readUpTo.get(partition) ?? -1n) >= high - 1n);
-  }
-
-  private async endOffsets(topic: string) {
-    const admin = new Kafka({
-      clientId: `${this.config.KAFKA_CLIENT_ID}-store-settings`,
-      brokers: this.config.KAFKA_BROKERS,
-      logLevel: logLevel.NOTHING,
-      retry: { retries: 8 },
-    }).admin();
-    await admin.connect();
-    try {
-      const offsets = await admin.fetchTopicOffsets(topic);
-      return offsets.map((o) => ({ partition: o.partition, low: BigInt(o.low), high: BigInt(o.high) }));
-    } finally {
-      await admin.disconnect();
-    }
   }
 }

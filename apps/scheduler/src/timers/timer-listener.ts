@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { databaseUrlForPool, nodePostgresSsl, type DatabaseTls } from '@lib/config';
 import type { Logger } from '@lib/observability';
 
 /**
@@ -13,6 +14,7 @@ export class TimerListener {
 
   constructor(
     private readonly databaseUrl: string,
+    private readonly tls: DatabaseTls,
     private readonly channel: string,
     private readonly onHeard: (at: number) => void,
     private readonly logger: Logger,
@@ -20,7 +22,11 @@ export class TimerListener {
 
   async start(): Promise<void> {
     if (this.stopped) return;
-    const client = new Client({ connectionString: this.databaseUrl, application_name: 'scheduler-listen' });
+    const client = new Client({
+      connectionString: databaseUrlForPool(this.databaseUrl),
+      ssl: nodePostgresSsl(this.tls),
+      application_name: 'scheduler-listen',
+    });
     client.on('notification', (n) => {
       const at = Number(n.payload);
       if (Number.isFinite(at)) this.onHeard(at);

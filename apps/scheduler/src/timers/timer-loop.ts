@@ -1,3 +1,4 @@
+import { databaseTlsOf } from '@lib/config';
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { LOGGER } from '@lib/observability';
 import type { Logger } from '@lib/observability';
@@ -36,7 +37,13 @@ export class TimerLoop implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
-    this.listener = new TimerListener(config.DATABASE_URL, wakeups.channel, (at) => wakeups.heard(at), logger);
+    this.listener = new TimerListener(
+      config.DATABASE_URL,
+      databaseTlsOf(config),
+      wakeups.channel,
+      (at) => wakeups.heard(at),
+      logger,
+    );
   }
 
   async onApplicationBootstrap(): Promise<void> {
