@@ -25,4 +25,23 @@ describe('sender configuration', () => {
       expect((e as Error).message).toMatch(/WHATSAPP_GRAPH_VERSION/);
     }
   });
+
+  it('reads per-number throughput overrides, and names every bad entry', () => {
+    expect(readSenderConfig(base).WHATSAPP_THROUGHPUT_BY_NUMBER).toEqual({});
+    expect(
+      readSenderConfig({ ...base, WHATSAPP_THROUGHPUT_BY_NUMBER: '106540352242922:1000, 106540352249999:250' })
+        .WHATSAPP_THROUGHPUT_BY_NUMBER,
+    ).toEqual({ '106540352242922': 1000, '106540352249999': 250 });
+    try {
+      readSenderConfig({ ...base, WHATSAPP_THROUGHPUT_BY_NUMBER: '1065:80,abc:5,1066:0,1065:90,1067:2000' });
+      throw new Error('expected a ConfigError');
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      const message = (e as Error).message;
+      expect(message).toMatch(/WHATSAPP_THROUGHPUT_BY_NUMBER: "abc:5" is not phoneNumberId:messagesPerSecond/);
+      expect(message).toMatch(/1066: 0\/s is outside 1–1000/);
+      expect(message).toMatch(/1065 is given twice/);
+      expect(message).toMatch(/1067: 2000\/s is outside 1–1000/);
+    }
+  });
 });

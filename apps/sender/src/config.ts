@@ -1,4 +1,4 @@
-import { commonChecks, commonEnv, env, readConfig } from '@lib/config';
+import { commonChecks, commonEnv, env, EnvVar, readConfig } from '@lib/config';
 
 /** Keywords that opt a shopper out when a reply is exactly one of them (any case or accent). */
 export const DEFAULT_OPT_OUT_KEYWORDS = ['STOP', 'BAJA', 'PARAR', 'CANCELAR', 'UNSUBSCRIBE'];
@@ -46,6 +46,9 @@ export const senderEnv = {
     min: 1,
     max: 1000,
   }),
+  WHATSAPP_THROUGHPUT_BY_NUMBER: throughputByNumber(
+    'Numbers Meta upgraded: phoneNumberId:messagesPerSecond,… (each 1–1000); the others keep WHATSAPP_THROUGHPUT_PER_SECOND',
+  ),
   WHATSAPP_PAIR_INTERVAL_MS: env.int(
     'Least time between two messages from one business number to one shopper (Meta: about 6 s); 0 turns it off',
     { default: 6000, min: 0 },
@@ -85,6 +88,35 @@ export const senderEnv = {
   }),
   SENDER_DEFERRAL_BATCH_SIZE: env.int('Deferred messages claimed at once', { default: 500, min: 1, max: 10_000 }),
 };
+
+/**
+ * `WHATSAPP_THROUGHPUT_BY_NUMBER`: per-number limits, `106540352242922:1000,106540352249999:250`.
+ * Every bad entry is named, a number given twice too (which one was meant?).
+ */
+export function throughputByNumber(description: string): EnvVar<Record<string, number>> {
+  return {
+    description,
+    parse(raw) {
+      const limits: Record<string, number> = {};
+      if (raw === undefined) return limits;
+      const problems: string[] = [];
+      for (const entry of raw.split(',').map((e) => e.trim())) {
+        const match = /^(\d+):(\d+)$/.exec(entry);
+        if (!match) {
+          problems.push(`"${entry}" is not phoneNumberId:messagesPerSecond`);
+          continue;
+        }
+        const [, id, perSecond] = match;
+        const limit = Number(perSecond);
+        if (limit < 1 || limit > 1000) problems.push(`${id}: ${limit}/s is outside 1–1000`);
+        else if (id in limits) problems.push(`${id} is given twice`);
+        else limits[id] = limit;
+      }
+      if (problems.length) throw new Error(problems.join('; '));
+      return limits;
+    },
+  };
+}
 
 export type SenderConfig = ReturnType<typeof readSenderConfig>;
 

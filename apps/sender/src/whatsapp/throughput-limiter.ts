@@ -11,7 +11,10 @@
  *   with `burst` tokens.
  *
  * One instance per process, shared by every partition's consumer, so the limit holds for the
- * whole process. Waiters of one phone number are served first come, first served, woken by
+ * whole process. With `sharedPace` the even pace is shared by every process through the
+ * database (`shared-pace.ts`): each send takes a slot reserved there, so any number of
+ * instances together keep one number to its pace; the sliding window stays as this process's
+ * own second guard. Without it the pace is this process's alone. Waiters of one phone number are served first come, first served, woken by
  * one timer per phone number (no polling). A grant that could not be used at once is renewed
  * (`renew`): it leaves the window, since it never reached Meta, and its holder goes first.
  */
@@ -44,6 +47,13 @@ export interface ThroughputLimiterOptions {
   /** `false` turns pair pacing off (load tests that reuse recipients). */
   pairRate?: PairRateOptions | false;
   clock?: LimiterClock;
+  /**
+   * Slots of the even pace reserved in a store shared by every instance (the sender's
+   * `number_pace` table), so the pace holds across processes. Without it the pace is local.
+   */
+  sharedPace?: PaceStore;
+  /** A reservation failed (database down): it is tried again, 100 ms doubling to 2 s; the sends wait. */
+  onPaceError?: (error: unknown) => void;
 }
 
 export const DEFAULT_THROUGHPUT_PER_SECOND = 80;
@@ -66,6 +76,8 @@ const realClock: LimiterClock = {
   },
 };
 
+import { localSlots, PaceStore, paceSpacingMicros, reservationSize, reserveRetryMs } from './shared-pace';
+
 interface Waiter {
   resolve: (at: number) => void;
   reject: (error: Error) => void;
@@ -73,6 +85,7 @@ interface Waiter {
 
 /** One phone number: its sends still inside the window, its pace and its queue. */
 interface PhoneNumberLane {
+  phoneNumberId: string;
   limit: number;
   /** Even spacing between two grants: window / limit. */
   spacingMs: number;
@@ -84,6 +97,13 @@ interface PhoneNumberLane {
   queue: Waiter[];
   queueHead: number;
   cancelTimer?: () => void;
+  /** Shared pace: the pace in µs as reserved in the store. */
+  spacingMicros: number;
+  /** Shared pace: local times of the slots reserved and not handed out yet, ascending. */
+  slots: number[];
+  reserving: boolean;
+  reserveFailures: number;
+  cancelRetry?: () => void;
 }
 
 interface PairBucket {
@@ -94,6 +114,11 @@ interface PairBucket {
 
 const PAIR_SWEEP_EVERY = 4096;
 const LATE_TIMER_TOLERANCE_MS = 2;
+/**
+ * A shared slot handed out later than this (a busy event loop) is dropped, lost capacity:
+ * the grant's time is its slot's, and `deliver` renews a grant older than 40 ms anyway.
+ */
+const LATE_SLOT_TOLERANCE_MS = 20;
 const CLOSED = 'throughput limiter closed';
 
 export class ThroughputLimiter {
@@ -105,6 +130,8 @@ export class ThroughputLimiter {
   private readonly windowMs: number;
   private readonly pairRate: PairRateOptions | false;
   private readonly clock: LimiterClock;
+  private readonly sharedPace?: PaceStore;
+  private readonly onPaceError: (error: unknown) => void;
   private acquiresSinceSweep = 0;
   private closed = false;
 
@@ -114,6 +141,8 @@ export class ThroughputLimiter {
     this.windowMs = (options.windowMs ?? 1_000) + (options.safetyMarginMs ?? DEFAULT_SAFETY_MARGIN_MS);
     this.pairRate = options.pairRate ?? DEFAULT_PAIR_RATE;
     this.clock = options.clock ?? realClock;
+    this.sharedPace = options.sharedPace;
+    this.onPaceError = options.onPaceError ?? (() => undefined);
     for (const limit of [this.perSecond, ...Object.values(this.overrides)]) {
       if (!Number.isInteger(limit) || limit < 1)
         throw new Error(`throughput limit must be an integer ≥ 1, got ${limit}`);
@@ -173,6 +202,7 @@ export class ThroughputLimiter {
     this.closed = true;
     for (const lane of this.lanes.values()) {
       lane.cancelTimer?.();
+      lane.cancelRetry?.();
       for (let i = lane.queueHead; i < lane.queue.length; i++) lane.queue[i].reject(new Error(CLOSED));
       lane.queue = [];
       lane.queueHead = 0;
@@ -202,6 +232,7 @@ export class ThroughputLimiter {
     if (!lane) {
       const limit = this.overrides[phoneNumberId] ?? this.perSecond;
       lane = {
+        phoneNumberId,
         limit,
         spacingMs: this.windowMs / limit,
         lastSlot: -Infinity,
@@ -209,6 +240,10 @@ export class ThroughputLimiter {
         windowHead: 0,
         queue: [],
         queueHead: 0,
+        spacingMicros: paceSpacingMicros(this.windowMs, limit),
+        slots: [],
+        reserving: false,
+        reserveFailures: 0,
       };
       this.lanes.set(phoneNumberId, lane);
     }
@@ -216,6 +251,7 @@ export class ThroughputLimiter {
   }
 
   private drain(lane: PhoneNumberLane): void {
+    if (this.sharedPace) return this.drainShared(lane, this.sharedPace);
     while (lane.queueHead < lane.queue.length) {
       const now = this.clock.now();
       // The hard limit: fewer than `limit` sends inside the window. A send leaves it when
@@ -258,6 +294,89 @@ export class ThroughputLimiter {
       }
       waiter.resolve(now);
     }
+  }
+
+  /** Drops the sends that left the local window; answers when the window has room again (≤ now: it has). */
+  private windowReadyAt(lane: PhoneNumberLane, now: number): number {
+    while (lane.windowHead < lane.window.length && lane.window[lane.windowHead] <= now - this.windowMs) {
+      lane.windowHead++;
+    }
+    if (lane.windowHead > 64 && lane.windowHead * 2 > lane.window.length) {
+      lane.window = lane.window.slice(lane.windowHead);
+      lane.windowHead = 0;
+    }
+    const inWindow = lane.window.length - lane.windowHead;
+    return inWindow < lane.limit ? -Infinity : lane.window[lane.window.length - lane.limit] + this.windowMs;
+  }
+
+  /**
+   * The shared pace: each grant is one slot reserved in the store, given at its time (its
+   * `at`, so `deliver` ages the grant from the slot, not from a late timer), and only if the
+   * local window has room too.
+   */
+  private drainShared(lane: PhoneNumberLane, store: PaceStore): void {
+    while (lane.queueHead < lane.queue.length) {
+      const now = this.clock.now();
+      while (lane.slots.length > 0 && lane.slots[0] < now - LATE_SLOT_TOLERANCE_MS) lane.slots.shift();
+      this.reserve(lane, store);
+      if (lane.slots.length === 0) return; // the reservation (or its retry) drains again
+      const slot = lane.slots[0];
+      const readyAt = Math.max(slot, this.windowReadyAt(lane, now));
+      if (readyAt > now) {
+        if (!lane.cancelTimer) {
+          lane.cancelTimer = this.clock.setTimeout(
+            () => {
+              lane.cancelTimer = undefined;
+              this.drain(lane);
+            },
+            Math.max(1, Math.ceil(readyAt - now)),
+          );
+        }
+        return;
+      }
+      lane.slots.shift();
+      // The grant's time is its slot's, even when handed out a little late: `deliver` then
+      // ages it from the slot, so lateness and its own wait together stay under its bound.
+      const at = slot;
+      lane.window.push(at);
+      const waiter = lane.queue[lane.queueHead];
+      lane.queue[lane.queueHead++] = undefined as unknown as Waiter;
+      if (lane.queueHead > 1024 && lane.queueHead * 2 > lane.queue.length) {
+        lane.queue = lane.queue.slice(lane.queueHead);
+        lane.queueHead = 0;
+      }
+      waiter.resolve(at);
+    }
+  }
+
+  /** Reserves the next slots of a number in the store when its queue needs them (one reservation at a time). */
+  private reserve(lane: PhoneNumberLane, store: PaceStore): void {
+    if (lane.reserving || lane.cancelRetry || this.closed) return;
+    const count = reservationSize(lane.queue.length - lane.queueHead, lane.slots.length, lane.limit);
+    if (count === 0) return;
+    lane.reserving = true;
+    const sentAt = this.clock.now();
+    store.reserve(lane.phoneNumberId, count, lane.spacingMicros).then(
+      ({ firstInMs }) => {
+        lane.reserving = false;
+        lane.reserveFailures = 0;
+        if (this.closed) return;
+        const slots = localSlots(firstInMs, sentAt, this.clock.now(), count, lane.spacingMicros);
+        const ascending = lane.slots.length === 0 || slots[0] >= lane.slots[lane.slots.length - 1];
+        lane.slots.push(...slots);
+        if (!ascending) lane.slots.sort((a, b) => a - b);
+        if (!lane.cancelTimer) this.drain(lane);
+      },
+      (error: unknown) => {
+        lane.reserving = false;
+        if (this.closed) return;
+        this.onPaceError(error);
+        lane.cancelRetry = this.clock.setTimeout(() => {
+          lane.cancelRetry = undefined;
+          this.drain(lane);
+        }, reserveRetryMs(++lane.reserveFailures));
+      },
+    );
   }
 
   /** Takes the pair's next token (possibly a future one); answers how long until it is due. */
