@@ -3,7 +3,9 @@
 // Meta's default 80 messages/s per number. The sender runs as its own process (its built
 // bundle in dist/, as in production), so its peak RSS (VmHWM) is its own.
 // Figures: accepted messages per second (first to last acceptance), the most messages any one
-// phone number id sent in a 1-second window (from the simulator's record), peak RSS.
+// phone number id sent in a 1-second window (from the simulator's record), peak RSS; then the
+// same run with 2 and 3 sender processes (issue 12 §4: they share each number's pace through
+// number_pace, so the worst window must stay at the limit; SENDER_BENCH_INSTANCES=1,2,3).
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
@@ -84,9 +86,7 @@ async function until(check: () => Promise<boolean> | boolean, timeoutMs: number,
   }
 }
 
-async function run(ctx: BenchContext): Promise<BenchFigure[]> {
-  // SENDER_BENCH_SEND_DUES=<n> sets the count, for quicker comparisons.
-  const total = Number(process.env.SENDER_BENCH_SEND_DUES ?? 0) || (ctx.quick ? 5_000 : 200_000);
+async function measure(ctx: BenchContext, instances: number, total: number): Promise<BenchFigure[]> {
   const brokers = (ctx.kafkaBrokers ?? process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
   const databaseUrl = ctx.databaseUrl ?? process.env.DATABASE_URL!;
   const kafka = new Kafka({ clientId: 'bench-sender', brokers, logLevel: logLevel.NOTHING });
@@ -102,12 +102,12 @@ async function run(ctx: BenchContext): Promise<BenchFigure[]> {
     limits: { throughputPerSecond: PER_NUMBER_LIMIT, pairRate: false },
     webhooks: { statuses: [] }, // no status webhooks: the record is what is measured
   });
-  const port = await freePort();
   const nodeOptions = process.env.SENDER_BENCH_NODE_OPTIONS ?? deployedNodeOptions('sender');
-  let child: ChildProcess | undefined;
+  const children: ChildProcess[] = [];
   const logs: string[] = [];
-  try {
-    child = spawn(
+  const spawnOne = async () => {
+    const port = await freePort();
+    const child = spawn(
       process.execPath,
       [
         // SENDER_BENCH_CPU_PROF=<dir>: a V8 CPU profile of the sender, to see where its time goes.
@@ -146,6 +146,12 @@ async function run(ctx: BenchContext): Promise<BenchFigure[]> {
     const keep = (chunk: Buffer) => logs.push(...chunk.toString().split('\n').filter(Boolean).slice(-50));
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
+    children.push(child);
+  };
+  try {
+    for (let i = 0; i < instances; i++) await spawnOne();
+    const child = children[0];
+    const exited = () => children.some((c) => c.exitCode !== null);
 
     // Settings first, so no send-due meets an unknown store.
     await produce(
@@ -156,7 +162,7 @@ async function run(ctx: BenchContext): Promise<BenchFigure[]> {
     const db = new Client({ connectionString: databaseUrl, options: `-c search_path=${schema}` });
     await until(
       async () => {
-        if (child!.exitCode !== null) throw new Error(`sender exited:\n${logs.slice(-20).join('\n')}`);
+        if (exited()) throw new Error(`sender exited:\n${logs.slice(-20).join('\n')}`);
         try {
           if (!(db as unknown as { _connected?: boolean })._connected) await db.connect();
           const { rows } = await db.query('SELECT count(*)::int AS n FROM store_settings');
@@ -168,7 +174,9 @@ async function run(ctx: BenchContext): Promise<BenchFigure[]> {
       120_000,
       'the sender to read the store settings',
     );
-    ctx.log(`sender ready (pid ${child.pid}); producing ${total} send-due`);
+    ctx.log(
+      `${instances} sender(s) ready (pids ${children.map((c) => c.pid).join(', ')}); producing ${total} send-due`,
+    );
     const cpuBefore = cpuSeconds(child.pid!);
 
     const now = Date.now();
@@ -183,7 +191,7 @@ async function run(ctx: BenchContext): Promise<BenchFigure[]> {
     await produced;
     await until(
       () => {
-        if (child!.exitCode !== null) throw new Error(`sender exited:\n${logs.slice(-20).join('\n')}`);
+        if (exited()) throw new Error(`sender exited:\n${logs.slice(-20).join('\n')}`);
         // A count, not stats(): stats() sorts every attempt, and polled 5 times a second it
         // took a growing share of the 2 cores the sender is measured on.
         return sim.record.messages.length >= total;
@@ -191,7 +199,7 @@ async function run(ctx: BenchContext): Promise<BenchFigure[]> {
       ctx.quick ? 180_000 : 1_800_000,
       'every message accepted',
     );
-    const rss = Math.round(rssMb(child.pid!)!.peak * 10) / 10;
+    const rss = Math.round(rssMb(child.pid!)!.peak * 10) / 10; // the first instance's
     const cpuPerMessage = ((cpuSeconds(child.pid!) - cpuBefore) * 1000) / total;
     const { rows } = await db.query(`SELECT state, count(*)::int AS n FROM messages GROUP BY state`);
     await db.end();
@@ -209,6 +217,30 @@ async function run(ctx: BenchContext): Promise<BenchFigure[]> {
     const twice = [...perSendId.values()].filter((n) => n > 1).length;
     const note = `${total} send-due, ${STORES} stores, ${PHONE_NUMBERS} numbers, 50 ms latency, ${PARTITIONS} partitions`;
     ctx.log(`states ${JSON.stringify(rows)}; refusals ${JSON.stringify(stats.refusedByCode)}; sent twice ${twice}`);
+    if (instances > 1) {
+      const with_ = `with ${instances} sender instances`;
+      return [
+        {
+          name: `sender messages/s ${with_}`,
+          value: Math.round(total / seconds),
+          unit: 'msg/s',
+          note: `${note}; the pace of each number shared through number_pace`,
+        },
+        {
+          name: `most messages from one phone number id in any 1-s window ${with_}`,
+          value: peakPerNumber,
+          unit: 'msg',
+          target: { value: PER_NUMBER_LIMIT, better: 'lower' },
+          note: `limit ${PER_NUMBER_LIMIT}/s for all instances together; 130429 refusals: ${stats.refusedByCode['130429'] ?? 0}`,
+        },
+        {
+          name: `sendIds accepted more than once ${with_}`,
+          value: twice,
+          unit: 'sendIds',
+          target: { value: 0, better: 'lower' },
+        },
+      ];
+    }
     return [
       {
         name: 'sender messages/s (accepted by the API)',
@@ -240,13 +272,29 @@ async function run(ctx: BenchContext): Promise<BenchFigure[]> {
       { name: 'sendIds accepted more than once', value: twice, unit: 'sendIds', target: { value: 0, better: 'lower' } },
     ];
   } finally {
-    if (child && child.exitCode === null) {
-      child.kill('SIGTERM');
-      await Promise.race([once(child, 'exit'), new Promise((r) => setTimeout(r, 20_000))]);
-      if (child.exitCode === null) child.kill('SIGKILL');
-    }
+    await Promise.all(
+      children.map(async (child) => {
+        if (child.exitCode !== null) return;
+        child.kill('SIGTERM');
+        await Promise.race([once(child, 'exit'), new Promise((r) => setTimeout(r, 20_000))]);
+        if (child.exitCode === null) child.kill('SIGKILL');
+      }),
+    );
     await sim.close();
   }
+}
+
+async function run(ctx: BenchContext): Promise<BenchFigure[]> {
+  // SENDER_BENCH_SEND_DUES=<n> sets the count, for quicker comparisons.
+  const total = Number(process.env.SENDER_BENCH_SEND_DUES ?? 0) || (ctx.quick ? 5_000 : 200_000);
+  // SENDER_BENCH_INSTANCES=1,2,3: the sender process counts to run, one after the other.
+  const counts = (process.env.SENDER_BENCH_INSTANCES ?? '1,2,3')
+    .split(',')
+    .map(Number)
+    .filter((n) => n >= 1);
+  const figures: BenchFigure[] = [];
+  for (const instances of counts) figures.push(...(await measure(ctx, instances, total)));
+  return figures;
 }
 
 export const workload: BenchWorkload = {
