@@ -5,6 +5,7 @@ import {
   cartKey,
   dlqTopicOf,
   allTopics,
+  topicReplication,
   MAX_RECORD_BYTES,
   jsonSchemaDocuments,
   messageOutcomeContract,
@@ -199,14 +200,39 @@ describe('contracts', () => {
     expect(cartKey('lola-shoes', 'c_8812')).toBe('lola-shoes:c_8812');
     expect(dlqTopicOf('cart-events-raw')).toBe('cart-events-raw-dlq');
     const topics = allTopics('t1.');
-    expect(topics).toContainEqual({ name: 't1.store-settings', config: { 'cleanup.policy': 'compact' } });
-    expect(topics).toContainEqual({ name: 't1.send-due-dlq', config: {} });
+    expect(topics).toContainEqual({
+      name: 't1.store-settings',
+      config: { 'cleanup.policy': 'compact' },
+      replicationFactor: 1,
+    });
+    expect(topics).toContainEqual({ name: 't1.send-due-dlq', config: {}, replicationFactor: 1 });
     // Oversize events reach ingest (and its DLQ) to be rejected with a reason.
     for (const raw of ['t1.cart-events-raw', 't1.cart-events-raw-dlq']) {
       const bytes = Number(topics.find((t) => t.name === raw)!.config['max.message.bytes']);
       expect(bytes).toBeGreaterThan(MAX_RECORD_BYTES);
     }
     expect(topics).toHaveLength(10);
+  });
+
+  it('replicates topics 1/1 on one broker and 3 with min.insync.replicas 2 on a cluster', () => {
+    expect(topicReplication(1)).toEqual({ replicationFactor: 1, minInSyncReplicas: 1 });
+    expect(topicReplication(2)).toEqual({ replicationFactor: 2, minInSyncReplicas: 1 });
+    expect(topicReplication(3)).toEqual({ replicationFactor: 3, minInSyncReplicas: 2 });
+    expect(topicReplication(5)).toEqual({ replicationFactor: 3, minInSyncReplicas: 2 });
+    expect(() => topicReplication(0)).toThrow(/positive integer/);
+    // One broker: the configuration is what it always was (the broker's min.insync.replicas is 1).
+    expect(allTopics('t1.', { brokers: 1 })).toEqual(allTopics('t1.'));
+    expect(allTopics('t1.').every((t) => !('min.insync.replicas' in t.config))).toBe(true);
+    const cluster = allTopics('t1.', { brokers: 3 });
+    expect(cluster).toHaveLength(10);
+    for (const t of cluster) {
+      expect(t.replicationFactor).toBe(3);
+      expect(t.config['min.insync.replicas']).toBe('2');
+    }
+    expect(cluster.find((t) => t.name === 't1.store-settings')!.config).toEqual({
+      'cleanup.policy': 'compact',
+      'min.insync.replicas': '2',
+    });
   });
 
   it('keeps the committed JSON Schema files in step with the TypeBox schemas', () => {
