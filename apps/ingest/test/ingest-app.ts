@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { TOPIC } from '@lib/contracts';
 import { ensureTopics, waitForTopics } from '../../../scripts/stack';
 import { startInProcess } from '../../../test/support/in-process-app';
+import { StoreSettingsView } from '../src/store-directory/store-settings.view';
 import { createTopics, testKafka, uniquePrefix } from '../../../test/support/kafka';
 import { readIngestConfig } from '../src/config';
 import { IngestModule } from '../src/ingest.module';
@@ -68,6 +69,12 @@ export async function startIngest(
     (parts) => IngestModule.forRoot(config, parts, worker),
     config.LOG_LEVEL,
   );
+  // The port opens before the stores are read; the tests start taking events once they are.
+  const stores = app.get(StoreSettingsView);
+  for (const until = Date.now() + 60_000; !stores.ready;) {
+    if (Date.now() > until) throw new Error('ingest did not read store-settings within 60 s');
+    await new Promise((r) => setTimeout(r, 20));
+  }
   return {
     app,
     url,

@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { TOPIC } from '@lib/contracts';
+import { DatabaseConnection } from '@lib/database';
 import { BatchContext, ConsumedRecord, KafkaService } from '@lib/kafka';
 import { CartEventsPipeline } from './cart-events/cart-events.pipeline';
 import type { SchedulerConfig } from './config';
@@ -15,6 +16,7 @@ import { SCHEDULER_CONFIG } from './tokens';
 export class SchedulerInputs implements OnApplicationBootstrap {
   constructor(
     private readonly kafka: KafkaService,
+    private readonly database: DatabaseConnection,
     private readonly cartEvents: CartEventsPipeline,
     private readonly storeSettings: StoreSettingsPipeline,
     private readonly messageOutcomes: MessageOutcomesPipeline,
@@ -22,11 +24,15 @@ export class SchedulerInputs implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    // The timer loop and the HTTP routes need only the producer and the database: the port
-    // opens now and the consumer joins its group behind it. After this instance was killed,
-    // that join waits until the broker drops the dead member (its 30 s session).
-    await this.kafka.producer.connect();
-    this.kafka.startBehind('the consumer', () => this.startConsumer());
+    // The port opens now; the database, the producer and the consumer come up behind it. A
+    // refused login or an unreachable cluster shows on readiness while they are tried again,
+    // and after this instance was killed the join waits until the broker drops the dead
+    // member (its 30 s session).
+    this.kafka.startBehind('the consumer', async () => {
+      await this.database.ready();
+      await this.kafka.connectProducer();
+      await this.startConsumer();
+    });
   }
 
   private async startConsumer(): Promise<void> {

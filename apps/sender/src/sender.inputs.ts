@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { TOPIC } from '@lib/contracts';
+import { DatabaseConnection } from '@lib/database';
 import { ConsumedRecord, KafkaService } from '@lib/kafka';
 import { CartEventsPipeline } from './cart-events/cart-events.pipeline';
 import { LOGGER } from '@lib/observability';
@@ -24,6 +25,7 @@ import { SENDER_CONFIG } from './tokens';
 export class SenderInputs implements OnApplicationBootstrap {
   constructor(
     private readonly kafka: KafkaService,
+    private readonly database: DatabaseConnection,
     private readonly sendDue: SendDuePipeline,
     private readonly storeSettings: StoreSettingsPipeline,
     private readonly cartEvents: CartEventsPipeline,
@@ -34,12 +36,15 @@ export class SenderInputs implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    // The webhooks and the HTTP routes need only the producer and the database: the port opens
-    // now and the consumers join their groups behind it. After this instance was killed, each
+    // The port opens now; the database, the producer and the consumers come up behind it (a
+    // refused login shows on readiness while they are tried again). After this instance was killed, each
     // join waits until the broker drops the dead member (its 30 s session); Meta's webhook
     // calls would go unanswered meanwhile.
-    await this.kafka.producer.connect();
-    this.kafka.startBehind('the consumers', () => this.startConsumers());
+    this.kafka.startBehind('the consumers', async () => {
+      await this.database.ready();
+      await this.kafka.connectProducer();
+      await this.startConsumers();
+    });
   }
 
   private async startConsumers(): Promise<void> {

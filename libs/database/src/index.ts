@@ -1,4 +1,4 @@
 export { createDataSource, migrateDatabase, runMigrations } from './data-source';
 export type { DatabaseOptions } from './data-source';
-export { DatabaseModule } from './database.module';
+export { DatabaseConnection, DatabaseModule, describePostgresFailure } from './database.module';
 export type { DatabaseModuleOptions } from './database.module';

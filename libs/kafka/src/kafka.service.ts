@@ -4,7 +4,7 @@ import { prefixedTopic } from '@lib/contracts';
 import { LOGGER, METRICS, Readiness } from '@lib/observability';
 import type { Logger, Metrics } from '@lib/observability';
 import { BatchConsumer, BatchConsumerOptions } from './batch-consumer';
-import { waitForCaughtUp } from './catch-up';
+import { pause, waitForCaughtUp } from './catch-up';
 import { createKafka, KafkaConnection } from './client';
 import { RecordProducer } from './producer';
 import { describeConnectionFailure, kafkaJsSecurity } from './security';
@@ -25,7 +25,7 @@ export class KafkaService implements OnModuleInit, BeforeApplicationShutdown {
   private readonly kafka: Kafka;
   private readonly admin: Admin;
   private readonly consumers: BatchConsumer[] = [];
-  /** Set when a start-up run by `startBehind` failed: readiness reports it for good. */
+  /** Set while a start-up run by `startBehind` fails: readiness reports it until a try succeeds. */
   private startFailure: Error | undefined;
 
   constructor(
@@ -75,16 +75,47 @@ export class KafkaService implements OnModuleInit, BeforeApplicationShutdown {
   }
 
   /**
-   * Runs a service's consumer start-up behind its open port (the port must not wait for a
-   * group join). A failure other than the stop keeps readiness failing with its reason: the
-   * consumers would otherwise never run while the process looked healthy.
+   * Connects the shared producer, trying again after 1 s, doubling to 30 s, until it connects
+   * or the service stops (then it throws). A refused login or an unreachable cluster is logged
+   * once per try with its reason and shown by readiness meanwhile: the port is already open.
+   */
+  async connectProducer(): Promise<void> {
+    for (let waitMs = 1000; ; waitMs = Math.min(30_000, waitMs * 2)) {
+      if (this.stopping.aborted) throw new Error('the service is stopping');
+      try {
+        await this.producer.connect();
+        if (waitMs > 1000) this.logger.info('kafka producer connected');
+        return;
+      } catch (err) {
+        const reason = describeConnectionFailure(err).message;
+        this.logger.error({ reason, retryInMs: waitMs }, `kafka: ${reason}; trying again`);
+        await pause(waitMs, this.stopping);
+      }
+    }
+  }
+
+  /**
+   * Runs a service's start-up behind its open port (the port must not wait for a database,
+   * a login or a group join). A failure other than the stop is shown by readiness and the
+   * start-up is run again after 1 s, doubling to 30 s: its steps must be safe to run again
+   * (connects, reads, and consumer starts that only fail by the stop).
    */
   startBehind(what: string, start: () => Promise<void>): void {
-    void start().catch((err: unknown) => {
-      if (this.stopping.aborted) return this.logger.info({ what }, 'start-up cut short by the stop');
-      this.startFailure = new Error(`${what} did not start: ${err instanceof Error ? err.message : String(err)}`);
-      this.logger.error({ err }, this.startFailure.message);
-    });
+    void (async () => {
+      for (let waitMs = 1000; ; waitMs = Math.min(30_000, waitMs * 2)) {
+        try {
+          await start();
+          this.startFailure = undefined;
+          return;
+        } catch (err) {
+          if (this.stopping.aborted) return this.logger.info({ what }, 'start-up cut short by the stop');
+          const reason = describeConnectionFailure(err).message;
+          this.startFailure = new Error(`${what} did not start: ${reason}`);
+          this.logger.error({ err, retryInMs: waitMs }, `${this.startFailure.message}; trying again`);
+          await pause(waitMs, this.stopping);
+        }
+      }
+    })();
   }
 
   /**

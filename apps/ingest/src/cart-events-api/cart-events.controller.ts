@@ -1,4 +1,13 @@
-import { BadRequestException, Body, Controller, HttpCode, Post, Res, UseGuards } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  HttpCode,
+  Post,
+  Res,
+  ServiceUnavailableException,
+  UseGuards,
+} from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { TOPIC } from '@lib/contracts';
 import { KafkaService } from '@lib/kafka';
@@ -25,6 +34,7 @@ export class CartEventsController {
   @Post()
   @HttpCode(200)
   async post(@Body() body: unknown, @Res({ passthrough: true }) reply: FastifyReply) {
+    if (!this.intake.ready) throw new ServiceUnavailableException('store settings not read yet; try again');
     const decision = answerCartEvents(body, this.intake.at(), this.kafka.topic(TOPIC.cartEvents));
     if (!decision.ok) throw new BadRequestException(decision.error);
     await publishOrUnavailable(this.kafka, decision.outputs);

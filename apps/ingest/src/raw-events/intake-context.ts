@@ -13,6 +13,11 @@ export class IntakeContext {
     @Inject(INGEST_CONFIG) private readonly config: IngestConfig,
   ) {}
 
+  /** False until the stores are read: a phone's country would be guessed. */
+  get ready(): boolean {
+    return this.stores.ready;
+  }
+
   at(now = new Date()): AcceptContext {
     return {
       now,

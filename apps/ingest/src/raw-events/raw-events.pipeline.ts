@@ -1,5 +1,6 @@
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { TOPIC } from '@lib/contracts';
+import { DatabaseConnection } from '@lib/database';
 import { BatchResult, ConsumedRecord, KafkaService } from '@lib/kafka';
 import { LOGGER } from '@lib/observability';
 import type { Logger } from '@lib/observability';
@@ -19,6 +20,7 @@ import { IntakeContext } from './intake-context';
 export class RawEventsPipeline implements OnApplicationBootstrap {
   constructor(
     private readonly kafka: KafkaService,
+    private readonly database: DatabaseConnection,
     private readonly stores: StoreSettingsView,
     private readonly intake: IntakeContext,
     private readonly decisions: BatchDecisions,
@@ -28,15 +30,19 @@ export class RawEventsPipeline implements OnApplicationBootstrap {
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    // National phones need the store's country: read the stores first.
-    await this.stores.start();
-    // Asked to stop while reading the stores: never start reading raw events.
-    if (this.kafka.stopping.aborted) return;
-    // The HTTP inputs need only the producer and the stores: the port opens now, and the
-    // raw-event consumers join their group behind it. After this instance was killed that
-    // join waits until the broker drops the dead member (its 30 s session); HTTP must not.
-    await this.kafka.producer.connect();
-    this.kafka.startBehind('raw-event consumers', () => this.startConsumers());
+    // The port opens now and everything comes up behind it, so readiness can say what is
+    // wrong (a refused login, a database away) while it is tried again. The HTTP inputs
+    // answer 503 until the stores are read; after this instance was killed, the raw-event
+    // consumers' join waits until the broker drops the dead member (its 30 s session).
+    this.kafka.startBehind('raw-event consumers', async () => {
+      await this.database.ready();
+      await this.kafka.connectProducer();
+      // National phones need the store's country: read the stores first.
+      await this.stores.start();
+      // Asked to stop while reading the stores: never start reading raw events.
+      if (this.kafka.stopping.aborted) return;
+      await this.startConsumers();
+    });
   }
 
   private async startConsumers(): Promise<void> {

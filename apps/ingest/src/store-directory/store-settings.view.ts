@@ -1,4 +1,4 @@
-import { Inject, Injectable, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { TOPIC } from '@lib/contracts';
 import { ConsumedRecord, KafkaService } from '@lib/kafka';
@@ -14,7 +14,7 @@ import { StoreDirectory, StoreEntry } from './store-directory';
  * instance knows every store: that is what keeps ingest stateless and horizontally scalable.
  */
 @Injectable()
-export class StoreSettingsView implements OnModuleInit, OnApplicationBootstrap {
+export class StoreSettingsView implements OnModuleInit {
   readonly directory = new StoreDirectory();
   private readonly readUpTo = new Map<number, bigint>();
   private caughtUp = false;
@@ -36,14 +36,21 @@ export class StoreSettingsView implements OnModuleInit, OnApplicationBootstrap {
     });
   }
 
-  onApplicationBootstrap(): Promise<void> {
-    return this.start();
+  /**
+   * Resolves once the topic is read up to where it ended at start (or the wait ran out). A
+   * failed start (the cluster away, a refused login) may be called again.
+   */
+  start(): Promise<void> {
+    this.started ??= this.follow().catch((err: unknown) => {
+      this.started = undefined;
+      throw err;
+    });
+    return this.started;
   }
 
-  /** Resolves once the topic is read up to where it ended at start (or the wait ran out). */
-  start(): Promise<void> {
-    this.started ??= this.follow();
-    return this.started;
+  /** True once the topic was read to where it ended at start: inputs may decide events. */
+  get ready(): boolean {
+    return this.caughtUp;
   }
 
   /** The store's entry, or undefined for a store not (yet) configured. */

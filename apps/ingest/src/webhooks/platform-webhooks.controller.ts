@@ -9,6 +9,7 @@ import {
   Post,
   Req,
   UnauthorizedException,
+  ServiceUnavailableException,
   UnsupportedMediaTypeException,
 } from '@nestjs/common';
 import type { RawBodyRequest } from '@nestjs/common';
@@ -64,6 +65,8 @@ export class PlatformWebhooksController {
     if (!rawBody) throw new UnsupportedMediaTypeException('webhook bodies are application/json');
     if (rawBody.length > MAX_RECORD_BYTES) throw new PayloadTooLargeException(`over ${MAX_RECORD_BYTES} bytes`);
 
+    // Before the stores are read every secret would look missing: the platform retries a 503.
+    if (!this.stores.ready) throw new ServiceUnavailableException('store settings not read yet; try again');
     const secret = this.stores.webhookSecret(storeId, platform);
     const check = secret ? webhooks.verify(rawBody, headers, secret) : 'invalid';
     if (check !== 'valid') {
