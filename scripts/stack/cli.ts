@@ -1,14 +1,15 @@
 /**
- * npm run stack:up | stack:down [-- --purge] | stack:status
+ * npm run stack:up [-- --nodes 3] [-- --secure] | stack:down [-- --purge] | stack:status
  * Progress goes to stderr; `up` prints the endpoints on stdout as KEY=value lines.
  */
-import { stackDown, stackStatus, stackUp } from './index';
+import { upOptionsOf } from './flags';
+import { envLines, stackDown, stackStatus, stackUp } from './index';
 
 async function main(command: string | undefined, flags: string[]): Promise<void> {
   switch (command) {
     case 'up': {
-      const up = await stackUp();
-      process.stdout.write(`KAFKA_BROKERS=${up.kafkaBrokers}\nDATABASE_URL=${up.databaseUrl}\n`);
+      const up = await stackUp(upOptionsOf(flags));
+      process.stdout.write(envLines(up));
       return;
     }
     case 'down':
@@ -20,7 +21,9 @@ async function main(command: string | undefined, flags: string[]): Promise<void>
       return;
     }
     default:
-      throw new Error(`usage: tsx scripts/stack/cli.ts up | down [--purge] | status (got "${command ?? ''}")`);
+      throw new Error(
+        `usage: tsx scripts/stack/cli.ts up [--nodes 3] [--secure] | down [--purge] | status (got "${command ?? ''}")`,
+      );
   }
 }
 

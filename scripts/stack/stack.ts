@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import {
   dockerAnswers,
   hasContainer,
@@ -8,9 +9,26 @@ import {
   removeContainers,
   setKafkaContainerRunning,
 } from './containers';
-import { runningBroker, startBroker, stopBroker, withFreePorts, type BrokerStart } from './kafka/broker';
-import { metadataAnswers, waitForMetadata, warmGroupCoordinator } from './kafka/client';
-import { brokerSettingsFromEnv, intFromEnv, settingsOfProperties, type BrokerSettings } from './kafka/config';
+import { metadataAnswers, waitForMetadata } from './kafka/client';
+import {
+  brokersOf,
+  kafkaModeFromEnv,
+  knownNodes,
+  lastStart,
+  PLAINTEXT,
+  runningNodes,
+  secureClientEnv,
+  secureDir,
+  settingsFor,
+  startNodes,
+  stopNodes,
+  withFreeClusterPorts,
+  type ClusterStart,
+  type KafkaMode,
+  type KafkaSecurityMode,
+} from './kafka/cluster';
+import { brokerSettingsFromEnv, intFromEnv, type BrokerSettings } from './kafka/config';
+import { secureMaterial, type SecureMaterial } from './kafka/secure';
 import { alignTopicConfigs, ensureTopics } from './kafka/topics';
 import { withStackLock } from './lock';
 import { stackPaths, type StackPaths } from './paths';
@@ -33,6 +51,10 @@ export interface StackUpOptions {
   postgres?: PostgresMode;
   /** local: Maven broker and local/embedded PostgreSQL; docker: testcontainers; auto: docker only if it answers. */
   runtime?: Runtime;
+  /** Kafka nodes (KRaft, each broker and controller, one JVM each): 1 or 3 (or 5); default STACK_KAFKA_NODES or 1. */
+  kafkaNodes?: number;
+  /** `sasl_ssl` adds the SASL_SSL listener; default STACK_KAFKA_SECURITY or plaintext. */
+  kafkaSecurity?: KafkaSecurityMode;
 }
 
 export interface StackUp {
@@ -42,6 +64,16 @@ export interface StackUp {
   startedKafka: boolean;
   /** This call started a PostgreSQL server. */
   startedPostgres: boolean;
+  /** Nodes of the stack's Kafka cluster (1 for an external cluster or a container). */
+  kafkaNodes: number;
+  /** SASL_SSL bootstrap servers (secure mode); `kafkaBrokers` stays the PLAINTEXT listener. */
+  kafkaSecureBrokers?: string;
+  /**
+   * What a client needs, as written to .stack/stack.env: `KAFKA_BROKERS`, and in secure mode
+   * the SASL_SSL listener's KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME,
+   * KAFKA_SASL_PASSWORD, KAFKA_SSL_CA_FILE, plus KAFKA_PLAINTEXT_BROKERS.
+   */
+  kafkaEnv: Record<string, string>;
 }
 
 /**
@@ -54,29 +86,38 @@ export async function stackUp(options: StackUpOptions = {}): Promise<StackUp> {
   mkdirSync(paths.root, { recursive: true });
   return withStackLock(paths.lock, log, async () => {
     const [result, totalMs] = await timed(async () => {
-      const docker = await useDocker(options.runtime ?? runtimeFromEnv(), paths);
+      const mode = modeOf(options);
+      const docker = await useDocker(options.runtime ?? runtimeFromEnv(), paths, mode);
       const partitions = options.partitions ?? intFromEnv(process.env, 'KAFKA_PARTITIONS', 6);
       // JVM start and PostgreSQL start overlap.
       const [kafka, postgres] = await Promise.all([
-        docker ? kafkaFromDocker(paths, log) : kafkaFromMaven(paths, log),
+        docker ? kafkaFromDocker(paths, log) : kafkaFromMaven(paths, log, mode),
         docker && !process.env.DATABASE_URL
           ? postgresFromDocker(paths, log)
           : resolvePostgres(paths.postgres, options.postgres ?? postgresModeFromEnv(), log),
       ]);
       const prefix = options.topicPrefix ?? process.env.TOPIC_PREFIX ?? '';
-      const [created, topicsMs] = await timed(() => ensureTopics(kafka.brokers, prefix, partitions));
+      // Our own brokers over their PLAINTEXT listener; an external cluster as the environment says.
+      const security = kafka.own ? { security: PLAINTEXT } : {};
+      const [created, topicsMs] = await timed(() => ensureTopics(kafka.brokers, prefix, partitions, security));
       if (created.length > 0) log(`created ${created.length} topics in ${seconds(topicsMs)}`);
-      const aligned = await alignTopicConfigs(kafka.brokers, prefix);
+      const aligned = await alignTopicConfigs(kafka.brokers, prefix, security);
       if (aligned.length > 0) log(`gave ${aligned.join(', ')} the configuration of the contracts`);
       return {
         kafkaBrokers: kafka.brokers,
         databaseUrl: postgres.databaseUrl,
         startedKafka: kafka.started,
         startedPostgres: postgres.started,
+        kafkaNodes: kafka.nodes,
+        ...(kafka.secureBrokers ? { kafkaSecureBrokers: kafka.secureBrokers } : {}),
+        kafkaEnv: kafka.env,
       };
     });
     writeEnvFile(paths, result);
-    log(`up in ${seconds(totalMs)}: KAFKA_BROKERS=${result.kafkaBrokers} DATABASE_URL=${redacted(result.databaseUrl)}`);
+    const where = result.kafkaSecureBrokers
+      ? `KAFKA_BROKERS=${result.kafkaSecureBrokers} (SASL_SSL; PLAINTEXT ${result.kafkaBrokers})`
+      : `KAFKA_BROKERS=${result.kafkaBrokers}`;
+    log(`up in ${seconds(totalMs)}: ${where} DATABASE_URL=${redacted(result.databaseUrl)}`);
     return result;
   });
 }
@@ -93,14 +134,20 @@ export async function stackDown(options: StackDownOptions = {}): Promise<void> {
   const paths = stackPaths();
   if (!existsSync(paths.root)) return log('nothing to stop: no .stack directory');
   await withStackLock(paths.lock, log, async () => {
-    const [kafka, kafkaMs] = await timed(() => stopBroker(paths.kafka));
-    log(`Kafka broker: ${describeStop(kafka, kafkaMs)}`);
+    const nodes = knownNodes(paths.kafka).length;
+    const [kafka, kafkaMs] = await timed(() => stopNodes(paths.kafka));
+    log(`Kafka ${nodes > 1 ? `nodes (${nodes})` : 'broker'}: ${describeStop(kafka, kafkaMs)}`);
     const [postgres, postgresMs] = await timed(() => stopEmbedded(paths.postgres));
     log(`embedded PostgreSQL: ${describeStop(postgres, postgresMs)}`);
     if (existsSync(paths.containers)) log(`removed ${await removeContainers(paths.containers)} containers`);
     rmSync(paths.envFile, { force: true });
     if (options.purge) {
       rmSync(paths.kafka.data, { recursive: true, force: true });
+      for (const node of knownNodes(paths.kafka))
+        if (node.dir !== paths.kafka.dir) rmSync(node.dir, { recursive: true, force: true });
+      rmSync(secureDir(paths.kafka), { recursive: true, force: true });
+      rmSync(path.join(paths.kafka.dir, 'last-start.json'), { force: true });
+      rmSync(path.join(paths.kafka.dir, 'scram-user'), { force: true });
       rmSync(paths.postgres.dir, { recursive: true, force: true });
       log('deleted the Kafka and embedded PostgreSQL data');
     }
@@ -124,10 +171,14 @@ export async function startKafka(options: { log?: Log } = {}): Promise<{ kafkaBr
       });
       return { kafkaBrokers: container.brokers, startMs };
     }
-    // The stack's own broker, whatever KAFKA_BROKERS says (global setup sets it for the workers).
-    if (!existsSync(paths.kafka.properties)) throw new Error('the stack has never started a broker here');
-    const previous = settingsOfProperties(readFileSync(paths.kafka.properties, 'utf8'), paths.kafka.data);
-    const kafka = await ourBroker(paths, log, previous);
+    // The stack's own broker(s), whatever KAFKA_BROKERS says (global setup sets it for the workers).
+    const previous = lastStart(paths.kafka);
+    if (!previous) throw new Error('the stack has never started a broker here');
+    const mode: KafkaMode = {
+      nodes: previous.length,
+      security: previous[0].securePort !== undefined ? 'sasl_ssl' : 'plaintext',
+    };
+    const kafka = await ourBroker(paths, log, mode, previous);
     return { kafkaBrokers: kafka.brokers, startMs: kafka.start?.startMs ?? 0 };
   });
 }
@@ -137,7 +188,7 @@ export async function stopKafka(options: { log?: Log } = {}): Promise<StopOutcom
   const paths = stackPaths();
   return withStackLock(paths.lock, options.log ?? stderrLog, async () => {
     const container = kafkaContainerOf(paths.containers);
-    if (!container) return stopBroker(paths.kafka);
+    if (!container) return stopNodes(paths.kafka);
     await setKafkaContainerRunning(container.id, false);
     return 'stopped';
   });
@@ -160,56 +211,79 @@ export async function stackStatus(): Promise<StackStatus> {
 }
 
 interface KafkaUp {
+  /** PLAINTEXT bootstrap servers (or the external KAFKA_BROKERS). */
   brokers: string;
   started: boolean;
-  start?: BrokerStart;
+  /** The stack's own brokers (reached over PLAINTEXT), not KAFKA_BROKERS' cluster. */
+  own: boolean;
+  nodes: number;
+  secureBrokers?: string;
+  env: Record<string, string>;
+  start?: ClusterStart;
 }
 
-async function kafkaFromMaven(paths: StackPaths, log: Log): Promise<KafkaUp> {
+async function kafkaFromMaven(paths: StackPaths, log: Log, mode: KafkaMode): Promise<KafkaUp> {
   const external = process.env.KAFKA_BROKERS;
   if (external) {
     await waitForMetadata(external, () => true, 30_000);
-    return { brokers: external, started: false };
+    return { brokers: external, started: false, own: false, nodes: 1, env: { KAFKA_BROKERS: external } };
   }
-  return ourBroker(paths, log);
+  return ourBroker(paths, log, mode);
 }
 
-/** The broker of .stack/kafka: the running one when it answers, else a new start. */
-async function ourBroker(paths: StackPaths, log: Log, previous?: BrokerSettings): Promise<KafkaUp> {
+/** The nodes of .stack/kafka: the running ones when they answer, else a new start. */
+async function ourBroker(paths: StackPaths, log: Log, mode: KafkaMode, previous?: BrokerSettings[]): Promise<KafkaUp> {
   // A restart (startKafka) keeps the ports the clients know.
   const restart = previous !== undefined;
-  const settings = previous ?? brokerSettingsFromEnv(paths.kafka.data);
-  const running = runningBroker(paths.kafka);
-  if (running) {
+  const planned = await settingsFor(paths.kafka, mode);
+  const material = planned.material;
+  const running = runningNodes(paths.kafka);
+  if (running.length > 0) {
+    const settings = running.map((n) => n.settings);
+    const brokers = brokersOf(settings);
     // We hold the lock, so nobody is starting it: one that runs but does not answer is stuck.
-    if (await metadataAnswers(running.brokers)) {
-      const wanted = `127.0.0.1:${settings.port}`;
-      if (process.env.KAFKA_PORT && wanted !== running.brokers)
-        log(`the running broker listens on ${running.brokers}; stack:down first to move it to ${wanted}`);
-      return { brokers: running.brokers, started: false };
+    if (await metadataAnswers(brokers, PLAINTEXT)) {
+      const runningSecure = settings.some((s) => s.securePort !== undefined);
+      const runningMode = `${settings.length} node(s), ${runningSecure ? 'sasl_ssl' : 'plaintext'}`;
+      if (settings.length !== mode.nodes || runningSecure !== (mode.security === 'sasl_ssl'))
+        log(`Kafka runs with ${runningMode}; stack:down first to start it as ${mode.nodes} node(s), ${mode.security}`);
+      else if (process.env.KAFKA_PORT && settings[0].port !== planned.settings[0].port)
+        log(`the running broker listens on ${brokers}; stack:down first to move it to port ${process.env.KAFKA_PORT}`);
+      const secureMat = runningSecure ? (material ?? (await secureMaterial(secureDir(paths.kafka)))) : undefined;
+      return upOf(settings, secureMat, false);
     }
-    log(`broker pid ${running.pid} runs but does not answer: restarting it`);
-    await stopBroker(paths.kafka);
+    log(`Kafka pid ${running.map((n) => n.pid).join(', ')} runs but does not answer: restarting it`);
+    await stopNodes(paths.kafka);
   }
   const fixedPorts = Boolean(process.env.KAFKA_PORT || process.env.KAFKA_CONTROLLER_PORT) || restart;
-  const start = await startBroker(paths.kafka, await withFreePorts(settings, fixedPorts, log), log);
-  const [, warmMs] = await timed(() => warmGroupCoordinator(start.brokers));
+  const settings = await withFreeClusterPorts(previous ?? planned.settings, fixedPorts, log);
+  const start = await startNodes(paths.kafka, settings, log, { material });
   const steps = [
     start.resolveMs > 0 ? `Maven resolve ${seconds(start.resolveMs)}` : 'jars cached',
     start.formatMs > 0 ? `storage format ${seconds(start.formatMs)}` : 'data kept',
-    `broker start ${seconds(start.startMs)}`,
-    `group coordinator ${seconds(warmMs)}`,
+    `${settings.length > 1 ? `${settings.length} nodes` : 'broker'} start ${seconds(start.startMs)}`,
   ];
-  log(`Kafka up (pid ${start.pid}): ${steps.join(', ')}`);
-  return { brokers: start.brokers, started: true, start };
+  log(`Kafka up (pid ${start.nodes.map((n) => n.pid).join(', ')}): ${steps.join(', ')}`);
+  return { ...upOf(settings, material, true), start };
+}
+
+function upOf(settings: BrokerSettings[], material: SecureMaterial | undefined, started: boolean): KafkaUp {
+  const brokers = brokersOf(settings);
+  const secureBrokers = material ? brokersOf(settings, 'sasl_ssl') : undefined;
+  const env: Record<string, string> =
+    secureBrokers && material
+      ? { ...secureClientEnv(secureBrokers, material), KAFKA_PLAINTEXT_BROKERS: brokers }
+      : { KAFKA_BROKERS: brokers };
+  return { brokers, started, own: true, nodes: settings.length, ...(secureBrokers ? { secureBrokers } : {}), env };
 }
 
 async function kafkaFromDocker(paths: StackPaths, log: Log): Promise<KafkaUp> {
   const external = process.env.KAFKA_BROKERS;
-  if (external) return kafkaFromMaven(paths, log);
+  if (external) return kafkaFromMaven(paths, log, { nodes: 1, security: 'plaintext' });
   const reused = hasContainer(paths.containers, 'kafka');
   const brokers = await kafkaContainer(paths.containers, brokerSettingsFromEnv(paths.kafka.data), log);
-  return { brokers, started: !reused };
+  // The container's PLAINTEXT listener is the stack's own.
+  return { brokers, started: !reused, own: true, nodes: 1, env: { KAFKA_BROKERS: brokers } };
 }
 
 async function postgresFromDocker(paths: StackPaths, log: Log): Promise<{ databaseUrl: string; started: boolean }> {
@@ -218,21 +292,32 @@ async function postgresFromDocker(paths: StackPaths, log: Log): Promise<{ databa
   return { databaseUrl, started: !reused };
 }
 
-async function useDocker(runtime: Runtime, paths: StackPaths): Promise<boolean> {
+async function useDocker(runtime: Runtime, paths: StackPaths, mode: KafkaMode): Promise<boolean> {
+  const special = mode.nodes > 1 || mode.security !== 'plaintext';
+  if (runtime === 'docker' && special)
+    throw new Error('the cluster and secure modes run the Maven broker only: use STACK_RUNTIME=local or auto');
   if (runtime !== 'auto') return runtime === 'docker';
-  // Nothing to start, or our own broker already runs: no reason to ask Docker.
+  // Nothing to start, our own broker already runs, or a mode only the Maven broker has.
+  if (special) return false;
   if (process.env.KAFKA_BROKERS && process.env.DATABASE_URL) return false;
-  if (runningBroker(paths.kafka)) return false;
+  if (runningNodes(paths.kafka).length > 0) return false;
   return dockerAnswers();
 }
 
 async function kafkaStatus(paths: StackPaths): Promise<string> {
   const container = kafkaContainerOf(paths.containers);
   if (container) return `Docker container ${container.id.slice(0, 12)} on ${container.brokers}`;
-  const running = runningBroker(paths.kafka);
-  if (running) {
-    const answers = (await metadataAnswers(running.brokers)) ? 'answers' : 'does not answer';
-    return `broker pid ${running.pid} on ${running.brokers} (${answers}); log ${paths.kafka.log}`;
+  const running = runningNodes(paths.kafka);
+  if (running.length > 0) {
+    const brokers = brokersOf(running.map((n) => n.settings));
+    const answers = (await metadataAnswers(brokers, PLAINTEXT)) ? 'answers' : 'does not answer';
+    const nodes = running.map((n) => {
+      const secure = n.settings.securePort !== undefined ? `, SASL_SSL ${n.settings.securePort}` : '';
+      return `node ${n.settings.nodeId ?? 1} pid ${n.pid} on PLAINTEXT ${n.settings.port}${secure}; log ${n.paths.log}`;
+    });
+    return running.length === 1
+      ? `broker ${nodes[0].slice('node 1 '.length)} (${answers})`
+      : `${running.length} nodes on ${brokers} (${answers})\n          ${nodes.join('\n          ')}`;
   }
   const external = process.env.KAFKA_BROKERS ?? envFileValue(paths, 'KAFKA_BROKERS');
   if (!external) return 'not running';
@@ -257,12 +342,29 @@ function envFileValue(paths: StackPaths, name: string): string | undefined {
   return line?.slice(name.length + 1);
 }
 
+/** The KEY=value lines of an up: the Kafka client's variables, then DATABASE_URL. */
+export function envLines(up: StackUp): string {
+  const vars = { ...up.kafkaEnv, DATABASE_URL: up.databaseUrl };
+  return Object.entries(vars)
+    .map(([name, value]) => `${name}=${value}\n`)
+    .join('');
+}
+
 function writeEnvFile(paths: StackPaths, up: StackUp): void {
   writeFileSync(
     paths.envFile,
-    `# Written by scripts/stack (stack:up) at ${new Date().toISOString()}\n` +
-      `KAFKA_BROKERS=${up.kafkaBrokers}\nDATABASE_URL=${up.databaseUrl}\n`,
+    `# Written by scripts/stack (stack:up) at ${new Date().toISOString()}\n${envLines(up)}`,
+    {
+      mode: 0o600,
+    },
   );
+}
+
+function modeOf(options: StackUpOptions): KafkaMode {
+  const fromEnv = kafkaModeFromEnv();
+  const nodes = options.kafkaNodes ?? fromEnv.nodes;
+  if (![1, 3, 5].includes(nodes)) throw new Error(`kafkaNodes must be 1, 3 or 5 (a KRaft quorum); got ${nodes}`);
+  return { nodes, security: options.kafkaSecurity ?? fromEnv.security };
 }
 
 function describeStop(outcome: StopOutcome, ms: number): string {

@@ -1,12 +1,10 @@
 import { execFile } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import type { StackPaths } from '../paths';
 import {
-  freePort,
   isOurProcess,
-  portAnswers,
   readPidFile,
   removeFile,
   spawnDetached,
@@ -18,7 +16,7 @@ import {
 import { timed, type Log } from '../progress';
 import { resolveKafkaClasspath } from './classpath';
 import { waitForMetadata } from './client';
-import { log4j2Xml, newClusterId, portOfProperties, serverProperties, type BrokerSettings } from './config';
+import { log4j2Xml, newClusterId, serverProperties, type BrokerSettings } from './config';
 
 const run = promisify(execFile);
 const START_TIMEOUT_MS = 90_000;
@@ -27,41 +25,45 @@ const STOP_GRACE_MS = 30_000;
 
 type KafkaPaths = StackPaths['kafka'];
 
-export interface RunningBroker {
+export interface BrokerStart {
   pid: number;
   brokers: string;
-}
-
-export interface BrokerStart extends RunningBroker {
   resolveMs: number;
   /** 0 when the data directory was formatted already. */
   formatMs: number;
   startMs: number;
 }
 
-/** The broker that a previous start left running, if its pid file still names it. */
-export function runningBroker(paths: KafkaPaths): RunningBroker | undefined {
-  const pid = readPidFile(paths.pid);
-  // Our broker's command line names our server.properties.
-  if (!isOurProcess(pid, paths.properties)) return undefined;
-  const port = portOfProperties(readFileSync(paths.properties, 'utf8'));
-  return port === undefined ? undefined : { pid, brokers: `127.0.0.1:${port}` };
+export interface StartOptions {
+  /** The cluster id to format a new data directory with (every node of a cluster shares one). */
+  clusterId?: string;
+  /** SCRAM user to create (SCRAM-SHA-512 and SCRAM-SHA-256) when the node has a SASL_SSL listener. */
+  scram?: { username: string; password: string };
+  /** JVM heap flags; default KAFKA_HEAP_OPTS or `-Xms256m -Xmx768m`. */
+  heap?: string;
 }
 
 /** Starts the broker detached, keeping any data it had, and waits until it answers metadata. */
-export async function startBroker(paths: KafkaPaths, settings: BrokerSettings, log: Log): Promise<BrokerStart> {
+export async function startBroker(
+  paths: KafkaPaths,
+  settings: BrokerSettings,
+  log: Log,
+  options: StartOptions = {},
+): Promise<BrokerStart> {
   mkdirSync(paths.data, { recursive: true });
   const { classpath, resolveMs } = await resolveKafkaClasspath(paths, log);
 
   writeFileSync(paths.properties, serverProperties(settings));
   writeFileSync(paths.log4j, log4j2Xml);
-  const [formatted, formatMs] = await timed(() => formatStorage(paths, classpath));
+  const scram = settings.securePort !== undefined ? options.scram : undefined;
+  const [formatted, formatMs] = await timed(() => formatStorage(paths, classpath, options.clusterId, scram));
 
-  log(`starting Kafka on 127.0.0.1:${settings.port} (log: ${paths.log})`);
+  const secure = settings.securePort !== undefined ? `, SASL_SSL on ${settings.securePort}` : '';
+  log(`starting Kafka node ${settings.nodeId ?? 1} on 127.0.0.1:${settings.port}${secure} (log: ${paths.log})`);
   appendFileSync(paths.log, `--- scripts/stack: broker start at ${new Date().toISOString()} ---\n`);
   const child = spawnDetached(
     javaBinary(),
-    [...jvmOptions(paths), '-cp', classpath, 'kafka.Kafka', paths.properties],
+    [...jvmOptions(paths, options.heap), '-cp', classpath, 'kafka.Kafka', paths.properties],
     paths.log,
     {
       cwd: paths.dir,
@@ -75,7 +77,9 @@ export async function startBroker(paths: KafkaPaths, settings: BrokerSettings, l
   const brokers = `127.0.0.1:${settings.port}`;
   const [, startMs] = await timed(async () => {
     try {
-      await waitForMetadata(brokers, () => !exited && isOurProcess(child.pid, paths.properties), START_TIMEOUT_MS);
+      await waitForMetadata(brokers, () => !exited && isOurProcess(child.pid, paths.properties), START_TIMEOUT_MS, {
+        protocol: 'PLAINTEXT',
+      });
     } catch (error) {
       await stopProcess(child.pid!, 'SIGKILL', 5_000);
       removeFile(paths.pid);
@@ -84,7 +88,46 @@ export async function startBroker(paths: KafkaPaths, settings: BrokerSettings, l
       );
     }
   });
+  if (scram && !existsSync(scramMarker(paths))) {
+    // Data formatted before the secure mode was asked for: the users come through the admin API.
+    await addScramUsers(classpath, paths, brokers, scram);
+  }
   return { pid: child.pid, brokers, resolveMs, formatMs: formatted ? formatMs : 0, startMs };
+}
+
+const SCRAM_MECHANISMS = ['SCRAM-SHA-512', 'SCRAM-SHA-256'] as const;
+
+// Written once the node's metadata holds the SCRAM user (at format time or through the admin API).
+function scramMarker(paths: KafkaPaths): string {
+  return path.join(paths.dir, 'scram-user');
+}
+
+async function addScramUsers(
+  classpath: string,
+  paths: KafkaPaths,
+  brokers: string,
+  scram: { username: string; password: string },
+): Promise<void> {
+  const credentials = SCRAM_MECHANISMS.map((m) => `${m}=[iterations=8192,password=${scram.password}]`).join(',');
+  const args = ['-cp', classpath, `-Dlog4j2.configurationFile=${paths.log4j}`, 'kafka.admin.ConfigCommand'];
+  try {
+    await run(javaBinary(), [
+      ...args,
+      '--bootstrap-server',
+      brokers,
+      '--alter',
+      '--entity-type',
+      'users',
+      '--entity-name',
+      scram.username,
+      '--add-config',
+      credentials,
+    ]);
+  } catch (error) {
+    const e = error as Error & { stdout?: string; stderr?: string };
+    throw new Error(`creating the SCRAM user failed: ${e.message.split('\n')[0]}\n${e.stderr ?? ''}`);
+  }
+  writeFileSync(scramMarker(paths), `${scram.username}\n`);
 }
 
 /** Stops the broker that our pid file names (SIGTERM: a controlled shutdown), keeping its data. */
@@ -97,35 +140,31 @@ export async function stopBroker(paths: KafkaPaths): Promise<StopOutcome> {
   return outcome;
 }
 
-/**
- * The settings with ports that are free. Ports given explicitly (KAFKA_PORT, or a restart on
- * the ports the data was used with) must be free; the defaults give way to free ports, so a
- * broker of another checkout on 9092 does not stop this one from starting.
- */
-export async function withFreePorts(s: BrokerSettings, fixed: boolean, log: Log): Promise<BrokerSettings> {
-  const busyPorts = [];
-  for (const port of [s.port, s.controllerPort]) if (await portAnswers(port)) busyPorts.push(port);
-  if (busyPorts.length === 0) return s;
-  const busy = busyPorts.length === 1 ? `port ${busyPorts[0]} is` : `ports ${busyPorts.join(' and ')} are`;
-  if (fixed) {
-    throw new Error(
-      `${busy} taken by a process the stack did not start. Use that cluster with ` +
-        `KAFKA_BROKERS=127.0.0.1:${s.port}, or pick other ports with KAFKA_PORT / KAFKA_CONTROLLER_PORT.`,
-    );
-  }
-  const port = await freePort(0);
-  let controllerPort = await freePort(0);
-  while (controllerPort === port) controllerPort = await freePort(0);
-  log(`${busy} taken by another process: using ${port} (controller ${controllerPort})`);
-  return { ...s, port, controllerPort };
-}
-
 // Formats the data directory once; a formatted one keeps its cluster id and topics.
-async function formatStorage(paths: KafkaPaths, classpath: string): Promise<boolean> {
+async function formatStorage(
+  paths: KafkaPaths,
+  classpath: string,
+  clusterId = newClusterId(),
+  scram?: { username: string; password: string },
+): Promise<boolean> {
   if (existsSync(path.join(paths.data, 'meta.properties'))) return false;
   const args = ['-cp', classpath, `-Dlog4j2.configurationFile=${paths.log4j}`, 'kafka.tools.StorageTool'];
+  const users = scram
+    ? SCRAM_MECHANISMS.flatMap((m) => ['--add-scram', `${m}=[name=${scram.username},password=${scram.password}]`])
+    : [];
   try {
-    await run(javaBinary(), [...args, 'format', '-t', newClusterId(), '-c', paths.properties, '--ignore-formatted']);
+    await run(javaBinary(), [
+      ...args,
+      'format',
+      '-t',
+      clusterId,
+      '-c',
+      paths.properties,
+      '--ignore-formatted',
+      ...users,
+    ]);
+    if (scram) writeFileSync(scramMarker(paths), `${scram.username}\n`);
+    else removeFile(scramMarker(paths));
   } catch (error) {
     const e = error as Error & { stdout?: string; stderr?: string };
     throw new Error(`formatting ${paths.data} failed: ${e.message}\n${e.stdout ?? ''}${e.stderr ?? ''}`);
@@ -133,9 +172,9 @@ async function formatStorage(paths: KafkaPaths, classpath: string): Promise<bool
   return true;
 }
 
-function jvmOptions(paths: KafkaPaths): string[] {
+function jvmOptions(paths: KafkaPaths, heapOpts?: string): string[] {
   // Always a fixed heap: without -Xmx the JVM takes a quarter of the machine's memory.
-  const heap = (process.env.KAFKA_HEAP_OPTS ?? '-Xms256m -Xmx768m').split(/\s+/).filter(Boolean);
+  const heap = (heapOpts ?? process.env.KAFKA_HEAP_OPTS ?? '-Xms256m -Xmx768m').split(/\s+/).filter(Boolean);
   return [...heap, '-XX:+UseG1GC', '-XX:+ExitOnOutOfMemoryError', `-Dlog4j2.configurationFile=${paths.log4j}`];
 }
 

@@ -1,19 +1,40 @@
 import { ConfigResourceTypes, type Admin } from 'kafkajs';
+import type { KafkaSecurity } from '../../../libs/config/src/connections';
 import { allTopics } from '../../../libs/contracts/src/topics';
 import { sleep } from '../progress';
 import { quietKafka, withAdmin } from './client';
 
+export interface TopicAdminOptions {
+  /** How to reach the brokers; default the environment's (KAFKA_SECURITY_PROTOCOL, …). */
+  security?: KafkaSecurity;
+  /**
+   * Brokers the replication is planned for (`allTopics(prefix, { brokers })`: 1/1 on one,
+   * replication 3 and min.insync.replicas 2 on three or more); default the cluster's own count.
+   */
+  brokers?: number;
+}
+
+async function brokerCount(admin: Admin, options: TopicAdminOptions): Promise<number> {
+  return options.brokers ?? (await admin.describeCluster()).brokers.length;
+}
+
 /**
  * Creates every topic of the contracts (libs/contracts/src/topics.ts) under `prefix`, with
- * `partitions` partitions, one replica, and the topic configuration the contract gives
- * (`cleanup.policy=compact`, `max.message.bytes` of cart-events-raw) where it says
- * so. Existing topics keep their partitions (`alignTopicConfigs` fixes their configuration).
+ * `partitions` partitions, the replication the contract gives for the cluster's size (one
+ * replica on one broker; 3 and `min.insync.replicas=2` on three or more), and the topic
+ * configuration the contract gives (`cleanup.policy=compact`, `max.message.bytes` of
+ * cart-events-raw) where it says so. Existing topics keep their partitions (`alignTopicConfigs` fixes their configuration).
  * Resolves once every partition of the topics it created is served by its leader; returns
  * their names.
  */
-export async function ensureTopics(brokers: string, prefix = '', partitions = 6): Promise<string[]> {
-  const wanted = allTopics(prefix);
-  return withAdmin(quietKafka(brokers), async (admin) => {
+export async function ensureTopics(
+  brokers: string,
+  prefix = '',
+  partitions = 6,
+  options: TopicAdminOptions = {},
+): Promise<string[]> {
+  return withAdmin(quietKafka(brokers, 5, options.security), async (admin) => {
+    const wanted = allTopics(prefix, { brokers: await brokerCount(admin, options) });
     const existing = new Set(await admin.listTopics());
     const missing = wanted.filter((t) => !existing.has(t.name));
     if (missing.length === 0) return [];
@@ -25,7 +46,7 @@ export async function ensureTopics(brokers: string, prefix = '', partitions = 6)
       topics: missing.map((t) => ({
         topic: t.name,
         numPartitions: partitions,
-        replicationFactor: 1,
+        replicationFactor: t.replicationFactor,
         configEntries: Object.entries(t.config).map(([name, value]) => ({ name, value })),
       })),
     });
@@ -40,12 +61,18 @@ export async function ensureTopics(brokers: string, prefix = '', partitions = 6)
  * theirs differs (a topic created before the contract gave it one, e.g. cart-events-raw's
  * 4 MiB records); returns the topics changed. Their other dynamic settings (a retention an
  * operator set) are kept: AlterConfigs replaces a topic's whole dynamic set, so it is sent
- * back with them.
+ * back with them. Their replication factor is left as it is (a reassignment would be needed).
  */
-export async function alignTopicConfigs(brokers: string, prefix = ''): Promise<string[]> {
-  return withAdmin(quietKafka(brokers), async (admin) => {
+export async function alignTopicConfigs(
+  brokers: string,
+  prefix = '',
+  options: TopicAdminOptions = {},
+): Promise<string[]> {
+  return withAdmin(quietKafka(brokers, 5, options.security), async (admin) => {
     const existing = new Set(await admin.listTopics());
-    const configured = allTopics(prefix).filter((t) => existing.has(t.name) && Object.keys(t.config).length > 0);
+    const configured = allTopics(prefix, { brokers: await brokerCount(admin, options) }).filter(
+      (t) => existing.has(t.name) && Object.keys(t.config).length > 0,
+    );
     if (configured.length === 0) return [];
     const { resources } = await admin.describeConfigs({
       includeSynonyms: false,
@@ -84,8 +111,13 @@ const TOPIC_CONFIG_SOURCE = 1;
  * UNKNOWN_TOPIC_OR_PARTITION, LEADER_NOT_AVAILABLE or NOT_LEADER_OR_FOLLOWER meanwhile; a
  * producer that meets the last one retries and, unless idempotent, writes records twice.
  */
-export async function waitForTopics(brokers: string, topics: string[], timeoutMs = 30_000): Promise<void> {
-  await withAdmin(quietKafka(brokers), (admin) => waitUntilServed(admin, topics, timeoutMs));
+export async function waitForTopics(
+  brokers: string,
+  topics: string[],
+  timeoutMs = 30_000,
+  options: Pick<TopicAdminOptions, 'security'> = {},
+): Promise<void> {
+  await withAdmin(quietKafka(brokers, 5, options.security), (admin) => waitUntilServed(admin, topics, timeoutMs));
 }
 
 // kafkajs names NOT_LEADER_OR_FOLLOWER by its old name.
