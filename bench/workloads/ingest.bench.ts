@@ -8,7 +8,8 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Admin, Kafka, logLevel } from 'kafkajs';
+import { Admin, Kafka } from 'kafkajs';
+import { harnessKafka, connectionEnv } from '../../test/support/kafka';
 import { Client } from 'pg';
 import { cartKey, TOPIC } from '@lib/contracts';
 import { ensureTopics, waitForTopics } from '../../scripts/stack';
@@ -343,6 +344,7 @@ async function runIngest(
       ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
       KAFKA_BROKERS: ctx.kafkaBrokers,
       DATABASE_URL: ctx.databaseUrl,
+      ...connectionEnv(),
       DATABASE_SCHEMA: schema,
       TOPIC_PREFIX: prefix,
       INGEST_GROUP_ID: `${prefix}ingest`,
@@ -424,7 +426,7 @@ export const workload: BenchWorkload = {
     const brokers = ctx.kafkaBrokers!;
     const prefix = `bench-ingest-${randomUUID().slice(0, 8)}.`;
     const schema = `bench_${prefix.replace(/[^a-z0-9]/g, '_')}`.slice(0, 60);
-    const kafka = new Kafka({ clientId: 'bench-ingest', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+    const kafka = harnessKafka('bench-ingest', brokers);
     const admin = kafka.admin();
     await admin.connect();
     const passOut = `${prefix}passthrough-out`;

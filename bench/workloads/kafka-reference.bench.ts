@@ -2,8 +2,8 @@
 // consumes ~600-byte records on this broker, with the settings the services use (idempotent
 // producer, acks=all, one consumer group reading batches).
 import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
 import { waitForTopics } from '../../scripts/stack';
+import { harnessKafka } from '../../test/support/kafka';
 import type { BenchContext, BenchFigure, BenchWorkload } from '../workload';
 
 export interface KafkaReference {
@@ -47,7 +47,7 @@ export async function measureKafkaReference(
   records: number,
   log: (m: string) => void,
 ): Promise<KafkaReference> {
-  const kafka = new Kafka({ clientId: 'bench-reference', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  const kafka = harnessKafka('bench-reference', brokers);
   const topic = `bench-reference-${randomUUID().slice(0, 8)}`;
   const admin = kafka.admin();
   await admin.connect();

@@ -3,7 +3,7 @@
 // latency (the cart's planned send time to the simulator's `delivered` status) and each
 // process's peak RSS, and every rate as a share of raw kafkajs on the same broker.
 import { readFileSync } from 'node:fs';
-import { Kafka, logLevel } from 'kafkajs';
+import { harnessKafka } from '../../test/support/kafka';
 import { cartKey } from '@lib/contracts';
 import {
   APPS,
@@ -97,11 +97,7 @@ export const workload: BenchWorkload = {
       const watcher = new TopicWatcher(pipeline.kafkaBrokers);
       await watcher.start([pipeline.topics.cartEvents, pipeline.topics.sendDue]);
 
-      const kafka = new Kafka({
-        clientId: 'bench-platform',
-        brokers: pipeline.kafkaBrokers.split(','),
-        logLevel: logLevel.NOTHING,
-      });
+      const kafka = harnessKafka('bench-platform', pipeline.kafkaBrokers);
       const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
       await producer.connect();
       // Last activity exactly abandonAfterMinutes ago: each cart is due the moment it is published.

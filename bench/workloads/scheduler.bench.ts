@@ -1,11 +1,11 @@
 // The scheduler on the local stack's broker and PostgreSQL (issue 5): state updates from
 // cart-events, emission lag of a large timer queue, and the opening-hour burst. The scheduler
 // runs as its own process (its built bundle), in a topic prefix and schema of its own.
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka } from 'kafkajs';
 import { Client } from 'pg';
 import { allTopics, cartKey, TOPIC } from '@lib/contracts';
 import { waitForTopics } from '../../scripts/stack';
-import { createTopics, uniquePrefix } from '../../test/support/kafka';
+import { createTopics, uniquePrefix, harnessKafka } from '../../test/support/kafka';
 import { metricValue, SchedulerProcess, spawnScheduler } from '../../apps/scheduler/test/scheduler-process';
 import { builtService } from '../service-process';
 import type { BenchContext, BenchFigure, BenchWorkload } from '../workload';
@@ -42,7 +42,7 @@ interface Environment {
 async function environment(ctx: BenchContext, label: string, env: Record<string, string> = {}): Promise<Environment> {
   const prefix = uniquePrefix(`bench-${label}`);
   const schema = `bench_${prefix.replace(/[^a-z0-9]/g, '_')}`.slice(0, 60);
-  const kafka = new Kafka({ clientId: 'bench', brokers: ctx.kafkaBrokers!.split(','), logLevel: logLevel.NOTHING });
+  const kafka = harnessKafka('bench', ctx.kafkaBrokers!);
   await createTopics(
     kafka,
     allTopics(prefix).map((t) => t.name),

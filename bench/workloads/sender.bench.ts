@@ -9,11 +9,11 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka } from 'kafkajs';
 import { Client } from 'pg';
 import { allTopics, cartKey, SendDue, TOPIC } from '@lib/contracts';
 import { waitForTopics } from '../../scripts/stack';
-import { createTopics, uniquePrefix } from '../../test/support/kafka';
+import { createTopics, uniquePrefix, harnessKafka, connectionEnv } from '../../test/support/kafka';
 import { deployedNodeOptions, freePort } from '../../test/support/services';
 import { startWhatsAppSimulator } from '../../test/whatsapp-simulator';
 import { builtService, cpuSeconds, rssMb } from '../service-process';
@@ -89,7 +89,7 @@ async function until(check: () => Promise<boolean> | boolean, timeoutMs: number,
 async function measure(ctx: BenchContext, instances: number, total: number): Promise<BenchFigure[]> {
   const brokers = (ctx.kafkaBrokers ?? process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
   const databaseUrl = ctx.databaseUrl ?? process.env.DATABASE_URL!;
-  const kafka = new Kafka({ clientId: 'bench-sender', brokers, logLevel: logLevel.NOTHING });
+  const kafka = harnessKafka('bench-sender', brokers.join(','));
   const prefix = uniquePrefix('bench-sender');
   const schema = `bench_${prefix.replace(/[^a-z0-9]/g, '_')}`.slice(0, 60);
   const names = allTopics(prefix).map((t) => t.name);
@@ -128,6 +128,7 @@ async function measure(ctx: BenchContext, instances: number, total: number): Pro
           ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
           KAFKA_BROKERS: brokers.join(','),
           DATABASE_URL: databaseUrl,
+          ...connectionEnv(),
           DATABASE_SCHEMA: schema,
           TOPIC_PREFIX: prefix,
           HTTP_HOST: '127.0.0.1',

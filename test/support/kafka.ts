@@ -1,14 +1,38 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
+import { kafkaSecurityFromEnv } from '../../libs/config/src/common';
+import { databaseTlsEnv, kafkaSecurityEnv, type KafkaSecurity } from '../../libs/config/src/connections';
+import { kafkaJsSecurity } from '../../libs/kafka/src/security';
 
 /** A topic prefix of its own per test file, so files run in parallel on one broker. */
 export function uniquePrefix(label: string): string {
   return `t-${label}-${randomUUID().slice(0, 8)}.`;
 }
 
+/**
+ * A kafkajs client of the tests or benchmarks, connected as the services are: KAFKA_BROKERS and
+ * the KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_*, KAFKA_SSL_* variables of the environment (a run
+ * against a secured cluster sets them once), unless given.
+ */
+export function harnessKafka(
+  clientId: string,
+  brokers: string = process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
+  security: KafkaSecurity = kafkaSecurityFromEnv(),
+): Kafka {
+  return new Kafka({ clientId, brokers: brokers.split(','), logLevel: logLevel.NOTHING, ...kafkaJsSecurity(security) });
+}
+
+/**
+ * The connection variables of this environment (Kafka security, PostgreSQL TLS, each also as
+ * `<NAME>_FILE`), handed on to the services a test or benchmark spawns.
+ */
+export function connectionEnv(source: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const names = [...Object.keys(kafkaSecurityEnv), ...Object.keys(databaseTlsEnv)].flatMap((n) => [n, `${n}_FILE`]);
+  return Object.fromEntries(names.filter((n) => source[n] !== undefined).map((n) => [n, source[n]!]));
+}
+
 export function testKafka(): Kafka {
-  const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
-  return new Kafka({ clientId: 'test', brokers, logLevel: logLevel.NOTHING });
+  return harnessKafka('test');
 }
 
 export async function createTopics(kafka: Kafka, names: string[], partitions = 3): Promise<void> {

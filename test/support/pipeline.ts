@@ -11,10 +11,11 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Consumer, Kafka, KafkaMessage, logLevel, Producer } from 'kafkajs';
+import { Consumer, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import { DateTime } from 'luxon';
 import { allTopics, prefixedTopic, TOPIC, WEEKDAYS, type StoreSettings, type Weekday } from '@lib/contracts';
 import { ensureTopics, stackUp } from '../../scripts/stack';
+import { harnessKafka } from './kafka';
 import { AppName, RunningService, startService } from './services';
 
 export const APPS: readonly AppName[] = ['ingest', 'scheduler', 'sender'];
@@ -644,11 +645,7 @@ export class TopicWatcher {
 
   async start(topics: string[]): Promise<void> {
     this.topics = topics;
-    this.kafka = new Kafka({
-      clientId: 'pipeline-watcher',
-      brokers: this.brokers.split(','),
-      logLevel: logLevel.NOTHING,
-    });
+    this.kafka = harnessKafka('pipeline-watcher', this.brokers);
     await this.run();
   }
 
@@ -779,7 +776,7 @@ function watchedRecord(topic: string, partition: number, message: KafkaMessage):
 
 /** A plain kafkajs producer on the run's broker (platforms publishing to cart-events-raw). */
 export async function platformProducer(brokers: string): Promise<Producer> {
-  const kafka = new Kafka({ clientId: 'platform', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  const kafka = harnessKafka('platform', brokers);
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   return producer;

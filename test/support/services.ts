@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { connectionEnv } from './kafka';
 
 export type AppName = 'ingest' | 'scheduler' | 'sender';
 
@@ -50,6 +51,7 @@ export async function startService(name: AppName, env: Record<string, string>): 
       ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
       KAFKA_BROKERS: process.env.KAFKA_BROKERS!,
       DATABASE_URL: process.env.DATABASE_URL!,
+      ...connectionEnv(),
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: String(port),
       LOG_LEVEL: 'info',

@@ -7,7 +7,7 @@ import { TOPIC } from '@lib/contracts';
 import { ensureTopics, waitForTopics } from '../../../scripts/stack';
 import { startInProcess } from '../../../test/support/in-process-app';
 import { StoreSettingsView } from '../src/store-directory/store-settings.view';
-import { createTopics, testKafka, uniquePrefix } from '../../../test/support/kafka';
+import { createTopics, testKafka, uniquePrefix, connectionEnv } from '../../../test/support/kafka';
 import { readIngestConfig } from '../src/config';
 import { IngestModule } from '../src/ingest.module';
 
@@ -54,6 +54,7 @@ export async function startIngest(
   const config = readIngestConfig({
     KAFKA_BROKERS: brokers,
     DATABASE_URL: process.env.DATABASE_URL,
+    ...connectionEnv(),
     DATABASE_SCHEMA: `ingest_${prefix.replace(/[^a-z0-9]/g, '_')}`.slice(0, 63),
     TOPIC_PREFIX: prefix,
     INGEST_GROUP_ID: groupId,

@@ -4,7 +4,14 @@ import { Client } from 'pg';
 import { allTopics, cartKey, CartEvent, TOPIC } from '@lib/contracts';
 import { waitForTopics } from '../../../scripts/stack';
 import { startInProcess } from '../../../test/support/in-process-app';
-import { createTopics, readTopic, testKafka, uniquePrefix, ReadRecord } from '../../../test/support/kafka';
+import {
+  createTopics,
+  readTopic,
+  testKafka,
+  uniquePrefix,
+  ReadRecord,
+  connectionEnv,
+} from '../../../test/support/kafka';
 import { openingHoursCheck, planSend } from '../src/business-hours';
 import { readSchedulerConfig } from '../src/config';
 import { BusinessHours, SchedulerModule } from '../src/scheduler.module';
@@ -44,6 +51,7 @@ export async function startScheduler(
   const { prefix, schema } = env;
   const config = readSchedulerConfig({
     KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
+    ...connectionEnv(),
     DATABASE_URL: process.env.DATABASE_URL,
     TOPIC_PREFIX: prefix,
     DATABASE_SCHEMA: schema,

@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { freePort } from '../../../test/support/services';
+import { connectionEnv } from '../../../test/support/kafka';
 
 // The scheduler as a child process, without Nest in this process (the benchmark runs under tsx).
 
@@ -44,6 +45,7 @@ export async function spawnScheduler(
         PATH: process.env.PATH,
         KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
         DATABASE_URL: process.env.DATABASE_URL!,
+        ...connectionEnv(),
         TOPIC_PREFIX: env.prefix,
         DATABASE_SCHEMA: env.schema,
         SCHEDULER_GROUP_ID: groupOf(env),

@@ -8,7 +8,7 @@ import { allTopics, cartKey, SendDue, TOPIC } from '@lib/contracts';
 import { waitForTopics } from '../../../scripts/stack';
 import { startInProcess } from '../../../test/support/in-process-app';
 import { freePort } from '../../../test/support/services';
-import { createTopics, readTopic, testKafka, uniquePrefix } from '../../../test/support/kafka';
+import { createTopics, readTopic, testKafka, uniquePrefix, connectionEnv } from '../../../test/support/kafka';
 import { startWhatsAppSimulator, SimulatorOptions, WhatsAppSimulator } from '../../../test/whatsapp-simulator';
 import { readSenderConfig } from '../src/config';
 import { storeMessageRenderer, storeOpeningHours } from '../src/send-due/library-ports';
@@ -48,6 +48,7 @@ export function senderEnv(env: Environment, sim: WhatsAppSimulator, extra: Recor
   return {
     KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
     DATABASE_URL: process.env.DATABASE_URL!,
+    ...connectionEnv(),
     TOPIC_PREFIX: env.prefix,
     DATABASE_SCHEMA: env.schema,
     WHATSAPP_GRAPH_BASE_URL: sim.url,
