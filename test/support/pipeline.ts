@@ -36,6 +36,8 @@ export interface PipelineOptions {
   env?: Partial<Record<AppName | 'all', Record<string, string>>>;
   /** Partitions of the run's topics (default 6). */
   partitions?: number;
+  /** A cluster of the run's own (e.g. startLocalKafka's), instead of KAFKA_BROKERS or the stack's. */
+  kafkaBrokers?: string;
   /** How long each service may take to report healthy (default 90 s). */
   healthTimeoutMs?: number;
 }
@@ -76,7 +78,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     const main = join(ROOT, 'dist/apps', name, 'main.js');
     if (!existsSync(main)) throw new Error(`${main} is missing: run \`npm run build\` first`);
   }
-  let kafkaBrokers = process.env.KAFKA_BROKERS;
+  let kafkaBrokers = options.kafkaBrokers ?? process.env.KAFKA_BROKERS;
   let databaseUrl = process.env.DATABASE_URL;
   if (!kafkaBrokers || !databaseUrl) {
     log('bringing up the local stack (Kafka, PostgreSQL)…');
