@@ -83,7 +83,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   if (!kafkaBrokers || !databaseUrl) {
     log('bringing up the local stack (Kafka, PostgreSQL)…');
     const up = await stackUp({ log: (m) => log(`stack: ${m}`) });
-    kafkaBrokers = up.kafkaBrokers;
+    kafkaBrokers = options.kafkaBrokers ?? up.kafkaBrokers;
     databaseUrl = up.databaseUrl;
   }
 
