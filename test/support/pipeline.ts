@@ -40,6 +40,12 @@ export interface PipelineOptions {
   kafkaBrokers?: string;
   /** How long each service may take to report healthy (default 90 s). */
   healthTimeoutMs?: number;
+  /**
+   * Processes of each service (default 1), sharing its environment: one consumer group, one
+   * schema. Instance 0 is the one `url`, `service`, `kill` and `restart` mean unless told, and
+   * the sender instance 0 receives the simulator's webhooks.
+   */
+  instances?: number;
 }
 
 /** An access token valid for every phone number id when `whatsappTokens` is not given. */
@@ -55,15 +61,17 @@ export interface Pipeline {
   schemas: Record<AppName, string>;
   groups: Record<AppName, string>;
   simulator: SimulatorClient;
-  service(name: AppName): RunningService;
-  url(name: AppName): string;
-  /** Kills a service (SIGKILL unless told) and waits for it to exit. */
-  kill(name: AppName, signal?: NodeJS.Signals): Promise<void>;
-  /** Starts a service again (after kill) with the same environment, and waits until healthy. */
-  restart(name: AppName): Promise<RunningService>;
+  /** How many processes of each service run (`instances`). */
+  instances: number;
+  service(name: AppName, instance?: number): RunningService;
+  url(name: AppName, instance?: number): string;
+  /** Kills a service's instance (SIGKILL unless told) and waits for it to exit. */
+  kill(name: AppName, signal?: NodeJS.Signals, instance?: number): Promise<void>;
+  /** Starts a service's instance again (after kill) with the same environment, and waits until healthy. */
+  restart(name: AppName, instance?: number): Promise<RunningService>;
   /** Kills the simulator process and starts it again on the same port (its record is lost). */
   restartSimulator(): Promise<void>;
-  /** Process ids of the services and the simulator now running. */
+  /** Process ids of the services (instance 0) and the simulator now running. */
   pids(): Record<AppName | 'simulator', number | undefined>;
   /** The last log lines of a service (or the simulator), to explain a failure. */
   logTail(name: AppName | 'simulator', lines?: number): string;
@@ -152,23 +160,29 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     },
   };
 
-  const running = {} as Record<AppName, RunningService>;
+  const instances = options.instances ?? 1;
+  /** Per service, its instances by number. */
+  const running = Object.fromEntries(APPS.map((n) => [n, [] as RunningService[]])) as Record<AppName, RunningService[]>;
+  const all = () => APPS.flatMap((n) => running[n].filter(Boolean));
   const healthTimeoutMs = options.healthTimeoutMs ?? 90_000;
-  const startOne = async (name: AppName): Promise<RunningService> => {
+  const startOne = async (name: AppName, instance = 0): Promise<RunningService> => {
     const service = await startService(name, envOf[name]);
-    running[name] = service;
+    running[name][instance] = service;
     await service.waitUntil((h) => h.status === 200, healthTimeoutMs);
-    if (name === 'sender') await simulator.client.pointWebhooksAt(`${service.url}/v1/webhooks/whatsapp`, appSecret);
-    log(`${name} healthy on ${service.url} (pid ${service.process.pid})`);
+    if (name === 'sender' && instance === 0)
+      await simulator.client.pointWebhooksAt(`${service.url}/v1/webhooks/whatsapp`, appSecret);
+    const which = instances > 1 ? `${name} #${instance}` : name;
+    log(`${which} healthy on ${service.url} (pid ${service.process.pid})`);
     return service;
   };
+  const startAll = (name: AppName) => Promise.all(Array.from({ length: instances }, (_, i) => startOne(name, i)));
 
   try {
     // Ingest first: the others read the store-settings it publishes; then the two in parallel.
-    await startOne('ingest');
-    await Promise.all([startOne('scheduler'), startOne('sender')]);
+    await startAll('ingest');
+    await Promise.all([startAll('scheduler'), startAll('sender')]);
   } catch (error) {
-    await Promise.all(Object.values(running).map((s) => s.stop('SIGKILL')));
+    await Promise.all(all().map((s) => s.stop('SIGKILL')));
     await simulator.stop();
     throw error;
   }
@@ -182,30 +196,31 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     schemas,
     groups,
     simulator: simulator.client,
-    service: (name) => running[name],
-    url: (name) => running[name].url,
-    async kill(name, signal = 'SIGKILL') {
-      await running[name].stop(signal);
+    instances,
+    service: (name, instance = 0) => running[name][instance],
+    url: (name, instance = 0) => running[name][instance].url,
+    async kill(name, signal = 'SIGKILL', instance = 0) {
+      await running[name][instance].stop(signal);
     },
-    restart: (name) => startOne(name),
+    restart: (name, instance = 0) => startOne(name, instance),
     async restartSimulator() {
       await simulator.restart();
-      const sender = running.sender;
+      const sender = running.sender[0];
       if (sender) await simulator.client.pointWebhooksAt(`${sender.url}/v1/webhooks/whatsapp`, appSecret);
     },
     pids: () => ({
-      ingest: running.ingest?.process.pid,
-      scheduler: running.scheduler?.process.pid,
-      sender: running.sender?.process.pid,
+      ingest: running.ingest[0]?.process.pid,
+      scheduler: running.scheduler[0]?.process.pid,
+      sender: running.sender[0]?.process.pid,
       simulator: simulator.pid,
     }),
     logTail(name, lines = 30) {
-      const source = name === 'simulator' ? simulator.logs : (running[name]?.logs ?? []);
+      const source = name === 'simulator' ? simulator.logs : (running[name][0]?.logs ?? []);
       return source.slice(-lines).join('\n');
     },
     async stop() {
       await Promise.all(
-        Object.values(running).map(async (s) => {
+        all().map(async (s) => {
           const stopped = s.stop('SIGTERM');
           const timer = setTimeout(() => s.process.kill('SIGKILL'), 30_000);
           await stopped;
@@ -462,9 +477,9 @@ export async function apiGet<T>(
   return { status: res.status, body: res.ok && text ? (JSON.parse(text) as T) : undefined };
 }
 
-/** `POST /v1/cart-events` with up to 500 events; throws when the request fails. */
-export async function postCartEvents(pipeline: Pipeline, events: object[]): Promise<unknown> {
-  const res = await fetch(`${pipeline.url('ingest')}/v1/cart-events`, {
+/** `POST /v1/cart-events` with up to 500 events (to ingest instance 0 unless told); throws when the request fails. */
+export async function postCartEvents(pipeline: Pipeline, events: object[], instance = 0): Promise<unknown> {
+  const res = await fetch(`${pipeline.url('ingest', instance)}/v1/cart-events`, {
     method: 'POST',
     headers: { authorization: `Bearer ${pipeline.apiKey}`, 'content-type': 'application/json' },
     body: JSON.stringify(events),
