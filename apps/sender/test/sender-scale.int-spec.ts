@@ -21,8 +21,8 @@ import type { WhatsAppSimulator } from '../../../test/whatsapp-simulator';
 const NUMBERS = 50;
 const SENDS = 20_000;
 const LIMIT = 30; // the simulator's and the senders' default (a lower one than Meta's makes the run long enough to change the instances)
-const UPGRADED_LIMIT = 60; // five numbers configured above the default (WHATSAPP_THROUGHPUT_BY_NUMBER)
-const SLOWER_LIMIT = 15; // and five below it
+const UPGRADED_LIMIT = 60; // five numbers above the default, from their stores' settings (whatsapp.throughputPerSecond)
+const SLOWER_LIMIT = 15; // and five below it, from the senders' WHATSAPP_THROUGHPUT_BY_NUMBER
 const phoneNumberIdOf = (n: number) => String(106540352300000 + n);
 const limitOf = (n: number) => (n < 5 ? UPGRADED_LIMIT : n < 10 ? SLOWER_LIMIT : LIMIT);
 const storeOf = (n: number) => `scale-store-${n}`;
@@ -66,15 +66,21 @@ describe("several sender processes share each number's limit", () => {
         key: storeOf(n),
         value: storeSettings({
           storeId: storeOf(n),
-          whatsapp: { phoneNumberId: phoneNumberIdOf(n), mode: 'text', accessToken: TOKEN },
+          whatsapp: {
+            phoneNumberId: phoneNumberIdOf(n),
+            mode: 'text',
+            accessToken: TOKEN,
+            ...(n < 5 ? { throughputPerSecond: UPGRADED_LIMIT } : {}),
+          },
         }),
       })),
     );
     const extra = {
       WHATSAPP_THROUGHPUT_PER_SECOND: String(LIMIT),
-      WHATSAPP_THROUGHPUT_BY_NUMBER: Array.from({ length: 10 }, (_, n) => `${phoneNumberIdOf(n)}:${limitOf(n)}`).join(
-        ',',
-      ),
+      WHATSAPP_THROUGHPUT_BY_NUMBER: Array.from(
+        { length: 5 },
+        (_, k) => `${phoneNumberIdOf(5 + k)}:${SLOWER_LIMIT}`,
+      ).join(','),
       SENDER_TAKE_OVER_AFTER_MS: '3000',
       // No webhooks settle an ambiguous attempt here, so a timed-out call would be sent again
       // (docs/sender-delivery.md, "Ambiguous attempts"): on a loaded CI machine four senders

@@ -134,6 +134,17 @@ describe('contracts', () => {
     ).toBe(false);
   });
 
+  it("takes a phone number's throughput limit from 1 to 1,000 messages per second, whole", () => {
+    const withLimit = (throughputPerSecond: unknown) =>
+      storeSettingsContract.check({ ...settings, whatsapp: { ...settings.whatsapp, throughputPerSecond } }).ok;
+    expect(withLimit(1000)).toBe(true);
+    expect(withLimit(80)).toBe(true);
+    expect(withLimit(1001)).toBe(false);
+    expect(withLimit(0)).toBe(false);
+    expect(withLimit(2.5)).toBe(false);
+    expect(withLimit('80')).toBe(false);
+  });
+
   it('carries a platform webhook secret that no shown copy contains', () => {
     const settings = withDefaults(StoreSettingsSchema, {
       storeId: 'lola-shoes',

@@ -34,6 +34,12 @@ export const WhatsAppSettingsSchema = Type.Object(
         uniqueItems: true,
       }),
     ),
+    /**
+     * Messages per second Meta allows this phone number (80 by default; up to 1,000 once Meta
+     * upgrades it). Every sender instance together keeps to it. Absent: the sender's
+     * WHATSAPP_THROUGHPUT_BY_NUMBER for the number, else WHATSAPP_THROUGHPUT_PER_SECOND.
+     */
+    throughputPerSecond: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
     /** Meta routes MARKETING templates to /marketing_messages; it can re-categorise after approval. */
     templateCategory: Type.Optional(
       Type.Union([Type.Literal('marketing'), Type.Literal('utility'), Type.Literal('authentication')]),

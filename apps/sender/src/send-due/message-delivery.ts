@@ -91,7 +91,7 @@ export class MessageDelivery {
 
   private async deliverOne(
     m: NewMessage,
-    settings: { whatsapp: { phoneNumberId: string; accessToken?: string; templateCategory?: string } } | undefined,
+    settings: { whatsapp: { phoneNumberId: string; accessToken?: string; templateCategory?: string; throughputPerSecond?: number } } | undefined,
   ): Promise<DeliveryOutcome> {
     const token = settings?.whatsapp.accessToken;
     if (!settings || !token) {
@@ -126,6 +126,7 @@ export class MessageDelivery {
       },
       {
         phoneNumberId: settings.whatsapp.phoneNumberId,
+        throughputPerSecond: settings.whatsapp.throughputPerSecond,
         accessToken: token,
         to: m.phone,
         body,

@@ -4,6 +4,9 @@ import type { RetryPolicy } from './retry-policy';
 import type { ThroughputLimiter } from './throughput-limiter';
 import type { SendRequest, WhatsAppClient } from './whatsapp-client';
 
+/** A send, with the phone number's throughput limit when the store's settings give one. */
+export type DeliveryRequest = SendRequest & { throughputPerSecond?: number };
+
 export interface DeliveryParts {
   client: Pick<WhatsAppClient, 'send'>;
   limiter: Pick<ThroughputLimiter, 'acquire' | 'renew' | 'refundRecipient'>;
@@ -58,7 +61,7 @@ const DEFAULT_MAX_GRANT_AGE_MS = 40;
  * retries transient failures by the retry policy, and before retrying an attempt that may
  * have been accepted asks `settle` whether Meta's webhooks say it was.
  */
-export async function deliver(parts: DeliveryParts, request: SendRequest): Promise<DeliveryOutcome> {
+export async function deliver(parts: DeliveryParts, request: DeliveryRequest): Promise<DeliveryOutcome> {
   const sleep = parts.sleep ?? defaultSleep;
   // Refusals by a sending limit are told apart to the retry policy: they are no failure of
   // this message (seen under faults: six 130429 in a row used up a message's attempts, and
@@ -97,11 +100,11 @@ export async function deliver(parts: DeliveryParts, request: SendRequest): Promi
  * records "called", a crash can only fall in the milliseconds between that record and the
  * request, never in a wait for a slot (a message recorded as called and never sent is lost).
  */
-async function attemptOnce(parts: DeliveryParts, request: SendRequest, attempt: number): Promise<DeliveryResult> {
+async function attemptOnce(parts: DeliveryParts, request: DeliveryRequest, attempt: number): Promise<DeliveryResult> {
   const now = parts.now ?? (() => performance.now());
   const maxAge = parts.maxGrantAgeMs ?? DEFAULT_MAX_GRANT_AGE_MS;
   // Aged from the grant's own time: the event loop may have been busy before this resumed.
-  let grant = await parts.limiter.acquire(request.phoneNumberId, request.to);
+  let grant = await parts.limiter.acquire(request.phoneNumberId, request.to, request.throughputPerSecond);
   await parts.slots?.take();
   try {
     await parts.beforeAttempt?.(attempt);

@@ -149,6 +149,30 @@ describe('ThroughputLimiter: throughput per phone number id', () => {
     expect(grants.small).toEqual([0, 500, 1_000, 1_500, 2_000]);
   });
 
+  it("takes a number's limit from the store's settings over the override, and a raised one from then on", async () => {
+    const clock = new FakeClock();
+    const limiter = new ThroughputLimiter({
+      perSecond: 2,
+      perSecondByPhoneNumber: { upgraded: 4 },
+      safetyMarginMs: 0,
+      pairRate: false,
+      clock,
+    });
+    const grants: number[] = [];
+    for (let i = 0; i < 3; i++) void limiter.acquire('upgraded', `1${i}`, 5).then(() => grants.push(clock.now()));
+    await clock.advanceTo(1_000);
+    expect(grants).toEqual([0, 200, 400]);
+    // Meta raised the number: the next slots follow the new pace.
+    for (let i = 0; i < 3; i++) void limiter.acquire('upgraded', `2${i}`, 10).then(() => grants.push(clock.now()));
+    await clock.advanceTo(3_000);
+    expect(grants.slice(3)).toEqual([1_000, 1_100, 1_200]);
+    // A send without a settings limit keeps the lane's current one.
+    void limiter.acquire('upgraded', '30').then(() => grants.push(clock.now()));
+    await clock.advanceTo(4_000);
+    expect(grants[6]).toBe(3_000);
+    await expect(limiter.acquire('upgraded', '40', 0)).rejects.toThrow(/integer ≥ 1/);
+  });
+
   it('adds the safety margin to the window', async () => {
     const clock = new FakeClock();
     const limiter = new ThroughputLimiter({ perSecond: 1, safetyMarginMs: 50, pairRate: false, clock });
