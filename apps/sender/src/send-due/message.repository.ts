@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import type { SendDue } from '@lib/contracts';
+import { updatedRows, type UpdateResult } from '@lib/database';
 
 export type MessageState =
   'sending' | 'sent' | 'delivered' | 'read' | 'failed' | 'skipped' | 'expired' | 'deferred' | 'unknown';
@@ -78,15 +79,6 @@ const storedOf = (r: MessageRow): StoredMessage => ({
   errorCode: r.error_code,
   history: r.history,
 });
-
-/** TypeORM answers an UPDATE … RETURNING with [rows, rowCount], an INSERT … RETURNING with rows. */
-export type UpdateResult<T> = [T[], number] | T[];
-
-export function updatedRows<T>(result: UpdateResult<T>): T[] {
-  return result.length === 2 && Array.isArray(result[0]) && typeof result[1] === 'number'
-    ? (result[0] as T[])
-    : (result as T[]);
-}
 
 const COLUMNS = 'send_id, store_id, cart_id, phone, state, reason, wamid, error_code, history';
 

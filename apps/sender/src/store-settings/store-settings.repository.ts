@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import type { StoreSettings } from '@lib/contracts';
-import { updatedRows, UpdateResult } from '../send-due/message.repository';
+import { updatedRows, type UpdateResult } from '@lib/database';
 
 export interface KnownStore {
   settings: StoreSettings;
