@@ -14,15 +14,15 @@ import { GraphApi } from './graph-api';
 import { MessageRepository, NewMessage, Settlement } from './message.repository';
 import { optOutRecord, outcomeRecord } from './outcomes';
 
+/** The intent was taken over by another process (this one was thought dead): do not call. */
+class TakenOver extends Error {}
+
 /**
  * Sends messages whose intent is already committed (state `sending`), all at once within the
  * process-wide limits, then records how each ended and returns the outcome records to publish.
  * Each message is one `deliver` (limits, retries, settling from webhooks); none is sent again
  * after an answer that may have been an acceptance.
  */
-/** The intent was taken over by another process (this one was thought dead): do not call. */
-class TakenOver extends Error {}
-
 @Injectable()
 export class MessageDelivery {
   private calledMarks = new Map<string, Array<{ resolve(ok: boolean): void; reject(e: unknown): void }>>();
@@ -91,7 +91,16 @@ export class MessageDelivery {
 
   private async deliverOne(
     m: NewMessage,
-    settings: { whatsapp: { phoneNumberId: string; accessToken?: string; templateCategory?: string; throughputPerSecond?: number } } | undefined,
+    settings:
+      | {
+          whatsapp: {
+            phoneNumberId: string;
+            accessToken?: string;
+            templateCategory?: string;
+            throughputPerSecond?: number;
+          };
+        }
+      | undefined,
   ): Promise<DeliveryOutcome> {
     const token = settings?.whatsapp.accessToken;
     if (!settings || !token) {
@@ -100,10 +109,10 @@ export class MessageDelivery {
     const body: OutgoingMessage = m.template
       ? {
           type: 'template',
-          name: (m.template as { templateName: string }).templateName,
-          languageCode: (m.template as { languageCode: string }).languageCode,
-          bodyParameters: (m.template as { bodyParameters: string[] }).bodyParameters,
-          urlButtonParameter: (m.template as { buttonUrlSuffix?: string }).buttonUrlSuffix,
+          name: m.template.templateName,
+          languageCode: m.template.languageCode,
+          bodyParameters: m.template.bodyParameters,
+          urlButtonParameter: m.template.buttonUrlSuffix,
           category: settings.whatsapp.templateCategory?.toUpperCase() as 'MARKETING' | undefined,
         }
       : { type: 'text', body: m.renderedText ?? '', previewUrl: true };

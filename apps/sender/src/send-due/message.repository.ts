@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import type { SendDue } from '@lib/contracts';
 import { updatedRows, type UpdateResult } from '@lib/database';
+import type { FilledTemplate } from './rendering';
 
 export type MessageState =
   'sending' | 'sent' | 'delivered' | 'read' | 'failed' | 'skipped' | 'expired' | 'deferred' | 'unknown';
@@ -26,7 +27,7 @@ export interface NewMessage {
   reason: string | null;
   locale: string | null;
   renderedText: string | null;
-  template: object | null;
+  template: FilledTemplate | null;
   /** The event itself; stored only while deferred, for the deferral loop to decide again. */
   sendDue: SendDue | null;
   deferredUntil: Date | null;
@@ -319,7 +320,7 @@ export class MessageRepository {
       phone_number_id: string | null;
       locale: string | null;
       rendered_text: string | null;
-      template: object | null;
+      template: FilledTemplate | null;
     }> = await this.dataSource.query(
       `UPDATE messages SET owner = $3, sending_since = now(), updated_at = now()
        WHERE send_id IN (SELECT send_id FROM messages WHERE state = 'sending' AND called_at IS NULL

@@ -6,12 +6,15 @@ export interface RenderedMessage {
   /** The message as the shopper reads it (text mode sends it; template mode keeps it for the record). */
   text: string;
   /** Template mode: the approved template and its filled parameters. */
-  template?: {
-    templateName: string;
-    languageCode: string;
-    bodyParameters: string[];
-    buttonUrlSuffix?: string;
-  };
+  template?: FilledTemplate;
+}
+
+/** An approved template with its parameters filled for one shopper, as kept on the message row. */
+export interface FilledTemplate {
+  templateName: string;
+  languageCode: string;
+  bodyParameters: string[];
+  buttonUrlSuffix?: string;
 }
 
 /** @lib/message-templates behind a port, so the pipeline does not care how text is made. */
