@@ -77,6 +77,8 @@ export class BatchConsumer {
   private readonly epochs = new Map<string, number>();
   private readonly inFlight = new Set<Promise<void>>();
   private pendingRecords = 0;
+  /** "topic\0partition" of the lag series this consumer has set. */
+  private readonly lagReported = new Set<string>();
 
   constructor(
     kafka: Kafka,
@@ -111,8 +113,22 @@ export class BatchConsumer {
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       this.crashed = undefined;
       this.rejoinWaitMs = RESTART_FIRST_MS;
+      this.forgetLagOfRevoked(payload.memberAssignment);
       this.logger.info({ groupId: payload.groupId, assignment: payload.memberAssignment }, 'joined consumer group');
     });
+  }
+
+  /**
+   * A partition another member owns now reports its lag from there: this instance's last value
+   * would stay behind, and a sum over the group count it twice.
+   */
+  private forgetLagOfRevoked(assignment: Record<string, number[]>): void {
+    for (const key of [...this.lagReported]) {
+      const [topic, partition] = key.split('\u0000');
+      if (assignment[topic]?.includes(Number(partition))) continue;
+      this.metrics?.consumerLag.remove({ group: this.options.groupId, topic, partition });
+      this.lagReported.delete(key);
+    }
   }
 
   /** Not ready while the consumer has crashed and not yet rejoined its group. */
@@ -263,12 +279,14 @@ export class BatchConsumer {
       { topic: batch.topic, partition: batch.partition, offset: (BigInt(handledUpTo) + 1n).toString() },
     ]);
     const handled = records.filter((r) => BigInt(r.offset) <= BigInt(handledUpTo)).length;
-    this.metrics?.consumedRecords.inc({ topic: batch.topic }, handled);
+    const group = this.options.groupId;
+    this.metrics?.consumedRecords.inc({ group, topic: batch.topic }, handled);
     this.metrics?.batchSize.observe({ topic: batch.topic }, handled);
     this.metrics?.consumerLag.set(
-      { topic: batch.topic, partition: String(batch.partition) },
+      { group, topic: batch.topic, partition: String(batch.partition) },
       Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(handledUpTo) - 1n)),
     );
+    this.lagReported.add(`${batch.topic}\u0000${batch.partition}`);
     this.metrics?.handlerSeconds.observe({ topic: batch.topic }, Number(process.hrtime.bigint() - started) / 1e9);
   }
 

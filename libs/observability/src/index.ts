@@ -2,7 +2,7 @@ export { createLogger } from './logger';
 export type { Logger } from './logger';
 export { JsonNestLogger } from './nest-logger';
 export { maskPhone, scrub, scrubText, SECRET_KEYS, PHONE_KEYS } from './personal-data';
-export { createMetrics } from './metrics';
+export { createMetrics, registerReadinessMetrics } from './metrics';
 export type { Metrics } from './metrics';
 export { checkReadiness } from './health';
 export type { ReadinessCheck, HealthReport } from './health';

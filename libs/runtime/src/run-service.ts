@@ -3,7 +3,7 @@ import { DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { ConfigError } from '@lib/config';
-import { createLogger, createMetrics, JsonNestLogger, Readiness } from '@lib/observability';
+import { createLogger, createMetrics, JsonNestLogger, Readiness, registerReadinessMetrics } from '@lib/observability';
 import type { Logger, Metrics } from '@lib/observability';
 
 export interface ServiceParts {
@@ -65,6 +65,7 @@ export async function runService<
   }
 
   const parts: ServiceParts = { logger, metrics: createMetrics(service.name), readiness: new Readiness() };
+  registerReadinessMetrics(parts.metrics, parts.readiness);
   const app = await createServiceApp(service.module(config, parts), logger);
   // Consumers start inside listen() (Nest's bootstrap hooks) and may be mid-batch before it
   // returns, so the stop handlers are in place first and a stop waits for the start to end.
