@@ -58,8 +58,3 @@ export const CartEventSchema = Type.Object(
 export type CartItem = Static<typeof CartItemSchema>;
 export type Customer = Static<typeof CustomerSchema>;
 export type CartEvent = Static<typeof CartEventSchema>;
-
-/** All events of one cart share this key, so they stay in order on one partition. */
-export function cartKey(storeId: string, cartId: string): string {
-  return `${storeId}:${cartId}`;
-}

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import {
   cartEventContract,
   cartKey,
+  optOutKey,
+  shopperKey,
   dlqTopicOf,
   allTopics,
   topicReplication,
@@ -132,6 +134,14 @@ describe('contracts', () => {
       storeSettingsContract.check({ ...settings, openingHours: { ...settings.openingHours, mon: [['9:00', '14:00']] } })
         .ok,
     ).toBe(false);
+  });
+
+  it('builds every shared key in one place: carts, opt-outs, shoppers', () => {
+    expect(cartKey('lola-shoes', 'c-1')).toBe('lola-shoes:c-1');
+    expect(optOutKey('lola-shoes', '+34600111222')).toBe('lola-shoes:+34600111222');
+    // A map key: two stores' shoppers with one phone stay apart, and no id can forge another's.
+    expect(shopperKey('lola-shoes', '+34600111222')).not.toBe(shopperKey('lola-shoes:', '+34600111222'));
+    expect(shopperKey('a', 'b')).toBe('a\u0000b');
   });
 
   it("takes a phone number's throughput limit from 1 to 1,000 messages per second, whole", () => {

@@ -1,6 +1,7 @@
 export * from './topics';
 export * from './primitives';
 export * from './cart-event';
+export * from './keys';
 export * from './store-settings';
 export * from './send-due';
 export * from './message-outcome';

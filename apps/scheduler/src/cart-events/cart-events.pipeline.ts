@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { CartEvent, cartEventContract, StoreSettings } from '@lib/contracts';
+import { CartEvent, cartEventContract, shopperKey, StoreSettings } from '@lib/contracts';
 import { BatchResult, ConsumedRecord, DeadLetter, TransientError } from '@lib/kafka';
-import { ContactRepository, contactKeyOf } from '../message-outcomes/contact.repository';
+import { ContactRepository } from '../message-outcomes/contact.repository';
 import { StoreSettingsRepository } from '../store-settings/store-settings.repository';
 import { TimerWakeups } from '../timers/timer-wakeups';
 import { PLAN_SEND } from '../tokens';
@@ -116,7 +116,7 @@ export class CartEventsPipeline {
         const phone = reachablePhone(facts);
         return {
           settings: settings.get(g.storeId),
-          optedOut: phone !== null && optedOut.has(contactKeyOf(g.storeId, phone)),
+          optedOut: phone !== null && optedOut.has(shopperKey(g.storeId, phone)),
           planSend: this.planSend,
         };
       };

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { StoreSettings } from '@lib/contracts';
+import { shopperKey, type StoreSettings } from '@lib/contracts';
 import { TransientError } from '@lib/kafka';
-import { ContactRepository, contactKeyOf } from '../message-outcomes/contact.repository';
+import { ContactRepository } from '../message-outcomes/contact.repository';
 import { SchedulerMetrics } from '../scheduler.metrics';
 import { TimerWakeups } from '../timers/timer-wakeups';
 import { PLAN_SEND } from '../tokens';
@@ -77,7 +77,7 @@ export class CartReplanner {
         const phone = reachablePhone(c.state.facts);
         const next = replanCart(c.state, {
           settings: settingsOf(c.state.storeId),
-          optedOut: phone !== null && optedOut.has(contactKeyOf(c.state.storeId, phone)),
+          optedOut: phone !== null && optedOut.has(shopperKey(c.state.storeId, phone)),
           planSend: this.planSend,
         });
         if (next.changed) writes.push({ state: next.state, version: c.version + 1 });

@@ -1,8 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { shopperKey } from '@lib/contracts';
 import type { ContactVerdict } from '../timers/due-cart';
-
-export const contactKeyOf = (storeId: string, phone: string) => `${storeId}\u0000${phone}`;
 
 export interface SendCandidate {
   storeId: string;
@@ -28,7 +27,7 @@ export class ContactRepository {
        WHERE c.opted_out_at IS NOT NULL`,
       [pairs.map((p) => p.storeId), pairs.map((p) => p.phone)],
     );
-    return new Set(rows.map((r) => contactKeyOf(r.store_id, r.phone)));
+    return new Set(rows.map((r) => shopperKey(r.store_id, r.phone)));
   }
 
   async optOut(storeId: string, phone: string, at: string): Promise<void> {
@@ -51,7 +50,7 @@ export class ContactRepository {
     const optedOut = await this.optedOut(candidates, manager);
     const wanting = new Map<string, SendCandidate>();
     for (const c of candidates) {
-      const key = contactKeyOf(c.storeId, c.phone);
+      const key = shopperKey(c.storeId, c.phone);
       if (optedOut.has(key)) verdicts.set(c.sendId, 'opted-out');
       else if (c.minHoursBetweenMessages <= 0) verdicts.set(c.sendId, 'granted');
       else if (wanting.has(key))
@@ -61,7 +60,7 @@ export class ContactRepository {
     if (wanting.size === 0) return verdicts;
     // Sorted, so concurrent claimers lock contact rows in the same order (no deadlock).
     const asks = [...wanting.values()].sort((a, b) =>
-      contactKeyOf(a.storeId, a.phone) < contactKeyOf(b.storeId, b.phone) ? -1 : 1,
+      shopperKey(a.storeId, a.phone) < shopperKey(b.storeId, b.phone) ? -1 : 1,
     );
     const granted: Array<{ hold_send_id: string }> = await manager.query(
       `INSERT INTO contacts AS c (store_id, phone, hold_send_id, hold_until)

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { cartKey } from '@lib/contracts';
 import type { CartClosure } from './cart-closure';
 
 /** The newest conversion or emptying per cart, read from cart-events. */
@@ -34,6 +35,6 @@ export class CartClosureRepository {
          JOIN unnest($1::text[], $2::text[]) AS k(store_id, cart_id) USING (store_id, cart_id)`,
         [carts.map((c) => c.storeId), carts.map((c) => c.cartId)],
       );
-    return new Map(rows.map((r) => [`${r.store_id}:${r.cart_id}`, { kind: r.kind, occurredAt: r.occurred_at }]));
+    return new Map(rows.map((r) => [cartKey(r.store_id, r.cart_id), { kind: r.kind, occurredAt: r.occurred_at }]));
   }
 }

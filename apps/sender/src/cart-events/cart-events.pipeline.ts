@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { cartKey } from '@lib/contracts';
 import type { BatchResult, ConsumedRecord } from '@lib/kafka';
 import { CartClosure, closureOf } from './cart-closure';
 import { CartClosureRepository } from './cart-closure.repository';
@@ -17,7 +18,7 @@ export class CartEventsPipeline {
     for (const record of records) {
       const closure = closureOf(record.value);
       if (!closure) continue;
-      const key = `${closure.storeId}:${closure.cartId}`;
+      const key = cartKey(closure.storeId, closure.cartId);
       const seen = newest.get(key);
       if (!seen || seen.occurredAt < closure.occurredAt) newest.set(key, closure);
     }

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-
-const keyOf = (storeId: string, phone: string) => `${storeId}\u0000${phone}`;
+import { shopperKey } from '@lib/contracts';
 
 /** Shoppers who asked not to be messaged by a store: from message-outcomes and from replies. */
 @Injectable()
@@ -38,8 +37,8 @@ export class OptOutRepository {
          JOIN unnest($1::text[], $2::text[]) AS k(store_id, phone) USING (store_id, phone)`,
         [pairs.map((p) => p.storeId), pairs.map((p) => p.phone)],
       );
-      for (const r of rows) found.add(keyOf(r.store_id, r.phone));
+      for (const r of rows) found.add(shopperKey(r.store_id, r.phone));
     }
-    return { has: (s, p) => found.has(keyOf(s, p)) };
+    return { has: (s, p) => found.has(shopperKey(s, p)) };
   }
 }

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-
-const keyOf = (storeId: string, phone: string) => `${storeId}\u0000${phone}`;
+import { shopperKey } from '@lib/contracts';
 
 export interface ContactAsk {
   storeId: string;
@@ -26,7 +25,7 @@ export class ContactRepository {
          JOIN unnest($1::text[], $2::text[]) AS k(store_id, phone) USING (store_id, phone)`,
         [pairs.map((p) => p.storeId), pairs.map((p) => p.phone)],
       );
-    return new Map(rows.map((r) => [keyOf(r.store_id, r.phone), { sendId: r.last_send_id, at: r.last_sent_at }]));
+    return new Map(rows.map((r) => [shopperKey(r.store_id, r.phone), { sendId: r.last_send_id, at: r.last_sent_at }]));
   }
 
   /**
@@ -39,7 +38,7 @@ export class ContactRepository {
     const byKey = new Map<string, ContactAsk>();
     for (const a of asks) {
       if (a.minHoursBetweenMessages <= 0) granted.add(a.sendId);
-      const key = keyOf(a.storeId, a.phone);
+      const key = shopperKey(a.storeId, a.phone);
       // One per shopper per batch when the rule applies; the later ones are frequency-capped.
       if (!byKey.has(key)) byKey.set(key, a);
     }

@@ -1,4 +1,4 @@
-import { cartKey, CustomerOptedOut, MessageOutcome, OutcomeStatus } from '@lib/contracts';
+import { cartKey, CustomerOptedOut, optOutKey, MessageOutcome, OutcomeStatus } from '@lib/contracts';
 import type { OutgoingRecord } from '@lib/kafka';
 import type { MessageState } from './message.repository';
 
@@ -41,5 +41,5 @@ export function optOutRecord(topic: string, o: { storeId: string; phone: string;
     phone: o.phone,
     at: o.at.toISOString(),
   };
-  return { topic, key: `${o.storeId}:${o.phone}`, value: JSON.stringify(value) };
+  return { topic, key: optOutKey(o.storeId, o.phone), value: JSON.stringify(value) };
 }

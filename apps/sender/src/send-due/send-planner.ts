@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import type { SendDue } from '@lib/contracts';
+import { cartKey, shopperKey, type SendDue } from '@lib/contracts';
 import { CartClosureRepository } from '../cart-events/cart-closure.repository';
 import { OptOutRepository } from '../opt-outs/opt-out.repository';
 import { StoreSettingsRepository } from '../store-settings/store-settings.repository';
@@ -60,14 +60,14 @@ export class SendPlanner {
     const planned: NewMessage[] = [];
     for (const sendDue of sendDues) {
       const store = stores.get(sendDue.storeId);
-      const previous = last.get(`${sendDue.storeId}\u0000${sendDue.customer.phone}`);
+      const previous = last.get(shopperKey(sendDue.storeId, sendDue.customer.phone));
       const decision = decideSend(
         {
           sendDue,
           settings: store?.settings,
           storePaused: store?.paused ?? false,
           optedOut: optedOut.has(sendDue.storeId, sendDue.customer.phone),
-          closure: closures.get(`${sendDue.storeId}:${sendDue.cartId}`),
+          closure: closures.get(cartKey(sendDue.storeId, sendDue.cartId)),
           lastMessageAt: previous && previous.sendId !== sendDue.sendId ? previous.at : undefined,
           now,
         },

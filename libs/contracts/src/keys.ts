@@ -1,0 +1,25 @@
+/**
+ * Every key the services share: the topics' record keys (which partition a record goes to,
+ * and what compaction keeps) and the in-memory key of a shopper. Built here and nowhere else.
+ */
+
+/**
+ * A cart's records (cart-events, send-due, a message's outcomes) share this key, so they stay
+ * in order on one partition. Also a cart's key in the services' maps.
+ */
+export function cartKey(storeId: string, cartId: string): string {
+  return `${storeId}:${cartId}`;
+}
+
+/** A shopper's opt-out on message-outcomes: keyed by store and phone (it belongs to no one cart). */
+export function optOutKey(storeId: string, phone: string): string {
+  return `${storeId}:${phone}`;
+}
+
+/**
+ * One shopper of one store, as the frequency rule and opt-outs count them (the same phone at
+ * the same store, whatever the cart). A map key, never on a topic; NUL cannot occur in either part.
+ */
+export function shopperKey(storeId: string, phone: string): string {
+  return `${storeId}\u0000${phone}`;
+}
