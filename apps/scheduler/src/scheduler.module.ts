@@ -23,6 +23,7 @@ import { StoreSettingsPipeline } from './store-settings/store-settings.pipeline'
 import { StoreSettingsRepository } from './store-settings/store-settings.repository';
 import { SendDueEmitter } from './timers/send-due.emitter';
 import { TimerLoop } from './timers/timer-loop';
+import { TimerGauges } from './timers/timer-gauges';
 import { TimerRepository } from './timers/timer.repository';
 import { TimerWakeups } from './timers/timer-wakeups';
 import { OPENING_HOURS_CHECK, PLAN_SEND, SCHEDULER_CONFIG } from './tokens';
@@ -59,6 +60,7 @@ export class SchedulerModule {
       TimerWakeups,
       SendDueEmitter,
       TimerLoop,
+      TimerGauges,
     ];
     return {
       module: SchedulerModule,

@@ -16,6 +16,10 @@ export class SenderMetrics {
   readonly optOuts: Counter<'source'>;
   readonly unknownSends: Counter;
   readonly grantRenewals: Counter;
+  readonly graphErrors: Counter<'kind' | 'code'>;
+  readonly numberMessages: Counter<'phone_number_id'>;
+  readonly numberLimit: Gauge<'phone_number_id'>;
+  readonly sendDueAge: Histogram;
 
   constructor(@Inject(METRICS) metrics: Metrics) {
     const registers = [metrics.registry];
@@ -69,6 +73,30 @@ export class SenderMetrics {
       name: 'sender_opt_outs_total',
       help: 'Opt-outs recorded, by source (reply keyword, message-outcomes, 131050)',
       labelNames: ['source'],
+      registers,
+    });
+    this.graphErrors = new Counter({
+      name: 'sender_graph_api_errors_total',
+      help: 'Graph API calls that failed, by kind (transient, permanent, token-rejected) and Graph error code (none: timeout or network)',
+      labelNames: ['kind', 'code'],
+      registers,
+    });
+    this.numberMessages = new Counter({
+      name: 'sender_number_messages_total',
+      help: 'Messages the Graph API accepted, per business phone number id',
+      labelNames: ['phone_number_id'],
+      registers,
+    });
+    this.numberLimit = new Gauge({
+      name: 'sender_number_throughput_limit',
+      help: 'Messages per second a business phone number id may send (all sender instances together)',
+      labelNames: ['phone_number_id'],
+      registers,
+    });
+    this.sendDueAge = new Histogram({
+      name: 'sender_send_due_age_seconds',
+      help: "From a send-due's dueAt to the sender deciding it (how long it waited in send-due)",
+      buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600],
       registers,
     });
     this.unknownSends = new Counter({

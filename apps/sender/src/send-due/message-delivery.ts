@@ -131,7 +131,21 @@ export class MessageDelivery {
         beforeAttempt: async (attempt) => {
           if (attempt === 1 && !(await this.markCalled(m.sendId))) throw new TakenOver();
         },
-        afterAttempt: (_attempt, result) => this.metrics.apiCalls.inc({ result: result.kind }),
+        afterAttempt: (_attempt, result) => {
+          this.metrics.apiCalls.inc({ result: result.kind });
+          if (result.kind !== 'accepted') {
+            this.metrics.graphErrors.inc({ kind: result.kind, code: String(result.code ?? 'none') });
+            return;
+          }
+          const number = settings.whatsapp.phoneNumberId;
+          this.metrics.numberMessages.inc({ phone_number_id: number });
+          this.metrics.numberLimit.set(
+            { phone_number_id: number },
+            settings.whatsapp.throughputPerSecond ??
+              this.config.WHATSAPP_THROUGHPUT_BY_NUMBER[number] ??
+              this.config.WHATSAPP_THROUGHPUT_PER_SECOND,
+          );
+        },
       },
       {
         phoneNumberId: settings.whatsapp.phoneNumberId,

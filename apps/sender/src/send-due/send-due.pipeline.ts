@@ -76,6 +76,8 @@ export class SendDuePipeline {
     if (bySendId.size === 0) return outputs;
 
     const sendDues = [...bySendId.values()];
+    const decidedAt = Date.now();
+    for (const d of sendDues) this.metrics.sendDueAge.observe(Math.max(0, decidedAt - Date.parse(d.dueAt)) / 1000);
     // Facts read and decisions made before the transaction: it then holds its pooled connection
     // for two statements only, and never waits for a second one (SendPlanner.readFacts).
     const facts = await this.planner.readFacts(sendDues);
