@@ -8,6 +8,7 @@ import type { Metrics } from '@lib/observability';
 export class SchedulerMetrics {
   readonly cartEvents: Counter<'result'>;
   readonly cartsWritten: Counter;
+  readonly recovered: Counter;
   readonly replanned: Counter<'cause'>;
   readonly timersFired: Counter<'result'>;
   readonly claims: Counter<'found'>;
@@ -25,6 +26,11 @@ export class SchedulerMetrics {
     this.cartsWritten = new Counter({
       name: 'scheduler_carts_written_total',
       help: 'Cart rows written (state or timer changed)',
+      registers,
+    });
+    this.recovered = new Counter({
+      name: 'scheduler_carts_recovered_total',
+      help: 'Carts converted after a message went out to their shopper, counted when the conversion is merged',
       registers,
     });
     this.replanned = new Counter({

@@ -119,6 +119,9 @@ describe('GET /v1/stores/{storeId}/stats over a scripted history', () => {
       recoveryRateOfSent: 1,
     });
 
+    // The same two, counted as their conversions were merged.
+    expect((await scheduler.metrics.recovered.get()).values[0].value).toBe(2);
+
     // An empty window elsewhere in time, the API key, and the window checks.
     const empty = await fetch(`${scheduler.url}/v1/stores/${STORE}/stats?from=2020-01-01&to=2020-02-01`, {
       headers: { authorization: `Bearer ${API_KEY}` },

@@ -6,7 +6,7 @@ import { StoreSettingsRepository } from '../store-settings/store-settings.reposi
 import { TimerWakeups } from '../timers/timer-wakeups';
 import { PLAN_SEND } from '../tokens';
 import { PlanSend, timerOf } from './abandonment';
-import { CartFacts, mergeCartEvent, reachablePhone } from './cart-facts';
+import { CartFacts, mergeCartEvent, orderOf, reachablePhone } from './cart-facts';
 import { CartRepository, cartKeyOf, StoredCart } from './cart.repository';
 import { applyCartEvents, newCart } from './cart-state';
 import { SchedulerMetrics } from '../scheduler.metrics';
@@ -54,6 +54,7 @@ export class CartEventsPipeline {
     let pending = [...byCart.keys()];
     let soonest: number | null = null;
     let written = 0;
+    const converted: Array<{ storeId: string; cartId: string; at: number }> = [];
     for (let round = 1; pending.length > 0; round++) {
       if (round > MAX_ROUNDS) throw new TransientError(`carts kept changing under this batch: ${pending.length} left`);
       const groups = pending.map((k) => byCart.get(k)!);
@@ -61,8 +62,13 @@ export class CartEventsPipeline {
       const writes = await this.decide(groups, stored, settings);
       const conflicts = await this.carts.save(writes);
       for (const w of writes) {
-        if (conflicts.has(cartKeyOf(w.state.storeId, w.state.cartId))) continue;
+        const key = cartKeyOf(w.state.storeId, w.state.cartId);
+        if (conflicts.has(key)) continue;
         written++;
+        const order = orderOf(w.state.facts);
+        const before = stored.get(key);
+        if (order && !(before && orderOf(before.state.facts)))
+          converted.push({ storeId: w.state.storeId, cartId: w.state.cartId, at: order.at });
         const timer = timerOf(w.state.episode);
         if (timer && (soonest === null || timer.at < soonest)) soonest = timer.at;
       }
@@ -70,6 +76,9 @@ export class CartEventsPipeline {
     }
     this.metrics.cartEvents.inc({ result: 'accepted' }, records.length - deadLetters.length);
     this.metrics.cartsWritten.inc(written);
+    // A conversion merged before its message's outcome reached the scheduler is not counted
+    // here (the stats API, which compares the times, counts it).
+    if (converted.length) this.metrics.recovered.inc(await this.carts.countRecovered(converted));
     await this.wakeups.scheduled(soonest);
     await this.catchUpWithSettings(settings, [...byCart.values()]);
     return { deadLetters };

@@ -87,6 +87,32 @@ export const cartKeyOf = (storeId: string, cartId: string) => `${storeId}\u0000$
 export class CartRepository {
   constructor(private readonly dataSource: DataSource) {}
 
+  /**
+   * How many of these carts, just converted, had a message go out before their order: the
+   * recovered carts of the stats API, counted when the conversion is merged.
+   */
+  async countRecovered(converted: Array<{ storeId: string; cartId: string; at: number }>): Promise<number> {
+    if (converted.length === 0) return 0;
+    const [row]: Array<{ n: number }> = await this.dataSource.query(
+      `SELECT count(*)::int AS n
+       FROM jsonb_to_recordset($1::jsonb) AS r(store_id text, cart_id text, converted_at timestamptz)
+       WHERE EXISTS (
+         SELECT 1 FROM abandonments a JOIN message_outcomes o ON o.send_id = a.send_id
+         WHERE a.store_id = r.store_id AND a.cart_id = r.cart_id AND a.status = 'emitted'
+           AND LEAST(o.sent_at, o.delivered_at, o.read_at) < r.converted_at)`,
+      [
+        JSON.stringify(
+          converted.map((c) => ({
+            store_id: c.storeId,
+            cart_id: c.cartId,
+            converted_at: new Date(c.at).toISOString(),
+          })),
+        ),
+      ],
+    );
+    return Number(row?.n ?? 0);
+  }
+
   async load(keys: Array<{ storeId: string; cartId: string }>): Promise<Map<string, StoredCart>> {
     const rows: CartRecord[] = await this.dataSource.query(
       `SELECT ${CART_COLUMNS} FROM carts
