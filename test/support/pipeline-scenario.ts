@@ -86,6 +86,8 @@ export function pipelineScenario(pipelineOf: () => Pipeline, title = 'the pipeli
   describe(title, () => {
     beforeAll(async () => {
       pipeline = pipelineOf();
+      // The tests read send-due only after `caughtUp`: a message can reach the simulator before
+      // this reader has read the send-due that caused it.
       watcher = new TopicWatcher(pipeline.kafkaBrokers);
       await watcher.start([pipeline.topics.sendDue, pipeline.topics.messageOutcomes]);
 
@@ -135,6 +137,8 @@ export function pipelineScenario(pipelineOf: () => Pipeline, title = 'the pipeli
 
     it('store open now: exactly one message at dueAt, with the store name, the products and the link', async () => {
       const message = await exactlyOneMessage('+34600000001');
+      // The send-due went out before the message: read every record published so far.
+      await watcher.caughtUp();
       const [due] = sendDueOf(OPEN, 'a1');
       expect(due).toBeDefined();
       expect(sendDueOf(OPEN, 'a1').every((d) => d.sendId === due.sendId)).toBe(true);
@@ -174,6 +178,7 @@ export function pipelineScenario(pipelineOf: () => Pipeline, title = 'the pipeli
           const message = await exactlyOneMessage(`+3460000010${i}`);
           expect(message.text).toContain('Zapatillas Lola');
           expect(message.text).not.toContain('Producto antiguo');
+          await watcher.caughtUp();
           expect(new Set(sendDueOf(OPEN, cartId).map((d) => d.sendId)).size).toBe(1);
         }
         // Let late duplicates through the pipeline, then count again.
@@ -222,6 +227,7 @@ export function pipelineScenario(pipelineOf: () => Pipeline, title = 'the pipeli
       // c1 would have been abandoned 40 s after its last activity; the first test's message took seconds.
       await sleep(Math.max(0, t0 + 45_000 - Date.now()));
       expect(await messagesTo('+34600000003')).toHaveLength(0);
+      await watcher.caughtUp();
       expect(sendDueOf(OPEN, 'c1')).toHaveLength(0);
     });
 
