@@ -92,13 +92,13 @@ async function embeddedBinaries(): Promise<Binaries> {
   }
 }
 
-interface Owner {
+export interface Owner {
   uid: number;
   gid: number;
 }
 
 // PostgreSQL refuses to run as root: as root, run it as `postgres` (or `nobody`).
-function serverUser(): Owner | undefined {
+export function serverUser(): Owner | undefined {
   if (process.getuid?.() !== 0) return undefined;
   for (const name of ['postgres', 'nobody']) {
     try {
@@ -113,7 +113,7 @@ function serverUser(): Owner | undefined {
 }
 
 /** Runs a PostgreSQL tool to its end, in a session of its own so the server it starts is detached. */
-function runAs(owner: Owner | undefined, command: string, args: string[]): Promise<void> {
+export function runAs(owner: Owner | undefined, command: string, args: string[]): Promise<void> {
   const options: SpawnOptions = {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
