@@ -49,6 +49,10 @@ export const senderEnv = {
   WHATSAPP_THROUGHPUT_BY_NUMBER: throughputByNumber(
     'Numbers Meta upgraded: phoneNumberId:messagesPerSecond,… (each 1–1000); the others keep WHATSAPP_THROUGHPUT_PER_SECOND',
   ),
+  WHATSAPP_THROUGHPUT_MARGIN_MS: env.int(
+    "Added to Meta's 1-s window when pacing a number: room for requests that reach Meta later than they left (network jitter, a busy host); 50 costs 5% of the rate",
+    { default: 50, min: 0, max: 1000 },
+  ),
   WHATSAPP_PAIR_INTERVAL_MS: env.int(
     'Least time between two messages from one business number to one shopper (Meta: about 6 s); 0 turns it off',
     { default: 6000, min: 0 },

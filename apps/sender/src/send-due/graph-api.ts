@@ -33,6 +33,7 @@ export class GraphApi implements OnApplicationShutdown {
     this.limiter = new ThroughputLimiter({
       perSecond: config.WHATSAPP_THROUGHPUT_PER_SECOND,
       perSecondByPhoneNumber: config.WHATSAPP_THROUGHPUT_BY_NUMBER,
+      safetyMarginMs: config.WHATSAPP_THROUGHPUT_MARGIN_MS,
       sharedPace: new NumberPaceRepository(dataSource),
       // The sends of that number wait meanwhile (the database is where they are recorded anyway).
       onPaceError: (error) => {
