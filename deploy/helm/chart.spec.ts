@@ -488,6 +488,13 @@ describe.each(cases)('rendered: %s', (name) => {
     if (sasl === undefined && !env.KAFKA_SSL_CA_FILE) expect(auth).toBeUndefined();
   });
 
+  it("has Prometheus keep the services' own service label (the alerts and the dashboard read it)", () => {
+    for (const sm of byKind(objects, 'ServiceMonitor'))
+      expect((sm.spec as { endpoints: { honorLabels: boolean; path: string }[] }).endpoints).toEqual([
+        expect.objectContaining({ honorLabels: true, path: '/metrics', port: 'http' }),
+      ]);
+  });
+
   it('migrates before the services start (hook Jobs, MIGRATIONS_RUN=false), or at start-up', () => {
     const migrations = jobs.filter((j) => componentOf(j).endsWith('-migrate'));
     const runAtStart = deployments.map((d) => envOf(objects, podOf(d).containers[0]).MIGRATIONS_RUN);
