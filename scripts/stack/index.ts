@@ -8,7 +8,7 @@ export type { StackUp, StackUpOptions, StackDownOptions, StackStatus, Runtime } 
 export { alignTopicConfigs, ensureTopics, waitForTopics } from './kafka/topics';
 export type { TopicAdminOptions } from './kafka/topics';
 export { kafkaModeFromEnv, startLocalKafka } from './kafka/cluster';
-export type { KafkaMode, KafkaSecurityMode, LocalKafka, LocalKafkaOptions } from './kafka/cluster';
+export type { KafkaMode, KafkaSecurityMode, LocalKafka, LocalKafkaNode, LocalKafkaOptions } from './kafka/cluster';
 export { unsecuredJwt, SCRAM_USERNAME } from './kafka/secure';
 export type { PostgresMode } from './postgres/resolve';
 export type { Log } from './progress';

@@ -2,7 +2,15 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import path from 'node:path';
 import type { KafkaSecurity } from '../../../libs/config/src/connections';
 import { stackPaths, type StackPaths } from '../paths';
-import { freePort, isOurProcess, portAnswers, readPidFile, type StopOutcome } from '../processes';
+import {
+  freePort,
+  isOurProcess,
+  portAnswers,
+  readPidFile,
+  removeFile,
+  waitForExit,
+  type StopOutcome,
+} from '../processes';
 import { stderrLog, timed, type Log } from '../progress';
 import { startBroker, stopBroker, type BrokerStart } from './broker';
 import { resolveKafkaClasspath } from './classpath';
@@ -10,6 +18,7 @@ import { warmGroupCoordinator } from './client';
 import {
   brokerSettingsFromEnv,
   clusterSettings,
+  clusterSizeOf,
   intFromEnv,
   newClusterId,
   portsOf,
@@ -219,8 +228,7 @@ export async function startNodes(
   const count = settings.length;
   const paths = settings.map((s) => nodePaths(kafka, s.nodeId ?? 1, count));
   const clusterId = paths.map(clusterIdOf).find((id) => id !== undefined) ?? newClusterId();
-  // A cluster's nodes are small: three of them fit where one default broker did.
-  const heap = options.heap ?? process.env.KAFKA_HEAP_OPTS ?? (count > 1 ? '-Xms128m -Xmx512m' : undefined);
+  const heap = nodeHeap(count, options.heap);
   const scram = options.material && { username: options.material.username, password: options.material.password };
   writeFileSync(lastStartFile(kafka), `${JSON.stringify(settings)}\n`);
   const [results, startMs] = await timed(() =>
@@ -250,6 +258,11 @@ export async function stopNodes(kafka: KafkaPaths): Promise<StopOutcome> {
   const outcomes = await Promise.all(knownNodes(kafka).map((node) => stopBroker(node)));
   if (outcomes.includes('killed')) return 'killed';
   return outcomes.includes('stopped') ? 'stopped' : 'not-running';
+}
+
+/** A cluster's nodes are small: three of them fit where one default broker did. */
+function nodeHeap(nodes: number, heap?: string): string | undefined {
+  return heap ?? process.env.KAFKA_HEAP_OPTS ?? (nodes > 1 ? '-Xms128m -Xmx512m' : undefined);
 }
 
 function clusterIdOf(node: KafkaPaths): string | undefined {
@@ -283,10 +296,64 @@ export interface LocalKafka {
   clientEnv: Record<string, string>;
   /** The CA file, SCRAM user and password (secure). */
   material?: SecureMaterial;
+  /** Pids of the nodes as first started. */
   pids: number[];
   startMs: number;
+  /** Each node on its own, for fault tests (node `id` is `nodes[id - 1]`). */
+  nodes: LocalKafkaNode[];
   /** Stops every node (SIGTERM); the data stays under `dir`. */
   stop(): Promise<StopOutcome>;
+}
+
+/** One node of a LocalKafka: crash it, stop it, start it again with its data and ports. */
+export interface LocalKafkaNode {
+  /** Its `node.id` (the broker id in metadata): 1, 2, 3… */
+  id: number;
+  /** Its own PLAINTEXT address. */
+  broker: string;
+  /** The running JVM's pid; undefined while it is down. */
+  pid(): number | undefined;
+  /** SIGKILL, no controlled shutdown (a crash); waits until the process is gone. */
+  kill(): Promise<StopOutcome>;
+  /** SIGTERM (a controlled shutdown; SIGKILL after 30 s). */
+  stop(): Promise<StopOutcome>;
+  /** Starts it again on its data and ports (a no-op while it runs); resolves once it answers metadata. */
+  start(): Promise<void>;
+}
+
+function localNode(
+  paths: KafkaPaths,
+  settings: BrokerSettings,
+  log: Log,
+  options: { material?: SecureMaterial; heap?: string },
+): LocalKafkaNode {
+  const pid = () => {
+    const p = readPidFile(paths.pid);
+    return isOurProcess(p, paths.properties) ? p : undefined;
+  };
+  return {
+    id: settings.nodeId ?? 1,
+    broker: `127.0.0.1:${settings.port}`,
+    pid,
+    async kill() {
+      const running = pid();
+      if (running === undefined) return 'not-running';
+      process.kill(running, 'SIGKILL');
+      await waitForExit(running, 10_000);
+      removeFile(paths.pid);
+      return 'killed';
+    },
+    stop: () => stopBroker(paths),
+    async start() {
+      if (pid() !== undefined) return;
+      const scram = options.material && { username: options.material.username, password: options.material.password };
+      await startBroker(paths, settings, log, {
+        clusterId: clusterIdOf(paths),
+        scram,
+        heap: nodeHeap(clusterSizeOf(settings), options.heap),
+      });
+    },
+  };
 }
 
 /**
@@ -327,6 +394,12 @@ export async function startLocalKafka(options: LocalKafkaOptions): Promise<Local
     ...(planned.material ? { material: planned.material } : {}),
     pids: start.nodes.map((n) => n.pid),
     startMs: start.startMs,
+    nodes: settings.map((s) =>
+      localNode(nodePaths(kafka, s.nodeId ?? 1, settings.length), s, log, {
+        material: planned.material,
+        heap: options.heap,
+      }),
+    ),
     stop: () => stopNodes(kafka),
   };
 }
