@@ -1,0 +1,109 @@
+/**
+ * What the deployment files assume of the running services, checked against the three built
+ * services on the local stack: every metric the alert rules and the Grafana dashboard read is
+ * on a service's /metrics (no dead panel, no alert that can never fire), and the consumer
+ * groups and topics the chart's KEDA ScaledObjects scale on are the ones the services joined.
+ */
+import { AssignerProtocol } from 'kafkajs';
+import { render } from '../../deploy/helm/chart-render';
+import { metricsRead } from '../../deploy/prometheus/promql';
+import { harnessKafka } from '../support/kafka';
+import { APPS, Pipeline, startPipeline } from '../support/pipeline';
+import type { AppName } from '../support/services';
+
+let pipeline: Pipeline;
+
+beforeAll(async () => {
+  pipeline = await startPipeline({ label: 'deploy' });
+});
+
+afterAll(async () => {
+  await pipeline?.stop();
+});
+
+/** The metric names a /metrics body declares (its # TYPE lines), histograms with their series. */
+function declared(body: string): Set<string> {
+  const names = new Set<string>();
+  for (const [, name, type] of body.matchAll(/^# TYPE (\S+) (\S+)$/gm)) {
+    names.add(name);
+    if (type === 'histogram') for (const suffix of ['_bucket', '_sum', '_count']) names.add(`${name}${suffix}`);
+  }
+  return names;
+}
+
+it('every metric the alerts and the dashboard read is exposed on /metrics by the service it belongs to', async () => {
+  const exposed = {} as Record<AppName, Set<string>>;
+  for (const app of APPS) {
+    const res = await fetch(`${pipeline.url(app)}/metrics`);
+    expect(res.status).toBe(200);
+    exposed[app] = declared(await res.text());
+  }
+  const read = metricsRead();
+  expect(read.size).toBeGreaterThan(20);
+  for (const [name, where] of read) {
+    // ingest_*, scheduler_*, sender_* on their own service; the shared ones (kafka_*, service_*) on every one.
+    const owner = APPS.find((app) => name.startsWith(`${app}_`));
+    const expected = owner ? [owner] : APPS;
+    expect({ name, where, on: expected.filter((app) => exposed[app].has(name)) }).toEqual({
+      name,
+      where,
+      on: expected,
+    });
+  }
+});
+
+it("the chart's ScaledObjects scale each service on exactly the consumer groups and topics it joined", async () => {
+  const groups = {
+    ingest: pipeline.groups.ingest,
+    scheduler: pipeline.groups.scheduler,
+    sender: pipeline.groups.sender,
+    senderFacts: `${pipeline.groups.sender}-facts`,
+  };
+  const objects = render([
+    '--set',
+    'kafka.brokers[0]=kafka:9092',
+    '--set',
+    'secrets.values.DATABASE_URL=postgres://u@db/cart',
+    '--set',
+    `kafka.topicPrefix=${pipeline.prefix}`,
+    '--set',
+    `ingest.env.INGEST_GROUP_ID=${groups.ingest}`,
+    '--set',
+    `scheduler.env.SCHEDULER_GROUP_ID=${groups.scheduler}`,
+    '--set',
+    `sender.env.SENDER_GROUP_ID=${groups.sender}`,
+    '--set',
+    `sender.env.SENDER_FACTS_GROUP_ID=${groups.senderFacts}`,
+  ]);
+  const scaledOn = new Map<string, string[]>();
+  for (const so of objects.filter((o) => o.kind === 'ScaledObject')) {
+    const service = so.metadata.labels!['app.kubernetes.io/component'];
+    for (const t of (so.spec as { triggers: { metadata: { consumerGroup: string; topic: string } }[] }).triggers) {
+      const key = `${service} ${t.metadata.consumerGroup}`;
+      scaledOn.set(key, [...(scaledOn.get(key) ?? []), t.metadata.topic].sort());
+    }
+  }
+
+  const admin = harnessKafka('deploy-e2e').admin();
+  await admin.connect();
+  try {
+    const joined = new Map<string, string[]>();
+    const owner: Record<string, AppName> = {
+      [groups.ingest]: 'ingest',
+      [groups.scheduler]: 'scheduler',
+      [groups.sender]: 'sender',
+      [groups.senderFacts]: 'sender',
+    };
+    const { groups: described } = await admin.describeGroups(Object.keys(owner));
+    for (const g of described) {
+      expect([g.groupId, g.state]).toEqual([g.groupId, 'Stable']);
+      const topics = new Set(
+        g.members.flatMap((m) => AssignerProtocol.MemberMetadata.decode(m.memberMetadata)?.topics ?? []),
+      );
+      joined.set(`${owner[g.groupId]} ${g.groupId}`, [...topics].sort());
+    }
+    expect(Object.fromEntries(scaledOn)).toEqual(Object.fromEntries(joined));
+  } finally {
+    await admin.disconnect();
+  }
+});
