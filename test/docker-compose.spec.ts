@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { allTopics } from '@lib/contracts';
@@ -8,6 +8,8 @@ import { deployedNodeOptions } from './support/services';
 // No Docker engine runs where CI does, so the compose file is checked by reading it.
 type Service = {
   image?: string;
+  profiles?: string[];
+  volumes?: string[];
   build?: { args?: Record<string, string>; target?: string };
   healthcheck?: { test: string[] };
   depends_on?: Record<string, { condition: string }>;
@@ -96,6 +98,43 @@ describe('docker-compose.yml', () => {
     });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);
+  });
+
+  it('adds Prometheus and Grafana only with the monitoring profile, provisioned with the deploy files', () => {
+    for (const name of ['prometheus', 'grafana']) expect(services[name].profiles).toEqual(['monitoring']);
+    for (const [name, service] of Object.entries(services))
+      if (!['prometheus', 'grafana'].includes(name)) expect(service.profiles).toBeUndefined();
+    const mounts = (name: string) =>
+      Object.fromEntries(
+        (services[name].volumes ?? []).filter((v) => v.startsWith('./')).map((v) => v.split(':').slice(0, 2)),
+      );
+    expect(mounts('prometheus')).toEqual({
+      './deploy/prometheus/prometheus.yml': '/etc/prometheus/prometheus.yml',
+      './deploy/prometheus/alerts.yml': '/etc/prometheus/alerts.yml',
+    });
+    expect(mounts('grafana')).toEqual({
+      './deploy/grafana/provisioning': '/etc/grafana/provisioning',
+      './deploy/grafana/cart-recovery.json': '/var/lib/grafana/dashboards/cart-recovery.json',
+    });
+    for (const path of [...Object.keys(mounts('prometheus')), ...Object.keys(mounts('grafana'))])
+      expect(existsSync(join(root, path))).toBe(true);
+  });
+
+  it('Prometheus scrapes every instance of each service on its port and loads the alert rules', () => {
+    const config = parse(readFileSync(join(root, 'deploy/prometheus/prometheus.yml'), 'utf8')) as {
+      rule_files: string[];
+      scrape_configs: { honor_labels?: boolean; dns_sd_configs: { names: string[]; port: number }[] }[];
+    };
+    expect(config.rule_files).toEqual(['alerts.yml']);
+    const [job] = config.scrape_configs;
+    expect(job.honor_labels).toBe(true);
+    const scraped = Object.fromEntries(job.dns_sd_configs.map((d) => [d.names[0], d.port]));
+    for (const name of ['ingest', 'scheduler', 'sender'])
+      expect(scraped[name]).toBe(Number(services[name].environment?.HTTP_PORT));
+    const datasource = parse(
+      readFileSync(join(root, 'deploy/grafana/provisioning/datasources/prometheus.yml'), 'utf8'),
+    );
+    expect(datasource.datasources[0].url).toBe('http://prometheus:9090');
   });
 
   it('the Dockerfile builds every app and runs the one named by APP', () => {

@@ -48,6 +48,13 @@ describe('deploy/prometheus/alerts.yml', () => {
     expect(r.status).toBe(0);
   });
 
+  it("docker-compose's Prometheus configuration passes promtool check config, the rules with it", () => {
+    const r = promtool(['check', 'config', join(__dirname, 'prometheus.yml')]);
+    expect(r.out).toContain('is valid prometheus config file syntax');
+    expect(r.out).toMatch(/SUCCESS: \d+ rules found/);
+    expect(r.status).toBe(0);
+  });
+
   it("passes promtool test rules: each alert fires on its situation's series and not on its neighbours'", () => {
     const r = promtool(['test', 'rules', join(__dirname, 'alerts.test.yml')]);
     expect(r.out).toContain('SUCCESS');
