@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CartEvent, cartEventContract, shopperKey, StoreSettings } from '@lib/contracts';
-import { BatchResult, ConsumedRecord, DeadLetter, TransientError } from '@lib/kafka';
+import { BatchResult, ConsumedRecord, DeadLetter } from '@lib/kafka';
 import { ContactRepository } from '../message-outcomes/contact.repository';
 import { StoreSettingsRepository } from '../store-settings/store-settings.repository';
 import { TimerWakeups } from '../timers/timer-wakeups';
@@ -12,9 +12,7 @@ import { applyCartEvents, newCart } from './cart-state';
 import { SchedulerMetrics } from '../scheduler.metrics';
 import { planningFingerprint } from '../store-settings/accept-store-settings';
 import { CartReplanner } from './cart-replanner';
-
-/** Optimistic writes that met a concurrent writer are read and decided again, this many times. */
-const MAX_ROUNDS = 5;
+import { writeCarts } from './cart-writes';
 
 /**
  * consume `cart-events` → merge each cart's events into its facts and re-plan its abandonment
@@ -51,31 +49,23 @@ export class CartEventsPipeline {
     if (byCart.size === 0) return { deadLetters };
 
     const settings = await this.settings.ofStores([...new Set([...byCart.values()].map((g) => g.storeId))]);
-    let pending = [...byCart.keys()];
+    const landed = await writeCarts(
+      this.carts,
+      [...byCart.values()],
+      (groups, stored) => this.decide(groups, stored, settings),
+      'under this batch',
+    );
     let soonest: number | null = null;
-    let written = 0;
     const converted: Array<{ storeId: string; cartId: string; at: number }> = [];
-    for (let round = 1; pending.length > 0; round++) {
-      if (round > MAX_ROUNDS) throw new TransientError(`carts kept changing under this batch: ${pending.length} left`);
-      const groups = pending.map((k) => byCart.get(k)!);
-      const stored = await this.carts.load(groups);
-      const writes = await this.decide(groups, stored, settings);
-      const conflicts = await this.carts.save(writes);
-      for (const w of writes) {
-        const key = cartKeyOf(w.state.storeId, w.state.cartId);
-        if (conflicts.has(key)) continue;
-        written++;
-        const order = orderOf(w.state.facts);
-        const before = stored.get(key);
-        if (order && !(before && orderOf(before.state.facts)))
-          converted.push({ storeId: w.state.storeId, cartId: w.state.cartId, at: order.at });
-        const timer = timerOf(w.state.episode);
-        if (timer && (soonest === null || timer.at < soonest)) soonest = timer.at;
-      }
-      pending = [...conflicts];
+    for (const { write: w, before } of landed) {
+      const order = orderOf(w.state.facts);
+      if (order && !(before && orderOf(before.state.facts)))
+        converted.push({ storeId: w.state.storeId, cartId: w.state.cartId, at: order.at });
+      const timer = timerOf(w.state.episode);
+      if (timer && (soonest === null || timer.at < soonest)) soonest = timer.at;
     }
     this.metrics.cartEvents.inc({ result: 'accepted' }, records.length - deadLetters.length);
-    this.metrics.cartsWritten.inc(written);
+    this.metrics.cartsWritten.inc(landed.length);
     // A conversion merged before its message's outcome reached the scheduler is not counted
     // here (the stats API, which compares the times, counts it).
     if (converted.length) this.metrics.recovered.inc(await this.carts.countRecovered(converted));

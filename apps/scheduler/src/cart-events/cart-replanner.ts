@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { shopperKey, type StoreSettings } from '@lib/contracts';
-import { TransientError } from '@lib/kafka';
 import { ContactRepository } from '../message-outcomes/contact.repository';
 import { SchedulerMetrics } from '../scheduler.metrics';
 import { TimerWakeups } from '../timers/timer-wakeups';
@@ -9,6 +8,7 @@ import { PlanSend, REPLANNED_STATUSES, timerOf } from './abandonment';
 import { reachablePhone } from './cart-facts';
 import { CartRepository, cartKeyOf, StoredCart } from './cart.repository';
 import { replanCart } from './cart-state';
+import { CartRef, writeCarts } from './cart-writes';
 
 const PAGE = 1000;
 
@@ -62,11 +62,8 @@ export class CartReplanner {
     settingsOf: (storeId: string) => StoreSettings | undefined,
     cause: string,
   ): Promise<number> {
-    let current = carts;
-    let changed = 0;
-    let soonest: number | null = null;
-    for (let round = 1; current.length > 0; round++) {
-      if (round > 5) throw new TransientError(`carts kept changing while re-planning: ${current.length} left`);
+    const decide = async (_refs: CartRef[], stored: Map<string, StoredCart>): Promise<StoredCart[]> => {
+      const current = [...stored.values()];
       const pairs = current.flatMap((c) => {
         const phone = reachablePhone(c.state.facts);
         return phone ? [{ storeId: c.state.storeId, phone }] : [];
@@ -82,24 +79,19 @@ export class CartReplanner {
         });
         if (next.changed) writes.push({ state: next.state, version: c.version + 1 });
       }
-      const conflicts = await this.carts.save(writes);
-      for (const w of writes) {
-        if (conflicts.has(cartKeyOf(w.state.storeId, w.state.cartId))) continue;
-        changed++;
-        const timer = timerOf(w.state.episode);
-        if (timer && (soonest === null || timer.at < soonest)) soonest = timer.at;
-      }
-      current = conflicts.size === 0 ? [] : [...(await this.carts.load(keysOf(conflicts))).values()];
+      return writes;
+    };
+    const refs = carts.map((c) => ({ storeId: c.state.storeId, cartId: c.state.cartId }));
+    const held = new Map(carts.map((c) => [cartKeyOf(c.state.storeId, c.state.cartId), c]));
+    const landed = await writeCarts(this.carts, refs, decide, 'while re-planning', held);
+    let soonest: number | null = null;
+    for (const { write } of landed) {
+      const timer = timerOf(write.state.episode);
+      if (timer && (soonest === null || timer.at < soonest)) soonest = timer.at;
     }
+    const changed = landed.length;
     this.metrics.replanned.inc({ cause }, changed);
     await this.wakeups.scheduled(soonest);
     return changed;
   }
-}
-
-function keysOf(keys: Set<string>) {
-  return [...keys].map((k) => {
-    const [storeId, cartId] = k.split('\u0000');
-    return { storeId, cartId };
-  });
 }
