@@ -56,12 +56,16 @@ if [[ ${KAFKA_SSL_REJECT_UNAUTHORIZED:-true} == false ]]; then prop ssl.endpoint
 
 kafka() { "$bin/$1" --bootstrap-server "$KAFKA_BROKERS" --command-config "$props" "${@:2}"; }
 
-for try in $(seq 1 30); do
-  if existing=$(kafka kafka-topics.sh --list 2> "$work/list.err"); then break; fi
-  echo "brokers not answering yet (try $try): $(tail -1 "$work/list.err")" >&2
-  [[ $try == 30 ]] && exit 1
+# The brokers may still be starting (a fresh install): 30 tries, 5 s apart, by default.
+tries=${KAFKA_TOPICS_TRIES:-30}
+for try in $(seq 1 "$tries"); do
+  if kafka kafka-topics.sh --list > "$work/list.out" 2>&1; then break; fi
+  echo "brokers not answering yet (try $try of $tries): $(grep -m1 -E '^Error|Exception' "$work/list.out" || tail -1 "$work/list.out")" >&2
+  if [[ $try == "$tries" ]]; then exit 1; fi
   sleep 5
 done
+# Topic names only: the tools may print log lines too.
+existing=$(grep -E '^[A-Za-z0-9._-]+$' "$work/list.out" || true)
 
 while read -r name partitions replication config; do
   [[ -z $name ]] && continue

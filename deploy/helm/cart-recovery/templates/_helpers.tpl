@@ -167,10 +167,10 @@ The problems of the values that the schema cannot see (across keys), all at once
 {{- end -}}
 {{- range $service := splitList " " (include "cart-recovery.services" .) -}}
 {{- $s := index $v $service -}}
-{{- if and $s.enabled (gt (int $s.autoscaling.maxReplicas) (int $v.topics.partitions)) -}}
+{{- if and $s.enabled (ne $v.autoscaling.mode "none") (gt (int $s.autoscaling.maxReplicas) (int $v.topics.partitions)) -}}
 {{- $problems = append $problems (printf "%s.autoscaling.maxReplicas: %d is more than topics.partitions (%d): the instances above it would get no partition" $service (int $s.autoscaling.maxReplicas) (int $v.topics.partitions)) -}}
 {{- end -}}
-{{- if and $s.enabled (lt (int $s.autoscaling.maxReplicas) (int $s.autoscaling.minReplicas)) -}}
+{{- if and $s.enabled (ne $v.autoscaling.mode "none") (lt (int $s.autoscaling.maxReplicas) (int $s.autoscaling.minReplicas)) -}}
 {{- $problems = append $problems (printf "%s.autoscaling.maxReplicas: is below minReplicas" $service) -}}
 {{- end -}}
 {{- if and $s.enabled $s.terminationGracePeriodSeconds (le (mul (int $s.terminationGracePeriodSeconds) 1000) (add (int (include "cart-recovery.shutdownTimeoutMs" (list $ $service))) (mul (int $s.preStopSleepSeconds) 1000))) -}}
