@@ -18,7 +18,6 @@ import { SchedulerInputs } from './scheduler.inputs';
 import { SchedulerMetrics } from './scheduler.metrics';
 import { StatsController } from './stats/stats.controller';
 import { StatsRepository } from './stats/stats.repository';
-import type { OpeningHoursCheck } from './store-settings/accept-store-settings';
 import { StoreSettingsPipeline } from './store-settings/store-settings.pipeline';
 import { StoreSettingsRepository } from './store-settings/store-settings.repository';
 import { SendDueEmitter } from './timers/send-due.emitter';
@@ -26,12 +25,11 @@ import { TimerLoop } from './timers/timer-loop';
 import { TimerGauges } from './timers/timer-gauges';
 import { TimerRepository } from './timers/timer.repository';
 import { TimerWakeups } from './timers/timer-wakeups';
-import { OPENING_HOURS_CHECK, PLAN_SEND, SCHEDULER_CONFIG } from './tokens';
+import { PLAN_SEND, SCHEDULER_CONFIG } from './tokens';
 
 /** What the scheduler needs of @lib/business-hours (main.ts passes the lib's functions). */
 export interface BusinessHours {
   planSend: PlanSend;
-  openingHoursCheck: OpeningHoursCheck;
 }
 
 @Module({})
@@ -41,7 +39,6 @@ export class SchedulerModule {
       { provide: SCHEDULER_CONFIG, useValue: config },
       { provide: ApiKeys, useValue: new ApiKeys(config.API_KEYS) },
       { provide: PLAN_SEND, useValue: businessHours.planSend },
-      { provide: OPENING_HOURS_CHECK, useValue: businessHours.openingHoursCheck },
       ApiKeyGuard,
       SchedulerMetrics,
       // repositories

@@ -1,5 +1,3 @@
 export const SCHEDULER_CONFIG = Symbol('SchedulerConfig');
 /** `planSend` of @lib/business-hours, injected so the pipelines stay testable with another planner. */
 export const PLAN_SEND = Symbol('PlanSend');
-/** Opening-hours validation of @lib/business-hours for incoming settings. */
-export const OPENING_HOURS_CHECK = Symbol('OpeningHoursCheck');

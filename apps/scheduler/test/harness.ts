@@ -12,7 +12,7 @@ import {
   ReadRecord,
   connectionEnv,
 } from '../../../test/support/kafka';
-import { openingHoursCheck, planSend } from '../src/business-hours';
+import { planSend } from '../src/business-hours';
 import { readSchedulerConfig } from '../src/config';
 import { BusinessHours, SchedulerModule } from '../src/scheduler.module';
 import { SchedulerMetrics } from '../src/scheduler.metrics';
@@ -21,7 +21,7 @@ import { API_KEY, groupOf } from './scheduler-process';
 export { API_KEY, groupOf };
 
 /** What main.ts gives the module: @lib/business-hours. */
-export const businessHours: BusinessHours = { planSend, openingHoursCheck };
+export const businessHours: BusinessHours = { planSend };
 
 /** A topic prefix and schema of its own, with the contract's topics created. */
 export async function isolatedEnvironment(label: string) {

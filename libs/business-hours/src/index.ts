@@ -5,4 +5,5 @@ export { validateOpeningHours, type OpeningHours, type StoreSchedule } from './o
 export { isOpen, nextOpening, nextClosing } from './schedule';
 export { describeSchedule } from './describe';
 export { isValidTimeZone } from './zone-offsets';
+export { acceptStoreSettings } from './store-settings-record';
 export type { Weekday } from '@lib/contracts';

@@ -10,7 +10,7 @@ import { CartFacts, mergeCartEvent, orderOf, reachablePhone } from './cart-facts
 import { CartRepository, cartKeyOf, StoredCart } from './cart.repository';
 import { applyCartEvents, newCart } from './cart-state';
 import { SchedulerMetrics } from '../scheduler.metrics';
-import { planningFingerprint } from '../store-settings/accept-store-settings';
+import { planningFingerprint } from '../store-settings/planning-fingerprint';
 import { CartReplanner } from './cart-replanner';
 import { writeCarts } from './cart-writes';
 

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { acceptStoreSettings } from '@lib/business-hours';
 import { BatchContext, BatchResult, ConsumedRecord, DeadLetter } from '@lib/kafka';
 import { LOGGER } from '@lib/observability';
 import type { Logger } from '@lib/observability';
 import { CartReplanner } from '../cart-events/cart-replanner';
-import { OPENING_HOURS_CHECK } from '../tokens';
-import { acceptStoreSettings, OpeningHoursCheck, planningFingerprint } from './accept-store-settings';
+import { planningFingerprint } from './planning-fingerprint';
 import { StoreSettingsRepository } from './store-settings.repository';
 
 /**
@@ -17,14 +17,13 @@ export class StoreSettingsPipeline {
   constructor(
     private readonly settings: StoreSettingsRepository,
     private readonly replanner: CartReplanner,
-    @Inject(OPENING_HOURS_CHECK) private readonly checkOpeningHours: OpeningHoursCheck,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async handle(records: ConsumedRecord[], ctx: BatchContext): Promise<BatchResult> {
     const deadLetters: DeadLetter[] = [];
     for (const record of records) {
-      const accepted = acceptStoreSettings(record.key, record.value, this.checkOpeningHours);
+      const accepted = acceptStoreSettings(record.key, record.value);
       if (!accepted.ok) {
         deadLetters.push({ record, reason: accepted.reason, error: accepted.error });
         continue;

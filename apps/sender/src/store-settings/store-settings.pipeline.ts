@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { acceptStoreSettings } from '@lib/business-hours';
 import { BatchResult, ConsumedRecord, DeadLetter } from '@lib/kafka';
 import { LOGGER } from '@lib/observability';
 import type { Logger } from '@lib/observability';
 import { MessageRepository } from '../send-due/message.repository';
 import { SenderMetrics } from '../sender.metrics';
-import { acceptStoreSettings } from './accept-store-settings';
 import { StoreSettingsRepository } from './store-settings.repository';
 
 /**

@@ -1,15 +1,15 @@
-import { isValidTimeZone, validateOpeningHours } from '@lib/business-hours';
 import { Decoded, decodeStoreSettingsRecord, StoreSettingsChange } from '@lib/contracts';
-
-export type SettingsChange = StoreSettingsChange;
+import { validateOpeningHours } from './opening-hours';
+import { isValidTimeZone } from './zone-offsets';
 
 /**
- * A `store-settings` record as the sender takes it: defaults filled, the key must be the
- * store, a tombstone deletes, and the opening hours must be usable (the sender checks them
- * when a message is about to leave). Anything else goes to the dead-letter topic and the
- * previous settings stay in force.
+ * A `store-settings` record as every service takes it: defaults filled, the key must be the
+ * store, a tombstone deletes, and the time zone and opening hours must be usable (the
+ * scheduler plans with them, the sender checks them when a message is about to leave).
+ * Anything else is refused with a reason for the dead-letter topic, and the store's previous
+ * settings stay in force.
  */
-export function acceptStoreSettings(key: Buffer | null, value: Buffer | null): Decoded<SettingsChange> {
+export function acceptStoreSettings(key: Buffer | null, value: Buffer | null): Decoded<StoreSettingsChange> {
   const decoded = decodeStoreSettingsRecord(key, value);
   if (!decoded.ok || decoded.value.kind === 'delete') return decoded;
   const { settings } = decoded.value;

@@ -1,4 +1,4 @@
-import { acceptStoreSettings } from './accept-store-settings';
+import { acceptStoreSettings } from './store-settings-record';
 
 const settings = {
   storeId: 'lola-shoes',
@@ -12,7 +12,7 @@ const settings = {
 const key = Buffer.from('lola-shoes');
 const bytes = (v: unknown) => Buffer.from(JSON.stringify(v));
 
-describe('store settings as the sender takes them', () => {
+describe('store settings as every service takes them', () => {
   it('fills the contract defaults', () => {
     expect(acceptStoreSettings(key, bytes(settings))).toMatchObject({
       ok: true,
@@ -32,9 +32,10 @@ describe('store settings as the sender takes them', () => {
       reason: 'invalid-settings',
     });
     expect(acceptStoreSettings(key, bytes({ ...settings, whatsapp: { mode: 'text' } }))).toMatchObject({ ok: false });
+    expect(acceptStoreSettings(key, bytes({ ...settings, sendDelayMinutes: 91 }))).toMatchObject({ ok: false });
   });
 
-  it('refuses opening hours it could not apply when a message is about to leave', () => {
+  it('refuses opening hours and time zones the scheduler could not plan with nor the sender check', () => {
     const overlapping = {
       ...settings.openingHours,
       mon: [
