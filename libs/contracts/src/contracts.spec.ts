@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import {
   cartEventContract,
   cartKey,
+  decodeMessageOutcomesRecord,
+  isOptOut,
   optOutKey,
   shopperKey,
   dlqTopicOf,
@@ -176,6 +178,34 @@ describe('contracts', () => {
     expect(storeSettingsContract.check({ ...settings, shopify: { webhookSecret: 'shpss_write_only', x: 1 } }).ok).toBe(
       false,
     );
+  });
+
+  it('tells outcomes from opt-outs on message-outcomes with one decoder, and refuses what is neither', () => {
+    const optOut = {
+      schemaVersion: 1,
+      type: 'customer.opted-out',
+      storeId: 's',
+      phone: '+34600111222',
+      at: '2026-11-25T08:00:00Z',
+    };
+    const sent = {
+      schemaVersion: 1,
+      sendId: 'sd_1',
+      storeId: 's',
+      cartId: 'c_1',
+      status: 'sent',
+      at: '2026-11-25T08:00:01Z',
+    };
+    const read = (v: unknown) => decodeMessageOutcomesRecord(Buffer.from(JSON.stringify(v)));
+    const a = read(optOut);
+    const b = read(sent);
+    expect(a).toMatchObject({ ok: true, value: { type: 'customer.opted-out' } });
+    expect(b).toMatchObject({ ok: true, value: { status: 'sent' } });
+    expect(a.ok && isOptOut(a.value)).toBe(true);
+    expect(b.ok && isOptOut(b.value)).toBe(false);
+    expect(decodeMessageOutcomesRecord(Buffer.from('{nope'))).toMatchObject({ ok: false, reason: 'not-json' });
+    expect(read({ ...optOut, phone: '600' })).toMatchObject({ ok: false });
+    expect(read({ ...sent, status: 'lost' })).toMatchObject({ ok: false });
   });
 
   it('accepts send-due, outcome and opt-out examples', () => {

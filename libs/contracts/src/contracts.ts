@@ -1,6 +1,6 @@
 import { CartEventSchema } from './cart-event';
 import { Decoded, defineContract, withDefaults } from './decode';
-import { CustomerOptedOutSchema, MessageOutcomeSchema } from './message-outcome';
+import { CustomerOptedOutSchema, MessageOutcomeSchema, type MessageOutcomesRecord } from './message-outcome';
 import { SendDueSchema } from './send-due';
 import { StoreSettings, StoreSettingsSchema } from './store-settings';
 
@@ -44,6 +44,21 @@ export function decodeStoreSettingsRecord(key: Buffer | null, value: Buffer | nu
     };
   }
   return { ok: true, value: { kind: 'put', storeId, settings: decoded.value } };
+}
+
+/**
+ * Reads a `message-outcomes` record, which carries two shapes: an outcome of one send, or an
+ * opt-out of one shopper (the one with `type`). Tell them apart with `isOptOut`.
+ */
+export function decodeMessageOutcomesRecord(value: Buffer | null): Decoded<MessageOutcomesRecord> {
+  let parsed: unknown;
+  try {
+    parsed = value === null ? null : JSON.parse(value.toString('utf8'));
+  } catch {
+    return messageOutcomeContract.decode(value); // reports not-json
+  }
+  if (parsed !== null && typeof parsed === 'object' && 'type' in parsed) return customerOptedOutContract.decode(value);
+  return messageOutcomeContract.decode(value);
 }
 
 /** Every schema published as a JSON Schema file under libs/contracts/json-schema/. */

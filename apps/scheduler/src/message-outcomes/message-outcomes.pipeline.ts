@@ -1,11 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import {
-  CustomerOptedOut,
-  customerOptedOutContract,
-  Decoded,
-  MessageOutcome,
-  messageOutcomeContract,
-} from '@lib/contracts';
+import { CustomerOptedOut, decodeMessageOutcomesRecord, isOptOut, MessageOutcome } from '@lib/contracts';
 import { BatchResult, ConsumedRecord, DeadLetter } from '@lib/kafka';
 import { CartReplanner } from '../cart-events/cart-replanner';
 import { StoreSettingsRepository } from '../store-settings/store-settings.repository';
@@ -32,9 +26,9 @@ export class MessageOutcomesPipeline {
     const outcomes: MessageOutcome[] = [];
     const optOuts: CustomerOptedOut[] = [];
     for (const record of records) {
-      const decoded = decodeOutcomesRecord(record.value);
+      const decoded = decodeMessageOutcomesRecord(record.value);
       if (!decoded.ok) deadLetters.push({ record, reason: decoded.reason, error: decoded.error });
-      else if ('type' in decoded.value) optOuts.push(decoded.value);
+      else if (isOptOut(decoded.value)) optOuts.push(decoded.value);
       else outcomes.push(decoded.value);
     }
     const summaries = summarizeOutcomes(outcomes);
@@ -46,18 +40,4 @@ export class MessageOutcomesPipeline {
     }
     return { deadLetters };
   }
-}
-
-/** The topic carries two shapes: an outcome of one send, or an opt-out (with `type`). */
-export function decodeOutcomesRecord(value: Buffer | null): Decoded<MessageOutcome | CustomerOptedOut> {
-  let parsed: unknown;
-  try {
-    parsed = value === null ? null : JSON.parse(value.toString('utf8'));
-  } catch {
-    return messageOutcomeContract.decode(value); // reports not-json
-  }
-  if (parsed !== null && typeof parsed === 'object' && 'type' in parsed) {
-    return customerOptedOutContract.decode(value);
-  }
-  return messageOutcomeContract.decode(value);
 }

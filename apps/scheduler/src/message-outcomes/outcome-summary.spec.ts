@@ -1,6 +1,5 @@
 import type { MessageOutcome } from '@lib/contracts';
 import { holdSettlements, summarizeOutcomes } from './outcome-summary';
-import { decodeOutcomesRecord } from './message-outcomes.pipeline';
 
 const base = { schemaVersion: 1 as const, storeId: 'lola-shoes', cartId: 'c1' };
 const outcome = (sendId: string, status: MessageOutcome['status'], at: string, reason?: string): MessageOutcome => ({
@@ -42,27 +41,5 @@ describe('outcomes', () => {
       { storeId: 'lola-shoes', sendId: 'b', wentOut: false, at: '2026-11-25T08:00:00.000Z' },
       { storeId: 'lola-shoes', sendId: 'c', wentOut: false, at: '2026-11-25T08:00:00.000Z' },
     ]);
-  });
-
-  it('tells outcomes from opt-outs and rejects what is neither', () => {
-    const optOut = {
-      schemaVersion: 1,
-      type: 'customer.opted-out',
-      storeId: 's',
-      phone: '+34600111222',
-      at: '2026-11-25T08:00:00Z',
-    };
-    expect(decodeOutcomesRecord(Buffer.from(JSON.stringify(optOut)))).toMatchObject({
-      ok: true,
-      value: { type: 'customer.opted-out' },
-    });
-    const sent = outcome('a', 'sent', '2026-11-25T08:00:00Z');
-    expect(decodeOutcomesRecord(Buffer.from(JSON.stringify(sent)))).toMatchObject({
-      ok: true,
-      value: { status: 'sent' },
-    });
-    expect(decodeOutcomesRecord(Buffer.from('{nope'))).toMatchObject({ ok: false, reason: 'not-json' });
-    expect(decodeOutcomesRecord(Buffer.from(JSON.stringify({ ...optOut, phone: '600' })))).toMatchObject({ ok: false });
-    expect(decodeOutcomesRecord(Buffer.from(JSON.stringify({ ...sent, status: 'lost' })))).toMatchObject({ ok: false });
   });
 });

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { customerOptedOutContract } from '@lib/contracts';
+import { decodeMessageOutcomesRecord, isOptOut } from '@lib/contracts';
 import type { BatchResult, ConsumedRecord } from '@lib/kafka';
 import { SenderMetrics } from '../sender.metrics';
 import { OptOutRepository } from './opt-out.repository';
@@ -19,9 +19,10 @@ export class OptOutsPipeline {
   async handle(records: ConsumedRecord[]): Promise<BatchResult> {
     const found = [];
     for (const record of records) {
-      if (!record.value || !record.value.includes('customer.opted-out')) continue; // cheap pass over outcomes
-      const decoded = customerOptedOutContract.decode(record.value);
-      if (decoded.ok) found.push({ ...decoded.value, at: new Date(decoded.value.at), source: 'message-outcomes' });
+      // A record that does not decode is the scheduler's to dead-letter; here it is passed over.
+      const decoded = decodeMessageOutcomesRecord(record.value);
+      if (decoded.ok && isOptOut(decoded.value))
+        found.push({ ...decoded.value, at: new Date(decoded.value.at), source: 'message-outcomes' });
     }
     const fresh = await this.optOuts.record(found);
     this.metrics.optOuts.inc({ source: 'message-outcomes' }, fresh.length);
