@@ -1,11 +1,17 @@
 /**
- * What the deployment files assume of the running services, checked against the three built
- * services on the local stack: every metric the alert rules and the Grafana dashboard read is
- * on a service's /metrics (no dead panel, no alert that can never fire), and the consumer
- * groups and topics the chart's KEDA ScaledObjects scale on are the ones the services joined.
+ * What the deployment files assume of the built services, checked against them on the local
+ * stack: every metric the alert rules and the Grafana dashboard read is on a service's /metrics
+ * (no dead panel, no alert that can never fire); the consumer groups and topics the chart's
+ * KEDA ScaledObjects scale on are the ones the services joined; and the chart's migration Jobs
+ * (their command and variables) apply each service's schema.
  */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { AssignerProtocol } from 'kafkajs';
-import { render } from '../../deploy/helm/chart-render';
+import { Client } from 'pg';
+import { ROOT, render } from '../../deploy/helm/chart-render';
 import { metricsRead } from '../../deploy/prometheus/promql';
 import { harnessKafka } from '../support/kafka';
 import { APPS, Pipeline, startPipeline } from '../support/pipeline';
@@ -105,5 +111,54 @@ it("the chart's ScaledObjects scale each service on exactly the consumer groups 
     expect(Object.fromEntries(scaledOn)).toEqual(Object.fromEntries(joined));
   } finally {
     await admin.disconnect();
+  }
+});
+
+it("the chart's migration Jobs, run as rendered, apply each service's schema once (PostgreSQL only, no broker)", async () => {
+  const run = `${Date.now()}`;
+  const objects = render([
+    '--set',
+    'kafka.brokers[0]=kafka.invalid:9092', // never reached: migrate connects to PostgreSQL only
+    '--set',
+    'secrets.values.DATABASE_URL=postgres://in-the-secret',
+    ...APPS.flatMap((app) => ['--set', `${app}.env.DATABASE_SCHEMA=${app}_chart_${run}`]),
+  ]);
+  const jobs = objects.filter(
+    (o) => o.kind === 'Job' && o.metadata.labels!['app.kubernetes.io/component'].endsWith('-migrate'),
+  );
+  expect(jobs).toHaveLength(3);
+  // The Secret's file, here.
+  const secretFile = join(mkdtempSync(join(tmpdir(), 'chart-migrate-')), 'DATABASE_URL');
+  writeFileSync(secretFile, `${process.env.DATABASE_URL}\n`);
+  const pg = new Client({ connectionString: process.env.DATABASE_URL });
+  await pg.connect();
+  try {
+    for (const job of jobs) {
+      const container = (
+        job.spec as {
+          template: { spec: { containers: { command: string[]; env: { name: string; value: string }[] }[] } };
+        }
+      ).template.spec.containers[0];
+      const env = Object.fromEntries(container.env.map((e) => [e.name, e.value]));
+      expect(env.DATABASE_URL_FILE).toBe('/etc/cart-recovery/secrets/DATABASE_URL');
+      const [command, ...args] = container.command;
+      expect(command).toBe('node');
+      const migrate = () =>
+        spawnSync(process.execPath, args, {
+          cwd: ROOT,
+          env: { PATH: process.env.PATH, ...env, DATABASE_URL_FILE: secretFile },
+          encoding: 'utf8',
+          timeout: 60_000,
+        });
+      const first = migrate();
+      expect([args[0], first.status, first.stderr]).toEqual([args[0], 0, '']);
+      const second = migrate();
+      expect([args[0], second.status]).toEqual([args[0], 0]);
+      const applied = await pg.query(`select name from "${env.DATABASE_SCHEMA}".migrations`);
+      expect(applied.rows.length).toBeGreaterThan(0);
+    }
+  } finally {
+    for (const app of APPS) await pg.query(`drop schema if exists "${app}_chart_${run}" cascade`);
+    await pg.end();
   }
 });
