@@ -1,14 +1,7 @@
 import { databaseTlsOf } from '@lib/config';
 import type { DatabaseOptions } from '@lib/database';
-import { AbandonmentRow } from './cart-events/abandonment.entity';
-import { CartRow } from './cart-events/cart.entity';
 import type { SchedulerConfig } from './config';
 import { schedulerMigrations } from './migrations';
-import { ContactRow } from './message-outcomes/contact.entity';
-import { MessageOutcomeRow } from './message-outcomes/message-outcome.entity';
-import { StoreSettingsRow } from './store-settings/store-settings.entity';
-
-export const schedulerEntities = [StoreSettingsRow, CartRow, AbandonmentRow, MessageOutcomeRow, ContactRow];
 
 export function schedulerDatabase(config: SchedulerConfig): DatabaseOptions {
   return {
@@ -17,7 +10,8 @@ export function schedulerDatabase(config: SchedulerConfig): DatabaseOptions {
     schema: config.DATABASE_SCHEMA,
     poolSize: config.DATABASE_POOL_SIZE,
     applicationName: 'scheduler',
-    entities: schedulerEntities,
+    // Repositories speak SQL; the tables are the migrations' (never `synchronize`).
+    entities: [],
     migrations: schedulerMigrations,
   };
 }

@@ -4,18 +4,6 @@ import { CartId, E164Phone, SchemaVersion1, StoreId, Timestamp } from './primiti
 export const OUTCOME_STATUSES = ['sent', 'delivered', 'read', 'failed', 'skipped', 'expired', 'deferred'] as const;
 export type OutcomeStatus = (typeof OUTCOME_STATUSES)[number];
 
-/** Machine codes for `skipped` (and `failed`) outcomes; additive. */
-export const SKIP_REASONS = [
-  'converted',
-  'emptied',
-  'opted-out',
-  'frequency-cap',
-  'disabled',
-  'unknown-store',
-  'duplicate',
-  'paused',
-] as const;
-
 export const MessageOutcomeSchema = Type.Object(
   {
     schemaVersion: SchemaVersion1,
