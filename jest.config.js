@@ -1,5 +1,5 @@
 // Three tiers: unit (pure code, no I/O), integration (real Kafka + PostgreSQL of the
-// local stack), e2e (the three services as separate processes). See README.md (Tests).
+// local stack), e2e (the three services as separate processes). See docs/testing.md.
 const transform = {
   '^.+\\.ts$': [
     '@swc/jest',

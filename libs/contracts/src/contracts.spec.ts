@@ -22,7 +22,7 @@ import {
   StoreSettings,
 } from './index';
 
-// The examples of ../shared/reference/contracts.md, kept here as the executable copy.
+// Examples of every contract, as the platforms and the services exchange them.
 const cartEvent = {
   schemaVersion: 1,
   eventId: 'evt_7f3a',
