@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { allTopics, TOPIC } from '@lib/contracts';
 import { HealthController } from '../../libs/observability/src/nest/health.controller';
 import { CHART_OWNED, SERVICE_ENV, secretVariables, type ServiceName } from '../../scripts/helm/chart-schema';
@@ -166,7 +166,7 @@ const defaultOf = (service: ServiceName, name: string) =>
   (SERVICE_ENV[service] as unknown as Record<string, { parse(raw: undefined): unknown }>)[name].parse(undefined);
 
 describe('the chart files generated from the code', () => {
-  it('files/topics.json and values.schema.json are up to date (npm run chart:files)', () => {
+  it('files/topics.json, files/alerts.yml and values.schema.json are up to date (npm run chart:files)', () => {
     // Its own process: prettier (which formats the schema) loads ES modules jest cannot.
     const check = spawnSync(
       process.execPath,
@@ -493,6 +493,11 @@ describe.each(cases)('rendered: %s', (name) => {
       expect((sm.spec as { endpoints: { honorLabels: boolean; path: string }[] }).endpoints).toEqual([
         expect.objectContaining({ honorLabels: true, path: '/metrics', port: 'http' }),
       ]);
+  });
+
+  it('carries the alert rules of deploy/prometheus/alerts.yml unchanged in its PrometheusRule', () => {
+    for (const rule of byKind(objects, 'PrometheusRule'))
+      expect(rule.spec).toEqual(parse(readFileSync(join(ROOT, 'deploy/prometheus/alerts.yml'), 'utf8')));
   });
 
   it('migrates before the services start (hook Jobs, MIGRATIONS_RUN=false), or at start-up', () => {

@@ -236,6 +236,7 @@ export function chartSchema(): Schema {
       }),
       metrics: obj({
         serviceMonitor: obj({ enabled: bool, interval: str(), scrapeTimeout: str(), labels }),
+        prometheusRule: obj({ enabled: bool, labels }),
       }),
       networkPolicy: obj({
         enabled: bool,

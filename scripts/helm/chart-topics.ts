@@ -23,7 +23,7 @@ export function chartTopics(): string {
     ]),
   );
   const file = {
-    $comment: 'Generated from libs/contracts/src/topics.ts by `npm run chart:topics`; do not edit.',
+    $comment: 'Generated from libs/contracts/src/topics.ts by `npm run chart:files`; do not edit.',
     layouts,
   };
   return `${JSON.stringify(file, null, 2)}\n`;

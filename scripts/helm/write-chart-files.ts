@@ -1,15 +1,23 @@
 /**
- * Writes the chart files generated from the code: files/topics.json (the contracts' topics)
- * and values.schema.json (with each service's variables). `--check` writes nothing and exits 1
- * naming the files that are out of date.
+ * Writes the chart files generated from the code: files/topics.json (the contracts' topics),
+ * values.schema.json (with each service's variables) and files/alerts.yml (a copy of
+ * deploy/prometheus/alerts.yml for the PrometheusRule: a chart reads only its own files).
+ * `--check` writes nothing and exits 1 naming the files that are out of date.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { CHART_SCHEMA_FILE, chartSchemaText } from './chart-schema';
 import { CHART_TOPICS_FILE, chartTopics } from './chart-topics';
 
+const ALERTS = join(__dirname, '../../deploy/prometheus/alerts.yml');
+export const CHART_ALERTS_FILE = join(__dirname, '../../deploy/helm/cart-recovery/files/alerts.yml');
+
 export async function chartFiles(): Promise<Record<string, string>> {
-  return { [CHART_TOPICS_FILE]: chartTopics(), [CHART_SCHEMA_FILE]: await chartSchemaText() };
+  return {
+    [CHART_TOPICS_FILE]: chartTopics(),
+    [CHART_SCHEMA_FILE]: await chartSchemaText(),
+    [CHART_ALERTS_FILE]: `# A copy of deploy/prometheus/alerts.yml, written by \`npm run chart:files\`; do not edit.\n${readFileSync(ALERTS, 'utf8')}`,
+  };
 }
 
 async function main(check: boolean): Promise<void> {
