@@ -11,7 +11,7 @@ import { senderDatabase } from './database';
 import { OptOutRepository } from './opt-outs/opt-out.repository';
 import { OptOutsPipeline } from './opt-outs/opt-outs.pipeline';
 import { ContactRepository } from './send-due/contact.repository';
-import type { OpeningHours } from './send-due/decide-send';
+import type { StoreOpenings } from './send-due/decide-send';
 import { DeferralLoop } from './send-due/deferral-loop';
 import { GraphApi } from './send-due/graph-api';
 import { MessageDelivery } from './send-due/message-delivery';
@@ -25,13 +25,13 @@ import { SenderInputs } from './sender.inputs';
 import { SenderMetrics } from './sender.metrics';
 import { StoreSettingsPipeline } from './store-settings/store-settings.pipeline';
 import { StoreSettingsRepository } from './store-settings/store-settings.repository';
-import { MESSAGE_RENDERER, OPENING_HOURS, SENDER_CONFIG } from './tokens';
+import { MESSAGE_RENDERER, STORE_OPENINGS, SENDER_CONFIG } from './tokens';
 import { WhatsAppWebhooks } from './webhooks/whatsapp-webhooks';
 import { WhatsAppWebhooksController } from './webhooks/whatsapp-webhooks.controller';
 
 /** The libraries the sender decides and renders with (main.ts passes @lib/business-hours and @lib/message-templates). */
 export interface SenderLibraries {
-  openingHours: OpeningHours;
+  openings: StoreOpenings;
   renderer: MessageRenderer;
 }
 
@@ -40,7 +40,7 @@ export class SenderModule {
   static forRoot(config: SenderConfig, parts: ServiceParts, libraries: SenderLibraries): DynamicModule {
     const providers: Provider[] = [
       { provide: SENDER_CONFIG, useValue: config },
-      { provide: OPENING_HOURS, useValue: libraries.openingHours },
+      { provide: STORE_OPENINGS, useValue: libraries.openings },
       { provide: MESSAGE_RENDERER, useValue: libraries.renderer },
       SenderMetrics,
       // repositories

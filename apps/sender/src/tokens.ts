@@ -1,6 +1,6 @@
 export const SENDER_CONFIG = Symbol('SenderConfig');
-/** isOpen / nextOpening of @lib/business-hours, behind the OpeningHours port. */
-export const OPENING_HOURS = Symbol('OpeningHours');
+/** isOpen / nextOpening of @lib/business-hours, behind the StoreOpenings port. */
+export const STORE_OPENINGS = Symbol('StoreOpenings');
 /** @lib/message-templates behind the MessageRenderer port. */
 export const MESSAGE_RENDERER = Symbol('MessageRenderer');
 /** The WhatsApp Cloud API parts (client, limiter, retry policy): one set per process. */

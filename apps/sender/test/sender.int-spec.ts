@@ -168,7 +168,7 @@ describe('sender on the real broker, database and the WhatsApp simulator', () =>
     sims.push(sim);
     await produceSettings(env, storeSettings());
     await produceSettings(env, storeSettings({ storeId: 'night-owl' }));
-    senders.push(await startSender(env, sim, {}, { ...realLibraries, openingHours: hours }));
+    senders.push(await startSender(env, sim, {}, { ...realLibraries, openings: hours }));
     const late = sendDue('late', { storeId: 'night-owl', sendId: 'night-owl:late:1' });
     // Same partition key space, produced after: must not wait behind the deferred one.
     const open = sendDue('open');
@@ -202,7 +202,7 @@ describe('sender on the real broker, database and the WhatsApp simulator', () =>
       isOpen: (at: Date) => at.getTime() >= opensAt,
       nextOpening: (after: Date) => new Date(Math.max(after.getTime(), opensAt)),
     };
-    const libraries = { ...realLibraries, openingHours: hours };
+    const libraries = { ...realLibraries, openings: hours };
     const env = await isolatedEnvironment('defer-down');
     const sim = await startSimulator();
     sims.push(sim);

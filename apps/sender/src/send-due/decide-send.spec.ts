@@ -1,5 +1,5 @@
 import type { SendDue, StoreSettings } from '@lib/contracts';
-import { decideSend, OpeningHours, SendFacts } from './decide-send';
+import { decideSend, StoreOpenings, SendFacts } from './decide-send';
 
 const NOW = new Date('2026-11-25T10:00:00.000Z');
 const min = (n: number) => n * 60_000;
@@ -34,7 +34,7 @@ const sendDue: SendDue = {
 };
 
 /** Open from `opensAt` on (or always). */
-function hoursOpenFrom(opensAt: Date | null): OpeningHours {
+function hoursOpenFrom(opensAt: Date | null): StoreOpenings {
   return {
     isOpen: (at) => opensAt !== null && at.getTime() >= opensAt.getTime(),
     nextOpening: (after) => (opensAt === null ? null : new Date(Math.max(after.getTime(), opensAt.getTime()))),

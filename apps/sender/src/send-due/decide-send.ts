@@ -1,7 +1,7 @@
 import type { SendDue, StoreSettings } from '@lib/contracts';
 
 /** The store's opening hours as the sender reads them (@lib/business-hours behind it). */
-export interface OpeningHours {
+export interface StoreOpenings {
   isOpen(at: Date, settings: StoreSettings): boolean;
   /** The first open instant at or after `after`, or null when the week never opens. */
   nextOpening(after: Date, settings: StoreSettings): Date | null;
@@ -37,7 +37,7 @@ export interface SendFacts {
  * pipeline records. Order matters: reasons that make the message pointless forever (store,
  * opt-out, cart closed, too late) come before reasons to wait (paused store, hours).
  */
-export function decideSend(facts: SendFacts, hours: OpeningHours): SendDecision {
+export function decideSend(facts: SendFacts, hours: StoreOpenings): SendDecision {
   const { sendDue, settings, now } = facts;
   if (!settings) return { action: 'skip', reason: 'unknown-store' };
   if (!settings.enabled) return { action: 'skip', reason: 'disabled' };
@@ -64,7 +64,7 @@ function deferTo(
   reason: DeferReason,
   notAfter: Date,
   settings: StoreSettings,
-  hours: OpeningHours,
+  hours: StoreOpenings,
 ): SendDecision {
   const opening = hours.isOpen(from, settings) ? from : hours.nextOpening(from, settings);
   if (!opening || opening.getTime() > notAfter.getTime()) {

@@ -4,9 +4,9 @@ import { cartKey, shopperKey, type SendDue } from '@lib/contracts';
 import { CartClosureRepository } from '../cart-events/cart-closure.repository';
 import { OptOutRepository } from '../opt-outs/opt-out.repository';
 import { StoreSettingsRepository } from '../store-settings/store-settings.repository';
-import { MESSAGE_RENDERER, OPENING_HOURS } from '../tokens';
+import { MESSAGE_RENDERER, STORE_OPENINGS } from '../tokens';
 import { ContactRepository } from './contact.repository';
-import { decideSend, OpeningHours, SendDecision } from './decide-send';
+import { decideSend, StoreOpenings, SendDecision } from './decide-send';
 import type { NewMessage } from './message.repository';
 import type { MessageRenderer } from './rendering';
 
@@ -29,7 +29,7 @@ export class SendPlanner {
     private readonly optOuts: OptOutRepository,
     private readonly closures: CartClosureRepository,
     private readonly contacts: ContactRepository,
-    @Inject(OPENING_HOURS) private readonly hours: OpeningHours,
+    @Inject(STORE_OPENINGS) private readonly hours: StoreOpenings,
     @Inject(MESSAGE_RENDERER) private readonly renderer: MessageRenderer,
   ) {}
 

@@ -1,10 +1,10 @@
 import { isOpen, nextOpening } from '@lib/business-hours';
 import { renderMessage, renderTemplateParameters } from '@lib/message-templates';
-import type { OpeningHours } from './decide-send';
+import type { StoreOpenings } from './decide-send';
 import type { MessageRenderer } from './rendering';
 
 /** @lib/business-hours as the sender reads it: the store's zone, weekly hours and closed dates. */
-export const storeOpeningHours: OpeningHours = {
+export const storeOpenings: StoreOpenings = {
   isOpen: (at, settings) => isOpen(at, settings),
   nextOpening: (after, settings) => nextOpening(after, settings),
 };
