@@ -2,13 +2,13 @@ import { migrateDatabase } from '@lib/database';
 import { runService } from '@lib/runtime';
 import { SenderConfig, readSenderConfig } from './config';
 import { senderDatabase } from './database';
-import { storeMessageRenderer, storeOpenings } from './send-due/library-adapters';
+import { storeReminderRenderer, storeOpenings } from './send-due/library-adapters';
 import { SenderModule } from './sender.module';
 
 void runService<SenderConfig>({
   name: 'sender',
   readConfig: () => readSenderConfig(),
   module: (config, parts) =>
-    SenderModule.forRoot(config, parts, { openings: storeOpenings, renderer: storeMessageRenderer }),
+    SenderModule.forRoot(config, parts, { openings: storeOpenings, renderer: storeReminderRenderer }),
   migrate: (config) => migrateDatabase(senderDatabase(config)),
 });

@@ -17,7 +17,7 @@ import { GraphApi } from './send-due/graph-api';
 import { MessageDelivery } from './send-due/message-delivery';
 import { OutcomePublisher } from './send-due/outcome-publisher';
 import { MessageRepository } from './send-due/message.repository';
-import type { MessageRenderer } from './send-due/rendering';
+import type { ReminderRenderer } from './send-due/rendering';
 import { SendDuePipeline } from './send-due/send-due.pipeline';
 import { SendPlanner } from './send-due/send-planner';
 import { FactsRead } from './facts-read';
@@ -25,14 +25,14 @@ import { SenderInputs } from './sender.inputs';
 import { SenderMetrics } from './sender.metrics';
 import { StoreSettingsPipeline } from './store-settings/store-settings.pipeline';
 import { StoreSettingsRepository } from './store-settings/store-settings.repository';
-import { MESSAGE_RENDERER, STORE_OPENINGS, SENDER_CONFIG } from './tokens';
+import { REMINDER_RENDERER, STORE_OPENINGS, SENDER_CONFIG } from './tokens';
 import { WhatsAppWebhooks } from './webhooks/whatsapp-webhooks';
 import { WhatsAppWebhooksController } from './webhooks/whatsapp-webhooks.controller';
 
 /** The libraries the sender decides and renders with (main.ts passes @lib/business-hours and @lib/message-templates). */
 export interface SenderLibraries {
   openings: StoreOpenings;
-  renderer: MessageRenderer;
+  renderer: ReminderRenderer;
 }
 
 @Module({})
@@ -41,7 +41,7 @@ export class SenderModule {
     const providers: Provider[] = [
       { provide: SENDER_CONFIG, useValue: config },
       { provide: STORE_OPENINGS, useValue: libraries.openings },
-      { provide: MESSAGE_RENDERER, useValue: libraries.renderer },
+      { provide: REMINDER_RENDERER, useValue: libraries.renderer },
       SenderMetrics,
       // repositories
       StoreSettingsRepository,

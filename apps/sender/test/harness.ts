@@ -11,7 +11,7 @@ import { freePort } from '../../../test/support/services';
 import { createTopics, readTopic, testKafka, uniquePrefix, connectionEnv } from '../../../test/support/kafka';
 import { startWhatsAppSimulator, SimulatorOptions, WhatsAppSimulator } from '../../../test/whatsapp-simulator';
 import { readSenderConfig } from '../src/config';
-import { storeMessageRenderer, storeOpenings } from '../src/send-due/library-adapters';
+import { storeReminderRenderer, storeOpenings } from '../src/send-due/library-adapters';
 import { SenderLibraries, SenderModule } from '../src/sender.module';
 
 export const PHONE_NUMBER_ID = '106540352242922';
@@ -20,7 +20,7 @@ export const APP_SECRET = 'app-secret-for-tests';
 export const VERIFY_TOKEN = 'verify-token-for-tests';
 export const STORE = 'lola-shoes';
 
-export const realLibraries: SenderLibraries = { openings: storeOpenings, renderer: storeMessageRenderer };
+export const realLibraries: SenderLibraries = { openings: storeOpenings, renderer: storeReminderRenderer };
 
 /** A topic prefix and a schema of its own, with the contract's topics created. */
 export async function isolatedEnvironment(label: string) {

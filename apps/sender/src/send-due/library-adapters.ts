@@ -1,7 +1,7 @@
 import { isOpen, nextOpening } from '@lib/business-hours';
 import { renderMessage, renderTemplateParameters } from '@lib/message-templates';
 import type { StoreOpenings } from './decide-send';
-import type { MessageRenderer } from './rendering';
+import type { ReminderRenderer } from './rendering';
 
 /** @lib/business-hours as the sender reads it: the store's zone, weekly hours and closed dates. */
 export const storeOpenings: StoreOpenings = {
@@ -13,7 +13,7 @@ export const storeOpenings: StoreOpenings = {
  * @lib/message-templates: the text is always rendered (it is what the record shows); template
  * mode adds the approved template's parameters, filled from the same send-due.
  */
-export const storeMessageRenderer: MessageRenderer = {
+export const storeReminderRenderer: ReminderRenderer = {
   render(sendDue, settings) {
     const { locale, text } = renderMessage({ sendDue, settings });
     if (settings.whatsapp.mode !== 'template') return { locale, text };

@@ -1,7 +1,7 @@
 import type { SendDue, StoreSettings } from '@lib/contracts';
 
-/** What goes to WhatsApp for one send-due, rendered from the store's templates. */
-export interface RenderedMessage {
+/** The cart reminder for one send-due, rendered from the store's templates: what goes to WhatsApp. */
+export interface ReminderMessage {
   locale: string;
   /** The message as the shopper reads it (text mode sends it; template mode keeps it for the record). */
   text: string;
@@ -18,6 +18,6 @@ export interface FilledTemplate {
 }
 
 /** @lib/message-templates behind a port, so the pipeline does not care how text is made. */
-export interface MessageRenderer {
-  render(sendDue: SendDue, settings: StoreSettings): RenderedMessage;
+export interface ReminderRenderer {
+  render(sendDue: SendDue, settings: StoreSettings): ReminderMessage;
 }

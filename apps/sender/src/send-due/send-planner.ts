@@ -4,11 +4,11 @@ import { cartKey, shopperKey, type SendDue } from '@lib/contracts';
 import { CartClosureRepository } from '../cart-events/cart-closure.repository';
 import { OptOutRepository } from '../opt-outs/opt-out.repository';
 import { StoreSettingsRepository } from '../store-settings/store-settings.repository';
-import { MESSAGE_RENDERER, STORE_OPENINGS } from '../tokens';
+import { REMINDER_RENDERER, STORE_OPENINGS } from '../tokens';
 import { ContactRepository } from './contact.repository';
 import { decideSend, StoreOpenings, SendDecision } from './decide-send';
 import type { NewMessage } from './message.repository';
-import type { MessageRenderer } from './rendering';
+import type { ReminderRenderer } from './rendering';
 
 export interface PlanFacts {
   stores: Awaited<ReturnType<StoreSettingsRepository['ofStores']>>;
@@ -30,7 +30,7 @@ export class SendPlanner {
     private readonly closures: CartClosureRepository,
     private readonly contacts: ContactRepository,
     @Inject(STORE_OPENINGS) private readonly hours: StoreOpenings,
-    @Inject(MESSAGE_RENDERER) private readonly renderer: MessageRenderer,
+    @Inject(REMINDER_RENDERER) private readonly renderer: ReminderRenderer,
   ) {}
 
   /**
@@ -110,7 +110,7 @@ export class SendPlanner {
     sendDue: SendDue,
     decision: SendDecision,
     now: Date,
-    settings: Parameters<MessageRenderer['render']>[1] | undefined,
+    settings: Parameters<ReminderRenderer['render']>[1] | undefined,
   ): NewMessage {
     const base: NewMessage = {
       sendId: sendDue.sendId,
