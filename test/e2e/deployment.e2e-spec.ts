@@ -14,7 +14,16 @@ import { Client } from 'pg';
 import { ROOT, render } from '../../deploy/helm/chart-render';
 import { metricsRead } from '../../deploy/prometheus/promql';
 import { harnessKafka } from '../support/kafka';
-import { APPS, Pipeline, startPipeline } from '../support/pipeline';
+import {
+  APPS,
+  cartEvent,
+  hoursOpenNow,
+  Pipeline,
+  postCartEvents,
+  putStore,
+  startPipeline,
+  storeSettings,
+} from '../support/pipeline';
 import type { AppName } from '../support/services';
 
 let pipeline: Pipeline;
@@ -161,4 +170,58 @@ it("the chart's migration Jobs, run as rendered, apply each service's schema onc
     for (const app of APPS) await pg.query(`drop schema if exists "${app}_chart_${run}" cascade`);
     await pg.end();
   }
+});
+
+it("a message sent moves the dashboard's series: per group lag and progress, sends per number against its limit, the send-due wait", async () => {
+  const storeId = 'deploy-metrics-store';
+  await putStore(
+    pipeline,
+    storeSettings({ storeId, name: 'Lola', timezone: 'UTC', openingHours: hoursOpenNow('UTC') }),
+  );
+  // Abandoned 5 minutes ago (the store abandons after 1): due at once.
+  await postCartEvents(pipeline, [
+    cartEvent({
+      storeId,
+      cartId: 'c-1',
+      type: 'checkout.started',
+      occurredAt: new Date(Date.now() - 300_000),
+      phone: '+34600111222',
+    }),
+  ]);
+  const series = async (app: AppName) => (await (await fetch(`${pipeline.url(app)}/metrics`)).text()).split('\n');
+  const sample = (lines: string[], name: string, labels: Record<string, string>) => {
+    const line = lines.find(
+      (l) => l.startsWith(`${name}{`) && Object.entries(labels).every(([k, v]) => l.includes(`${k}="${v}"`)),
+    );
+    return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+  };
+  const until = Date.now() + 90_000;
+  const sendDueLag = { group: pipeline.groups.sender, topic: `${pipeline.prefix}send-due` };
+  let sender = await series('sender');
+  // The lag is set once the batch is committed, after the message went out.
+  while (
+    !(
+      sample(sender, 'sender_messages_total', { result: 'sent' }) &&
+      sample(sender, 'kafka_consumer_lag', sendDueLag) !== undefined
+    ) &&
+    Date.now() < until
+  ) {
+    await new Promise((r) => setTimeout(r, 500));
+    sender = await series('sender');
+  }
+  expect(sample(sender, 'sender_messages_total', { result: 'sent' })).toBe(1);
+  expect(sample(sender, 'sender_number_messages_total', { phone_number_id: '106540352242922' })).toBe(1);
+  expect(sample(sender, 'sender_number_throughput_limit', { phone_number_id: '106540352242922' })).toBe(80);
+  expect(sample(sender, 'sender_send_due_age_seconds_count', {})).toBe(1);
+  expect(sample(sender, 'kafka_consumer_lag', sendDueLag)).toBe(0);
+  expect(sample(sender, 'service_ready', {})).toBe(1);
+  const scheduler = await series('scheduler');
+  expect(
+    sample(scheduler, 'kafka_consumed_records_total', {
+      group: pipeline.groups.scheduler,
+      topic: `${pipeline.prefix}cart-events`,
+    }),
+  ).toBeGreaterThanOrEqual(1);
+  expect(sample(scheduler, 'scheduler_timers_fired_total', { result: 'emitted' })).toBe(1);
+  expect(sample(scheduler, 'scheduler_timers_overdue_seconds', {})).toBe(0);
 });
