@@ -19,24 +19,49 @@ interface Waiting {
  * One request is in flight at a time (per-key order); sends that arrive meanwhile wait and
  * then leave together as one request, instead of one round trip each. A merged request that
  * fails is tried again send by send, so one caller's bad record fails only that caller.
+ *
+ * After a failed request the kafkajs producer is replaced (a new producer id) before the next
+ * one. kafkajs takes a failed request's sequence numbers back even when the broker wrote it
+ * (the leader crashed or the connection was cut before the answer, a timeout): the next
+ * request of other records with the same sequence numbers would be taken by the broker for a
+ * duplicate of that one and acknowledged without being written. That lost acknowledged
+ * records (a replicated-cluster fault test: Shopify webhooks answered 200, never on
+ * cart-events-raw, when the leader was SIGKILLed); records of a failed request that the
+ * broker did write come again from the retry, as a harmless duplicate.
  */
 export class RecordProducer {
-  private readonly producer: Producer;
+  private producer: Producer;
   private connected: Promise<void> | undefined;
+  /** The last request failed: a new kafkajs producer (fresh sequence numbers) before the next. */
+  private failed = false;
   private readonly waiting: Waiting[] = [];
   private flushing = false;
 
   constructor(
-    kafka: Kafka,
+    private readonly kafka: Kafka,
     private readonly metrics?: Metrics,
   ) {
-    this.producer = kafka.producer({
+    this.producer = this.newProducer();
+  }
+
+  private newProducer(): Producer {
+    return this.kafka.producer({
       idempotent: true,
       maxInFlightRequests: 1, // keeps per-key order across retries
       // Java's murmur2 partitioner: the same key lands on the same partition from any client.
       createPartitioner: Partitioners.DefaultPartitioner,
       allowAutoTopicCreation: false,
     });
+  }
+
+  /** Drops the kafkajs producer whose request failed; the next send connects a new one. */
+  private async replace(): Promise<void> {
+    const old = this.producer;
+    const wasConnected = this.connected;
+    this.producer = this.newProducer();
+    this.connected = undefined;
+    this.failed = false;
+    if (wasConnected) await old.disconnect().catch(() => undefined);
   }
 
   connect(): Promise<void> {
@@ -83,6 +108,7 @@ export class RecordProducer {
   }
 
   private async sendNow(records: OutgoingRecord[]): Promise<void> {
+    if (this.failed) await this.replace();
     await this.connect();
     const byTopic = new Map<string, TopicMessages>();
     for (const r of records) {
@@ -91,7 +117,12 @@ export class RecordProducer {
       group.messages.push({ key: r.key, value: r.value, headers: r.headers });
     }
     const topicMessages = [...byTopic.values()];
-    await this.producer.sendBatch({ topicMessages, acks: -1, compression: CompressionTypes.None });
+    try {
+      await this.producer.sendBatch({ topicMessages, acks: -1, compression: CompressionTypes.None });
+    } catch (e) {
+      this.failed = true;
+      throw e;
+    }
     for (const t of topicMessages) this.metrics?.producedRecords.inc({ topic: t.topic }, t.messages.length);
   }
 
