@@ -1,9 +1,9 @@
 /**
- * A steady stream of carts at a fixed rate, through both doors (HTTP and cart-events-raw),
- * that keeps trying while a service, the broker or the database is away — as a platform
- * would — and remembers what each cart should come to.
+ * A steady stream of carts at a fixed rate, through ingest's doors (HTTP, cart-events-raw and,
+ * when asked, signed Shopify webhooks), that keeps trying while a service, the broker or the
+ * database is away — as a platform would — and remembers what each cart should come to.
  */
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import type { Producer } from 'kafkajs';
 import { cartKey } from '@lib/contracts';
 import { cartEvent, Pipeline, postCartEvents } from '../support/pipeline';
@@ -16,7 +16,12 @@ export interface LoadCart {
   phone: string;
   kind: CartKind;
   eventIds: string[];
+  /** How its events reached ingest. */
+  door: Door;
 }
+
+/** How a second's carts reach ingest. */
+export type Door = 'http' | 'raw' | 'shopify';
 
 export interface LoadTally {
   carts: LoadCart[];
@@ -24,6 +29,8 @@ export interface LoadTally {
   poison: string[];
   httpEvents: number;
   rawRecords: number;
+  /** Shopify webhook deliveries (each one request; redeliveries included). */
+  webhooks: number;
   /** Failed attempts to hand a batch over (service, broker or database away), retried. */
   retries: number;
 }
@@ -51,7 +58,14 @@ export interface LoadOptions {
   seconds: number;
   /** One record in this many is poison. */
   poisonEvery: number;
-  /** A fresh producer after a failed send (an idempotent producer can stay wedged after a broker restart). */
+  /** The doors, taken in turn second by second; default HTTP and cart-events-raw. */
+  doors?: Door[];
+  /** Each store's Shopify webhook secret (`shopify.webhookSecret`), for the `shopify` door. */
+  shopifySecrets?: Record<string, string>;
+  /**
+   * A fresh producer after a failed send (an idempotent producer can stay wedged after a broker
+   * restart, or drop the next records: see serialSender); throws when it could not connect.
+   */
   renewProducer: () => Promise<void>;
   stop?: () => boolean;
 }
@@ -94,15 +108,96 @@ function eventsOf(cart: LoadCart, i: number): Array<Record<string, unknown>> {
   }
 }
 
+/** A Shopify webhook delivery: topic, body and delivery id (the same on a redelivery). */
+interface Webhook {
+  storeId: string;
+  topic: 'checkouts/update' | 'orders/create';
+  body: string;
+  id: string;
+}
+
+/** A cart's deliveries as Shopify would make them (REST checkout and order payloads), in order. */
+function webhooksOf(cart: LoadCart, i: number): Webhook[] {
+  const at = (msAgo: number) => new Date(Date.now() - msAgo).toISOString();
+  const lines = [
+    { key: `line-${i}`, sku: `SKU-${i % 50}`, title: `Producto ${i % 50}`, price: '19.95', quantity: 1 + (i % 3) },
+    { key: 'line-cal', sku: 'CAL-3', title: 'Calcetines', price: '4.50', quantity: 1 },
+  ];
+  const checkout = (updatedAgo: number, lineItems = lines) => ({
+    id: 9_000_000 + i,
+    token: cart.cartId,
+    created_at: at(updatedAgo + 30_000),
+    updated_at: at(updatedAgo),
+    completed_at: null,
+    currency: 'EUR',
+    phone: cart.phone,
+    customer_locale: 'es-ES',
+    line_items: lineItems,
+    total_price: '44.40',
+    abandoned_checkout_url: `https://shop.example/${cart.storeId}/checkouts/${cart.cartId}/recover`,
+    customer: {
+      first_name: `Cliente${i}`,
+      sms_marketing_consent: { state: cart.kind === 'no-consent' ? 'not_subscribed' : 'subscribed' },
+    },
+  });
+  const delivery = (topic: Webhook['topic'], payload: object): Webhook => ({
+    storeId: cart.storeId,
+    topic,
+    body: JSON.stringify(payload),
+    id: `wh-${randomUUID()}`,
+  });
+  switch (cart.kind) {
+    case 'duplicated': {
+      const newer = delivery('checkouts/update', checkout(ABANDONED_AGO_MS));
+      const older = delivery('checkouts/update', checkout(ABANDONED_AGO_MS + 20_000, lines.slice(0, 1)));
+      return [newer, older, newer]; // the newest first, then an older one, then the newest redelivered
+    }
+    case 'bought-before': {
+      const order = {
+        id: 7_000_000 + i,
+        admin_graphql_api_id: `gid://shopify/Order/${7_000_000 + i}`,
+        checkout_token: cart.cartId,
+        processed_at: at(1000),
+        currency: 'EUR',
+        total_price: '44.40',
+        phone: cart.phone,
+        line_items: lines,
+        customer: { first_name: `Cliente${i}` },
+      };
+      // The order first, then the checkout it completed (Shopify keeps no order across topics):
+      // an order delivery held back by an outage behind the checkout's would be a purchase the
+      // pipeline hears of only after the abandonment, which a message may rightly precede.
+      return [delivery('orders/create', order), delivery('checkouts/update', checkout(20_000))];
+    }
+    default:
+      return [delivery('checkouts/update', checkout(ABANDONED_AGO_MS))];
+  }
+}
+
+/** The canonical event ids ingest makes of deliveries (docs/ingest.md, Shopify mapping). */
+function shopifyEventIds(webhooks: Webhook[]): string[] {
+  return webhooks.map((w) => {
+    const p = JSON.parse(w.body) as { token?: string; updated_at?: string; id: number };
+    return w.topic === 'orders/create'
+      ? `shopify:orders/create:${p.id}`
+      : `shopify:${w.topic}:${p.token}:${p.updated_at}`;
+  });
+}
+
 /** Runs the load; resolves when every batch was handed over (retrying through outages). */
 export async function runCartLoad(o: LoadOptions, log: (m: string) => void): Promise<LoadTally> {
-  const tally: LoadTally = { carts: [], poison: [], httpEvents: 0, rawRecords: 0, retries: 0 };
+  const tally: LoadTally = { carts: [], poison: [], httpEvents: 0, rawRecords: 0, webhooks: 0, retries: 0 };
+  const doors = o.doors ?? ['http', 'raw'];
   const optedOutUsed: Record<string, number> = {};
   let i = 0;
   const pending: Array<Promise<void>> = [];
+  const sendRaw = serialSender(o);
   const started = Date.now();
   for (let second = 0; second < o.seconds && !o.stop?.(); second++) {
+    // The doors in turn, second by second (HTTP for even seconds, the topic for odd ones by default).
+    const door = doors[second % doors.length];
     const batch: Array<Record<string, unknown>> = [];
+    const webhooks: Webhook[][] = [];
     const poison: Array<{ key: string; value: string }> = [];
     for (let k = 0; k < o.cartsPerSecond; k++, i++) {
       const storeId = o.stores[i % o.stores.length];
@@ -114,23 +209,30 @@ export async function runCartLoad(o: LoadOptions, log: (m: string) => void): Pro
         if (n <= list.length) phone = list[n - 1];
         else kind = 'eligible';
       }
-      const cart: LoadCart = { storeId, cartId: `L${i}`, phone, kind, eventIds: [] };
-      const events = eventsOf(cart, i);
-      cart.eventIds = [...new Set(events.map((e) => String(e.eventId)))];
+      const cart: LoadCart = { storeId, cartId: `L${i}`, phone, kind, eventIds: [], door };
+      if (door === 'shopify') {
+        const deliveries = webhooksOf(cart, i);
+        cart.eventIds = [...new Set(shopifyEventIds(deliveries))];
+        webhooks.push(deliveries);
+      } else {
+        const events = eventsOf(cart, i);
+        cart.eventIds = [...new Set(events.map((e) => String(e.eventId)))];
+        batch.push(...events);
+      }
       tally.carts.push(cart);
-      batch.push(...events);
       if (i % o.poisonEvery === o.poisonEvery - 1) {
         const id = `poison-${randomUUID()}`;
         tally.poison.push(id);
         poison.push({ key: cartKey(storeId, id), value: `{"not json": ${id}` });
       }
     }
-    // Alternate the doors second by second: HTTP for even seconds, the topic for odd ones.
-    const viaHttp = second % 2 === 0;
-    if (viaHttp) tally.httpEvents += batch.length;
-    else tally.rawRecords += batch.length;
+    if (door === 'http') tally.httpEvents += batch.length;
+    if (door === 'raw') tally.rawRecords += batch.length;
+    tally.webhooks += webhooks.reduce((n, w) => n + w.length, 0);
     tally.rawRecords += poison.length;
-    pending.push(handOver(o, viaHttp, batch, poison, tally, log));
+    // Spread over ingest's instances second by second.
+    const instance = second % o.pipeline.instances;
+    pending.push(handOver(o, sendRaw, door, instance, batch, webhooks, poison, tally, log));
     const next = started + (second + 1) * 1000;
     await sleep(Math.max(0, next - Date.now()));
     if (second % 15 === 14) log(`load: ${tally.carts.length} carts so far, ${tally.retries} retried hand-overs`);
@@ -139,15 +241,47 @@ export async function runCartLoad(o: LoadOptions, log: (m: string) => void): Pro
   return tally;
 }
 
+/**
+ * Sends to cart-events-raw one at a time, and after a failed send renews the producer before
+ * the next one. A kafkajs idempotent producer takes its sequence numbers back after a failed
+ * request, even one the broker wrote (a timeout, a connection cut): the next request of the
+ * same partition and size would be taken by the broker for a duplicate of that one and
+ * acknowledged without being written, a loss the pipeline would be blamed for.
+ */
+function serialSender(o: LoadOptions): (records: Array<{ key: string; value: string }>) => Promise<void> {
+  let queue: Promise<unknown> = Promise.resolve();
+  let failed = false;
+  return (records) => {
+    const run = queue.then(async () => {
+      // A renewal that fails (the broker away) leaves it to the next try.
+      if (failed) await o.renewProducer();
+      failed = false;
+      try {
+        await o
+          .producer()
+          .send({ topic: o.pipeline.topics.cartEventsRaw, acks: -1, timeout: 10_000, messages: records });
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    });
+    queue = run.catch(() => undefined);
+    return run;
+  };
+}
+
 async function handOver(
   o: LoadOptions,
-  viaHttp: boolean,
+  sendRaw: (records: Array<{ key: string; value: string }>) => Promise<void>,
+  door: Door,
+  instance: number,
   batch: Array<Record<string, unknown>>,
+  webhooks: Webhook[][],
   poison: Array<{ key: string; value: string }>,
   tally: LoadTally,
   log: (m: string) => void,
 ): Promise<void> {
-  const attempt = async (door: string, fn: () => Promise<unknown>, onFailure?: () => Promise<void>) => {
+  const attempt = async (door: string, fn: () => Promise<unknown>) => {
     const since = Date.now();
     for (let failures = 0; ; failures++) {
       try {
@@ -159,22 +293,42 @@ async function handOver(
         if (Date.now() - since > 300_000)
           throw new Error(`${door}: still failing after 5 minutes: ${(error as Error).message}`);
         if (failures % 20 === 0) log(`${door}: ${(error as Error).message.slice(0, 200)} (retrying)`);
-        await onFailure?.().catch(() => undefined);
         await sleep(500);
       }
     }
   };
-  if (viaHttp) await attempt('POST /v1/cart-events', () => postCartEvents(o.pipeline, batch));
+  if (door === 'http') await attempt('POST /v1/cart-events', () => postCartEvents(o.pipeline, batch, instance));
+  // Carts side by side, each cart's deliveries in order, each one retried until received.
+  await Promise.all(
+    webhooks.map(async (deliveries) => {
+      for (const w of deliveries) await attempt('POST /v1/webhooks/shopify', () => postShopifyWebhook(o, w, instance));
+    }),
+  );
   const records = [
-    ...(viaHttp
-      ? []
-      : batch.map((e) => ({ key: cartKey(String(e.storeId), String(e.cartId)), value: JSON.stringify(e) }))),
+    ...(door === 'raw'
+      ? batch.map((e) => ({ key: cartKey(String(e.storeId), String(e.cartId)), value: JSON.stringify(e) }))
+      : []),
     ...poison,
   ];
-  if (records.length)
-    await attempt(
-      'cart-events-raw',
-      () => o.producer().send({ topic: o.pipeline.topics.cartEventsRaw, acks: -1, timeout: 10_000, messages: records }),
-      o.renewProducer,
-    );
+  if (records.length) await attempt('cart-events-raw', () => sendRaw(records));
+}
+
+/** One signed delivery to `POST /v1/webhooks/shopify/{storeId}`; throws unless ingest kept it. */
+async function postShopifyWebhook(o: LoadOptions, w: Webhook, instance: number): Promise<void> {
+  const secret = o.shopifySecrets?.[w.storeId];
+  if (!secret) throw new Error(`no Shopify webhook secret for store ${w.storeId}`);
+  const res = await fetch(`${o.pipeline.url('ingest', instance)}/v1/webhooks/shopify/${w.storeId}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-shopify-topic': w.topic,
+      'x-shopify-webhook-id': w.id,
+      'x-shopify-hmac-sha256': createHmac('sha256', secret).update(w.body).digest('base64'),
+    },
+    body: w.body,
+    signal: AbortSignal.timeout(60_000),
+  });
+  const text = await res.text();
+  if (!res.ok || !text.includes('"received"'))
+    throw new Error(`POST /v1/webhooks/shopify/${w.storeId}: ${res.status} ${text.slice(0, 300)}`);
 }
