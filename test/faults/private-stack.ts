@@ -1,6 +1,6 @@
 /**
  * A stack of the fault test's own: its own Kafka broker (own STACK_DIR and ports) and an
- * embedded PostgreSQL, so stopping them disturbs no other test or developer sharing the
+ * embedded PostgreSQL (or that PostgreSQL alone: startPrivatePostgres), so stopping them disturbs no other test or developer sharing the
  * machine. PostgreSQL is reached through a TCP proxy on a fixed port: a restart may move the
  * server to another port, the services keep the address they were given. The operations run
  * in a child process (stack-control.ts).
@@ -24,9 +24,17 @@ export interface PrivateStack {
   down(): Promise<void>;
 }
 
+/** An embedded PostgreSQL of a test's own, reached directly (for tests that never restart it). */
+export interface PrivatePostgres {
+  databaseUrl: string;
+  /** Stops it and deletes its data. */
+  down(): Promise<void>;
+}
+
 const ROOT = join(__dirname, '../..');
 
-export async function startPrivateStack(): Promise<PrivateStack> {
+/** A STACK_DIR of its own and a runner of stack-control.ts commands in it. */
+async function privateControl(): Promise<{ dir: string; control: <T>(command: string) => Promise<T> }> {
   const dir = mkdtempSync(join(tmpdir(), 'faults-stack-'));
   // As root, the embedded PostgreSQL runs as another user, who must reach its data directory.
   chmodSync(dir, 0o755);
@@ -48,7 +56,24 @@ export async function startPrivateStack(): Promise<PrivateStack> {
     );
     return JSON.parse(stdout.trim().split('\n').pop()!) as T;
   };
+  return { dir, control };
+}
 
+/** Only the embedded PostgreSQL of the private stack (a test that brings a Kafka cluster of its own). */
+export async function startPrivatePostgres(): Promise<PrivatePostgres> {
+  const { dir, control } = await privateControl();
+  const { databaseUrl } = await control<{ databaseUrl: string }>('postgres-up');
+  return {
+    databaseUrl,
+    async down() {
+      await control('down').catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export async function startPrivateStack(): Promise<PrivateStack> {
+  const { dir, control } = await privateControl();
   const up = await control<{ kafkaBrokers: string; databaseUrl: string }>('up');
   const db = new URL(up.databaseUrl);
   let proxy = new TcpProxy(db.hostname, Number(db.port));

@@ -7,6 +7,7 @@
 import { stackDown, stackUp, startKafka, stopKafka } from '../../scripts/stack';
 import { stackPaths } from '../../scripts/stack/paths';
 import { runningEmbedded, startEmbedded, stopEmbedded } from '../../scripts/stack/postgres/embedded';
+import { resolvePostgres } from '../../scripts/stack/postgres/resolve';
 
 const quiet = () => undefined;
 
@@ -14,6 +15,8 @@ async function run(command: string | undefined): Promise<unknown> {
   switch (command) {
     case 'up':
       return stackUp({ log: quiet, partitions: 6 });
+    case 'postgres-up':
+      return { databaseUrl: (await resolvePostgres(stackPaths().postgres, 'embedded', quiet)).databaseUrl };
     case 'stop-kafka':
       return { outcome: await stopKafka({ log: quiet }) };
     case 'start-kafka':
