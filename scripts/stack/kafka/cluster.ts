@@ -57,7 +57,11 @@ export function kafkaModeFromEnv(env: NodeJS.ProcessEnv = process.env): KafkaMod
  */
 export function nodePaths(kafka: KafkaPaths, id: number, nodes: number): KafkaPaths {
   if (nodes === 1) return kafka;
-  const dir = path.join(kafka.dir, `node-${id}`);
+  return pathsUnder(kafka, path.join(kafka.dir, `node-${id}`));
+}
+
+/** A node's data, properties, logs and pid file under `dir`; the jars stay shared. */
+function pathsUnder(kafka: KafkaPaths, dir: string): KafkaPaths {
   return {
     ...kafka,
     dir,
@@ -362,17 +366,8 @@ function localNode(
  */
 export async function startLocalKafka(options: LocalKafkaOptions): Promise<LocalKafka> {
   const log = options.log ?? stderrLog;
-  const shared = stackPaths().kafka;
   const dir = path.resolve(options.dir);
-  const kafka: KafkaPaths = {
-    ...shared,
-    dir,
-    data: path.join(dir, 'data'),
-    properties: path.join(dir, 'server.properties'),
-    log4j: path.join(dir, 'log4j2.xml'),
-    log: path.join(dir, 'broker.log'),
-    pid: path.join(dir, 'broker.pid'),
-  };
+  const kafka = pathsUnder(stackPaths().kafka, dir);
   mkdirSync(dir, { recursive: true });
   const mode: KafkaMode = { nodes: options.nodes ?? 1, security: options.secure ? 'sasl_ssl' : 'plaintext' };
   const env = {
