@@ -4,7 +4,6 @@
  * database is away — as a platform would — and remembers what each cart should come to.
  */
 import { createHmac, randomUUID } from 'node:crypto';
-import type { Producer } from 'kafkajs';
 import { cartKey } from '@lib/contracts';
 import { cartEvent, Pipeline, postCartEvents } from '../support/pipeline';
 
@@ -50,7 +49,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface LoadOptions {
   pipeline: Pipeline;
-  producer: () => Producer;
+  /**
+   * Publishes records to cart-events-raw as a platform would, resolving once acknowledged
+   * (acks=all); a rejection is retried.
+   */
+  publishRaw: (records: Array<{ key: string; value: string }>) => Promise<void>;
   stores: string[];
   /** Phones that answered "BAJA" to each store before the load, by store. */
   optedOut: Record<string, string[]>;
@@ -62,11 +65,6 @@ export interface LoadOptions {
   doors?: Door[];
   /** Each store's Shopify webhook secret (`shopify.webhookSecret`), for the `shopify` door. */
   shopifySecrets?: Record<string, string>;
-  /**
-   * A fresh producer after a failed send (an idempotent producer can stay wedged after a broker
-   * restart, or drop the next records: see serialSender); throws when it could not connect.
-   */
-  renewProducer: () => Promise<void>;
   stop?: () => boolean;
 }
 
@@ -191,7 +189,6 @@ export async function runCartLoad(o: LoadOptions, log: (m: string) => void): Pro
   const optedOutUsed: Record<string, number> = {};
   let i = 0;
   const pending: Array<Promise<void>> = [];
-  const sendRaw = serialSender(o);
   const started = Date.now();
   for (let second = 0; second < o.seconds && !o.stop?.(); second++) {
     // The doors in turn, second by second (HTTP for even seconds, the topic for odd ones by default).
@@ -232,7 +229,7 @@ export async function runCartLoad(o: LoadOptions, log: (m: string) => void): Pro
     tally.rawRecords += poison.length;
     // Spread over ingest's instances second by second.
     const instance = second % o.pipeline.instances;
-    pending.push(handOver(o, sendRaw, door, instance, batch, webhooks, poison, tally, log));
+    pending.push(handOver(o, door, instance, batch, webhooks, poison, tally, log));
     const next = started + (second + 1) * 1000;
     await sleep(Math.max(0, next - Date.now()));
     if (second % 15 === 14) log(`load: ${tally.carts.length} carts so far, ${tally.retries} retried hand-overs`);
@@ -241,38 +238,8 @@ export async function runCartLoad(o: LoadOptions, log: (m: string) => void): Pro
   return tally;
 }
 
-/**
- * Sends to cart-events-raw one at a time, and after a failed send renews the producer before
- * the next one. A kafkajs idempotent producer takes its sequence numbers back after a failed
- * request, even one the broker wrote (a timeout, a connection cut): the next request of the
- * same partition and size would be taken by the broker for a duplicate of that one and
- * acknowledged without being written, a loss the pipeline would be blamed for.
- */
-function serialSender(o: LoadOptions): (records: Array<{ key: string; value: string }>) => Promise<void> {
-  let queue: Promise<unknown> = Promise.resolve();
-  let failed = false;
-  return (records) => {
-    const run = queue.then(async () => {
-      // A renewal that fails (the broker away) leaves it to the next try.
-      if (failed) await o.renewProducer();
-      failed = false;
-      try {
-        await o
-          .producer()
-          .send({ topic: o.pipeline.topics.cartEventsRaw, acks: -1, timeout: 10_000, messages: records });
-      } catch (error) {
-        failed = true;
-        throw error;
-      }
-    });
-    queue = run.catch(() => undefined);
-    return run;
-  };
-}
-
 async function handOver(
   o: LoadOptions,
-  sendRaw: (records: Array<{ key: string; value: string }>) => Promise<void>,
   door: Door,
   instance: number,
   batch: Array<Record<string, unknown>>,
@@ -310,7 +277,7 @@ async function handOver(
       : []),
     ...poison,
   ];
-  if (records.length) await attempt('cart-events-raw', () => sendRaw(records));
+  if (records.length) await attempt('cart-events-raw', () => o.publishRaw(records));
 }
 
 /** One signed delivery to `POST /v1/webhooks/shopify/{storeId}`; throws unless ingest kept it. */

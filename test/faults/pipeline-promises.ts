@@ -14,8 +14,10 @@
  * reminder is better than a double one. Such carts are counted apart, only when no request
  * for them reached the simulator and their call was recorded before the kill.
  */
-import { Kafka, logLevel, Producer } from 'kafkajs';
+import { Writable } from 'node:stream';
 import { Client } from 'pg';
+import { createKafka, RecordProducer } from '@lib/kafka';
+import { createLogger } from '@lib/observability';
 import { cartKey, dlqTopicOf, DLQ_HEADER, TOPIC, type StoreSettings } from '@lib/contracts';
 import { eventually } from '../support/kafka';
 import {
@@ -138,29 +140,24 @@ export async function storesWithOptOuts(
   return optedOut;
 }
 
-/** A platform's producer to cart-events-raw, renewed after a failed send (see runCartLoad). */
-export async function platformProducers(brokers: string): Promise<{
-  producer: () => Producer;
-  renew: () => Promise<void>;
-  disconnect: () => Promise<void>;
-}> {
-  const kafka = new Kafka({ clientId: 'platform', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
-  const connected = async () => {
-    const p = kafka.producer({ idempotent: true, maxInFlightRequests: 1, retry: { retries: 3 } });
-    await p.connect();
-    return p;
-  };
-  let current = await connected();
-  let renewing: Promise<void> | undefined;
+/**
+ * A platform publishing to cart-events-raw, through libs/kafka's RecordProducer: the test's
+ * own writes must not lose records either (kafkajs alone can acknowledge records it never
+ * wrote when a leader dies, see RecordProducer), or the pipeline would be blamed for them.
+ */
+export function platformPublisher(
+  pipeline: Pipeline,
+  brokers: string,
+): { publish: (records: Array<{ key: string; value: string }>) => Promise<void>; disconnect: () => Promise<void> } {
+  const quiet = createLogger('platform', {
+    level: 'error',
+    destination: new Writable({ write: (_c, _e, done) => done() }),
+  });
+  const producer = new RecordProducer(createKafka({ brokers: brokers.split(','), clientId: 'platform' }, quiet));
+  const topic = pipeline.topics.cartEventsRaw;
   return {
-    producer: () => current,
-    renew: () =>
-      (renewing ??= (async () => {
-        const old = current;
-        current = await connected();
-        await old.disconnect().catch(() => undefined);
-      })().finally(() => (renewing = undefined))),
-    disconnect: () => current.disconnect().catch(() => undefined),
+    publish: (records) => producer.send(records.map((r) => ({ topic, key: r.key, value: r.value }))),
+    disconnect: () => producer.disconnect().catch(() => undefined),
   };
 }
 

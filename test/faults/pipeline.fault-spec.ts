@@ -15,7 +15,7 @@ import {
   brokenPromises,
   drain,
   faultStores,
-  platformProducers,
+  platformPublisher,
   storesWithOptOuts,
   summaryLine,
   watchedTopics,
@@ -33,7 +33,7 @@ const log = (m: string) => process.stdout.write(`[faults ${new Date().toISOStrin
 let stack: PrivateStack;
 let pipeline: Pipeline;
 let watcher: TopicWatcher;
-let platform: Awaited<ReturnType<typeof platformProducers>> | undefined;
+let platform: ReturnType<typeof platformPublisher> | undefined;
 /** When each service was SIGKILLed (epoch ms). */
 const killedAt = new Map<AppName, number>();
 
@@ -122,20 +122,19 @@ describe('the pipeline under faults', () => {
 
       const setup = faultStores({ now: new Date(), laterOpensInMinutes: LATER_OPENS_IN_MINUTES });
       const optedOut = await storesWithOptOuts(pipeline, watcher, setup.stores, OPTED_OUT_PER_STORE, log);
-      platform = await platformProducers(stack.kafkaBrokers);
+      platform = platformPublisher(pipeline, stack.kafkaBrokers);
 
       const loadStarted = Date.now();
       const [tally, faultsDone] = await Promise.all([
         runCartLoad(
           {
             pipeline,
-            producer: platform.producer,
+            publishRaw: platform.publish,
             stores: setup.stores.map((s) => s.storeId),
             optedOut,
             cartsPerSecond: CARTS_PER_SECOND,
             seconds: LOAD_SECONDS,
             poisonEvery: 200,
-            renewProducer: platform.renew,
           },
           log,
         ),

@@ -22,7 +22,7 @@ import {
   brokenPromises,
   drain,
   faultStores,
-  platformProducers,
+  platformPublisher,
   storesWithOptOuts,
   summaryLine,
   watchedTopics,
@@ -49,7 +49,7 @@ let kafka: LocalKafka | undefined;
 let postgres: PrivatePostgres | undefined;
 let pipeline: Pipeline | undefined;
 let watcher: TopicWatcher | undefined;
-let platform: Awaited<ReturnType<typeof platformProducers>> | undefined;
+let platform: ReturnType<typeof platformPublisher> | undefined;
 let admin: Admin | undefined;
 
 afterAll(async () => {
@@ -233,7 +233,7 @@ describe('the pipeline on a replicated cluster losing brokers', () => {
       await watcher.start(watchedTopics(pipeline));
       const setup = faultStores({ now: new Date(), laterOpensInMinutes: LATER_OPENS_IN_MINUTES, webhookSecrets: true });
       const optedOut = await storesWithOptOuts(pipeline, watcher, setup.stores, OPTED_OUT_PER_STORE, log);
-      platform = await platformProducers(kafka.brokers);
+      platform = platformPublisher(pipeline, kafka.brokers);
 
       const loadStarted = Date.now();
       const isr = watchIsr(faultTopics, loadStarted);
@@ -241,13 +241,12 @@ describe('the pipeline on a replicated cluster losing brokers', () => {
         runCartLoad(
           {
             pipeline,
-            producer: platform.producer,
+            publishRaw: platform.publish,
             stores: setup.stores.map((s) => s.storeId),
             optedOut,
             cartsPerSecond: CARTS_PER_SECOND,
             seconds: LOAD_SECONDS,
             poisonEvery: 200,
-            renewProducer: platform.renew,
             doors: ['http', 'raw', 'shopify'],
             shopifySecrets: Object.fromEntries(setup.stores.map((s) => [s.storeId, webhookSecretOf(s.storeId)])),
           },
