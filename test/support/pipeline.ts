@@ -358,7 +358,7 @@ export class SimulatorClient {
   }
 }
 
-class SimulatorProcess {
+export class SimulatorProcess {
   readonly logs: string[] = [];
   client!: SimulatorClient;
   url = '';

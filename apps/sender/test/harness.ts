@@ -43,8 +43,14 @@ export async function startSimulator(patch: Partial<SimulatorOptions> = {}): Pro
   });
 }
 
+/** A simulator in this process, or one of its own reached through its control API. */
+export interface SimulatorEndpoint {
+  url: string;
+  updateSettings(patch: { webhooks: { url: string; appSecret: string } }): unknown;
+}
+
 /** The sender's environment variables for one test environment and simulator. */
-export function senderEnv(env: Environment, sim: WhatsAppSimulator, extra: Record<string, string> = {}) {
+export function senderEnv(env: Environment, sim: SimulatorEndpoint, extra: Record<string, string> = {}) {
   return {
     KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
     DATABASE_URL: process.env.DATABASE_URL!,
@@ -91,7 +97,7 @@ export async function startSender(
  */
 export async function spawnSender(
   env: Environment,
-  sim: WhatsAppSimulator,
+  sim: SimulatorEndpoint,
   extra: Record<string, string> = {},
 ): Promise<{ process: ChildProcess; url: string; logs: string[]; exited: Promise<unknown> }> {
   const port = await freePort();
@@ -109,7 +115,7 @@ export async function spawnSender(
   child.stderr!.on('data', keep);
   const exited = once(child, 'exit');
   const url = `http://127.0.0.1:${port}`;
-  sim.updateSettings({ webhooks: { url: `${url}/v1/webhooks/whatsapp`, appSecret: APP_SECRET } });
+  await sim.updateSettings({ webhooks: { url: `${url}/v1/webhooks/whatsapp`, appSecret: APP_SECRET } });
   const until = Date.now() + 60_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`sender exited ${child.exitCode}:\n${logs.slice(-20).join('\n')}`);

@@ -6,17 +6,17 @@ import {
   produce,
   sleep,
   spawnSender,
-  startSimulator,
   storeSettings,
   TOKEN,
   TOPIC,
 } from './harness';
-import type { WhatsAppSimulator } from '../../../test/whatsapp-simulator';
+import { SimulatorProcess } from '../../../test/support/pipeline';
 
 // Issue 12 §4: any number of sender processes, changing while they send, never put more than
 // a phone number's limit on it. 3 senders, 50 numbers, 20,000 send-dues; a 4th sender joins
 // and one is SIGKILLed mid-run. Nothing divides the limit by the instance count: the pace is
-// shared through number_pace. The simulator's record is the judge.
+// shared through number_pace. The simulator's record is the judge: a simulator process of its
+// own, so the arrival times it records are not held back by this test process's event loop.
 
 const NUMBERS = 50;
 const SENDS = 20_000;
@@ -37,14 +37,14 @@ function worstWindow(times: number[], windowMs = 1000): number {
   return worst;
 }
 
-let sim: WhatsAppSimulator | undefined;
+let sim: SimulatorProcess | undefined;
 const senders: Array<Awaited<ReturnType<typeof spawnSender>>> = [];
 afterAll(async () => {
   for (const s of senders) if (s.process.exitCode === null && s.process.signalCode === null) s.process.kill('SIGTERM');
   // Bounded, with a timer that does not hold the test process open.
   const bound = () => new Promise((r) => setTimeout(r, 30_000).unref());
   await Promise.all(senders.map((s) => Promise.race([s.exited, bound()])));
-  await sim?.close();
+  await sim?.stop();
 });
 
 describe("several sender processes share each number's limit", () => {
@@ -52,14 +52,17 @@ describe("several sender processes share each number's limit", () => {
     const env = await isolatedEnvironment('scale');
     // The simulator refuses (130429) above 60/s for every number; the stricter limits of the
     // others are checked on its record below.
-    sim = await startSimulator({
-      tokens: { '*': TOKEN },
-      latencyMs: 50,
-      limits: { throughputPerSecond: UPGRADED_LIMIT, pairRate: false },
-      // No status webhooks: the record is the judge. So a message the killed sender had sent
-      // but not yet recorded stays `unknown` (a webhook would settle it as sent).
-      webhooks: { statuses: [] },
-    });
+    // No status webhooks: the record is the judge. So a message the killed sender had sent but
+    // not yet recorded stays `unknown` (a webhook would settle it as sent).
+    sim = await SimulatorProcess.start(
+      [
+        ...['--port', '0', '--quiet', '--token', `*=${TOKEN}`, '--latency-ms', '50'],
+        ...['--throughput', String(UPGRADED_LIMIT), '--no-pair-limit', '--statuses', 'none'],
+      ],
+      () => undefined,
+    );
+    const simulator = sim.client;
+    const accepted = async () => Number((await simulator.stats()).accepted ?? 0);
     await produce(
       env.topic(TOPIC.storeSettings),
       Array.from({ length: NUMBERS }, (_, n) => ({
@@ -87,15 +90,15 @@ describe("several sender processes share each number's limit", () => {
       // and the simulator on 2 cores answer slower than the harness's 1.5 s. This test is about
       // the shared pace, not that bet; the fault tests cover lost answers.
       WHATSAPP_TIMEOUT_MS: '30000',
-      // The simulator timestamps arrivals on the test's own event loop, which shares 2 cores with
-      // four senders, Kafka and PostgreSQL: arrivals bunch by more than the default 50 ms margin
-      // minus the 40 ms a grant may age. A wider margin keeps that measuring lag out of a test
-      // of the shared pace (a host with that much jitter to Meta would set it the same way).
+      // The simulator shares 2 cores with four senders, Kafka, PostgreSQL and this test: arrivals
+      // jitter by more than the default 50 ms margin minus the 40 ms a grant may age. A wider
+      // margin keeps that machine's jitter out of a test of the shared pace (a host with that
+      // much jitter to Meta would set it the same way).
       WHATSAPP_THROUGHPUT_MARGIN_MS: '150',
       SENDER_UNKNOWN_AFTER_MS: '8000',
       LOG_LEVEL: 'warn',
     };
-    senders.push(...(await Promise.all([0, 1, 2].map(() => spawnSender(env, sim!, extra)))));
+    senders.push(...(await Promise.all([0, 1, 2].map(() => spawnSender(env, simulator, extra)))));
     const started = Date.now();
     const dues = Array.from({ length: SENDS }, (_, i) => {
       const n = i % NUMBERS;
@@ -104,13 +107,13 @@ describe("several sender processes share each number's limit", () => {
     await produceSendDue(env, dues);
 
     // A 4th joins once sending is under way, then one of the first three dies.
-    while (sim.record.messages.length < SENDS * 0.1) await sleep(100);
-    senders.push(await spawnSender(env, sim, extra));
-    while (sim.record.messages.length < SENDS * 0.4) await sleep(100);
+    while ((await accepted()) < SENDS * 0.1) await sleep(200);
+    senders.push(await spawnSender(env, simulator, extra));
+    while ((await accepted()) < SENDS * 0.4) await sleep(200);
     const victim = senders[1];
     victim.process.kill('SIGKILL');
     await victim.exited;
-    const acceptedAtKill = sim.record.messages.length;
+    const acceptedAtKill = await accepted();
 
     // Settled: every intent sent, or (called when its process died, answer lost) unknown.
     const db = await database(env.schema);
@@ -125,11 +128,12 @@ describe("several sender processes share each number's limit", () => {
     await db.close();
     const byId = new Map(rows.map((r) => [r.send_id as string, r as { state: string; called_at: Date | null }]));
 
-    const accepted = new Map<string, number>();
-    for (const m of sim.record.messages)
-      accepted.set(m.bizOpaqueCallbackData!, (accepted.get(m.bizOpaqueCallbackData!) ?? 0) + 1);
-    expect([...accepted.values()].filter((c) => c > 1)).toEqual([]);
-    const lost = dues.filter((d) => !accepted.has(d.sendId));
+    const [messages, attempts] = await Promise.all([simulator.messages(), simulator.attempts()]);
+    const acceptedBySendId = new Map<string, number>();
+    for (const m of messages)
+      acceptedBySendId.set(m.bizOpaqueCallbackData!, (acceptedBySendId.get(m.bizOpaqueCallbackData!) ?? 0) + 1);
+    expect([...acceptedBySendId.values()].filter((c) => c > 1)).toEqual([]);
+    const lost = dues.filter((d) => !acceptedBySendId.has(d.sendId));
     for (const d of lost) {
       // What docs/sender.md says a SIGKILL may cost: marked called, the request not out.
       expect(byId.get(d.sendId)).toMatchObject({ state: 'unknown' });
@@ -139,7 +143,7 @@ describe("several sender processes share each number's limit", () => {
     expect(byId.size).toBe(SENDS);
 
     const times = new Map<string, number[]>();
-    for (const a of sim.record.attempts) {
+    for (const a of attempts) {
       const list = times.get(a.phoneNumberId) ?? [];
       list.push(a.receivedAt);
       times.set(a.phoneNumberId, list);
@@ -151,7 +155,7 @@ describe("several sender processes share each number's limit", () => {
     }));
     const over = worst.filter((w) => w.worst > w.limit);
     expect(over).toEqual([]);
-    expect(sim.record.attempts.filter((a) => a.errorCode === 130429)).toHaveLength(0);
+    expect(attempts.filter((a) => a.errorCode === 130429)).toHaveLength(0);
     // Shared, not divided: the upgraded numbers came near their own limit (at most 52/s with the
     // 150 ms margin), far above what dividing it among 3–4 senders would leave (15–20).
     const report = {
