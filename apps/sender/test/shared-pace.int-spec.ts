@@ -86,9 +86,10 @@ describe('the shared pace across limiters (number_pace)', () => {
     expect(worstWindow(slow.map((g) => g.grant.at))).toBeLessThanOrEqual(80);
     expect(worstWindow(fast.map((g) => g.at))).toBeLessThanOrEqual(400);
     expect(worstWindow(fast.map((g) => g.grant.at))).toBeLessThanOrEqual(400);
-    // Shared, not divided: the three together get about the full pace (76.2/s and 381/s).
-    expect(450 / seconds).toBeGreaterThan(60);
-    expect(1800 / seconds).toBeGreaterThan(300);
+    // Shared, not divided: the three together get most of the full pace (76.2/s and 381/s), far
+    // above a third of it (25/s and 127/s), with room for a machine busy with other tests.
+    expect(450 / seconds).toBeGreaterThan(50);
+    expect(1800 / seconds).toBeGreaterThan(250);
     // Every limiter had its share (no instance starved).
     for (const l of limiters) expect(l.waiting('1000')).toBe(0);
   }, 60_000);
