@@ -139,7 +139,8 @@ describe("several sender processes share each number's limit", () => {
       expect(byId.get(d.sendId)).toMatchObject({ state: 'unknown' });
       expect(byId.get(d.sendId)!.called_at).not.toBeNull();
     }
-    expect(lost.length).toBeLessThanOrEqual(50);
+    // At most one group of call marks was in flight when it died: one per in-flight slot.
+    expect(lost.length).toBeLessThanOrEqual(256);
     expect(byId.size).toBe(SENDS);
 
     const times = new Map<string, number[]>();
