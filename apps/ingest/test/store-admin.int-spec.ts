@@ -186,11 +186,17 @@ describe('admin API /v1/stores/{storeId}', () => {
         desiredAt: '2026-11-23T20:30:00.000Z',
         sendAt: '2026-11-24T08:00:00.000Z',
         sendAtLocal: '2026-11-24T09:00:00.000+01:00',
+        scheduleAtDetection: 'opens Tue 09:00 Europe/Madrid',
+        openUntil: '2026-11-24T13:00:00.000Z',
       },
     });
     await call('PUT', '/v1/stores/lola-preview', { ...lola, storeId: 'lola-preview', maxDeferralHours: 2 });
     const saturday = await call('GET', '/v1/stores/lola-preview/send-preview?detectedAt=2026-11-28T14:00:00Z');
-    expect(saturday.body).toMatchObject({ outcome: 'expire', notAfter: '2026-11-28T16:00:00.000Z' });
+    expect(saturday.body).toMatchObject({
+      outcome: 'expire',
+      notAfter: '2026-11-28T16:00:00.000Z',
+      scheduleAtDetection: 'opens Mon 09:00 Europe/Madrid',
+    });
     expect(saturday.body).not.toHaveProperty('sendAt');
     expect((await call('GET', '/v1/stores/lola-preview/send-preview')).status).toBe(400);
     expect((await call('GET', '/v1/stores/lola-preview/send-preview?detectedAt=tomorrow')).status).toBe(400);

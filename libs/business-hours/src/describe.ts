@@ -1,4 +1,4 @@
-// A schedule in one line, for logs and the preview endpoint.
+// A schedule in one line, for people: the send preview answers it to merchants.
 import { DAY_MS, dayOf, HOUR_MS, hhmm, isoDateOf, MINUTE_MS, weekdayIndexOf } from './calendar';
 import type { StoreSchedule } from './opening-hours';
 import { compileSchedule, firstClosedInstant, firstOpenInstant, instantOf, isOpenCompiled } from './schedule';
