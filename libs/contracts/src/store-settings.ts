@@ -15,11 +15,23 @@ export const OpeningHoursSchema = Type.Object(
   { additionalProperties: false, $id: 'OpeningHours' },
 );
 
+/**
+ * A secret at rest: `enc:v1:<keyId>:<iv>:<ciphertext>:<tag>`, AES-256-GCM sealed by ingest
+ * (libs/secrets), bound to its store and field. Only the services holding the keyring open it.
+ */
+export const SEALED_SECRET_PATTERN = '^enc:v1:[A-Za-z0-9_-]{1,32}:[A-Za-z0-9_-]{16}:[A-Za-z0-9_-]*:[A-Za-z0-9_-]{22}$';
+const SealedSecret = Type.String({ pattern: SEALED_SECRET_PATTERN, maxLength: 2048 });
+
 export const WhatsAppSettingsSchema = Type.Object(
   {
     phoneNumberId: Type.String({ pattern: '^\\d{5,20}$' }),
-    /** Write-only: never returned by an API nor logged. */
+    /**
+     * Write-only, in the admin API only: ingest seals it into `accessTokenCiphertext` and never
+     * publishes nor stores it. On the topic only in records published before encryption.
+     */
     accessToken: Type.Optional(Type.String({ minLength: 10, maxLength: 1024 })),
+    /** The access token as published and stored: sealed, never returned by an API nor logged. */
+    accessTokenCiphertext: Type.Optional(SealedSecret),
     mode: Type.Union([Type.Literal('template'), Type.Literal('text')]),
     templateName: Type.Optional(Type.String({ pattern: '^[a-z0-9_]{1,512}$' })),
     templateLanguage: Type.Optional(Type.String({ pattern: '^[a-z]{2,3}(_[A-Z]{2})?$' })),
@@ -61,8 +73,13 @@ export type WebhookPlatform = (typeof WEBHOOK_PLATFORMS)[number];
 
 export const PlatformWebhookSchema = Type.Object(
   {
-    /** Write-only: the secret the platform signs its webhooks with (HMAC); never returned nor logged. */
-    webhookSecret: Type.String({ minLength: 8, maxLength: 1024 }),
+    /**
+     * Write-only, in the admin API only: the secret the platform signs its webhooks with (HMAC).
+     * Ingest seals it into `webhookSecretCiphertext`; never returned, published nor logged.
+     */
+    webhookSecret: Type.Optional(Type.String({ minLength: 8, maxLength: 1024 })),
+    /** The webhook secret as published and stored: sealed (only ingest opens it). */
+    webhookSecretCiphertext: Type.Optional(SealedSecret),
   },
   { additionalProperties: false, $id: 'PlatformWebhook' },
 );
@@ -101,16 +118,53 @@ export type PublicStoreSettings = Omit<StoreSettings, 'whatsapp' | WebhookPlatfo
 } & Partial<Record<WebhookPlatform, { webhookSecretSet: boolean }>>;
 
 export function withoutSecrets(settings: StoreSettings): PublicStoreSettings {
-  const { accessToken, ...whatsapp } = settings.whatsapp;
+  const { accessToken, accessTokenCiphertext, ...whatsapp } = settings.whatsapp;
   const shown: Record<string, unknown> = {
     ...settings,
-    whatsapp: { ...whatsapp, accessTokenSet: Boolean(accessToken) },
+    whatsapp: { ...whatsapp, accessTokenSet: Boolean(accessToken || accessTokenCiphertext) },
   };
   for (const platform of WEBHOOK_PLATFORMS) {
     const section = settings[platform];
-    if (section) shown[platform] = { webhookSecretSet: Boolean(section.webhookSecret) };
+    if (section)
+      shown[platform] = { webhookSecretSet: Boolean(section.webhookSecret || section.webhookSecretCiphertext) };
   }
   return shown as PublicStoreSettings;
+}
+
+/**
+ * The settings without any secret, sealed or not, in the contract's shape: the copy a service
+ * that uses no secret keeps (the scheduler).
+ */
+export function withoutAnySecret(settings: StoreSettings): StoreSettings {
+  const { accessToken: _token, accessTokenCiphertext: _sealed, ...whatsapp } = settings.whatsapp;
+  const kept: Record<string, unknown> = { ...settings, whatsapp };
+  for (const platform of WEBHOOK_PLATFORMS) if (settings[platform]) kept[platform] = {};
+  return kept as StoreSettings;
+}
+
+/**
+ * The settings without their plaintext secrets (records published before encryption carry
+ * them): what a service holding sealed secrets may store.
+ */
+export function withoutPlaintextSecrets(settings: StoreSettings): StoreSettings {
+  const { accessToken: _token, ...whatsapp } = settings.whatsapp;
+  const kept: Record<string, unknown> = { ...settings, whatsapp };
+  for (const platform of WEBHOOK_PLATFORMS) {
+    const section = settings[platform];
+    if (section) {
+      const { webhookSecret: _secret, ...rest } = section;
+      kept[platform] = rest;
+    }
+  }
+  return kept as StoreSettings;
+}
+
+/** Whether the settings carry a secret in plaintext (a record from before encryption). */
+export function hasPlaintextSecret(settings: StoreSettings): boolean {
+  return (
+    settings.whatsapp.accessToken !== undefined ||
+    WEBHOOK_PLATFORMS.some((platform) => settings[platform]?.webhookSecret !== undefined)
+  );
 }
 
 export const STORE_SETTINGS_DEFAULTS = {

@@ -1,0 +1,44 @@
+/**
+ * The keys secrets are sealed with, as `SECRETS_ENCRYPTION_KEYS` gives them: `id:base64key,…`.
+ * The first key seals; every key listed opens, so a key rotates by putting a new one first and
+ * dropping the old one once nothing sealed with it is left (the `reencrypt-secrets` command).
+ */
+export interface Keyring {
+  /** The id of the key new ciphertexts are sealed with. */
+  readonly currentKeyId: string;
+  /** Every key by id (32 bytes each, AES-256). */
+  readonly keys: ReadonlyMap<string, Buffer>;
+}
+
+export const KEY_ID_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
+const BASE64 = /^[A-Za-z0-9+/_-]+={0,2}$/;
+
+/**
+ * Parses a keyring. Every problem is reported at once, naming the entry by position and id,
+ * never by its key material.
+ */
+export function parseKeyring(text: string): Keyring {
+  const problems: string[] = [];
+  const keys = new Map<string, Buffer>();
+  const entries = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (entries.length === 0) throw new Error('holds no key (expected id:base64key,…)');
+  entries.forEach((entry, i) => {
+    const at = entry.indexOf(':');
+    const id = at < 0 ? '' : entry.slice(0, at);
+    const material = at < 0 ? '' : entry.slice(at + 1);
+    const name = `key ${i + 1}${KEY_ID_PATTERN.test(id) ? ` ("${id}")` : ''}`;
+    if (at < 0) return problems.push(`${name}: expected id:base64key`);
+    if (!KEY_ID_PATTERN.test(id)) return problems.push(`${name}: its id must match ${KEY_ID_PATTERN}`);
+    if (keys.has(id)) return problems.push(`${name}: the id is listed twice`);
+    const key = BASE64.test(material) ? Buffer.from(material, 'base64') : undefined;
+    if (key?.length !== 32) {
+      return problems.push(`${name}: the key must be 32 bytes in base64 (openssl rand -base64 32)`);
+    }
+    keys.set(id, key);
+  });
+  if (problems.length) throw new Error(problems.join('; '));
+  return { currentKeyId: [...keys.keys()][0], keys };
+}
