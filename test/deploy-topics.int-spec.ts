@@ -151,18 +151,53 @@ describe("the chart's topic Job script against a SASL_SSL broker, with Kafka's o
       for (const t of expected) {
         const entries = resources.find((r) => r.resourceName === t.name)!.configEntries;
         const value = (name: string) => entries.find((e) => e.configName === name)?.configValue;
-        for (const [name, v] of Object.entries(t.config))
-          expect([t.name, name, value(name)]).toEqual([t.name, name, v]);
-        if (t.name.endsWith('-dlq')) expect(value('retention.ms')).toBe('86400000');
+        // The contract's retention and cleanup policy reach the broker; the DLQs' value overrides it.
+        const wanted = { ...t.config, ...(t.name.endsWith('-dlq') ? { 'retention.ms': '86400000' } : {}) };
+        expect(Object.keys(wanted)).toEqual(expect.arrayContaining(['cleanup.policy']));
+        for (const [name, v] of Object.entries(wanted)) expect([t.name, name, value(name)]).toEqual([t.name, name, v]);
       }
     } finally {
       await client.disconnect();
     }
 
+    // An upgrade: a topic an older chart left with the broker's retention gets the contract's.
+    const sendDue = `${prefix}send-due`;
+    const retentionOf = async () => {
+      const c = admin();
+      await c.connect();
+      try {
+        const { resources } = await c.describeConfigs({
+          includeSynonyms: false,
+          resources: [{ type: ConfigResourceTypes.TOPIC, name: sendDue, configNames: ['retention.ms'] }],
+        });
+        return resources[0].configEntries[0]?.configValue;
+      } finally {
+        await c.disconnect();
+      }
+    };
+    const older = admin();
+    await older.connect();
+    await older
+      .alterConfigs({
+        validateOnly: false,
+        resources: [
+          {
+            type: ConfigResourceTypes.TOPIC,
+            name: sendDue,
+            configEntries: [{ name: 'retention.ms', value: '604800001' }],
+          },
+        ],
+      })
+      .finally(() => older.disconnect());
+    expect(await retentionOf()).toBe('604800001');
+
     const second = runJob(local);
     expect(second.status).toBe(0);
     expect(second.out).toContain(`${prefix}store-settings: exists, configuration set (cleanup.policy=compact)`);
-    expect(second.out).toContain(`${prefix}send-due: exists\n`);
+    expect(second.out).toContain(
+      `${prefix}send-due: exists, configuration set (cleanup.policy=delete,retention.ms=${7 * 86_400_000})`,
+    );
+    expect(await retentionOf()).toBe(String(7 * 86_400_000));
   }, 300_000);
 
   // The local broker validates unsecured JWTs (alg none, empty signature) only, which Kafka's

@@ -33,17 +33,20 @@ describe('docker-compose.yml', () => {
     expect(services.postgres.healthcheck?.test.join(' ')).toContain('pg_isready');
   });
 
-  it('creates every topic of the contracts with its configuration (compaction, record size)', () => {
+  it('creates every topic of the contracts with its configuration (retention, compaction, record size)', () => {
     const script = services['kafka-topics'].command!.join('\n');
     expect(services['kafka-topics'].depends_on?.kafka.condition).toBe('service_healthy');
-    // What the script creates: each name of the `for` loop with its -dlq, plus each explicit `create`.
-    const looped = /for t in ([^;]+);/.exec(script)![1].trim().split(/\s+/);
+    // What the script creates: each `create name k=v …` line, with its configuration.
     const created = new Map<string, Record<string, string>>();
-    for (const t of looped) created.set(t, {}).set(`${t}-dlq`, {});
     for (const m of script.matchAll(/^\s*create ([a-z-]+)(.*)$/gm))
-      created.set(m[1], Object.fromEntries([...m[2].matchAll(/--config ([a-z.]+)=(\S+)/g)].map((c) => [c[1], c[2]])));
+      created.set(m[1], Object.fromEntries([...m[2].matchAll(/([a-z.]+)=(\S+)/g)].map((c) => [c[1], c[2]])));
     const expected = new Map(allTopics().map(({ name, config }) => [name, config]));
     expect(created).toEqual(expected);
+    // A topic that exists (an upgrade) gets the same configuration: created if missing, then altered.
+    expect(script).toContain('--create --if-not-exists');
+    expect(script).toMatch(
+      /kafka-configs\.sh .*--alter --entity-type topics --entity-name "\$\$name" --add-config "\$\$config"/,
+    );
   });
 
   it.each(['ingest', 'scheduler', 'sender'])('%s is built from the one Dockerfile, healthy, and scalable', (name) => {

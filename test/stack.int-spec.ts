@@ -24,7 +24,7 @@ describe('local stack', () => {
     try {
       const { topics } = await admin.fetchTopicMetadata({ topics: created });
       expect(topics.every((t) => t.partitions.length === 3)).toBe(true);
-      // Every topic carries the configuration the contract gives it (compaction, record size).
+      // Every topic carries the configuration the contract gives it (retention, compaction, record size).
       for (const t of allTopics(prefix).filter((x) => Object.keys(x.config).length > 0)) {
         const configs = await admin.describeConfigs({
           includeSynonyms: false,
@@ -57,11 +57,19 @@ describe('local stack', () => {
     const admin = kafka.admin();
     await admin.connect();
     try {
-      // As an older stack left them: default record size and cleanup, an operator's retention.
+      // As an older stack left them: default record size, cleanup and retention; an operator's
+      // retention and segment size.
       await admin.createTopics({
         waitForLeaders: false,
         topics: [
-          { topic: raw, numPartitions: 1, configEntries: [{ name: 'retention.ms', value: '3600000' }] },
+          {
+            topic: raw,
+            numPartitions: 1,
+            configEntries: [
+              { name: 'retention.ms', value: '3600000' },
+              { name: 'segment.ms', value: '3600000' },
+            ],
+          },
           { topic: settings, numPartitions: 1 },
         ],
       });
@@ -76,8 +84,10 @@ describe('local stack', () => {
         return Object.fromEntries(resources[0].configEntries.map((e) => [e.configName, e.configValue]));
       };
       const wanted = (name: string) => allTopics(old).find((t) => t.name === name)!.config;
-      expect(await configOf(raw)).toMatchObject({ ...wanted(raw), 'retention.ms': '3600000' });
-      expect(await configOf(settings)).toMatchObject(wanted(settings));
+      // The contract's retention replaces the old one (an upgrade gets it); other settings stay.
+      expect(wanted(raw)['retention.ms']).toBe(String(22 * 86_400_000));
+      expect(await configOf(raw)).toMatchObject({ ...wanted(raw), 'segment.ms': '3600000' });
+      expect(await configOf(settings)).toMatchObject({ ...wanted(settings), 'cleanup.policy': 'compact' });
     } finally {
       await admin.deleteTopics({ topics: [raw, settings] }).catch(() => undefined);
       await admin.disconnect();

@@ -188,6 +188,34 @@ describe('helm lint and template', () => {
     expect(out.status).toBe(0);
   });
 
+  it("lets topics.extraConfig and topics.dlqExtraConfig override the contract's retention, never its compaction", () => {
+    const objects = render([
+      '-f',
+      REQUIRED,
+      '-f',
+      valuesFile('retention', {
+        topics: {
+          extraConfig: { 'retention.ms': '86400000', 'cleanup.policy': 'delete', 'segment.ms': '3600000' },
+          dlqExtraConfig: { 'retention.ms': '5184000000' },
+        },
+      }),
+    ]);
+    const topics = topicsOf(objects);
+    for (const t of allTopics('', { brokers: 3 })) {
+      const dlq = t.name.endsWith('-dlq');
+      expect([t.name, topics.get(t.name)!.config]).toEqual([
+        t.name,
+        {
+          ...t.config,
+          'cleanup.policy': t.config['cleanup.policy'],
+          'segment.ms': '3600000',
+          'retention.ms': dlq ? '5184000000' : '86400000',
+        },
+      ]);
+    }
+    expect(topics.get('store-settings')!.config['cleanup.policy']).toBe('compact');
+  });
+
   it('the default values alone name the two values there is no default for', () => {
     const out = helm(['template', 'cart', CHART]);
     expect(out.status).not.toBe(0);
@@ -382,7 +410,8 @@ describe.each(cases)('rendered: %s', (name) => {
     const expected = allTopics(prefix, { brokers: CASES[name].clusterBrokers });
     expect([...topics.keys()]).toEqual(expected.map((t) => t.name));
     for (const t of expected) {
-      expect(topics.get(t.name)!.config).toMatchObject(t.config);
+      // Exactly the contract's: retention and cleanup policy included (no values case overrides them).
+      expect(topics.get(t.name)!.config).toEqual(t.config);
       expect(topics.get(t.name)!.replication).toBe(t.replicationFactor);
     }
   });

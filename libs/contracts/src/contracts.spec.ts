@@ -256,13 +256,37 @@ describe('contracts', () => {
       config: { 'cleanup.policy': 'compact' },
       replicationFactor: 1,
     });
-    expect(topics).toContainEqual({ name: 't1.send-due-dlq', config: {}, replicationFactor: 1 });
+    expect(topics).toContainEqual({
+      name: 't1.send-due-dlq',
+      config: { 'cleanup.policy': 'delete', 'retention.ms': String(30 * 86_400_000) },
+      replicationFactor: 1,
+    });
     // Oversize events reach ingest (and its DLQ) to be rejected with a reason.
     for (const raw of ['t1.cart-events-raw', 't1.cart-events-raw-dlq']) {
       const bytes = Number(topics.find((t) => t.name === raw)!.config['max.message.bytes']);
       expect(bytes).toBeGreaterThan(MAX_RECORD_BYTES);
     }
     expect(topics).toHaveLength(10);
+  });
+
+  it('gives every topic its cleanup policy and every deleting topic its retention, in days', () => {
+    const days = (name: string) =>
+      Number(allTopics().find((t) => t.name === name)!.config['retention.ms']) / 86_400_000;
+    // Cart events outlive the longest a cart waits: abandonment (24 h) + deferral (336 h), plus recovery.
+    expect(days('cart-events-raw')).toBe(22);
+    expect(days('cart-events')).toBe(22);
+    expect(days('cart-events')).toBeGreaterThan(1 + 336 / 24);
+    expect(days('send-due')).toBe(7);
+    expect(days('message-outcomes')).toBe(7);
+    for (const t of allTopics('', { brokers: 3 })) {
+      if (t.name === 'store-settings') {
+        expect(t.config['cleanup.policy']).toBe('compact');
+        expect(t.config['retention.ms']).toBeUndefined();
+      } else {
+        expect([t.name, t.config['cleanup.policy']]).toEqual([t.name, 'delete']);
+        if (t.name.endsWith('-dlq')) expect([t.name, days(t.name)]).toEqual([t.name, 30]);
+      }
+    }
   });
 
   it('replicates topics 1/1 on one broker and 3 with min.insync.replicas 2 on a cluster', () => {

@@ -26,6 +26,43 @@ export function prefixedTopic(prefix: string, topic: string): string {
 /** Topics that are log-compacted: only the latest record per key matters. */
 export const COMPACTED_TOPICS: readonly TopicName[] = [TOPIC.storeSettings];
 
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * How many days each topic that is not compacted keeps its records (`retention.ms`). A
+ * consumer reads a record within seconds and keeps what it needs in PostgreSQL, so a topic's
+ * retention is how long a consumer may be down, or how far back a replay can go, before
+ * records are lost. Why each figure (docs/data-lifecycle.md, "Topic retention"):
+ * - cart events, raw and validated: 22 days. A cart can wait up to 24 h to be abandoned
+ *   (`abandonAfterMinutes` ≤ 1440) and then up to 14 days for an opening (`maxDeferralHours`
+ *   ≤ 336); a replay of that span rebuilds every cart still waiting (e.g. the scheduler's
+ *   database restored from a backup), with 7 days more to notice an outage and recover.
+ * - send-due and message-outcomes: 7 days. Each record is acted on once (the sender stores a
+ *   deferred message, the scheduler moves a hold) and a send-due record is stale after its
+ *   `notAfter` (72 h after detection by default); 7 days cover a consumer down over a long
+ *   weekend and its repair.
+ * - dead-letter topics: 30 days, so an operator can find the cause, fix it and replay them
+ *   (docs/operations.md) even when the alert is read late.
+ * `store-settings` is compacted: the latest settings of every store stay, whatever their age.
+ */
+export const TOPIC_RETENTION_DAYS: Readonly<Record<Exclude<TopicName, (typeof COMPACTED_TOPICS)[number]>, number>> = {
+  [TOPIC.cartEventsRaw]: 22,
+  [TOPIC.cartEvents]: 22,
+  [TOPIC.sendDue]: 7,
+  [TOPIC.messageOutcomes]: 7,
+};
+
+/** Days a dead-letter topic keeps its records (`TOPIC_RETENTION_DAYS` says why). */
+export const DLQ_RETENTION_DAYS = 30;
+
+/** The `cleanup.policy` and `retention.ms` a topic is created with (its DLQ when `dlq`). */
+function retentionConfig(topic: TopicName, dlq: boolean): Record<string, string> {
+  if (dlq) return { 'cleanup.policy': 'delete', 'retention.ms': String(DLQ_RETENTION_DAYS * DAY_MS) };
+  if (COMPACTED_TOPICS.includes(topic)) return { 'cleanup.policy': 'compact' };
+  const days = TOPIC_RETENTION_DAYS[topic as keyof typeof TOPIC_RETENTION_DAYS];
+  return { 'cleanup.policy': 'delete', 'retention.ms': String(days * DAY_MS) };
+}
+
 /**
  * Largest record `cart-events-raw` and its DLQ accept (the broker's default is ~1 MiB). Above
  * MAX_RECORD_BYTES so an oversize event still reaches ingest and is dead-lettered, original
@@ -37,8 +74,8 @@ export const RAW_TOPIC_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 export interface TopicSpec {
   name: string;
   /**
-   * Topic-level configuration to create it with (cleanup.policy, max.message.bytes, and
-   * min.insync.replicas on a cluster).
+   * Topic-level configuration to create it with (cleanup.policy, retention.ms,
+   * max.message.bytes, and min.insync.replicas on a cluster).
    */
   config: Record<string, string>;
   /** Replicas of each partition: 1 on one broker, 3 on a cluster of three or more. */
@@ -72,6 +109,8 @@ export interface TopicLayoutOptions {
  * for a cluster of `brokers` brokers (`topicReplication`). `min.insync.replicas` is written
  * into the configuration when it differs from the broker's default (1), so a one-broker
  * topic's configuration is exactly what it was before replication became part of the contract.
+ * Every topic says its `cleanup.policy` and, unless compacted, its `retention.ms`
+ * (`TOPIC_RETENTION_DAYS`, `DLQ_RETENTION_DAYS`), so a broker's own defaults never decide them.
  * The local stack, docker-compose and the tests create exactly these.
  */
 export function allTopics(prefix = '', options: TopicLayoutOptions = {}): TopicSpec[] {
@@ -83,15 +122,14 @@ export function allTopics(prefix = '', options: TopicLayoutOptions = {}): TopicS
     // A DLQ keeps the records it takes as they were: same size limit, never compacted.
     const large: Record<string, string> =
       topic === TOPIC.cartEventsRaw ? { 'max.message.bytes': String(RAW_TOPIC_MAX_MESSAGE_BYTES) } : {};
-    const compacted: Record<string, string> = COMPACTED_TOPICS.includes(topic) ? { 'cleanup.policy': 'compact' } : {};
     out.push({
       name: prefixedTopic(prefix, topic),
-      config: { ...compacted, ...large, ...replicated },
+      config: { ...retentionConfig(topic, false), ...large, ...replicated },
       replicationFactor,
     });
     out.push({
       name: prefixedTopic(prefix, dlqTopicOf(topic)),
-      config: { ...large, ...replicated },
+      config: { ...retentionConfig(topic, true), ...large, ...replicated },
       replicationFactor,
     });
   }

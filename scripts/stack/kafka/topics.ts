@@ -22,8 +22,8 @@ async function brokerCount(admin: Admin, options: TopicAdminOptions): Promise<nu
  * Creates every topic of the contracts (libs/contracts/src/topics.ts) under `prefix`, with
  * `partitions` partitions, the replication the contract gives for the cluster's size (one
  * replica on one broker; 3 and `min.insync.replicas=2` on three or more), and the topic
- * configuration the contract gives (`cleanup.policy=compact`, `max.message.bytes` of
- * cart-events-raw) where it says so. Existing topics keep their partitions (`alignTopicConfigs` fixes their configuration).
+ * configuration the contract gives (`cleanup.policy` and `retention.ms` of every topic,
+ * `max.message.bytes` of cart-events-raw). Existing topics keep their partitions (`alignTopicConfigs` fixes their configuration).
  * Resolves once every partition of the topics it created is served by its leader; returns
  * their names.
  */
@@ -59,8 +59,9 @@ export async function ensureTopics(
 /**
  * Gives existing contract topics under `prefix` the configuration the contract names where
  * theirs differs (a topic created before the contract gave it one, e.g. cart-events-raw's
- * 4 MiB records); returns the topics changed. Their other dynamic settings (a retention an
- * operator set) are kept: AlterConfigs replaces a topic's whole dynamic set, so it is sent
+ * 4 MiB records or every topic's retention); returns the topics changed. The contract's
+ * values win (an upgrade gets the retention); other dynamic settings an operator set
+ * (segment.ms, …) are kept: AlterConfigs replaces a topic's whole dynamic set, so it is sent
  * back with them. Their replication factor is left as it is (a reassignment would be needed).
  */
 export async function alignTopicConfigs(
