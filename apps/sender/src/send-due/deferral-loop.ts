@@ -10,7 +10,8 @@ import { FactsRead } from '../facts-read';
 import { SENDER_CONFIG } from '../tokens';
 import { MessageDelivery } from './message-delivery';
 import { MessageRepository, NewMessage } from './message.repository';
-import { outcomeRecord, outcomeStatusOf } from './outcomes';
+import { outcomeStatusOf } from './message-lifecycle';
+import { outcomeRecord } from './outcomes';
 import { SendPlanner } from './send-planner';
 import { OutcomePublisher } from './outcome-publisher';
 

@@ -3,18 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import type { SendDue } from '@lib/contracts';
 import { updatedRows, type UpdateResult } from '@lib/database';
+import type { DecidedState, HistoryEntry, MessageState, Settlement } from './message-lifecycle';
 import type { FilledTemplate } from './rendering';
 
-export type MessageState =
-  'sending' | 'sent' | 'delivered' | 'read' | 'failed' | 'skipped' | 'expired' | 'deferred' | 'unknown';
-
-/** One step of a message's life, as kept in `messages.history`. */
-export interface HistoryEntry {
-  status: MessageState;
-  at: string;
-  reason?: string;
-  code?: number;
-}
+export type { HistoryEntry, MessageState, Settlement } from './message-lifecycle';
 
 /** A message row as decided for a send-due, written before anything goes out. */
 export interface NewMessage {
@@ -23,7 +15,7 @@ export interface NewMessage {
   cartId: string;
   phone: string;
   phoneNumberId: string | null;
-  state: Extract<MessageState, 'sending' | 'skipped' | 'expired' | 'deferred' | 'failed'>;
+  state: DecidedState;
   reason: string | null;
   locale: string | null;
   renderedText: string | null;
@@ -44,17 +36,6 @@ export interface StoredMessage {
   wamid: string | null;
   errorCode: number | null;
   history: HistoryEntry[];
-}
-
-/** How a send ended, as the delivery reports it. */
-export interface Settlement {
-  sendId: string;
-  state: Extract<MessageState, 'sent' | 'failed' | 'deferred' | 'unknown'>;
-  wamid?: string;
-  errorCode?: number;
-  reason?: string;
-  attempts: number;
-  at: Date;
 }
 
 interface MessageRow {

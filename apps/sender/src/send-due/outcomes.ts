@@ -1,35 +1,14 @@
-import { cartKey, CustomerOptedOut, optOutKey, MessageOutcome, OutcomeStatus } from '@lib/contracts';
+import { cartKey, CustomerOptedOut, optOutKey, MessageOutcome } from '@lib/contracts';
 import type { OutgoingRecord } from '@lib/kafka';
-import type { MessageState } from './message.repository';
+import { messageOutcome } from './message-lifecycle';
 
-/** The outcome a message's state announces on `message-outcomes`; `sending`/`unknown` announce none. */
-export function outcomeStatusOf(state: MessageState): OutcomeStatus | undefined {
-  return state === 'sending' || state === 'unknown' ? undefined : state;
+/** A move's outcome (message-lifecycle.ts decides it) as the record to produce, keyed by its cart. */
+export function outcomeRecordOf(topic: string, value: MessageOutcome): OutgoingRecord {
+  return { topic, key: cartKey(value.storeId, value.cartId), value: JSON.stringify(value) };
 }
 
-export function outcomeRecord(
-  topic: string,
-  o: {
-    sendId: string;
-    storeId: string;
-    cartId: string;
-    status: OutcomeStatus;
-    reason?: string | null;
-    wamid?: string | null;
-    at: Date;
-  },
-): OutgoingRecord {
-  const value: MessageOutcome = {
-    schemaVersion: 1,
-    sendId: o.sendId,
-    storeId: o.storeId,
-    cartId: o.cartId,
-    status: o.status,
-    reason: o.reason ?? null,
-    whatsappMessageId: o.wamid ?? null,
-    at: o.at.toISOString(),
-  };
-  return { topic, key: cartKey(o.storeId, o.cartId), value: JSON.stringify(value) };
+export function outcomeRecord(topic: string, o: Parameters<typeof messageOutcome>[0]): OutgoingRecord {
+  return outcomeRecordOf(topic, messageOutcome(o));
 }
 
 /** The opt-out event; keyed by store and phone (it belongs to no one cart). */

@@ -7,7 +7,8 @@ import { SenderMetrics } from '../sender.metrics';
 import { SENDER_CONFIG } from '../tokens';
 import { MessageDelivery } from './message-delivery';
 import { MessageRepository, NewMessage, StoredMessage } from './message.repository';
-import { outcomeRecord, outcomeStatusOf } from './outcomes';
+import { outcomeStatusOf } from './message-lifecycle';
+import { outcomeRecord } from './outcomes';
 import { SendPlanner } from './send-planner';
 
 /**

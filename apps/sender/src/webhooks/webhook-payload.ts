@@ -1,4 +1,4 @@
-import type { StatusUpdate } from './status-transition';
+import type { StatusUpdate } from '../send-due/message-lifecycle';
 
 export interface StatusNotice extends StatusUpdate {
   /** The sendId echoed from biz_opaque_callback_data. */

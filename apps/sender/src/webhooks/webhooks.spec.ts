@@ -1,7 +1,5 @@
 import { createHmac } from 'node:crypto';
-import type { HistoryEntry } from '../send-due/message.repository';
 import { normalizeReply, optOutMatcher } from './opt-out-keywords';
-import { applyStatus, MessageStatusView } from './status-transition';
 import { readWebhook } from './webhook-payload';
 import { hasValidSignature } from './webhook-signature';
 
@@ -48,54 +46,6 @@ describe('opt-out keywords', () => {
     expect(custom('DESABONNER')).toBe(true);
     expect(custom('stop')).toBe(false);
     expect(normalizeReply('  Ça  va ')).toBe('CA VA');
-  });
-});
-
-describe('status updates', () => {
-  const at = (s: number) => new Date(1_764_000_000_000 + s * 1000).toISOString();
-  const sending: MessageStatusView = {
-    state: 'sending',
-    wamid: null,
-    errorCode: null,
-    history: [{ status: 'sending', at: at(0) }],
-  };
-  const run = (m: MessageStatusView, ...statuses: Array<'sent' | 'delivered' | 'read' | 'failed'>) =>
-    statuses.reduce((acc, status, i) => applyStatus(acc, { status, at: at(i + 1), wamid: 'wamid.1' }).next, m);
-  const names = (h: HistoryEntry[]) => h.map((e) => e.status);
-
-  it('end at the furthest status whatever their order, each kept once', () => {
-    const inOrder = run(sending, 'sent', 'delivered', 'read');
-    const shuffled = run(sending, 'read', 'sent', 'delivered', 'delivered', 'read', 'sent');
-    expect(inOrder.state).toBe('read');
-    expect(shuffled.state).toBe('read');
-    expect(names(shuffled.history).sort()).toEqual(['delivered', 'read', 'sending', 'sent']);
-    expect(shuffled.wamid).toBe('wamid.1');
-  });
-
-  it('say whether a status is news, so it is announced once', () => {
-    const sent = applyStatus(sending, { status: 'sent', at: at(1), wamid: 'wamid.1' });
-    expect(sent.isNew).toBe(true);
-    expect(applyStatus(sent.next, { status: 'sent', at: at(2), wamid: 'wamid.1' }).isNew).toBe(false);
-  });
-
-  it('a failed status fails a sent message, not a delivered one, and keeps its code', () => {
-    const failed = applyStatus(run(sending, 'sent'), {
-      status: 'failed',
-      at: at(3),
-      wamid: 'wamid.1',
-      errorCode: 131049,
-    });
-    expect(failed.next).toMatchObject({ state: 'failed', errorCode: 131049 });
-    expect(run(sending, 'delivered', 'failed').state).toBe('delivered');
-  });
-
-  it('settle an unknown send (its answer was lost)', () => {
-    expect(run({ ...sending, state: 'unknown' }, 'sent').state).toBe('sent');
-  });
-
-  it('leave alone messages that never went out', () => {
-    const skipped: MessageStatusView = { state: 'skipped', wamid: null, errorCode: null, history: [] };
-    expect(applyStatus(skipped, { status: 'sent', at: at(1), wamid: 'w' })).toEqual({ isNew: false, next: skipped });
   });
 });
 

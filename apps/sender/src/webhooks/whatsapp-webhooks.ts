@@ -7,13 +7,13 @@ import type { Logger } from '@lib/observability';
 import type { SenderConfig } from '../config';
 import { OptOutRepository } from '../opt-outs/opt-out.repository';
 import { ContactRepository } from '../send-due/contact.repository';
+import { applyStatus } from '../send-due/message-lifecycle';
 import { MessageRepository } from '../send-due/message.repository';
 import { optOutRecord, outcomeRecord } from '../send-due/outcomes';
 import { SenderMetrics } from '../sender.metrics';
 import { StoreSettingsRepository } from '../store-settings/store-settings.repository';
 import { SENDER_CONFIG } from '../tokens';
 import { optOutMatcher } from './opt-out-keywords';
-import { applyStatus } from './status-transition';
 import { readWebhook, ShopperReply, StatusNotice } from './webhook-payload';
 import { OutcomePublisher } from '../send-due/outcome-publisher';
 
