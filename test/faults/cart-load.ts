@@ -5,6 +5,7 @@
  */
 import { createHmac, randomUUID } from 'node:crypto';
 import { cartKey } from '@lib/contracts';
+import { shopifyEventId } from '../../apps/ingest/src/platforms/shopify';
 import { cartEvent, Pipeline, postCartEvents } from '../support/pipeline';
 
 export type CartKind = 'eligible' | 'duplicated' | 'bought-before' | 'no-consent' | 'opted-out';
@@ -177,8 +178,8 @@ function shopifyEventIds(webhooks: Webhook[]): string[] {
   return webhooks.map((w) => {
     const p = JSON.parse(w.body) as { token?: string; updated_at?: string; id: number };
     return w.topic === 'orders/create'
-      ? `shopify:orders/create:${p.id}`
-      : `shopify:${w.topic}:${p.token}:${p.updated_at}`;
+      ? shopifyEventId({ kind: 'order', orderId: String(p.id) })
+      : shopifyEventId({ kind: 'checkout', token: p.token!, updatedAt: p.updated_at });
   });
 }
 

@@ -8,6 +8,13 @@ export interface NativeContext {
   topic: string | undefined;
   /** The platform's delivery id, when it gives one (Shopify: `X-Shopify-Webhook-Id`). */
   deliveryId: string | undefined;
+  /**
+   * The platform's id of the merchant action behind the delivery, shared by every delivery of
+   * it across subscriptions (Shopify: `X-Shopify-Event-Id`).
+   */
+  platformEventId?: string;
+  /** When the platform says the action happened (Shopify: `X-Shopify-Triggered-At`). */
+  triggeredAt?: string;
 }
 
 /**
@@ -31,6 +38,10 @@ export interface PlatformWebhooks {
   verify(rawBody: Buffer, headers: RequestHeaders, secret: string): SignatureCheck;
   topicOf(headers: RequestHeaders): string | undefined;
   deliveryIdOf(headers: RequestHeaders): string | undefined;
+  /** The id of the action behind the delivery, shared by its redeliveries and sibling subscriptions. */
+  eventIdOf?(headers: RequestHeaders): string | undefined;
+  /** When the action happened, as the platform's headers say. */
+  triggeredAtOf?(headers: RequestHeaders): string | undefined;
   /** The cart a payload belongs to, so one cart's deliveries share a key on `cart-events-raw`. */
   cartIdOf(payload: unknown): string | undefined;
 }

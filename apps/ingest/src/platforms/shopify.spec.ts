@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { createHmac } from 'node:crypto';
-import { shopify, verifyShopifyHmac } from './shopify';
+import { shopify, shopifyEventId, verifyShopifyHmac } from './shopify';
 
 // Shaped after Shopify's documented checkout and order webhook payloads (REST, 2024+).
 const checkout = {
@@ -50,7 +50,7 @@ describe('Shopify adapter', () => {
       kind: 'event',
       candidate: {
         schemaVersion: 1,
-        eventId: 'shopify:checkouts/update:07764317703d958b59f681b7fa09f30e:2026-11-24T18:03:12-05:00',
+        eventId: 'shopify:checkout:07764317703d958b59f681b7fa09f30e:2026-11-24T23:03:12.000Z',
         type: 'checkout.started',
         occurredAt: '2026-11-24T18:03:12-05:00',
         storeId: 'lola-shoes',
@@ -136,6 +136,50 @@ describe('Shopify adapter', () => {
       kind: 'rejected',
       reason: 'invalid-id',
     });
+  });
+});
+
+describe('Shopify deduplication: one event id per merchant action', () => {
+  const eventIdOf = (payload: object, delivery: Partial<typeof ctx> & Record<string, unknown>) => {
+    const out = shopify.translate(payload, { ...ctx, ...delivery });
+    return out.kind === 'event' ? out.candidate.eventId : out.kind;
+  };
+
+  it('deliveries sharing an X-Shopify-Event-Id (other Webhook-Ids, other topics) make one event id', () => {
+    const a = eventIdOf(checkout, { topic: 'checkouts/create', deliveryId: 'wh-1', platformEventId: 'ev-9' });
+    const b = eventIdOf(checkout, { topic: 'checkouts/update', deliveryId: 'wh-2', platformEventId: 'ev-9' });
+    const retry = eventIdOf(checkout, { topic: 'checkouts/update', deliveryId: 'wh-2', platformEventId: 'ev-9' });
+    expect(a).toBe(b);
+    expect(retry).toBe(b);
+  });
+
+  it('the same checkout state read by the poll (GraphQL time in UTC, no headers) is the same event id', () => {
+    const webhook = eventIdOf(checkout, { platformEventId: 'ev-9', deliveryId: 'wh-1' });
+    const polled = shopifyEventId({ kind: 'checkout', token: checkout.token, updatedAt: '2026-11-24T23:03:12Z' });
+    expect(polled).toBe(webhook);
+  });
+
+  it('a newer state of the checkout is another event; without updated_at the Event-Id, else the Webhook-Id, names it', () => {
+    const newer = eventIdOf({ ...checkout, updated_at: '2026-11-24T18:05:00-05:00' }, { platformEventId: 'ev-9' });
+    expect(newer).not.toBe(eventIdOf(checkout, { platformEventId: 'ev-9' }));
+    const undated = { ...checkout, updated_at: undefined };
+    expect(eventIdOf(undated, { platformEventId: 'ev-9', deliveryId: 'wh-1' })).toBe('shopify:event:ev-9');
+    expect(eventIdOf(undated, { deliveryId: 'wh-1' })).toBe('shopify:delivery:wh-1');
+  });
+
+  it('orders by updated_at; X-Shopify-Triggered-At when the payload has none', () => {
+    expect(shopify.translate(checkout, { ...ctx, triggeredAt: '2026-11-24T23:09:00.000Z' })).toMatchObject({
+      candidate: { occurredAt: checkout.updated_at },
+    });
+    expect(
+      shopify.translate({ ...checkout, updated_at: null }, { ...ctx, triggeredAt: '2026-11-24T23:09:00.000Z' }),
+    ).toMatchObject({ candidate: { occurredAt: '2026-11-24T23:09:00.000Z' } });
+  });
+
+  it('the webhook headers are read as Shopify names them', () => {
+    const headers = { 'x-shopify-event-id': 'ev-9', 'x-shopify-triggered-at': '2026-11-24T23:09:00Z' };
+    expect(shopify.webhooks!.eventIdOf!(headers)).toBe('ev-9');
+    expect(shopify.webhooks!.triggeredAtOf!(headers)).toBe('2026-11-24T23:09:00Z');
   });
 });
 

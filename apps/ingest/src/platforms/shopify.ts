@@ -22,7 +22,7 @@ export const shopify: PlatformAdapter = {
     switch (topic) {
       case 'checkouts/create':
       case 'checkouts/update':
-        return checkoutEvent(payload, ctx.storeId, topic);
+        return checkoutEvent(payload, { ...ctx, storeId: ctx.storeId });
       case 'orders/create':
         return orderEvent(payload, ctx.storeId);
       default:
@@ -33,6 +33,8 @@ export const shopify: PlatformAdapter = {
     verify: verifyShopifyHmac,
     topicOf: (headers) => header(headers, 'x-shopify-topic'),
     deliveryIdOf: (headers) => header(headers, 'x-shopify-webhook-id'),
+    eventIdOf: (headers) => header(headers, 'x-shopify-event-id'),
+    triggeredAtOf: (headers) => header(headers, 'x-shopify-triggered-at'),
     cartIdOf: (payload) =>
       isObject(payload) ? (text(payload.checkout_token) ?? text(payload.token) ?? undefined) : undefined,
   } satisfies PlatformWebhooks,
@@ -65,18 +67,58 @@ function inferTopic(payload: Json): string | undefined {
   return undefined;
 }
 
-function checkoutEvent(c: Json, storeId: string, topic: string): Translated {
+/**
+ * The canonical event id of a Shopify fact: the one home of Shopify deduplication.
+ *
+ * A checkout's state is named by its token and `updated_at`, which every delivery of one
+ * merchant action carries alike: Shopify's retries (one `X-Shopify-Webhook-Id` each), the
+ * deliveries to each subscription and topic (one `X-Shopify-Event-Id` for all of them), and the
+ * reconciliation poll's reading of the same checkout (which has neither header). So all of them
+ * make one event id and the scheduler drops every copy after the first. The time is compared
+ * as an instant (REST writes `-05:00`, GraphQL `Z`). Only a payload without `updated_at` falls
+ * back to the headers: the Event-Id, else the Webhook-Id.
+ */
+export function shopifyEventId(
+  fact:
+    | { kind: 'checkout'; token: string; updatedAt: string | undefined }
+    | { kind: 'order'; orderId: string }
+    | { kind: 'checkout-deleted'; token: string },
+  delivery: Pick<NativeContext, 'deliveryId' | 'platformEventId'> = { deliveryId: undefined },
+): string {
+  switch (fact.kind) {
+    case 'order':
+      return `shopify:order:${fact.orderId}`;
+    case 'checkout-deleted':
+      return `shopify:checkout-deleted:${fact.token}`;
+    case 'checkout': {
+      if (fact.updatedAt !== undefined) return `shopify:checkout:${fact.token}:${instant(fact.updatedAt)}`;
+      if (delivery.platformEventId) return `shopify:event:${delivery.platformEventId}`;
+      if (delivery.deliveryId) return `shopify:delivery:${delivery.deliveryId}`;
+      return `shopify:checkout:${fact.token}:`;
+    }
+  }
+}
+
+/** An RFC 3339 time as the UTC instant it names; text that is no time stays as it is. */
+function instant(time: string): string {
+  const ms = Date.parse(time);
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : time;
+}
+
+function checkoutEvent(c: Json, ctx: NativeContext & { storeId: string }): Translated {
   const token = text(c.token);
   if (!token) return { kind: 'rejected', reason: 'invalid-id', error: 'Shopify checkout without a token' };
-  const occurredAt = text(c.updated_at) ?? text(c.created_at);
+  const updatedAt = text(c.updated_at);
+  // The payload's time first: the poll reads the same state without any header.
+  const occurredAt = updatedAt ?? ctx.triggeredAt ?? text(c.created_at);
   const money = moneyOf(c, 'total_price');
   const completed = text(c.completed_at) !== undefined;
+  const storeId = ctx.storeId;
   return {
     kind: 'event',
     candidate: compact({
       schemaVersion: 1,
-      // Same checkout state → same id, so a redelivered webhook is a recognisable duplicate.
-      eventId: `shopify:${topic}:${token}:${occurredAt ?? ''}`,
+      eventId: shopifyEventId({ kind: 'checkout', token, updatedAt }, ctx),
       // A checkout the shopper is filling in is checkout activity; a completed one is the order.
       type: completed ? 'cart.converted' : 'checkout.started',
       occurredAt,
@@ -101,7 +143,7 @@ function orderEvent(o: Json, storeId: string): Translated {
     kind: 'event',
     candidate: compact({
       schemaVersion: 1,
-      eventId: `shopify:orders/create:${orderId ?? checkoutToken}`,
+      eventId: shopifyEventId({ kind: 'order', orderId: orderId ?? checkoutToken }),
       type: 'cart.converted',
       occurredAt: text(o.processed_at) ?? text(o.created_at),
       storeId,

@@ -8,6 +8,8 @@ export const SOURCE_HEADER = 'source';
 export const STORE_ID_HEADER = 'store-id';
 export const PLATFORM_TOPIC_HEADER = 'platform-topic';
 export const PLATFORM_DELIVERY_HEADER = 'platform-delivery-id';
+export const PLATFORM_EVENT_HEADER = 'platform-event-id';
+export const PLATFORM_TRIGGERED_AT_HEADER = 'platform-triggered-at';
 
 export interface AcceptContext {
   now: Date;
@@ -49,6 +51,8 @@ export function acceptRawRecord(record: RawRecord, ctx: AcceptContext): Decoded<
     storeId: record.headers[STORE_ID_HEADER] || key?.split(':')[0] || undefined,
     topic: record.headers[PLATFORM_TOPIC_HEADER] || undefined,
     deliveryId: record.headers[PLATFORM_DELIVERY_HEADER] || undefined,
+    platformEventId: record.headers[PLATFORM_EVENT_HEADER] || undefined,
+    triggeredAt: record.headers[PLATFORM_TRIGGERED_AT_HEADER] || undefined,
   });
   if (translated.kind === 'ignored') return { ok: false, reason: 'unknown-type', error: translated.why };
   if (translated.kind === 'rejected') return { ok: false, reason: translated.reason, error: translated.error };

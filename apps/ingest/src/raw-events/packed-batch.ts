@@ -5,14 +5,23 @@ import { PLATFORM_ADAPTERS } from '../platforms';
 import {
   AcceptContext,
   PLATFORM_DELIVERY_HEADER,
+  PLATFORM_EVENT_HEADER,
   PLATFORM_TOPIC_HEADER,
+  PLATFORM_TRIGGERED_AT_HEADER,
   SOURCE_HEADER,
   STORE_ID_HEADER,
 } from './accept-cart-event';
 import { BatchDecision, decideBatch } from './decide-batch';
 
 /** The headers a decision reads; the others stay on the main thread with the record. */
-const DECISION_HEADERS = [SOURCE_HEADER, STORE_ID_HEADER, PLATFORM_TOPIC_HEADER, PLATFORM_DELIVERY_HEADER];
+const DECISION_HEADERS = [
+  SOURCE_HEADER,
+  STORE_ID_HEADER,
+  PLATFORM_TOPIC_HEADER,
+  PLATFORM_DELIVERY_HEADER,
+  PLATFORM_EVENT_HEADER,
+  PLATFORM_TRIGGERED_AT_HEADER,
+];
 
 /**
  * A consumed batch as one block of bytes plus offsets: it crosses to a decision worker by

@@ -23,7 +23,9 @@ import { IngestMetrics } from '../ingest.metrics';
 import { PLATFORM_ADAPTERS, RequestHeaders } from '../platforms';
 import {
   PLATFORM_DELIVERY_HEADER,
+  PLATFORM_EVENT_HEADER,
   PLATFORM_TOPIC_HEADER,
+  PLATFORM_TRIGGERED_AT_HEADER,
   SOURCE_HEADER,
   STORE_ID_HEADER,
 } from '../raw-events/accept-cart-event';
@@ -85,6 +87,8 @@ export class PlatformWebhooksController {
     }
     const cartId = webhooks.cartIdOf(request.body);
     const deliveryId = webhooks.deliveryIdOf(headers);
+    const platformEventId = webhooks.eventIdOf?.(headers);
+    const triggeredAt = webhooks.triggeredAtOf?.(headers);
     await publishOrUnavailable(this.kafka, [
       {
         topic: this.kafka.topic(TOPIC.cartEventsRaw),
@@ -95,6 +99,8 @@ export class PlatformWebhooksController {
           [STORE_ID_HEADER]: storeId,
           [PLATFORM_TOPIC_HEADER]: topic,
           ...(deliveryId ? { [PLATFORM_DELIVERY_HEADER]: deliveryId } : {}),
+          ...(platformEventId ? { [PLATFORM_EVENT_HEADER]: platformEventId } : {}),
+          ...(triggeredAt ? { [PLATFORM_TRIGGERED_AT_HEADER]: triggeredAt } : {}),
         },
       },
     ]);
