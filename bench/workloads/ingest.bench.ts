@@ -10,6 +10,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Admin, Kafka } from 'kafkajs';
 import { harnessKafka, connectionEnv } from '../../test/support/kafka';
+import { secretsEnv } from '../../test/support/secrets';
 import { Client } from 'pg';
 import { cartKey, TOPIC } from '@lib/contracts';
 import { ensureTopics, waitForTopics } from '../../scripts/stack';
@@ -345,6 +346,7 @@ async function runIngest(
       KAFKA_BROKERS: ctx.kafkaBrokers,
       DATABASE_URL: ctx.databaseUrl,
       ...connectionEnv(),
+      ...secretsEnv(),
       DATABASE_SCHEMA: schema,
       TOPIC_PREFIX: prefix,
       INGEST_GROUP_ID: `${prefix}ingest`,

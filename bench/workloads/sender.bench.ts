@@ -14,6 +14,7 @@ import { Client } from 'pg';
 import { allTopics, cartKey, SendDue, TOPIC } from '@lib/contracts';
 import { waitForTopics } from '../../scripts/stack';
 import { createTopics, uniquePrefix, harnessKafka, connectionEnv } from '../../test/support/kafka';
+import { secretsEnv } from '../../test/support/secrets';
 import { deployedNodeOptions, freePort } from '../../test/support/services';
 import { startWhatsAppSimulator } from '../../test/whatsapp-simulator';
 import { builtService, cpuSeconds, rssMb } from '../service-process';
@@ -129,6 +130,7 @@ async function measure(ctx: BenchContext, instances: number, total: number): Pro
           KAFKA_BROKERS: brokers.join(','),
           DATABASE_URL: databaseUrl,
           ...connectionEnv(),
+          ...secretsEnv(),
           DATABASE_SCHEMA: schema,
           TOPIC_PREFIX: prefix,
           HTTP_HOST: '127.0.0.1',

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { connectionEnv } from './kafka';
+import { secretsEnv } from './secrets';
 
 export type AppName = 'ingest' | 'scheduler' | 'sender';
 
@@ -52,6 +53,8 @@ export async function startService(name: AppName, env: Record<string, string>): 
       KAFKA_BROKERS: process.env.KAFKA_BROKERS!,
       DATABASE_URL: process.env.DATABASE_URL!,
       ...connectionEnv(),
+      // Only the services that use secrets hold the keyring.
+      ...(name === 'scheduler' ? {} : secretsEnv()),
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: String(port),
       LOG_LEVEL: 'info',

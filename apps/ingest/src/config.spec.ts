@@ -5,6 +5,7 @@ const base = {
   KAFKA_BROKERS: '127.0.0.1:9092',
   DATABASE_URL: 'postgres://u@127.0.0.1:5432/db',
   API_KEYS: 'k-0123456789abcdef',
+  SECRETS_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
 };
 
 describe('ingest configuration', () => {
@@ -19,6 +20,12 @@ describe('ingest configuration', () => {
       INGEST_FETCH_AHEAD_RECORDS: '0',
     });
     expect(tuned).toMatchObject({ INGEST_FETCH_BYTES_PER_PARTITION: 262_144, INGEST_FETCH_AHEAD_RECORDS: 0 });
+  });
+
+  it("refuses to start without a keyring for the stores' secrets", () => {
+    const { SECRETS_ENCRYPTION_KEYS: _keys, ...withoutKeys } = base;
+    expect(() => readIngestConfig(withoutKeys)).toThrow(/SECRETS_ENCRYPTION_KEYS: is required/);
+    expect(readIngestConfig(base).SECRETS_ENCRYPTION_KEYS.currentKeyId).toBe('k1');
   });
 
   it('names each bad variable', () => {

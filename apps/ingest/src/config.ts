@@ -1,4 +1,5 @@
 import { commonChecks, commonEnv, env, readConfig } from '@lib/config';
+import { keyringEnv } from '@lib/secrets';
 
 export const ingestEnv = {
   ...commonEnv('ingest', 3001),
@@ -38,6 +39,9 @@ export const ingestEnv = {
   INGEST_DECISION_WORKERS: env.int(
     'Worker threads that parse and normalize raw batches beside the Kafka client (0: on the main thread)',
     { default: 1, min: 0, max: 16 },
+  ),
+  SECRETS_ENCRYPTION_KEYS: keyringEnv(
+    "Keys sealing the stores' WhatsApp tokens and webhook secrets (AES-256-GCM): id:base64key,… of 32-byte keys; the first seals, all open (rotation: put the new key first, run reencrypt-secrets)",
   ),
   INGEST_DECISION_WORKER_HEAP_MB: env.int('Heap limit of each decision worker thread, in MB', {
     default: 64,

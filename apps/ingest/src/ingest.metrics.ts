@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Counter } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import { METRICS } from '@lib/observability';
 import type { Metrics } from '@lib/observability';
 
@@ -12,6 +12,8 @@ export class IngestMetrics {
   readonly unreachableCustomers: Counter<'reason'>;
   /** Webhook deliveries refused: signature missing or wrong, or the store has no secret. */
   readonly webhookRefusals: Counter<'platform' | 'check'>;
+  /** Stores whose webhook secret does not open (a key missing from the keyring, or plaintext). */
+  readonly unreadableSecrets: Gauge;
 
   constructor(@Inject(METRICS) metrics: Metrics) {
     const registers = [metrics.registry];
@@ -31,6 +33,11 @@ export class IngestMetrics {
       name: 'ingest_webhook_refusals_total',
       help: 'Webhook deliveries refused, by platform and signature check',
       labelNames: ['platform', 'check'],
+      registers,
+    });
+    this.unreadableSecrets = new Gauge({
+      name: 'ingest_store_secrets_unreadable',
+      help: 'Stores whose webhook secret does not open with SECRETS_ENCRYPTION_KEYS (their webhooks are refused)',
       registers,
     });
   }

@@ -9,6 +9,7 @@ import { startInProcess } from '../../../test/support/in-process-app';
 import { StoreSettingsView } from '../src/store-directory/store-settings.view';
 import { createTopics, testKafka, uniquePrefix, connectionEnv } from '../../../test/support/kafka';
 import { readIngestConfig } from '../src/config';
+import { sealedSettings, secretsEnv } from '../../../test/support/secrets';
 import { IngestModule } from '../src/ingest.module';
 
 export interface IngestUnderTest {
@@ -46,7 +47,10 @@ export async function startIngest(
     await producer.connect();
     await producer.send({
       topic: `${prefix}${TOPIC.storeSettings}`,
-      messages: storeSettings.map((s) => ({ key: s.storeId, value: JSON.stringify(s.settings) })),
+      messages: storeSettings.map((s) => ({
+        key: s.storeId,
+        value: JSON.stringify(sealedSettings(s.settings as object)),
+      })),
     });
     await producer.disconnect();
   }
@@ -55,6 +59,7 @@ export async function startIngest(
     KAFKA_BROKERS: brokers,
     DATABASE_URL: process.env.DATABASE_URL,
     ...connectionEnv(),
+    ...secretsEnv(),
     DATABASE_SCHEMA: `ingest_${prefix.replace(/[^a-z0-9]/g, '_')}`.slice(0, 63),
     TOPIC_PREFIX: prefix,
     INGEST_GROUP_ID: groupId,

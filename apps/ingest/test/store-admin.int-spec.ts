@@ -1,6 +1,9 @@
 import { createHmac } from 'node:crypto';
 import { TOPIC } from '@lib/contracts';
+import { openAccessToken, openWebhookSecret } from '@lib/secrets';
+import { DataSource } from 'typeorm';
 import { committedVsEnd, eventually, readTopic, testKafka } from '../../../test/support/kafka';
+import { testKeyring } from '../../../test/support/secrets';
 import { IngestUnderTest, startIngest, TEST_API_KEY } from './ingest-app';
 
 const kafka = testKafka();
@@ -68,7 +71,7 @@ describe('admin API /v1/stores/{storeId}', () => {
     expect((await call('PUT', '/v1/stores/lola-shoes', lola, 'wrong')).status).toBe(401);
   });
 
-  it('creates, publishes with the secrets, and never answers or logs them', async () => {
+  it('creates, publishes with the secrets sealed, and never answers, stores in plaintext or logs them', async () => {
     const put = await call('PUT', '/v1/stores/lola-shoes', lola);
     expect(put.status).toBe(201);
     expect(put.text).not.toContain(TOKEN);
@@ -77,11 +80,21 @@ describe('admin API /v1/stores/{storeId}', () => {
 
     const [published] = await readTopic(kafka, settingsTopic(), 1);
     expect(published.key).toBe('lola-shoes');
-    expect(JSON.parse(published.value!)).toMatchObject({
+    const record = JSON.parse(published.value!);
+    expect(record).toMatchObject({
       storeId: 'lola-shoes',
-      whatsapp: { accessToken: TOKEN },
-      shopify: { webhookSecret: WEBHOOK_SECRET },
+      whatsapp: { accessTokenCiphertext: expect.stringMatching(/^enc:v1:test-1:/) },
+      shopify: { webhookSecretCiphertext: expect.stringMatching(/^enc:v1:test-1:/) },
     });
+    expect(published.value).not.toContain(TOKEN);
+    expect(published.value).not.toContain(WEBHOOK_SECRET);
+    expect(record.whatsapp).not.toHaveProperty('accessToken');
+    expect(record.shopify).not.toHaveProperty('webhookSecret');
+    expect(openAccessToken(record, testKeyring)).toBe(TOKEN);
+    expect(openWebhookSecret(record, 'shopify', testKeyring)).toBe(WEBHOOK_SECRET);
+    const [row] = await ingest.app.get(DataSource).query('SELECT settings::text AS text FROM store_settings');
+    expect(row.text).toContain('enc:v1:test-1:');
+    expect(row.text).not.toMatch(new RegExp(`${TOKEN}|${WEBHOOK_SECRET}`));
 
     const get = await call('GET', '/v1/stores/lola-shoes');
     expect(get.status).toBe(200);
@@ -102,8 +115,11 @@ describe('admin API /v1/stores/{storeId}', () => {
     expect(await endOf(settingsTopic())).toBe(before + 1);
     const records = await readTopic(kafka, settingsTopic(), before + 1);
     const latest = JSON.parse(records.filter((r) => r.key === 'lola-shoes').pop()!.value!);
-    expect(latest).toMatchObject({ name: 'Lola Shoes', sendDelayMinutes: 0, whatsapp: { accessToken: TOKEN } });
+    expect(latest).toMatchObject({ name: 'Lola Shoes', sendDelayMinutes: 0 });
+    expect(openAccessToken(latest, testKeyring)).toBe(TOKEN);
+    expect(openWebhookSecret(latest, 'shopify', testKeyring)).toBe(WEBHOOK_SECRET);
     expect(latest.whatsapp).not.toHaveProperty('accessTokenSet');
+    expect(latest.whatsapp).not.toHaveProperty('accessToken');
   });
 
   it('refuses invalid settings with every problem named, and publishes nothing', async () => {

@@ -21,6 +21,8 @@ export interface ServiceDefinition<
   module(config: C, parts: ServiceParts): DynamicModule;
   /** `node main.js migrate`: apply migrations and exit (for deploy pipelines). */
   migrate?(config: C, logger: Logger): Promise<string[]>;
+  /** Other one-off commands, `node main.js <name>` (e.g. ingest's `reencrypt-secrets`): run, then exit. */
+  commands?: Record<string, (config: C, logger: Logger) => Promise<unknown>>;
 }
 
 /**
@@ -61,6 +63,11 @@ export async function runService<
     if (!service.migrate) throw new Error(`${service.name} has no migrations`);
     const applied = await service.migrate(config, logger);
     logger.info({ applied }, 'migrations applied');
+    return;
+  }
+  const command = argv[0] === undefined ? undefined : service.commands?.[argv[0]];
+  if (command) {
+    await command(config, logger);
     return;
   }
 

@@ -1,5 +1,4 @@
-export { KEY_ID_PATTERN, parseKeyring } from './keyring';
-export type { Keyring } from './keyring';
+export { KEY_ID_PATTERN, Keyring, keyringEnv, parseKeyring } from './keyring';
 export { SEALED_PREFIX, SecretUnreadable, isSealed, keyIdOf, open, seal } from './sealed-secret';
 export {
   accessTokenContext,

@@ -1,13 +1,27 @@
+import { inspect } from 'node:util';
+import type { EnvVar } from '@lib/config';
+
 /**
  * The keys secrets are sealed with, as `SECRETS_ENCRYPTION_KEYS` gives them: `id:base64key,…`.
  * The first key seals; every key listed opens, so a key rotates by putting a new one first and
  * dropping the old one once nothing sealed with it is left (the `reencrypt-secrets` command).
  */
-export interface Keyring {
-  /** The id of the key new ciphertexts are sealed with. */
-  readonly currentKeyId: string;
-  /** Every key by id (32 bytes each, AES-256). */
-  readonly keys: ReadonlyMap<string, Buffer>;
+export class Keyring {
+  constructor(
+    /** The id of the key new ciphertexts are sealed with. */
+    readonly currentKeyId: string,
+    /** Every key by id (32 bytes each, AES-256). */
+    readonly keys: ReadonlyMap<string, Buffer>,
+  ) {}
+
+  /** A configuration or a log line that shows the keyring shows its ids, never a key. */
+  toJSON(): string {
+    return `[keyring ${[...this.keys.keys()].join(',')}]`;
+  }
+
+  [inspect.custom](): string {
+    return this.toJSON();
+  }
 }
 
 export const KEY_ID_PATTERN = /^[A-Za-z0-9_-]{1,32}$/;
@@ -40,5 +54,17 @@ export function parseKeyring(text: string): Keyring {
     keys.set(id, key);
   });
   if (problems.length) throw new Error(problems.join('; '));
-  return { currentKeyId: [...keys.keys()][0], keys };
+  return new Keyring([...keys.keys()][0], keys);
+}
+
+/** `SECRETS_ENCRYPTION_KEYS` (or `_FILE`): required, a secret, its problems named per entry. */
+export function keyringEnv(description: string): EnvVar<Keyring> {
+  return {
+    description,
+    secret: true,
+    parse(raw) {
+      if (raw === undefined) throw new Error('is required');
+      return parseKeyring(raw);
+    },
+  };
 }

@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { inspect } from 'node:util';
+import { ConfigError, readConfig } from '@lib/config';
 import type { StoreSettings } from '@lib/contracts';
 import {
   keyIdOf,
+  keyringEnv,
   open,
   openAccessToken,
   openWebhookSecret,
@@ -49,6 +55,29 @@ describe('parseKeyring', () => {
     expect(message).toMatch(/key 5: expected id:base64key/);
     for (const material of [K1, K2, short]) expect(message).not.toContain(material);
     expect(() => parseKeyring(' , ')).toThrow(/holds no key/);
+  });
+
+  it('shows its ids, never a key, when logged or printed', () => {
+    const shown = [JSON.stringify({ keys: ring21 }), inspect(ring21), inspect({ config: ring21 })].join(' ');
+    expect(shown).toContain('[keyring k2,k1]');
+    for (const material of [K1, K2, Buffer.from(K1, 'base64').toString('hex')]) expect(shown).not.toContain(material);
+  });
+
+  it('reads SECRETS_ENCRYPTION_KEYS or its _FILE as a secret, required', () => {
+    const spec = { SECRETS_ENCRYPTION_KEYS: keyringEnv('keys') };
+    expect(readConfig(spec, { SECRETS_ENCRYPTION_KEYS: `k1:${K1}` }).SECRETS_ENCRYPTION_KEYS.currentKeyId).toBe('k1');
+    const file = join(mkdtempSync(join(tmpdir(), 'keys-')), 'keys');
+    writeFileSync(file, `k2:${K2},k1:${K1}\n`);
+    expect(readConfig(spec, { SECRETS_ENCRYPTION_KEYS_FILE: file }).SECRETS_ENCRYPTION_KEYS.currentKeyId).toBe('k2');
+    expect(() => readConfig(spec, {})).toThrow(/SECRETS_ENCRYPTION_KEYS: is required/);
+    let message = '';
+    try {
+      readConfig(spec, { SECRETS_ENCRYPTION_KEYS: `k1:${K1.slice(0, 20)}` });
+    } catch (e) {
+      message = (e as ConfigError).message;
+    }
+    expect(message).toMatch(/key 1 \("k1"\): the key must be 32 bytes/);
+    expect(message).not.toContain(K1.slice(0, 20));
   });
 });
 

@@ -20,7 +20,10 @@ import { KafkaService } from '@lib/kafka';
 import { LOGGER } from '@lib/observability';
 import type { Logger } from '@lib/observability';
 import { ApiKeyGuard } from '@lib/runtime';
+import { sealStoreSecrets } from '@lib/secrets';
 import { publishOrUnavailable } from '../cart-events-api/publish';
+import type { IngestConfig } from '../config';
+import { INGEST_CONFIG } from '../tokens';
 import { parseDetectedAt, previewSend } from './send-preview';
 import { checkStoreSettings, isStoreId } from './store-settings-input';
 import { StoreSettingsRepository } from './store-settings.repository';
@@ -28,7 +31,8 @@ import { StoreSettingsRepository } from './store-settings.repository';
 /**
  * The platform's admin API for store settings (`/v1/stores/{storeId}`): validated, kept in
  * the ingest schema, published on the compacted `store-settings` topic (DELETE publishes a
- * tombstone). Answers never carry secrets, and logs name only the store and the version.
+ * tombstone). Secrets are sealed (SECRETS_ENCRYPTION_KEYS) before they are kept or
+ * published; answers never carry them, and logs name only the store and the version.
  */
 @Controller('v1/stores')
 @UseGuards(ApiKeyGuard)
@@ -36,6 +40,7 @@ export class StoreAdminController {
   constructor(
     private readonly repository: StoreSettingsRepository,
     private readonly kafka: KafkaService,
+    @Inject(INGEST_CONFIG) private readonly config: IngestConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -52,12 +57,13 @@ export class StoreAdminController {
           problems: decision.problems,
         });
       }
-      const version = await tx.save(decision.settings);
+      const { settings } = sealStoreSecrets(decision.settings, this.config.SECRETS_ENCRYPTION_KEYS);
+      const version = await tx.save(settings);
       // Published before the commit: an unacknowledged publish rolls the write back.
       await publishOrUnavailable(this.kafka, [
-        { topic: this.kafka.topic(TOPIC.storeSettings), key: storeId, value: JSON.stringify(decision.settings) },
+        { topic: this.kafka.topic(TOPIC.storeSettings), key: storeId, value: JSON.stringify(settings) },
       ]);
-      return { settings: decision.settings, version, created: !current };
+      return { settings, version, created: !current };
     });
     this.logger.info({ storeId, version: saved.version }, 'store settings saved and published');
     void reply.status(saved.created ? 201 : 200);

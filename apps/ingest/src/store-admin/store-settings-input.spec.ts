@@ -105,6 +105,30 @@ describe('checkStoreSettings', () => {
     expect(again.ok && 'accessTokenSet' in again.settings.whatsapp).toBe(false);
   });
 
+  it('keeps the sealed secrets of the stored settings, and takes no ciphertext from a body', () => {
+    const sealed = (id: string) => `enc:v1:k1:${id.repeat(16)}:c2VjcmV0:${'B'.repeat(22)}`;
+    const previous = {
+      ...(checkStoreSettings('lola-shoes', valid, undefined) as { settings: StoreSettings }).settings,
+      whatsapp: { phoneNumberId: '106540352242922', mode: 'text', accessTokenCiphertext: sealed('A') },
+      shopify: { webhookSecretCiphertext: sealed('C') },
+    } as StoreSettings;
+    const kept = checkStoreSettings('lola-shoes', withoutSecrets(previous), previous);
+    expect(kept).toMatchObject({
+      ok: true,
+      settings: { whatsapp: { accessTokenCiphertext: sealed('A') }, shopify: { webhookSecretCiphertext: sealed('C') } },
+    });
+    const forged = checkStoreSettings(
+      'lola-shoes',
+      { ...valid, whatsapp: { ...valid.whatsapp, accessToken: undefined, accessTokenCiphertext: sealed('D') } },
+      undefined,
+    );
+    expect(forged.ok).toBe(false);
+    expect(!forged.ok && forged.problems).toContainEqual(expect.stringMatching(/^whatsapp\.accessToken: required/));
+    const replaced = checkStoreSettings('lola-shoes', { ...valid, whatsapp: { ...valid.whatsapp } }, previous);
+    expect(replaced.ok && replaced.settings.whatsapp).toMatchObject({ accessToken: 'EAAG-secret-token' });
+    expect(replaced.ok && 'accessTokenCiphertext' in replaced.settings.whatsapp).toBe(false);
+  });
+
   it('refuses a platform section without a usable secret, naming it', () => {
     for (const shopify of [{}, { webhookSecret: 'short' }, { webhookSecret: 'shpss_0123456789', topic: 'x' }, 'x']) {
       const out = checkStoreSettings('lola-shoes', { ...valid, shopify }, undefined);

@@ -16,7 +16,8 @@ export function isStoreId(storeId: string): boolean {
  * the contract's shape and ranges (defaults filled), the IANA zone, opening hours without
  * overlaps, closed dates, templates that render with the project's helpers, the WhatsApp
  * fields the chosen mode needs. Secrets are write-only: one left out keeps the previous
- * value, so a GET-edit-PUT round trip never erases a token it could not see. Every problem
+ * (sealed) value, so a GET-edit-PUT round trip never erases a token it could not see; the
+ * caller seals the plaintext ones before anything is stored or published. Every problem
  * is listed at once, so the merchant fixes the settings in one go.
  */
 export function checkStoreSettings(
@@ -35,17 +36,23 @@ export function checkStoreSettings(
   input.storeId = storeId;
   input.schemaVersion ??= 1;
 
+  // A ciphertext comes only from the stored settings, never from the body.
   if (isPlainObject(input.whatsapp)) {
     delete input.whatsapp.accessTokenSet; // as GET shows it
-    input.whatsapp.accessToken ??= previous?.whatsapp.accessToken;
-    if (input.whatsapp.accessToken === undefined) delete input.whatsapp.accessToken;
+    delete input.whatsapp.accessTokenCiphertext;
+    if (input.whatsapp.accessToken === undefined) {
+      keepSecret(input.whatsapp, previous?.whatsapp, 'accessToken', 'accessTokenCiphertext');
+    }
   }
   for (const platform of WEBHOOK_PLATFORMS) {
     const section = input[platform];
     if (section === undefined || section === null) delete input[platform];
     else if (isPlainObject(section)) {
       delete section.webhookSecretSet; // as GET shows it
-      section.webhookSecret ??= previous?.[platform]?.webhookSecret;
+      delete section.webhookSecretCiphertext;
+      if (section.webhookSecret === undefined) {
+        keepSecret(section, previous?.[platform], 'webhookSecret', 'webhookSecretCiphertext');
+      }
     }
   }
 
@@ -60,8 +67,14 @@ export function checkStoreSettings(
   const settings = Value.Clean(StoreSettingsSchema, candidate) as StoreSettings;
   if (!isValidTimeZone(settings.timezone)) problems.push(`timezone: "${settings.timezone}" is not an IANA time zone`);
   problems.push(...validateOpeningHours(settings.openingHours, settings.closedDates));
-  if (!settings.whatsapp.accessToken) {
+  if (!settings.whatsapp.accessToken && !settings.whatsapp.accessTokenCiphertext) {
     problems.push('whatsapp.accessToken: required (write-only; left out, the stored one is kept)');
+  }
+  for (const platform of WEBHOOK_PLATFORMS) {
+    const section = settings[platform];
+    if (section && !section.webhookSecret && !section.webhookSecretCiphertext) {
+      problems.push(`${platform}.webhookSecret: required (write-only; left out, the stored one is kept)`);
+    }
   }
   if (
     settings.whatsapp.mode === 'template' &&
@@ -76,6 +89,17 @@ export function checkStoreSettings(
     problems.push(`messageTemplates: ${(e as Error).message}`);
   }
   return problems.length ? { ok: false, problems } : { ok: true, settings };
+}
+
+/** The stored secret, sealed (or, in a row from before encryption, plaintext to be sealed). */
+function keepSecret(
+  section: Record<string, unknown>,
+  stored: Record<string, unknown> | undefined,
+  plaintext: string,
+  ciphertext: string,
+): void {
+  if (stored?.[ciphertext] !== undefined) section[ciphertext] = stored[ciphertext];
+  else if (stored?.[plaintext] !== undefined) section[plaintext] = stored[plaintext];
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {

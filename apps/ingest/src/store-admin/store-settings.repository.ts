@@ -8,8 +8,8 @@ export interface StoredRow {
 }
 
 /**
- * The admin API's record of each store's settings (secrets included: the sender needs the
- * token). `store-settings` is its published copy; writes publish inside the row's lock, so
+ * The admin API's record of each store's settings (secrets sealed: the sender needs the
+ * token, ingest the webhook secrets). `store-settings` is its published copy; writes publish inside the row's lock, so
  * the topic's order per store is the table's order.
  */
 @Injectable()
@@ -22,6 +22,13 @@ export class StoreSettingsRepository {
       [storeId],
     );
     return rows[0] ? { settings: rows[0].settings, version: Number(rows[0].version) } : undefined;
+  }
+
+  async storeIds(): Promise<string[]> {
+    const rows: Array<{ store_id: string }> = await this.dataSource.query(
+      'SELECT store_id FROM store_settings ORDER BY store_id',
+    );
+    return rows.map((r) => r.store_id);
   }
 
   /**

@@ -5,6 +5,7 @@ import { ConsumedRecord, KafkaService } from '@lib/kafka';
 import { LOGGER, Readiness } from '@lib/observability';
 import type { Logger } from '@lib/observability';
 import type { IngestConfig } from '../config';
+import { IngestMetrics } from '../ingest.metrics';
 import { INGEST_CONFIG } from '../tokens';
 import { StoreDirectory, StoreEntry } from './store-directory';
 
@@ -15,7 +16,7 @@ import { StoreDirectory, StoreEntry } from './store-directory';
  */
 @Injectable()
 export class StoreSettingsView implements OnModuleInit {
-  readonly directory = new StoreDirectory();
+  readonly directory: StoreDirectory;
   private readonly readUpTo = new Map<number, bigint>();
   private caughtUp = false;
   private started: Promise<void> | undefined;
@@ -24,8 +25,17 @@ export class StoreSettingsView implements OnModuleInit {
     private readonly kafka: KafkaService,
     private readonly readiness: Readiness,
     @Inject(INGEST_CONFIG) private readonly config: IngestConfig,
+    private readonly metrics: IngestMetrics,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.directory = new StoreDirectory(config.SECRETS_ENCRYPTION_KEYS, (storeId, platform, error) =>
+      // One line an operator can alert on; it names the key, never the secret.
+      this.logger.error(
+        { alert: 'store-secret-unreadable', storeId, platform, why: error.why, reason: error.message },
+        'store webhook secret does not open: its webhooks are refused until the keyring or the settings are fixed',
+      ),
+    );
+  }
 
   onModuleInit(): void {
     this.readiness.add({
@@ -78,6 +88,7 @@ export class StoreSettingsView implements OnModuleInit {
       maxWaitTimeMs: 100,
       handler: async (records) => {
         for (const r of records) this.apply(r);
+        this.metrics.unreadableSecrets.set(this.directory.unreadable().length);
         return {};
       },
     });
