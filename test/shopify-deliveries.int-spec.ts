@@ -106,12 +106,18 @@ async function schedulerCaughtUp(): Promise<void> {
 async function factsOf(cartId: string) {
   const db = await database(schema);
   try {
-    const { rows } = await db.query('SELECT facts, version FROM carts WHERE store_id = $1 AND cart_id = $2', [
-      STORE,
-      cartId,
-    ]);
+    const { rows } = await db.query(
+      'SELECT facts, version, status, reason FROM carts WHERE store_id = $1 AND cart_id = $2',
+      [STORE, cartId],
+    );
     return rows[0] as {
-      facts: { items: { v: Array<{ title: string }> }; seen: Array<[number, string]> };
+      status: string;
+      reason: string | null;
+      facts: {
+        items: { v: Array<{ title: string }> };
+        seen: Array<[number, string]>;
+        newest: { type: string; s: { at: number } };
+      };
       version: number;
     };
   } finally {
@@ -171,5 +177,24 @@ describe('Shopify deliveries, duplicated and out of order', () => {
     expect(facts.seen.map(([at]) => at)).toEqual([t2.getTime(), t1.getTime()]);
     expect(new Set(facts.seen.map(([, id]) => id)).size).toBe(2);
     expect(version).toBe(2);
+  });
+
+  it('checkouts/delete ends the cart: cancelled as emptied, no message planned', async () => {
+    const token = `tok-${randomUUID().slice(0, 8)}`;
+    const t1 = new Date(Date.now() - 60_000);
+    const body = checkout(token, t1, ['Zapatillas']);
+    expect(
+      await deliver({ topic: 'checkouts/update', eventId: `ev-${token}-1`, triggeredAt: t1.toISOString(), body }),
+    ).toBe(200);
+    const deletion = JSON.stringify({ token, updated_at: t1.toISOString() });
+    const deletedAt = new Date(Date.now() - 1000).toISOString();
+    expect(
+      await deliver({ topic: 'checkouts/delete', eventId: `ev-${token}-2`, triggeredAt: deletedAt, body: deletion }),
+    ).toBe(200);
+
+    await schedulerCaughtUp();
+    const cart = await factsOf(token);
+    expect(cart).toMatchObject({ status: 'cancelled', reason: 'emptied' });
+    expect(cart.facts.newest).toMatchObject({ type: 'cart.emptied', s: { at: Date.parse(deletedAt) } });
   });
 });

@@ -183,6 +183,38 @@ describe('Shopify deduplication: one event id per merchant action', () => {
   });
 });
 
+describe('checkouts/delete', () => {
+  const deleted = { token: checkout.token, updated_at: checkout.updated_at };
+  const del = { ...ctx, topic: 'checkouts/delete', triggeredAt: '2026-11-25T09:00:00Z' };
+
+  it('ends the cart: cart.emptied at the time Shopify stamped the deletion, no customer, no items', () => {
+    expect(shopify.translate(deleted, del)).toEqual({
+      kind: 'event',
+      candidate: {
+        schemaVersion: 1,
+        eventId: `shopify:checkout:${checkout.token}:deleted`,
+        type: 'cart.emptied',
+        occurredAt: '2026-11-25T09:00:00Z',
+        storeId: 'lola-shoes',
+        cartId: checkout.token,
+      },
+    });
+    expect(shopify.topics).toContain('checkouts/delete');
+  });
+
+  it("without the header the payload's updated_at dates it; a payload naming only the old numeric id is ignored", () => {
+    expect(shopify.translate(deleted, { ...del, triggeredAt: undefined })).toMatchObject({
+      candidate: { occurredAt: checkout.updated_at },
+    });
+    expect(shopify.translate({ id: 450789469 }, del)).toMatchObject({ kind: 'ignored' });
+    // Dated like the checkout's last state, the deletion still wins the scheduler's tie (greater id).
+    const lastState = shopify.translate(checkout, ctx);
+    const deletion = shopify.translate(deleted, { ...del, triggeredAt: undefined });
+    if (lastState.kind !== 'event' || deletion.kind !== 'event') throw new Error('both are events');
+    expect(String(deletion.candidate.eventId) > String(lastState.candidate.eventId)).toBe(true);
+  });
+});
+
 describe('verifyShopifyHmac', () => {
   const raw = Buffer.from('{"token": "abc"}');
   const sig = (secret: string) => createHmac('sha256', secret).update(raw).digest('base64');
@@ -199,7 +231,14 @@ describe('verifyShopifyHmac', () => {
 
 describe('shopify adapter fuzz', () => {
   it('never throws on arbitrary payloads or on documented payloads with any field replaced', () => {
-    const topics = fc.constantFrom(undefined, 'checkouts/create', 'checkouts/update', 'orders/create', 'carts/update');
+    const topics = fc.constantFrom(
+      undefined,
+      'checkouts/create',
+      'checkouts/update',
+      'checkouts/delete',
+      'orders/create',
+      'carts/update',
+    );
     const mutated = fc
       .tuple(fc.constantFrom(...Object.keys(checkout)), fc.jsonValue())
       .map(([key, v]) => ({ ...checkout, [key]: v }));

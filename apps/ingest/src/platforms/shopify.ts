@@ -7,7 +7,7 @@ import type { NativeContext, PlatformAdapter, PlatformWebhooks, RequestHeaders, 
  * webhook and the order that completes it name it (`token`, `checkout_token`).
  * See docs/ingest.md (Shopify) for the mapping and its limits.
  */
-export const SHOPIFY_TOPICS = ['checkouts/create', 'checkouts/update', 'orders/create'] as const;
+export const SHOPIFY_TOPICS = ['checkouts/create', 'checkouts/update', 'checkouts/delete', 'orders/create'] as const;
 
 type Json = Record<string, unknown>;
 
@@ -23,6 +23,8 @@ export const shopify: PlatformAdapter = {
       case 'checkouts/create':
       case 'checkouts/update':
         return checkoutEvent(payload, { ...ctx, storeId: ctx.storeId });
+      case 'checkouts/delete':
+        return checkoutDeleted(payload, { ...ctx, storeId: ctx.storeId });
       case 'orders/create':
         return orderEvent(payload, ctx.storeId);
       default:
@@ -89,7 +91,8 @@ export function shopifyEventId(
     case 'order':
       return `shopify:order:${fact.orderId}`;
     case 'checkout-deleted':
-      return `shopify:checkout-deleted:${fact.token}`;
+      // Sorts after every state of the checkout: a deletion dated like its last update wins the tie.
+      return `shopify:checkout:${fact.token}:deleted`;
     case 'checkout': {
       if (fact.updatedAt !== undefined) return `shopify:checkout:${fact.token}:${instant(fact.updatedAt)}`;
       if (delivery.platformEventId) return `shopify:event:${delivery.platformEventId}`;
@@ -130,6 +133,29 @@ function checkoutEvent(c: Json, ctx: NativeContext & { storeId: string }): Trans
       total: money.amount,
       recoveryUrl: httpsUrl(c.abandoned_checkout_url),
       orderId: completed ? (idText(c.order_id) ?? null) : null,
+    }),
+  };
+}
+
+/**
+ * A deleted checkout ends its cart: `cart.emptied`, the contract's end of a cart without an
+ * order, so the scheduler cancels its abandonment and no message goes. Since API 2026-04 the
+ * payload names the checkout by `token` (older versions sent only the numeric `id`, which no
+ * other event carries: such a delete is ignored).
+ */
+function checkoutDeleted(c: Json, ctx: NativeContext & { storeId: string }): Translated {
+  const token = text(c.token);
+  if (!token) return { kind: 'ignored', why: 'Shopify checkouts/delete without a token: no cart to end' };
+  return {
+    kind: 'event',
+    candidate: compact({
+      schemaVersion: 1,
+      eventId: shopifyEventId({ kind: 'checkout-deleted', token }),
+      type: 'cart.emptied',
+      // When the checkout was deleted: Shopify's stamp of the action, else the payload's last change.
+      occurredAt: ctx.triggeredAt ?? text(c.updated_at),
+      storeId: ctx.storeId,
+      cartId: token,
     }),
   };
 }
