@@ -77,7 +77,8 @@ export class DeferralLoop implements OnApplicationBootstrap, OnApplicationShutdo
         now,
         manager,
       );
-      await this.messages.redecide(planned, manager);
+      const previousReasons = new Map(claimed.map((c) => [c.sendDue.sendId, c.reason]));
+      await this.messages.redecide(planned, previousReasons, manager);
       // Skips and expiries are announced before the commit: a crash in between decides them
       // again (announced twice, never lost). A message still deferred was announced already.
       const ended: OutgoingRecord[] = [];

@@ -11,8 +11,9 @@ import { SENDER_CONFIG } from '../tokens';
 import { deliver, DeliveryOutcome, OutgoingMessage } from '../whatsapp';
 import { ContactRepository } from './contact.repository';
 import { GraphApi } from './graph-api';
-import { MessageRepository, NewMessage, Settlement } from './message.repository';
-import { optOutRecord, outcomeRecord } from './outcomes';
+import { deliveryEnd } from './message-lifecycle';
+import { MessageRepository, NewMessage } from './message.repository';
+import { optOutRecord, outcomeRecordOf } from './outcomes';
 
 /** The intent was taken over by another process (this one was thought dead): do not call. */
 class TakenOver extends Error {}
@@ -158,105 +159,66 @@ export class MessageDelivery {
     );
   }
 
-  /** Records every ending and builds the outcomes; pauses stores whose token was rejected. */
+  /**
+   * Records every ending and builds the outcomes: what each result means is the lifecycle's
+   * `deliveryEnd`; here the I/O, once per batch (pauses once per store, opt-outs, the
+   * settlements, the frequency slots given back).
+   */
   private async record(ended: Array<{ message: NewMessage; outcome: DeliveryOutcome }>): Promise<OutgoingRecord[]> {
     const topic = this.kafka.topic(TOPIC.messageOutcomes);
-    const settlements: Settlement[] = [];
-    const outputs: OutgoingRecord[] = [];
-    const sentOutcomes = new Map<string, OutgoingRecord>();
     const now = new Date();
-    for (const { message: m, outcome } of ended) {
+    const ends = ended.map(({ message: m, outcome }) => ({ message: m, outcome, end: deliveryEnd(m, outcome, now) }));
+    for (const { message: m, outcome, end } of ends) {
+      this.metrics.decisions.inc({ result: end.counted });
       const { result, attempts } = outcome;
-      const base = { sendId: m.sendId, storeId: m.storeId, cartId: m.cartId, at: now };
-      if (result.kind === 'accepted') {
-        settlements.push({ sendId: m.sendId, state: 'sent', wamid: result.whatsappMessageId, attempts, at: now });
-        const sent = outcomeRecord(topic, { ...base, status: 'sent', wamid: result.whatsappMessageId });
-        sentOutcomes.set(m.sendId, sent);
-        outputs.push(sent);
-        this.metrics.decisions.inc({ result: 'sent' });
-      } else if (result.kind === 'permanent') {
-        settlements.push({
-          sendId: m.sendId,
-          state: 'failed',
-          errorCode: result.code,
-          reason: result.reason,
-          attempts,
-          at: now,
-        });
-        outputs.push(
-          outcomeRecord(topic, { ...base, status: 'failed', reason: failureReason(result.code, result.reason) }),
-        );
-        this.metrics.decisions.inc({ result: 'failed' });
-        if (result.optedOut) {
-          const fresh = await this.optOuts.record([
-            { storeId: m.storeId, phone: m.phone, at: now, source: 'graph-131050' },
-          ]);
-          for (const o of fresh) outputs.push(optOutRecord(topic, { ...o, at: now }));
-          this.metrics.optOuts.inc({ source: 'graph-131050' }, fresh.length);
-        }
-      } else if (result.kind === 'token-rejected') {
-        // Nothing went out (Meta refused the credentials): hold the message for the store's next token.
-        settlements.push({
-          sendId: m.sendId,
-          state: 'deferred',
-          errorCode: result.code,
-          reason: 'store-paused',
-          attempts,
-          at: now,
-        });
-        if (m.sendDue) await this.messages.holdForPausedStore(m.sendId, m.sendDue);
-        outputs.push(outcomeRecord(topic, { ...base, status: 'deferred', reason: 'store-paused' }));
-        this.metrics.decisions.inc({ result: 'deferred' });
-        await this.pause(m.storeId, result.code, result.reason);
-      } else if (result.ambiguous) {
-        // Maybe accepted, no webhook said so: never sent again; a late webhook still settles it.
-        settlements.push({
-          sendId: m.sendId,
-          state: 'unknown',
-          errorCode: result.code,
-          reason: result.reason,
-          attempts,
-          at: now,
-        });
-        this.metrics.decisions.inc({ result: 'unknown' });
+      if (result.kind === 'accepted') continue;
+      if (end.counted === 'unknown') {
         this.logger.warn(
           { sendId: m.sendId, storeId: m.storeId, reason: result.reason },
           'send left unknown: answer lost, no webhook',
         );
-      } else {
-        settlements.push({
+      }
+      this.logger.info(
+        {
           sendId: m.sendId,
-          state: 'failed',
-          errorCode: result.code,
-          reason: `retries-exhausted: ${result.reason}`,
+          storeId: m.storeId,
+          phone: maskPhone(m.phone),
+          result: result.kind,
+          code: result.code,
           attempts,
-          at: now,
-        });
-        outputs.push(
-          outcomeRecord(topic, { ...base, status: 'failed', reason: failureReason(result.code, 'retries-exhausted') }),
-        );
-        this.metrics.decisions.inc({ result: 'failed' });
-      }
-      if (result.kind !== 'accepted') {
-        this.logger.info(
-          {
-            sendId: m.sendId,
-            storeId: m.storeId,
-            phone: maskPhone(m.phone),
-            result: result.kind,
-            code: result.code,
-            attempts,
-          },
-          'send not accepted',
-        );
-      }
+        },
+        'send not accepted',
+      );
     }
-    const moved = await this.messages.settle(settlements);
+
+    const optingOut = ends.filter((e) => e.end.optsOut).map((e) => e.message);
+    const optOutputs: OutgoingRecord[] = [];
+    if (optingOut.length > 0) {
+      const fresh = await this.optOuts.record(
+        optingOut.map((m) => ({ storeId: m.storeId, phone: m.phone, at: now, source: 'graph-131050' })),
+      );
+      for (const o of fresh) optOutputs.push(optOutRecord(topic, { ...o, at: now }));
+      this.metrics.optOuts.inc({ source: 'graph-131050' }, fresh.length);
+    }
+    const pauses = new Map<string, { code: number; reason: string }>();
+    for (const { message: m, end } of ends)
+      if (end.pausesStore && !pauses.has(m.storeId)) pauses.set(m.storeId, end.pausesStore);
+    for (const [storeId, p] of pauses) await this.pause(storeId, p.code, p.reason);
+
+    // A message a rejected token holds keeps its send-due, for the deferral loop to send it later.
+    const held = new Map(
+      ends.flatMap(({ message: m, end }) => (end.pausesStore && m.sendDue ? [[m.sendId, m.sendDue] as const] : [])),
+    );
+    const moved = await this.messages.settle(
+      ends.map((e) => e.end.settlement),
+      held,
+    );
+    await this.contacts.release(ends.filter((e) => e.end.releasesSlot).map((e) => e.message));
     // A `sent` webhook that beat the HTTP answer has announced it already: announce once.
-    const announced = new Set([...sentOutcomes].filter(([sendId]) => !moved.has(sendId)).map(([, o]) => o));
-    const failed = new Set(settlements.filter((x) => x.state === 'failed').map((x) => x.sendId));
-    await this.contacts.release(ended.map((e) => e.message).filter((m) => failed.has(m.sendId)));
-    return outputs.filter((o) => !announced.has(o));
+    const outputs = ends.flatMap(({ message: m, end }) =>
+      end.outcome && (!end.announcedIfMoved || moved.has(m.sendId)) ? [outcomeRecordOf(topic, end.outcome)] : [],
+    );
+    return [...outputs, ...optOutputs];
   }
 
   private async pause(storeId: string, code: number, reason: string): Promise<void> {
@@ -326,7 +288,3 @@ export class MessageDelivery {
 }
 
 const MARK_RETRY_DELAYS_MS = [100, 250, 500, 1000, 2000, 4000, 8000, 15_000];
-
-function failureReason(code: number | undefined, reason: string): string {
-  return code ? `${code}: ${reason}`.slice(0, 200) : reason.slice(0, 200);
-}

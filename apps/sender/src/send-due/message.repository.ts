@@ -3,7 +3,18 @@ import { randomUUID } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import type { SendDue } from '@lib/contracts';
 import { updatedRows, type UpdateResult } from '@lib/database';
-import type { DecidedState, HistoryEntry, MessageState, Settlement } from './message-lifecycle';
+import {
+  decided,
+  redecided,
+  settle,
+  staleUnknown,
+  type DecidedState,
+  type HistoryEntry,
+  type MessageState,
+  type MessageStatusView,
+  type Settlement,
+  type SettlingView,
+} from './message-lifecycle';
 import type { FilledTemplate } from './rendering';
 
 export type { HistoryEntry, MessageState, Settlement } from './message-lifecycle';
@@ -62,6 +73,29 @@ const storedOf = (r: MessageRow): StoredMessage => ({
   history: r.history,
 });
 
+interface SettlingRow {
+  send_id: string;
+  state: MessageState;
+  reason: string | null;
+  wamid: string | null;
+  error_code: number | null;
+  attempts: number;
+  history: HistoryEntry[];
+  deferred_until: string | null;
+  sending_since: string | null;
+}
+
+const settlingViewOf = (r: SettlingRow): SettlingView => ({
+  state: r.state,
+  reason: r.reason,
+  wamid: r.wamid,
+  errorCode: r.error_code,
+  attempts: r.attempts,
+  history: r.history,
+  deferredUntil: r.deferred_until,
+  sendingSince: r.sending_since,
+});
+
 const COLUMNS = 'send_id, store_id, cart_id, phone, state, reason, wamid, error_code, history';
 
 /** One row per sendId: the intent, the rendered message, and every status with its time. */
@@ -81,24 +115,25 @@ export class MessageRepository {
   }
 
   /**
-   * Writes decided messages; a sendId already there is left alone (ON CONFLICT DO NOTHING).
-   * Returns the sendIds written by this call: only those are this caller's to send.
+   * Writes decided messages; a sendId already there is left alone (ON CONFLICT DO NOTHING:
+   * NEVER_TWICE.oneRowPerSendId). Returns the sendIds written by this call: only those are
+   * this caller's to send. What each row starts with is the lifecycle's `decided`.
    */
   async insert(messages: NewMessage[], manager: EntityManager): Promise<Set<string>> {
     if (messages.length === 0) return new Set();
+    const writes = messages.map((m) => decided(m));
     const rows: Array<{ send_id: string }> = await manager.query(
       `INSERT INTO messages (send_id, store_id, cart_id, phone, phone_number_id, state, reason, locale,
                              rendered_text, template, send_due, deferred_until, sending_since, owner, history,
                              created_at, updated_at)
        SELECT k.send_id, k.store_id, k.cart_id, k.phone, k.phone_number_id, k.state, k.reason, k.locale,
-              k.rendered_text, k.template, k.send_due, k.deferred_until,
-              CASE WHEN k.state = 'sending' THEN k.at END, CASE WHEN k.state = 'sending' THEN $14 END,
-              jsonb_build_array(jsonb_strip_nulls(jsonb_build_object('status', k.state, 'at', k.at, 'reason', k.reason))),
+              k.rendered_text, k.template, k.send_due, k.deferred_until, k.sending_since, k.owner, k.history,
               k.at, k.at
        FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-                   $9::text[], $10::jsonb[], $11::jsonb[], $12::timestamptz[], $13::timestamptz[])
+                   $9::text[], $10::jsonb[], $11::jsonb[], $12::timestamptz[], $13::timestamptz[],
+                   $14::timestamptz[], $15::text[], $16::jsonb[])
          AS k(send_id, store_id, cart_id, phone, phone_number_id, state, reason, locale, rendered_text, template,
-              send_due, deferred_until, at)
+              send_due, deferred_until, at, sending_since, owner, history)
        ON CONFLICT (send_id) DO NOTHING
        RETURNING send_id`,
       [
@@ -112,61 +147,71 @@ export class MessageRepository {
         messages.map((m) => m.locale),
         messages.map((m) => m.renderedText),
         messages.map((m) => (m.template ? JSON.stringify(m.template) : null)),
-        messages.map((m) => (m.state === 'deferred' && m.sendDue ? JSON.stringify(m.sendDue) : null)),
+        messages.map((m, i) => (writes[i].keepsSendDue && m.sendDue ? JSON.stringify(m.sendDue) : null)),
         messages.map((m) => m.deferredUntil?.toISOString() ?? null),
         messages.map((m) => m.at.toISOString()),
-        this.owner,
+        writes.map((w) => w.sendingSince?.toISOString() ?? null),
+        writes.map((w) => (w.intent ? this.owner : null)),
+        writes.map((w) => JSON.stringify(w.entries)),
       ],
     );
     return new Set(rows.map((r) => r.send_id));
   }
 
   /**
-   * Records how the sends ended, and returns the sendIds this call moved on. A status webhook
-   * may have moved a row on already (Meta's `sent` can beat the HTTP answer): then the
-   * webhook's status stays and was announced by the webhook, the wamid and attempts are kept.
+   * Records how the sends ended (the lifecycle's `settle`), and returns the sendIds this call
+   * moved on. The rows are locked while settled, as a status webhook locks them, so a row is
+   * moved by exactly one of the two: a webhook that came first (Meta's `sent` can beat the
+   * HTTP answer) keeps its status, announced by the webhook. `held`: the send-dues of messages
+   * a rejected token holds for their store's next one, kept for the deferral loop.
    */
-  async settle(settlements: Settlement[]): Promise<Set<string>> {
+  async settle(settlements: Settlement[], held: ReadonlyMap<string, SendDue> = new Map()): Promise<Set<string>> {
     if (settlements.length === 0) return new Set();
-    const params = [
-      settlements.map((s) => s.sendId),
-      settlements.map((s) => s.state),
-      settlements.map((s) => s.wamid ?? null),
-      settlements.map((s) => s.errorCode ?? null),
-      settlements.map((s) => s.reason ?? null),
-      settlements.map((s) => s.attempts),
-      settlements.map((s) => s.at.toISOString()),
-    ];
-    const keys = `unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::int[], $7::timestamptz[])
-         AS k(send_id, state, wamid, error_code, reason, attempts, at)`;
-    // The state condition is checked again on the latest row version after waiting for a
-    // webhook's lock (read committed), so a row is moved by exactly one of the two.
-    const moved: UpdateResult<{ send_id: string }> = await this.dataSource.query(
-      `UPDATE messages m SET
-         state = k.state, reason = k.reason, wamid = coalesce(m.wamid, k.wamid),
-         error_code = coalesce(k.error_code, m.error_code), attempts = m.attempts + k.attempts,
-         deferred_until = CASE WHEN k.state = 'deferred' THEN NULL ELSE m.deferred_until END,
-         sending_since = CASE WHEN k.state = 'deferred' THEN NULL ELSE m.sending_since END,
-         history = m.history || jsonb_build_array(jsonb_strip_nulls(jsonb_build_object(
-                     'status', k.state, 'at', k.at, 'reason', k.reason, 'code', k.error_code))),
-         updated_at = now()
-       FROM ${keys}
-       WHERE m.send_id = k.send_id AND m.state IN ('sending', 'unknown')
-       RETURNING m.send_id`,
-      params,
-    );
-    const movedIds = new Set(updatedRows(moved).map((r) => r.send_id));
-    if (movedIds.size < settlements.length) {
-      await this.dataSource.query(
-        `UPDATE messages m SET
-           wamid = coalesce(m.wamid, k.wamid), error_code = coalesce(k.error_code, m.error_code),
-           attempts = m.attempts + k.attempts, updated_at = now()
-         FROM ${keys}
-         WHERE m.send_id = k.send_id AND NOT (m.send_id = ANY($8::text[]))`,
-        [...params, [...movedIds]],
+    return this.dataSource.transaction(async (manager) => {
+      const rows: Array<SettlingRow> = await manager.query(
+        `SELECT send_id, state, reason, wamid, error_code, attempts, history,
+                deferred_until::text AS deferred_until, sending_since::text AS sending_since
+         FROM messages WHERE send_id = ANY($1::text[]) ORDER BY send_id FOR UPDATE`,
+        [settlements.map((s) => s.sendId)],
       );
-    }
-    return movedIds;
+      const current = new Map(rows.map((r) => [r.send_id, settlingViewOf(r)]));
+      const moved = new Set<string>();
+      const writes: Array<{ sendId: string; next: SettlingView }> = [];
+      for (const s of settlements) {
+        const view = current.get(s.sendId);
+        if (!view) continue;
+        const settled = settle(view, s);
+        if (settled.moved) moved.add(s.sendId);
+        current.set(s.sendId, settled.next);
+        writes.push({ sendId: s.sendId, next: settled.next });
+      }
+      if (writes.length === 0) return moved;
+      await manager.query(
+        `UPDATE messages m SET state = k.state, reason = k.reason, wamid = k.wamid, error_code = k.error_code,
+           attempts = k.attempts, history = k.history, deferred_until = k.deferred_until,
+           sending_since = k.sending_since, send_due = coalesce(k.send_due, m.send_due), updated_at = now()
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[], $6::int[], $7::jsonb[],
+                     $8::timestamptz[], $9::timestamptz[], $10::jsonb[])
+           AS k(send_id, state, reason, wamid, error_code, attempts, history, deferred_until, sending_since, send_due)
+         WHERE m.send_id = k.send_id`,
+        [
+          writes.map((w) => w.sendId),
+          writes.map((w) => w.next.state),
+          writes.map((w) => w.next.reason),
+          writes.map((w) => w.next.wamid),
+          writes.map((w) => w.next.errorCode),
+          writes.map((w) => w.next.attempts),
+          writes.map((w) => JSON.stringify(w.next.history)),
+          writes.map((w) => w.next.deferredUntil),
+          writes.map((w) => w.next.sendingSince),
+          writes.map((w) => {
+            const sendDue = held.get(w.sendId);
+            return sendDue ? JSON.stringify(sendDue) : null;
+          }),
+        ],
+      );
+      return moved;
+    });
   }
 
   /** Whether a status webhook settled this send (its wamid is known) since the call began. */
@@ -190,21 +235,23 @@ export class MessageRepository {
     return rows.map(storedOf);
   }
 
-  async saveStatus(
-    message: {
-      sendId: string;
-      state: MessageState;
-      wamid: string | null;
-      errorCode: number | null;
-      history: HistoryEntry[];
-    },
-    manager: EntityManager,
-  ): Promise<void> {
+  /** Writes what status webhooks moved (the lifecycle's `applyStatus`), one statement for the batch. */
+  async saveStatuses(messages: Array<MessageStatusView & { sendId: string }>, manager: EntityManager): Promise<void> {
+    if (messages.length === 0) return;
     await manager.query(
-      `UPDATE messages SET state = $2, wamid = coalesce(wamid, $3), error_code = coalesce($4, error_code),
-         history = $5::jsonb, sending_since = NULL, updated_at = now()
-       WHERE send_id = $1`,
-      [message.sendId, message.state, message.wamid, message.errorCode, JSON.stringify(message.history)],
+      `UPDATE messages m SET state = k.state, wamid = coalesce(m.wamid, k.wamid),
+         error_code = coalesce(k.error_code, m.error_code), history = k.history, sending_since = NULL,
+         updated_at = now()
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::jsonb[])
+         AS k(send_id, state, wamid, error_code, history)
+       WHERE m.send_id = k.send_id`,
+      [
+        messages.map((m) => m.sendId),
+        messages.map((m) => m.state),
+        messages.map((m) => m.wamid),
+        messages.map((m) => m.errorCode),
+        messages.map((m) => JSON.stringify(m.history)),
+      ],
     );
   }
 
@@ -225,32 +272,44 @@ export class MessageRepository {
     return rows.map((r) => ({ sendDue: r.send_due, reason: r.reason }));
   }
 
-  /** Re-decides a claimed deferred message: it becomes `state` (sending, skipped, deferred again…). */
-  async redecide(messages: NewMessage[], manager: EntityManager): Promise<void> {
-    for (const m of messages) {
-      await manager.query(
-        `UPDATE messages SET state = $2, reason = $3, phone_number_id = $4, locale = $5, rendered_text = $6,
-           template = $7::jsonb, deferred_until = $8, send_due = CASE WHEN $2 = 'deferred' THEN send_due END,
-           sending_since = CASE WHEN $2 = 'sending' THEN $9::timestamptz END,
-           owner = CASE WHEN $2 = 'sending' THEN $10 END, called_at = NULL,
-           history = CASE WHEN $2 = 'deferred' AND state = 'deferred' AND reason IS NOT DISTINCT FROM $3 THEN history
-                          ELSE history || jsonb_build_array(jsonb_strip_nulls(jsonb_build_object('status', $2, 'at', $9::timestamptz, 'reason', $3))) END,
-           updated_at = now()
-         WHERE send_id = $1`,
-        [
-          m.sendId,
-          m.state,
-          m.reason,
-          m.phoneNumberId,
-          m.locale,
-          m.renderedText,
-          m.template ? JSON.stringify(m.template) : null,
-          m.deferredUntil?.toISOString() ?? null,
-          m.at.toISOString(),
-          this.owner,
-        ],
-      );
-    }
+  /**
+   * Writes the new decisions of claimed deferred messages (the lifecycle's `redecided`: sending,
+   * skipped, deferred again…), one statement for the batch. `previousReasons`: the reason each
+   * was deferred for, by sendId, as claimed.
+   */
+  async redecide(
+    messages: NewMessage[],
+    previousReasons: ReadonlyMap<string, string | null>,
+    manager: EntityManager,
+  ): Promise<void> {
+    if (messages.length === 0) return;
+    const writes = messages.map((m) => redecided({ reason: previousReasons.get(m.sendId) ?? null }, m));
+    await manager.query(
+      `UPDATE messages m SET state = k.state, reason = k.reason, phone_number_id = k.phone_number_id,
+         locale = k.locale, rendered_text = k.rendered_text, template = k.template,
+         deferred_until = k.deferred_until, send_due = CASE WHEN k.keeps_send_due THEN m.send_due END,
+         sending_since = k.sending_since, owner = k.owner, called_at = NULL,
+         history = m.history || k.entries, updated_at = now()
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[],
+                   $8::timestamptz[], $9::boolean[], $10::timestamptz[], $11::text[], $12::jsonb[])
+         AS k(send_id, state, reason, phone_number_id, locale, rendered_text, template, deferred_until,
+              keeps_send_due, sending_since, owner, entries)
+       WHERE m.send_id = k.send_id`,
+      [
+        messages.map((m) => m.sendId),
+        messages.map((m) => m.state),
+        messages.map((m) => m.reason),
+        messages.map((m) => m.phoneNumberId),
+        messages.map((m) => m.locale),
+        messages.map((m) => m.renderedText),
+        messages.map((m) => (m.template ? JSON.stringify(m.template) : null)),
+        messages.map((m) => m.deferredUntil?.toISOString() ?? null),
+        writes.map((w) => w.keepsSendDue),
+        writes.map((w) => w.sendingSince?.toISOString() ?? null),
+        writes.map((w) => (w.intent ? this.owner : null)),
+        writes.map((w) => JSON.stringify(w.entries)),
+      ],
+    );
   }
 
   /** Releases the messages a paused store held: the deferral loop looks at them at once. */
@@ -263,18 +322,10 @@ export class MessageRepository {
     return updatedRows(result).length;
   }
 
-  /** Holds a message whose store got paused mid-batch, keeping what the deferral loop needs. */
-  async holdForPausedStore(sendId: string, sendDue: SendDue): Promise<void> {
-    await this.dataSource.query(`UPDATE messages SET send_due = $2::jsonb WHERE send_id = $1`, [
-      sendId,
-      JSON.stringify(sendDue),
-    ]);
-  }
-
   /**
    * Marks these intents called, just before their first call, if this process still owns
-   * them. Returns the ones it may call: a sendId missing was taken over (this process was
-   * thought dead) and must not be called from here.
+   * them (the fence, NEVER_TWICE.fence). Returns the ones it may call: a sendId missing was
+   * taken over (this process was thought dead) and must not be called from here.
    */
   async markCalled(sendIds: string[]): Promise<Set<string>> {
     const result: UpdateResult<{ send_id: string }> = await this.dataSource.query(
@@ -291,6 +342,7 @@ export class MessageRepository {
    * queue), finds them gone at markCalled and does not call. Never one this process is
    * delivering (`delivering`): it would then hold two deliveries of one sendId, both allowed
    * to call. Its own intents left behind (a batch that failed after writing them) are taken.
+   * Only the owner changes (NEVER_TWICE.takeOverUncalled): no history entry, no outcome.
    */
   async takeOverUncalled(olderThanMs: number, limit: number, delivering: string[]): Promise<NewMessage[]> {
     const result: UpdateResult<{
@@ -332,18 +384,19 @@ export class MessageRepository {
 
   /**
    * Sends called but left in `sending` longer than `olderThanMs` (the process died between
-   * the call and the answer, and no status webhook came): marked unknown, never sent again.
+   * the call and the answer, and no status webhook came): marked unknown, never sent again
+   * (NEVER_TWICE.markStaleUnknown; what the row becomes is the lifecycle's `staleUnknown`).
    */
   async markStaleUnknown(olderThanMs: number): Promise<StoredMessage[]> {
+    const stale = staleUnknown(new Date());
     const result: UpdateResult<MessageRow> = await this.dataSource.query(
-      `UPDATE messages SET state = 'unknown', reason = 'no-answer-after-crash', sending_since = NULL,
-         history = history || jsonb_build_array(jsonb_build_object('status', 'unknown', 'at', now(), 'reason', 'no-answer-after-crash')),
-         updated_at = now()
+      `UPDATE messages SET state = $2, reason = $3, sending_since = NULL,
+         history = history || jsonb_build_array($4::jsonb), updated_at = now()
        WHERE send_id IN (SELECT send_id FROM messages WHERE state = 'sending' AND called_at IS NOT NULL
                          AND sending_since < now() - make_interval(secs => $1::float / 1000)
                          ORDER BY sending_since LIMIT 1000 FOR UPDATE SKIP LOCKED)
        RETURNING ${COLUMNS}`,
-      [olderThanMs],
+      [olderThanMs, stale.state, stale.reason, JSON.stringify(stale.entry)],
     );
     return updatedRows(result).map(storedOf);
   }

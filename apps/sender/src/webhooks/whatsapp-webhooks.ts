@@ -7,9 +7,9 @@ import type { Logger } from '@lib/observability';
 import type { SenderConfig } from '../config';
 import { OptOutRepository } from '../opt-outs/opt-out.repository';
 import { ContactRepository } from '../send-due/contact.repository';
-import { applyStatus } from '../send-due/message-lifecycle';
+import { applyStatus, statusEnd } from '../send-due/message-lifecycle';
 import { MessageRepository } from '../send-due/message.repository';
-import { optOutRecord, outcomeRecord } from '../send-due/outcomes';
+import { optOutRecord, outcomeRecordOf } from '../send-due/outcomes';
 import { SenderMetrics } from '../sender.metrics';
 import { StoreSettingsRepository } from '../store-settings/store-settings.repository';
 import { SENDER_CONFIG } from '../tokens';
@@ -19,9 +19,6 @@ import { OutcomePublisher } from '../send-due/outcome-publisher';
 
 /** A shopper leaving: a reply names the business number (so the stores), a 131050 the store. */
 type OptingOut = Pick<ShopperReply, 'phone' | 'at'> & { phoneNumberId?: string; storeId?: string };
-
-/** 131050: the shopper stopped marketing messages from this business. */
-const STOPPED_MARKETING = 131050;
 
 /**
  * A signed webhook, once its signature is good: statuses move messages forward (and settle a
@@ -78,22 +75,16 @@ export class WhatsAppWebhooks {
         Object.assign(row, next);
         byWamid.set(notice.wamid, row);
         changed.add(row.sendId);
-        outputs.push(
-          outcomeRecord(topic, {
-            ...row,
-            status: notice.status,
-            reason: notice.errorCode ? String(notice.errorCode) : null,
-            wamid: notice.wamid,
-            at: new Date(notice.at),
-          }),
-        );
-        if (notice.status === 'failed' && next.state === 'failed') neverReached.push(row);
-        if (notice.status === 'failed' && notice.errorCode === STOPPED_MARKETING) {
-          stoppedMarketing.push({ storeId: row.storeId, phone: row.phone, at: notice.at });
-        }
+        const end = statusEnd(row, notice, next);
+        outputs.push(outcomeRecordOf(topic, end.outcome));
+        if (end.releasesSlot) neverReached.push(row);
+        if (end.optsOut) stoppedMarketing.push({ storeId: row.storeId, phone: row.phone, at: notice.at });
       }
       await this.publisher.publish(outputs);
-      for (const sendId of changed) await this.messages.saveStatus(bySendId.get(sendId)!, manager);
+      await this.messages.saveStatuses(
+        [...changed].map((sendId) => bySendId.get(sendId)!),
+        manager,
+      );
     });
     // Failed later (131049, 131026…): the shopper was not reached, the frequency slot goes back.
     await this.contacts.release(neverReached);
