@@ -10,8 +10,8 @@ import { CartEventsPipeline } from './cart-events/cart-events.pipeline';
 import { CartReplanner } from './cart-events/cart-replanner';
 import { CartRepository } from './cart-events/cart.repository';
 import type { SchedulerConfig } from './config';
+import { ContactHoldRepository } from './contacts/contact-hold.repository';
 import { schedulerDatabase } from './database';
-import { ContactRepository } from './message-outcomes/contact.repository';
 import { MessageOutcomeRepository } from './message-outcomes/message-outcome.repository';
 import { MessageOutcomesPipeline } from './message-outcomes/message-outcomes.pipeline';
 import { SchedulerInputs } from './scheduler.inputs';
@@ -44,7 +44,7 @@ export class SchedulerModule {
       // repositories
       CartRepository,
       StoreSettingsRepository,
-      ContactRepository,
+      ContactHoldRepository,
       MessageOutcomeRepository,
       TimerRepository,
       StatsRepository,

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CartEvent, cartEventContract, shopperKey, StoreSettings } from '@lib/contracts';
 import { BatchResult, ConsumedRecord, DeadLetter } from '@lib/kafka';
-import { ContactRepository } from '../message-outcomes/contact.repository';
+import { ContactHoldRepository } from '../contacts/contact-hold.repository';
 import { StoreSettingsRepository } from '../store-settings/store-settings.repository';
 import { TimerWakeups } from '../timers/timer-wakeups';
 import { PLAN_SEND } from '../tokens';
@@ -24,7 +24,7 @@ export class CartEventsPipeline {
   constructor(
     private readonly carts: CartRepository,
     private readonly settings: StoreSettingsRepository,
-    private readonly contacts: ContactRepository,
+    private readonly contacts: ContactHoldRepository,
     private readonly wakeups: TimerWakeups,
     private readonly metrics: SchedulerMetrics,
     private readonly replanner: CartReplanner,

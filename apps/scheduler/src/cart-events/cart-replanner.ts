@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { shopperKey, type StoreSettings } from '@lib/contracts';
-import { ContactRepository } from '../message-outcomes/contact.repository';
+import { ContactHoldRepository } from '../contacts/contact-hold.repository';
 import { SchedulerMetrics } from '../scheduler.metrics';
 import { TimerWakeups } from '../timers/timer-wakeups';
 import { PLAN_SEND } from '../tokens';
@@ -21,7 +21,7 @@ const PAGE = 1000;
 export class CartReplanner {
   constructor(
     private readonly carts: CartRepository,
-    private readonly contacts: ContactRepository,
+    private readonly contacts: ContactHoldRepository,
     private readonly wakeups: TimerWakeups,
     private readonly metrics: SchedulerMetrics,
     @Inject(PLAN_SEND) private readonly planSend: PlanSend,

@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { CustomerOptedOut, decodeMessageOutcomesRecord, isOptOut, MessageOutcome } from '@lib/contracts';
 import { BatchResult, ConsumedRecord, DeadLetter } from '@lib/kafka';
 import { CartReplanner } from '../cart-events/cart-replanner';
+import { ContactHoldRepository } from '../contacts/contact-hold.repository';
 import { StoreSettingsRepository } from '../store-settings/store-settings.repository';
-import { ContactRepository } from './contact.repository';
 import { MessageOutcomeRepository } from './message-outcome.repository';
 import { holdSettlements, summarizeOutcomes } from './outcome-summary';
 
@@ -16,7 +16,7 @@ import { holdSettlements, summarizeOutcomes } from './outcome-summary';
 export class MessageOutcomesPipeline {
   constructor(
     private readonly outcomes: MessageOutcomeRepository,
-    private readonly contacts: ContactRepository,
+    private readonly contacts: ContactHoldRepository,
     private readonly settings: StoreSettingsRepository,
     private readonly replanner: CartReplanner,
   ) {}

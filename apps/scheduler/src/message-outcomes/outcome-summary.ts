@@ -1,4 +1,5 @@
 import type { MessageOutcome } from '@lib/contracts';
+import type { HoldSettlement } from '../contacts/contact-hold.repository';
 
 /** One sendId's outcomes of a batch, folded into the columns of `message_outcomes`. */
 export interface OutcomeSummary {
@@ -70,9 +71,9 @@ export function summarizeOutcomes(outcomes: MessageOutcome[]): OutcomeSummary[] 
   return [...bySend.values()];
 }
 
-/** How each send of the batch changes its frequency hold (see ContactRepository.settleHolds). */
-export function holdSettlements(summaries: OutcomeSummary[]) {
-  const out: Array<{ storeId: string; sendId: string; wentOut: boolean; at: string }> = [];
+/** How each send of the batch ended for its frequency hold (ContactHoldRepository.settleHolds). */
+export function holdSettlements(summaries: OutcomeSummary[]): HoldSettlement[] {
+  const out: HoldSettlement[] = [];
   for (const s of summaries) {
     const wentOutAt = [s.sent_at, s.delivered_at, s.read_at].filter((x): x is string => x !== null).sort()[0];
     if (wentOutAt) out.push({ storeId: s.store_id, sendId: s.send_id, wentOut: true, at: wentOutAt });

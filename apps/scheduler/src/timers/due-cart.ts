@@ -2,6 +2,7 @@ import type { SendDue } from '@lib/contracts';
 import { Episode, PlanningSettings, timerOf } from '../cart-events/abandonment';
 import { reachablePhone } from '../cart-events/cart-facts';
 import type { CartState } from '../cart-events/cart-state';
+import type { ContactVerdict } from '../contacts/contact-hold.repository';
 
 /**
  * What happens to a cart whose timer is due, as pure functions. The timer loop claims due
@@ -37,8 +38,6 @@ export function triageDue(cart: CartState, settings: PlanningSettings | undefine
   if (!timer || !phone) return { action: 'hold', episode: { ...cart.episode, status: 'idle', reason: 'no-timer' } };
   return { action: 'send', phone, minHoursBetweenMessages: settings.minHoursBetweenMessages };
 }
-
-export type ContactVerdict = 'granted' | 'opted-out' | 'frequency-cap';
 
 /** The closed episode once the timer fired: emitted, expired, or skipped with a reason. */
 export function closeEpisode(

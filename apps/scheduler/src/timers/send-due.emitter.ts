@@ -4,10 +4,11 @@ import { cartKey, SendDue, sendDueContract, TOPIC } from '@lib/contracts';
 import { KafkaService, OutgoingRecord } from '@lib/kafka';
 import { LOGGER } from '@lib/observability';
 import type { Logger } from '@lib/observability';
+import type { ContactAsk } from '@lib/contact-frequency';
 import type { Episode } from '../cart-events/abandonment';
 import { CartRepository, StoredCart, storedCartOf } from '../cart-events/cart.repository';
 import type { SchedulerConfig } from '../config';
-import { ContactRepository, SendCandidate } from '../message-outcomes/contact.repository';
+import { ContactHoldRepository } from '../contacts/contact-hold.repository';
 import { SchedulerMetrics } from '../scheduler.metrics';
 import { StoreSettingsRepository } from '../store-settings/store-settings.repository';
 import { SCHEDULER_CONFIG } from '../tokens';
@@ -31,7 +32,7 @@ export class SendDueEmitter {
     private readonly timers: TimerRepository,
     private readonly carts: CartRepository,
     private readonly settings: StoreSettingsRepository,
-    private readonly contacts: ContactRepository,
+    private readonly contacts: ContactHoldRepository,
     private readonly kafka: KafkaService,
     private readonly metrics: SchedulerMetrics,
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
@@ -61,7 +62,7 @@ export class SendDueEmitter {
 
       const holds: StoredCart[] = [];
       const closing: Array<{ cart: StoredCart; result: Parameters<typeof closeEpisode>[1] }> = [];
-      const candidates: Array<SendCandidate & { cart: StoredCart }> = [];
+      const candidates: Array<ContactAsk & { cart: StoredCart }> = [];
       for (const cart of due) {
         const triage = triageDue(cart.state, settings.get(cart.state.storeId));
         if (triage.action === 'hold')
@@ -78,7 +79,7 @@ export class SendDueEmitter {
           });
         }
       }
-      const verdicts = await this.contacts.decide(candidates, runner.manager);
+      const verdicts = await this.contacts.decide(candidates, new Date(now), runner.manager);
       for (const c of candidates) {
         closing.push({ cart: c.cart, result: { kind: 'contact', verdict: verdicts.get(c.sendId) ?? 'frequency-cap' } });
       }
