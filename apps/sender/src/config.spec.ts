@@ -1,7 +1,11 @@
 import { ConfigError } from '@lib/config';
 import { DEFAULT_OPT_OUT_KEYWORDS, readSenderConfig } from './config';
 
-const base = { KAFKA_BROKERS: '127.0.0.1:9092', DATABASE_URL: 'postgres://u@127.0.0.1:5432/db' };
+const base = {
+  KAFKA_BROKERS: '127.0.0.1:9092',
+  DATABASE_URL: 'postgres://u@127.0.0.1:5432/db',
+  SECRETS_ENCRYPTION_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64')}`,
+};
 
 describe('sender configuration', () => {
   it('starts without webhook secrets (webhooks are then refused), with the documented defaults', () => {

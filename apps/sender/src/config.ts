@@ -1,4 +1,5 @@
 import { commonChecks, commonEnv, env, EnvVar, readConfig } from '@lib/config';
+import { keyringEnv } from '@lib/secrets';
 
 /** Keywords that opt a shopper out when a reply is exactly one of them (any case or accent). */
 export const DEFAULT_OPT_OUT_KEYWORDS = ['STOP', 'BAJA', 'PARAR', 'CANCELAR', 'UNSUBSCRIBE'];
@@ -63,6 +64,9 @@ export const senderEnv = {
     max: 50,
   }),
   // Optional so the sender runs where no webhook reaches it; without them every webhook is refused.
+  SECRETS_ENCRYPTION_KEYS: keyringEnv(
+    "Keys opening the stores' WhatsApp access tokens, as ingest sealed them: id:base64key,… (ingest's SECRETS_ENCRYPTION_KEYS, or at least the keys still in use); a store whose token does not open is paused",
+  ),
   WHATSAPP_APP_SECRET: env.optionalString(
     'Meta app secret: X-Hub-Signature-256 of webhooks is checked with it (unset: every webhook POST is refused)',
     { secret: true },

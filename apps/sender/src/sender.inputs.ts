@@ -42,6 +42,7 @@ export class SenderInputs implements OnApplicationBootstrap {
     // calls would go unanswered meanwhile.
     this.kafka.startBehind('the consumers', async () => {
       await this.database.ready();
+      await this.storeSettings.pauseStoresWithUnreadableTokens();
       await this.kafka.connectProducer();
       await this.startConsumers();
     });

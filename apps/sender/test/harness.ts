@@ -11,6 +11,7 @@ import { freePort } from '../../../test/support/services';
 import { createTopics, readTopic, testKafka, uniquePrefix, connectionEnv } from '../../../test/support/kafka';
 import { startWhatsAppSimulator, SimulatorOptions, WhatsAppSimulator } from '../../../test/whatsapp-simulator';
 import { readSenderConfig } from '../src/config';
+import { sealedSettings, secretsEnv } from '../../../test/support/secrets';
 import { storeReminderRenderer, storeOpenings } from '../src/send-due/library-adapters';
 import { SenderLibraries, SenderModule } from '../src/sender.module';
 
@@ -55,6 +56,7 @@ export function senderEnv(env: Environment, sim: SimulatorEndpoint, extra: Recor
     KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
     DATABASE_URL: process.env.DATABASE_URL!,
     ...connectionEnv(),
+    ...secretsEnv(),
     TOPIC_PREFIX: env.prefix,
     DATABASE_SCHEMA: env.schema,
     WHATSAPP_GRAPH_BASE_URL: sim.url,
@@ -129,9 +131,10 @@ export async function spawnSender(
   return { process: child, url, logs, exited };
 }
 
+/** A store's settings as ingest publishes them: the token sealed (plaintext in `patch` too). */
 export function storeSettings(patch: Record<string, unknown> = {}) {
   const open = [['00:00', '24:00']];
-  return {
+  return sealedSettings({
     storeId: STORE,
     name: 'Zapatería Lola',
     enabled: true,
@@ -143,9 +146,9 @@ export function storeSettings(patch: Record<string, unknown> = {}) {
     sendDelayMinutes: 0,
     maxDeferralHours: 72,
     minHoursBetweenMessages: 24,
-    whatsapp: { phoneNumberId: PHONE_NUMBER_ID, mode: 'text', accessToken: TOKEN },
+    whatsapp: { phoneNumberId: PHONE_NUMBER_ID, mode: 'text', accessToken: TOKEN } as Record<string, unknown>,
     ...patch,
-  };
+  });
 }
 
 let phoneSeq = 0;

@@ -1,9 +1,11 @@
 import type { MigrationInterface } from 'typeorm';
 import { SenderState1764200000000 } from './1764200000000-sender-state';
 import { NumberPace1764900000000 } from './1764900000000-number-pace';
+import { StoreTokenPlaintextDropped1766100000000 } from './1766100000000-store-token-plaintext-dropped';
 
 /** Every migration of the sender schema, oldest first. */
 export const senderMigrations: Array<new () => MigrationInterface> = [
   SenderState1764200000000,
   NumberPace1764900000000,
+  StoreTokenPlaintextDropped1766100000000,
 ];

@@ -3,6 +3,7 @@ import { acceptStoreSettings } from '@lib/business-hours';
 import { BatchResult, ConsumedRecord, DeadLetter } from '@lib/kafka';
 import { LOGGER } from '@lib/observability';
 import type { Logger } from '@lib/observability';
+import { SecretUnreadable } from '@lib/secrets';
 import { MessageRepository } from '../send-due/message.repository';
 import { SenderMetrics } from '../sender.metrics';
 import { StoreSettingsRepository } from './store-settings.repository';
@@ -10,7 +11,9 @@ import { StoreSettingsRepository } from './store-settings.repository';
 /**
  * consume `store-settings` (compacted) → keep the latest valid settings per store. A paused
  * store whose token changed resumes, and the messages it held are released to the deferral
- * loop at once.
+ * loop at once. A token that does not open (a key missing from SECRETS_ENCRYPTION_KEYS, a
+ * wrong key, or a record from before encryption) pauses its store with an alert: its
+ * messages wait, nothing is sent with anything else.
  */
 @Injectable()
 export class StoreSettingsPipeline {
@@ -34,7 +37,8 @@ export class StoreSettingsPipeline {
         await this.settings.delete(change.storeId);
         continue;
       }
-      const { resumed } = await this.settings.put(change.storeId, change.settings);
+      const { resumed, unreadable } = await this.settings.put(change.storeId, change.settings);
+      if (unreadable) await this.pauseUnreadable(change.storeId, unreadable);
       if (resumed) {
         const released = await this.messages.releasePaused(change.storeId);
         this.metrics.storesPaused.set((await this.settings.pausedStores()).length);
@@ -42,5 +46,36 @@ export class StoreSettingsPipeline {
       }
     }
     return { deadLetters };
+  }
+
+  /**
+   * At start: every store whose token does not open with this keyring (a key dropped too
+   * early, the wrong keyring mounted) is paused with an alert, instead of failing its sends
+   * one by one or stopping the service.
+   */
+  async pauseStoresWithUnreadableTokens(): Promise<number> {
+    let paused = 0;
+    for (const store of await this.settings.all()) {
+      if (store.paused) continue;
+      try {
+        this.settings.accessTokenOf(store.settings);
+      } catch (error) {
+        if (!(error instanceof SecretUnreadable)) throw error;
+        if (await this.pauseUnreadable(store.storeId, error)) paused++;
+      }
+    }
+    return paused;
+  }
+
+  private async pauseUnreadable(storeId: string, error: SecretUnreadable): Promise<boolean> {
+    if (!(await this.settings.pause(storeId, undefined, `access token: ${error.message}`))) return false;
+    this.metrics.storePaused.inc({ store_id: storeId, code: 'secret' });
+    this.metrics.storesPaused.set((await this.settings.pausedStores()).length);
+    // The same alert as a token WhatsApp rejects; it names the key, never the token.
+    this.logger.error(
+      { alert: 'store-paused', storeId, code: 'secret', why: error.why, reason: error.message },
+      'store paused: its access token does not open with SECRETS_ENCRYPTION_KEYS; its messages wait for new settings or the key',
+    );
+    return true;
   }
 }

@@ -1,10 +1,13 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import type { StoreSettings } from '@lib/contracts';
-import { updatedRows, type UpdateResult } from '@lib/database';
+import { withoutAnySecret, withoutPlaintextSecrets, type StoreSettings } from '@lib/contracts';
+import { openAccessToken, SecretUnreadable } from '@lib/secrets';
+import type { SenderConfig } from '../config';
+import { SENDER_CONFIG } from '../tokens';
 
 export interface KnownStore {
+  /** The settings, with `whatsapp.accessToken` opened in memory (absent when it does not open). */
   settings: StoreSettings;
   paused: boolean;
 }
@@ -16,10 +19,36 @@ export function tokenDigest(token: string | undefined): string {
     .digest('hex');
 }
 
-/** The latest valid settings per store, and whether the store is paused (token rejected). */
+/**
+ * The latest valid settings per store, and whether the store is paused (token rejected, or
+ * not opening). The token is kept only sealed, as ingest published it (no webhook secret at
+ * all: the sender never uses one), and opened in memory when a store is read.
+ */
 @Injectable()
 export class StoreSettingsRepository {
-  constructor(private readonly dataSource: DataSource) {}
+  /** Opened tokens by ciphertext: a ciphertext opens to one token only. */
+  private readonly opened = new Map<string, string>();
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(SENDER_CONFIG) private readonly config: SenderConfig,
+  ) {}
+
+  /**
+   * The store's access token, opened; throws SecretUnreadable when it is in plaintext or does
+   * not open with SECRETS_ENCRYPTION_KEYS (a missing or wrong key). Undefined: none set.
+   */
+  accessTokenOf(settings: StoreSettings): string | undefined {
+    const sealed = settings.whatsapp.accessTokenCiphertext;
+    const known = sealed === undefined ? undefined : this.opened.get(sealed);
+    if (known !== undefined) return known;
+    const token = openAccessToken(settings, this.config.SECRETS_ENCRYPTION_KEYS);
+    if (sealed !== undefined && token !== undefined) {
+      if (this.opened.size >= 10_000) this.opened.clear();
+      this.opened.set(sealed, token);
+    }
+    return token;
+  }
 
   async ofStores(storeIds: string[]): Promise<Map<string, KnownStore>> {
     if (storeIds.length === 0) return new Map();
@@ -27,7 +56,7 @@ export class StoreSettingsRepository {
       `SELECT store_id, settings, paused_at IS NOT NULL AS paused FROM store_settings WHERE store_id = ANY($1::text[])`,
       [storeIds],
     );
-    return new Map(rows.map((r) => [r.store_id, { settings: r.settings, paused: r.paused }]));
+    return new Map(rows.map((r) => [r.store_id, { settings: this.withTokenOpened(r.settings), paused: r.paused }]));
   }
 
   /** Stores whose phone number id is this one (inbound webhooks name the number, not the store). */
@@ -40,21 +69,34 @@ export class StoreSettingsRepository {
   }
 
   /**
-   * Replaces the settings. A store paused for a rejected token resumes when the token changes;
-   * returns whether it did, so its held messages can be released.
+   * Replaces the settings (kept without any plaintext secret). A store paused for a rejected
+   * token resumes when the token changes; returns whether it did, so its held messages can be
+   * released, and the token opened (or why it does not open).
    */
-  async put(storeId: string, settings: StoreSettings): Promise<{ resumed: boolean }> {
-    const digest = tokenDigest(settings.whatsapp.accessToken);
+  async put(
+    storeId: string,
+    settings: StoreSettings,
+  ): Promise<{ resumed: boolean; unreadable: SecretUnreadable | undefined }> {
+    let token: string | undefined;
+    let unreadable: SecretUnreadable | undefined;
+    try {
+      token = this.accessTokenOf(settings);
+    } catch (error) {
+      if (!(error instanceof SecretUnreadable)) throw error;
+      unreadable = error;
+    }
+    const stored = { ...withoutAnySecret(settings), whatsapp: withoutPlaintextSecrets(settings).whatsapp };
+    const digest = tokenDigest(token);
     return this.dataSource.transaction(async (manager) => {
       const [before]: Array<{ paused_token: string | null }> = await manager.query(
         'SELECT paused_token FROM store_settings WHERE store_id = $1 AND paused_at IS NOT NULL FOR UPDATE',
         [storeId],
       );
-      const resumed = before !== undefined && before.paused_token !== digest;
+      const resumed = !unreadable && before !== undefined && before.paused_token !== digest;
       await manager.query(
         `INSERT INTO store_settings AS s (store_id, settings, updated_at) VALUES ($1, $2::jsonb, now())
          ON CONFLICT (store_id) DO UPDATE SET settings = EXCLUDED.settings, updated_at = now()`,
-        [storeId, JSON.stringify(settings)],
+        [storeId, JSON.stringify(stored)],
       );
       if (resumed) {
         await manager.query(
@@ -62,7 +104,7 @@ export class StoreSettingsRepository {
           [storeId],
         );
       }
-      return { resumed };
+      return { resumed, unreadable };
     });
   }
 
@@ -71,19 +113,24 @@ export class StoreSettingsRepository {
   }
 
   /**
-   * Pauses the store because this token was rejected. A token already replaced is not
-   * paused again (a late answer to a call made with the old token). True when it paused now.
+   * Pauses the store because this token was rejected (or does not open: undefined). A token
+   * already replaced is not paused again (a late answer to a call made with the old token).
+   * True when it paused now.
    */
   async pause(storeId: string, rejectedToken: string | undefined, reason: string): Promise<boolean> {
     const digest = tokenDigest(rejectedToken);
-    const result: UpdateResult<unknown> = await this.dataSource.query(
-      `UPDATE store_settings SET paused_at = now(), paused_reason = $3, paused_token = $2
-       WHERE store_id = $1 AND paused_at IS NULL
-         AND encode(sha256(convert_to(coalesce(settings->'whatsapp'->>'accessToken', ''), 'UTF8')), 'hex') = $2
-       RETURNING store_id`,
-      [storeId, digest, reason],
-    );
-    return updatedRows(result).length > 0;
+    return this.dataSource.transaction(async (manager) => {
+      const [row]: Array<{ settings: StoreSettings }> = await manager.query(
+        'SELECT settings FROM store_settings WHERE store_id = $1 AND paused_at IS NULL FOR UPDATE',
+        [storeId],
+      );
+      if (!row || tokenDigest(this.withTokenOpened(row.settings).whatsapp.accessToken) !== digest) return false;
+      await manager.query(
+        'UPDATE store_settings SET paused_at = now(), paused_reason = $3, paused_token = $2 WHERE store_id = $1',
+        [storeId, digest, reason],
+      );
+      return true;
+    });
   }
 
   async pausedStores(): Promise<Array<{ storeId: string; reason: string; since: Date }>> {
@@ -91,5 +138,25 @@ export class StoreSettingsRepository {
       'SELECT store_id, paused_reason, paused_at FROM store_settings WHERE paused_at IS NOT NULL',
     );
     return rows.map((r) => ({ storeId: r.store_id, reason: r.paused_reason, since: r.paused_at }));
+  }
+
+  /** Every store kept, with its settings, for the start-up check of the keyring. */
+  async all(): Promise<Array<{ storeId: string; settings: StoreSettings; paused: boolean }>> {
+    const rows: Array<{ store_id: string; settings: StoreSettings; paused: boolean }> = await this.dataSource.query(
+      'SELECT store_id, settings, paused_at IS NOT NULL AS paused FROM store_settings',
+    );
+    return rows.map((r) => ({ storeId: r.store_id, settings: r.settings, paused: r.paused }));
+  }
+
+  /** The settings with the token opened in memory; one that does not open is left out. */
+  private withTokenOpened(settings: StoreSettings): StoreSettings {
+    let token: string | undefined;
+    try {
+      token = this.accessTokenOf(settings);
+    } catch (error) {
+      if (!(error instanceof SecretUnreadable)) throw error;
+    }
+    const { accessTokenCiphertext: _sealed, ...whatsapp } = settings.whatsapp;
+    return { ...settings, whatsapp: token === undefined ? whatsapp : { ...whatsapp, accessToken: token } };
   }
 }
