@@ -36,6 +36,52 @@ export const CustomerSchema = Type.Object(
   { $id: 'Customer' },
 );
 
+export const CONSENT_CHANNELS = ['whatsapp', 'sms', 'email'] as const;
+export const CONSENT_STATES = ['granted', 'withdrawn'] as const;
+
+/**
+ * Evidence of the shopper's marketing consent on one channel, as the platform reports it: the
+ * cart event's customer phone is the one it applies to (email: the shopper's email). A
+ * platform without a WhatsApp consent field reports the channel it has (Shopify: `sms`); what
+ * counts as consent to WhatsApp messages is the services' rule, not the contract's.
+ */
+export const ConsentSchema = Type.Object(
+  {
+    channel: Type.Union(
+      CONSENT_CHANNELS.map((c) => Type.Literal(c)),
+      { description: 'The channel the shopper agreed to (or withdrew from)' },
+    ),
+    state: Type.Union(
+      CONSENT_STATES.map((s) => Type.Literal(s)),
+      { description: 'granted: opted in; withdrawn: opted out' },
+    ),
+    source: Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description: 'Who reported it, from which field (e.g. shopify:customer.sms_marketing_consent)',
+    }),
+    at: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description: 'When it was given or withdrawn, as the platform reports it (RFC 3339)',
+      }),
+    ),
+    collectedFrom: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 200, description: 'Where the platform says it was collected' }),
+    ),
+    optInLevel: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 100, description: 'e.g. single_opt_in, confirmed_opt_in' }),
+    ),
+    wording: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 2000, description: 'The text the shopper agreed to, when reported' }),
+    ),
+    wordingVersion: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 200, description: 'The version of that text, when reported' }),
+    ),
+  },
+  { $id: 'Consent' },
+);
+
 /** The canonical cart event: accepted on `cart-events-raw` and HTTP, emitted normalized on `cart-events`. */
 export const CartEventSchema = Type.Object(
   {
@@ -51,10 +97,13 @@ export const CartEventSchema = Type.Object(
     total: Type.Optional(Money),
     recoveryUrl: Type.Optional(HttpsUrl),
     orderId: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 200 }), Type.Null()])),
+    /** Consent evidence, one record per channel the platform reported (additive, optional). */
+    consent: Type.Optional(Type.Array(ConsentSchema, { maxItems: 8 })),
   },
   { $id: 'CartEvent', title: 'Canonical cart event v1' },
 );
 
 export type CartItem = Static<typeof CartItemSchema>;
 export type Customer = Static<typeof CustomerSchema>;
+export type Consent = Static<typeof ConsentSchema>;
 export type CartEvent = Static<typeof CartEventSchema>;

@@ -32,6 +32,24 @@ describe('normalizeCartEvent', () => {
     expect(result.value.phoneProblem).toBeUndefined();
   });
 
+  it('writes consent times in UTC and keeps the rest of the evidence as reported', () => {
+    const consent: CartEvent['consent'] = [
+      {
+        channel: 'sms',
+        state: 'granted',
+        source: 'shopify:customer.sms_marketing_consent',
+        at: '2026-11-20T10:00:00-05:00',
+        collectedFrom: 'SHOPIFY',
+      },
+      { channel: 'email', state: 'withdrawn', source: 'shopify:customer.email_marketing_consent' },
+    ];
+    const result = normalizeCartEvent(event({ consent }), ctx);
+    expect(result).toMatchObject({
+      ok: true,
+      value: { event: { consent: [{ ...consent[0], at: '2026-11-20T15:00:00.000Z' }, consent[1]] } },
+    });
+  });
+
   it('keeps the cart but drops a phone it cannot read, and says why', () => {
     const result = normalizeCartEvent(event({ customer: { phone: 'ask at the till', whatsappOptIn: true } }), ctx);
     expect(result).toMatchObject({ ok: true, value: { phoneProblem: 'unparseable' } });

@@ -42,7 +42,7 @@ export function tidyCartEvent(candidate: unknown): unknown {
 }
 
 /**
- * The canonical normal form of a valid event: `occurredAt` in UTC, money with exactly the
+ * The canonical normal form of a valid event: `occurredAt` (and consent times) in UTC, money with exactly the
  * currency's digits, the phone in E.164 (or dropped, with the reason). Rejects events from
  * too far in the future and money that the currency cannot carry.
  */
@@ -56,6 +56,9 @@ export function normalizeCartEvent(event: CartEvent, ctx: NormalizeContext): Dec
     };
   }
   const out: CartEvent = { ...event, occurredAt: occurredAt.toISOString() };
+  if (event.consent) {
+    out.consent = event.consent.map((c) => (c.at === undefined ? c : { ...c, at: new Date(c.at).toISOString() }));
+  }
 
   if (event.currency !== undefined) {
     const digits = currencyDigits(event.currency);

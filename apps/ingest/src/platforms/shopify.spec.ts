@@ -70,6 +70,20 @@ describe('Shopify adapter', () => {
         total: '124.80',
         recoveryUrl: checkout.abandoned_checkout_url,
         orderId: null,
+        consent: [
+          {
+            channel: 'sms',
+            state: 'granted',
+            source: 'shopify:customer.sms_marketing_consent',
+            optInLevel: 'single_opt_in',
+          },
+          {
+            channel: 'email',
+            state: 'granted',
+            source: 'shopify:checkout.buyer_accepts_marketing',
+            at: checkout.updated_at,
+          },
+        ],
       },
     });
   });
@@ -180,6 +194,78 @@ describe('Shopify deduplication: one event id per merchant action', () => {
     const headers = { 'x-shopify-event-id': 'ev-9', 'x-shopify-triggered-at': '2026-11-24T23:09:00Z' };
     expect(shopify.webhooks!.eventIdOf!(headers)).toBe('ev-9');
     expect(shopify.webhooks!.triggeredAtOf!(headers)).toBe('2026-11-24T23:09:00Z');
+  });
+});
+
+describe('Shopify consent evidence', () => {
+  const consentOf = (payload: object, topic = 'checkouts/update') => {
+    const out = shopify.translate(payload, { ...ctx, topic });
+    return out.kind === 'event' ? out.candidate.consent : out.kind;
+  };
+  const bare = { ...checkout, buyer_accepts_marketing: false, customer: { first_name: 'Ana' } };
+
+  it("the customer's sms_marketing_consent as reported: state, level, time and where it was collected", () => {
+    const customer = {
+      first_name: 'Ana',
+      sms_marketing_consent: {
+        state: 'subscribed',
+        opt_in_level: 'confirmed_opt_in',
+        consent_updated_at: '2026-11-20T10:00:00-05:00',
+        consent_collected_from: 'SHOPIFY',
+      },
+      email_marketing_consent: { state: 'unsubscribed', opt_in_level: 'single_opt_in', consent_updated_at: null },
+    };
+    expect(consentOf({ ...bare, customer })).toEqual([
+      {
+        channel: 'sms',
+        state: 'granted',
+        source: 'shopify:customer.sms_marketing_consent',
+        at: '2026-11-20T10:00:00-05:00',
+        collectedFrom: 'SHOPIFY',
+        optInLevel: 'confirmed_opt_in',
+      },
+      {
+        channel: 'email',
+        state: 'withdrawn',
+        source: 'shopify:customer.email_marketing_consent',
+        optInLevel: 'single_opt_in',
+      },
+    ]);
+  });
+
+  it('unsubscribed and redacted are withdrawals; not_subscribed, pending and invalid are no evidence', () => {
+    const sms = (state: string) => ({ ...bare, customer: { sms_marketing_consent: { state } } });
+    expect(consentOf(sms('unsubscribed'))).toEqual([
+      { channel: 'sms', state: 'withdrawn', source: 'shopify:customer.sms_marketing_consent' },
+    ]);
+    expect(consentOf(sms('redacted'))).toMatchObject([{ state: 'withdrawn' }]);
+    for (const state of ['not_subscribed', 'pending', 'invalid']) expect(consentOf(sms(state))).toBeUndefined();
+  });
+
+  it("the checkout's boxes when the customer carries no consent, dated by the checkout; an unticked box is nothing", () => {
+    expect(consentOf({ ...bare, buyer_accepts_sms_marketing: true, sms_marketing_phone: '+34 611 222 333' })).toEqual([
+      {
+        channel: 'sms',
+        state: 'granted',
+        source: 'shopify:checkout.buyer_accepts_sms_marketing',
+        at: checkout.updated_at,
+      },
+    ]);
+    expect(consentOf({ ...bare, buyer_accepts_sms_marketing: false })).toBeUndefined();
+  });
+
+  it('the deprecated accepts_marketing is not read; orders carry sms_marketing_consent at the top level too', () => {
+    expect(consentOf({ ...bare, accepts_marketing: true, customer: { accepts_marketing: true } })).toBeUndefined();
+    const order = {
+      id: 1,
+      checkout_token: checkout.token,
+      processed_at: '2026-11-24T19:00:01-05:00',
+      line_items: [],
+      sms_marketing_consent: { state: 'subscribed', consent_updated_at: '2026-11-24T19:00:00-05:00' },
+    };
+    expect(consentOf(order, 'orders/create')).toEqual([
+      { channel: 'sms', state: 'granted', source: 'shopify:sms_marketing_consent', at: '2026-11-24T19:00:00-05:00' },
+    ]);
   });
 });
 

@@ -133,6 +133,7 @@ function checkoutEvent(c: Json, ctx: NativeContext & { storeId: string }): Trans
       total: money.amount,
       recoveryUrl: httpsUrl(c.abandoned_checkout_url),
       orderId: completed ? (idText(c.order_id) ?? null) : null,
+      consent: consentOf(c, updatedAt),
     }),
   };
 }
@@ -179,6 +180,7 @@ function orderEvent(o: Json, storeId: string): Translated {
       currency: money.currency,
       total: money.amount,
       orderId: orderId ?? null,
+      consent: consentOf(o, text(o.updated_at)),
     }),
   };
 }
@@ -207,6 +209,61 @@ function whatsappOptIn(p: Json, customer: Json): boolean {
   const sms = isObject(customer.sms_marketing_consent) ? customer.sms_marketing_consent : undefined;
   if (sms && typeof sms.state === 'string') return sms.state === 'subscribed';
   return p.buyer_accepts_sms_marketing === true;
+}
+
+/** Shopify's marketing states (`sms_marketing_consent.state`, `email_marketing_consent.state`) that are evidence. */
+const CONSENT_STATE: Readonly<Record<string, 'granted' | 'withdrawn'>> = {
+  subscribed: 'granted',
+  unsubscribed: 'withdrawn',
+  // The shopper's data was erased at their request: never read it as consent.
+  redacted: 'withdrawn',
+};
+
+/**
+ * Consent evidence as Shopify reports it, one record per channel (docs/ingest.md, Consent):
+ * the customer's `sms_marketing_consent` / `email_marketing_consent` (state, level, time,
+ * where collected; orders also carry them at the top level), else the checkout's boxes
+ * `buyer_accepts_sms_marketing` / `buyer_accepts_marketing`, dated by the checkout. An
+ * unticked box, `not_subscribed`, `pending` and `invalid` are no evidence either way; the
+ * deprecated `accepts_marketing` is not read. Shopify has no WhatsApp consent, and reports
+ * no wording.
+ */
+function consentOf(p: Json, checkoutTime: string | undefined): Json[] | undefined {
+  const customer = isObject(p.customer) ? p.customer : {};
+  const records = [
+    marketingConsent(p, customer, 'sms', 'sms_marketing_consent', 'buyer_accepts_sms_marketing', checkoutTime),
+    marketingConsent(p, customer, 'email', 'email_marketing_consent', 'buyer_accepts_marketing', checkoutTime),
+  ].filter((r): r is Json => r !== undefined);
+  return records.length ? records : undefined;
+}
+
+function marketingConsent(
+  p: Json,
+  customer: Json,
+  channel: 'sms' | 'email',
+  field: string,
+  checkbox: string,
+  checkoutTime: string | undefined,
+): Json | undefined {
+  const [where, given] = isObject(customer[field])
+    ? [`customer.${field}`, customer[field] as Json]
+    : isObject(p[field])
+      ? [field, p[field] as Json]
+      : [undefined, undefined];
+  if (where && given) {
+    const state = typeof given.state === 'string' ? CONSENT_STATE[given.state.toLowerCase()] : undefined;
+    if (!state) return undefined;
+    return compact({
+      channel,
+      state,
+      source: `shopify:${where}`,
+      at: text(given.consent_updated_at),
+      collectedFrom: text(given.consent_collected_from),
+      optInLevel: text(given.opt_in_level),
+    });
+  }
+  if (p[checkbox] !== true) return undefined;
+  return compact({ channel, state: 'granted', source: `shopify:checkout.${checkbox}`, at: checkoutTime });
 }
 
 function lineItemsOf(value: unknown): Json[] | undefined {

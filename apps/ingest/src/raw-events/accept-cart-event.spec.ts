@@ -36,6 +36,33 @@ describe('acceptRawRecord', () => {
     expect(out).toMatchObject({ ok: true, value: { event: { currency: 'EUR', customer: { phone: '+34600111222' } } } });
   });
 
+  it('takes consent evidence (contract: channel, state, source, time as RFC 3339) and refuses what is not evidence', () => {
+    const consent = [
+      {
+        channel: 'whatsapp',
+        state: 'granted',
+        source: 'pos:till-form',
+        at: '2026-11-24T19:00:00+01:00',
+        wording: 'Sí, por WhatsApp',
+        wordingVersion: 'v3',
+      },
+    ];
+    expect(acceptRawRecord(record({ ...valid, consent }), ctx)).toMatchObject({
+      ok: true,
+      value: { event: { consent: [{ ...consent[0], at: '2026-11-24T18:00:00.000Z' }] } },
+    });
+    for (const bad of [
+      [{ ...consent[0], state: 'maybe' }],
+      [{ ...consent[0], channel: 'pigeon' }],
+      [{ ...consent[0], at: 'yesterday' }],
+      [{ channel: 'sms', state: 'granted' }],
+    ])
+      expect(acceptRawRecord(record({ ...valid, consent: bad }), ctx)).toMatchObject({
+        ok: false,
+        reason: 'invalid-shape',
+      });
+  });
+
   it('names each rejection reason of the issue', () => {
     const cases: Array<[RawRecord, string]> = [
       [record(Buffer.from('{"eventId":')), 'not-json'],
