@@ -1,5 +1,9 @@
 import type { MigrationInterface } from 'typeorm';
 import { AbandonmentState1764100000000 } from './1764100000000-abandonment-state';
+import { StoreSecretsDropped1766100000001 } from './1766100000001-store-secrets-dropped';
 
 /** Every migration of the scheduler schema, oldest first. */
-export const schedulerMigrations: Array<new () => MigrationInterface> = [AbandonmentState1764100000000];
+export const schedulerMigrations: Array<new () => MigrationInterface> = [
+  AbandonmentState1764100000000,
+  StoreSecretsDropped1766100000001,
+];

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { acceptStoreSettings } from '@lib/business-hours';
+import { withoutAnySecret } from '@lib/contracts';
 import { BatchContext, BatchResult, ConsumedRecord, DeadLetter } from '@lib/kafka';
 import { LOGGER } from '@lib/observability';
 import type { Logger } from '@lib/observability';
@@ -8,7 +9,8 @@ import { planningFingerprint } from './planning-fingerprint';
 import { StoreSettingsRepository } from './store-settings.repository';
 
 /**
- * consume `store-settings` (compacted) → validate → keep the latest settings per store →
+ * consume `store-settings` (compacted) → validate → keep the latest settings per store, without
+ * their secrets →
  * re-plan the store's carts not yet due when hours, delays or `enabled` changed. A record that
  * fails validation goes to `store-settings-dlq` and the previous settings stay.
  */
@@ -29,7 +31,8 @@ export class StoreSettingsPipeline {
         continue;
       }
       const change = accepted.value;
-      const next = change.kind === 'put' ? change.settings : undefined;
+      // The scheduler uses no secret: its copy keeps none, sealed or not.
+      const next = change.kind === 'put' ? withoutAnySecret(change.settings) : undefined;
       // Settings first, so carts planned from now on use them; then the carts planned before.
       const { plannedFor } = await this.settings.put(change.storeId, next ?? null);
       const fingerprint = planningFingerprint(next);
