@@ -1,5 +1,7 @@
 import { commonChecks, commonEnv, env, readConfig } from '@lib/config';
 import { keyringEnv } from '@lib/secrets';
+import { consoleSigningKeysEnv } from '@lib/console-access';
+import { frameAncestorsEnv } from './console/console-headers';
 
 export const ingestEnv = {
   ...commonEnv('ingest', 3001),
@@ -47,6 +49,16 @@ export const ingestEnv = {
     default: 64,
     min: 16,
     max: 1024,
+  }),
+  CONSOLE_SIGNING_KEYS: consoleSigningKeysEnv(
+    "Keys signing the merchant console's tokens (HMAC-SHA256): id:base64key,… of 32-byte keys; the first signs, all verify (rotation: put the new key first, drop the old one after CONSOLE_TOKEN_MINUTES). The scheduler needs the same list. Unset: the console is off",
+  ),
+  CONSOLE_TOKEN_MINUTES: env.int('How long a console token lives, in minutes', { default: 15, min: 1, max: 60 }),
+  CONSOLE_FRAME_ANCESTORS: frameAncestorsEnv(
+    "Who may embed the console in a frame (CSP frame-ancestors): 'self', 'none' or https origins (https://*.myshopify.com), space- or comma-separated",
+  ),
+  CONSOLE_ASSETS_DIR: env.string("Folder of the console's built front end (npm run build writes dist/console)", {
+    default: 'dist/console',
   }),
 };
 

@@ -5,8 +5,12 @@ import { KafkaModule } from '@lib/kafka';
 import { ObservabilityModule } from '@lib/observability';
 import { ApiKeyGuard, ApiKeys } from '@lib/runtime';
 import type { ServiceParts } from '@lib/runtime';
+import { ConsoleAccess, ConsoleTokenGuard } from '@lib/console-access';
 import type { IngestConfig } from './config';
 import { ingestDatabase } from './database';
+import { ConsoleApiController } from './console/console-api.controller';
+import { ConsolePageController } from './console/console-page.controller';
+import { ConsoleTokensController } from './console/console-tokens.controller';
 import { CartEventsController } from './cart-events-api/cart-events.controller';
 import { IngestMetrics } from './ingest.metrics';
 import { BatchDecisions, DECISION_WORKER_ENTRY } from './raw-events/batch-decisions';
@@ -34,13 +38,22 @@ export class IngestModule {
         }),
         DatabaseModule.forRoot({ ...ingestDatabase(config), migrationsRun: config.MIGRATIONS_RUN }),
       ],
-      controllers: [CartEventsController, PlatformWebhooksController, StoreAdminController],
+      controllers: [
+        CartEventsController,
+        PlatformWebhooksController,
+        StoreAdminController,
+        ConsoleTokensController,
+        ConsoleApiController,
+        ConsolePageController,
+      ],
       providers: [
         { provide: INGEST_CONFIG, useValue: config },
         { provide: DECISION_WORKER_ENTRY, useValue: decisionWorkerEntry },
         BatchDecisions,
         { provide: ApiKeys, useValue: new ApiKeys(config.API_KEYS) },
         ApiKeyGuard,
+        { provide: ConsoleAccess, useValue: new ConsoleAccess(config.CONSOLE_SIGNING_KEYS) },
+        ConsoleTokenGuard,
         IngestMetrics,
         StoreSettingsView,
         IntakeContext,
