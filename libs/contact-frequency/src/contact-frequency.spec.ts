@@ -89,6 +89,8 @@ describe('decideContacts', () => {
       granted: true,
       takes: { sendId: 'first', until: later(25) },
     });
+    // Asking again at the same instant changes nothing.
+    expect(decideContacts([ask('first')], holds, AT).get('first')).toEqual({ granted: true, takes: null });
   });
 
   it('where the rule is off every message goes; the first records itself if nothing holds the shopper', () => {

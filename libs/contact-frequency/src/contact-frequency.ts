@@ -25,7 +25,7 @@ export interface ContactAsk {
 /** What the rule says to one ask: may it go out, and the hold it takes on its shopper. */
 export interface ContactDecision {
   granted: boolean;
-  /** Null: the shopper's hold stays as it was. */
+  /** The shopper's new hold; null: the hold stays as it was. */
   takes: FrequencyHold | null;
 }
 
@@ -107,11 +107,17 @@ export function decideContacts(
       continue;
     }
     contended.add(key);
-    const free = !holdsBack(holds.get(key), ask.sendId, at);
-    const takes = free ? { sendId: ask.sendId, until: holdUntil(at, ask.minHoursBetweenMessages) } : null;
+    const current = holds.get(key);
+    const free = !holdsBack(current, ask.sendId, at);
+    const hold = { sendId: ask.sendId, until: holdUntil(at, ask.minHoursBetweenMessages) };
+    const takes = free && !sameHold(current, hold) ? hold : null;
     decisions.set(ask.sendId, { granted: ruleOff || free, takes });
   }
   return decisions;
+}
+
+function sameHold(a: FrequencyHold | undefined, b: FrequencyHold): boolean {
+  return a !== undefined && a.sendId === b.sendId && a.until.getTime() === b.until.getTime();
 }
 
 /** How a message ended for the shopper, as the hold it took sees it. */

@@ -91,8 +91,7 @@ export class ContactHoldRepository {
       // Opted out since the read above (the row is locked now): never.
       if (row?.opted_out) verdicts.set(a.sendId, 'opted-out');
       else verdicts.set(a.sendId, granted ? 'granted' : 'frequency-cap');
-      if (row && !row.opted_out && takes && !sameHold(holds.get(contactKeyOf(a)), takes))
-        taken.push({ ask: a, hold: takes });
+      if (row && !row.opted_out && takes) taken.push({ ask: a, hold: takes });
     }
     if (taken.length > 0) {
       await manager.query(
@@ -208,8 +207,4 @@ export class ContactHoldRepository {
 
 function keyOf(r: { store_id: string; phone: string }): string {
   return contactKeyOf({ storeId: r.store_id, phone: r.phone });
-}
-
-function sameHold(a: FrequencyHold | undefined, b: FrequencyHold): boolean {
-  return a !== undefined && a.sendId === b.sendId && a.until.getTime() === b.until.getTime();
 }

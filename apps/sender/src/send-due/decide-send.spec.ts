@@ -49,7 +49,7 @@ function facts(patch: Partial<SendFacts> = {}): SendFacts {
     storePaused: false,
     optedOut: false,
     closure: undefined,
-    lastMessageAt: undefined,
+    lastMessage: undefined,
     now: NOW,
     ...patch,
   };
@@ -92,13 +92,20 @@ describe('decideSend', () => {
   it('applies the frequency rule with the store minimum, and not when it is 0', () => {
     const recent = new Date(NOW.getTime() - min(23 * 60));
     const old = new Date(NOW.getTime() - min(24 * 60));
-    expect(decideSend(facts({ lastMessageAt: recent }), alwaysOpen)).toEqual({
+    const another = (at: Date) => ({ sendId: 'lola-shoes:c0:1', at });
+    expect(decideSend(facts({ lastMessage: another(recent) }), alwaysOpen)).toEqual({
       action: 'skip',
       reason: 'frequency-cap',
     });
-    expect(decideSend(facts({ lastMessageAt: old }), alwaysOpen)).toEqual({ action: 'send' });
+    expect(decideSend(facts({ lastMessage: another(old) }), alwaysOpen)).toEqual({ action: 'send' });
     const noRule = { ...settings, minHoursBetweenMessages: 0 };
-    expect(decideSend(facts({ lastMessageAt: recent, settings: noRule }), alwaysOpen)).toEqual({ action: 'send' });
+    expect(decideSend(facts({ lastMessage: another(recent), settings: noRule }), alwaysOpen)).toEqual({
+      action: 'send',
+    });
+    // Its own slot, taken before a crash or a deferral: not another message.
+    expect(decideSend(facts({ lastMessage: { sendId: sendDue.sendId, at: recent } }), alwaysOpen)).toEqual({
+      action: 'send',
+    });
   });
 
   it('expires past notAfter, even when the store is closed', () => {

@@ -1,3 +1,4 @@
+import { heldBackByLastMessage } from '@lib/contact-frequency';
 import type { SendDue, StoreSettings } from '@lib/contracts';
 
 /** The store's opening hours as the sender reads them (@lib/business-hours behind it). */
@@ -27,8 +28,8 @@ export interface SendFacts {
   optedOut: boolean;
   /** The newest conversion or emptying of the cart, if any. */
   closure: { kind: 'converted' | 'emptied'; occurredAt: Date } | undefined;
-  /** The last message that went (or is going) out to this shopper from this store, another sendId. */
-  lastMessageAt: Date | undefined;
+  /** The last message that went (or is going) out to this shopper from this store (maybe this one). */
+  lastMessage: { sendId: string; at: Date } | undefined;
   now: Date;
 }
 
@@ -47,8 +48,7 @@ export function decideSend(facts: SendFacts, hours: StoreOpenings): SendDecision
   if (facts.closure && facts.closure.occurredAt.getTime() > lastActivityOf(sendDue, settings).getTime()) {
     return { action: 'skip', reason: facts.closure.kind };
   }
-  const gapMs = settings.minHoursBetweenMessages * 3_600_000;
-  if (gapMs > 0 && facts.lastMessageAt && now.getTime() - facts.lastMessageAt.getTime() < gapMs) {
+  if (heldBackByLastMessage(facts.lastMessage, sendDue.sendId, now, settings.minHoursBetweenMessages)) {
     return { action: 'skip', reason: 'frequency-cap' };
   }
   if (facts.storePaused) return { action: 'defer', reason: 'store-paused', until: null };

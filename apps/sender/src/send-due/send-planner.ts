@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
-import { cartKey, shopperKey, type SendDue } from '@lib/contracts';
+import { contactKeyOf } from '@lib/contact-frequency';
+import { cartKey, type SendDue } from '@lib/contracts';
 import { CartClosureRepository } from '../cart-events/cart-closure.repository';
 import { OptOutRepository } from '../opt-outs/opt-out.repository';
 import { StoreSettingsRepository } from '../store-settings/store-settings.repository';
@@ -60,7 +61,6 @@ export class SendPlanner {
     const planned: NewMessage[] = [];
     for (const sendDue of sendDues) {
       const store = stores.get(sendDue.storeId);
-      const previous = last.get(shopperKey(sendDue.storeId, sendDue.customer.phone));
       const decision = decideSend(
         {
           sendDue,
@@ -68,7 +68,7 @@ export class SendPlanner {
           storePaused: store?.paused ?? false,
           optedOut: optedOut.has(sendDue.storeId, sendDue.customer.phone),
           closure: closures.get(cartKey(sendDue.storeId, sendDue.cartId)),
-          lastMessageAt: previous && previous.sendId !== sendDue.sendId ? previous.at : undefined,
+          lastMessage: last.get(contactKeyOf({ storeId: sendDue.storeId, phone: sendDue.customer.phone })),
           now,
         },
         this.hours,
@@ -94,9 +94,9 @@ export class SendPlanner {
         storeId: m.storeId,
         phone: m.phone,
         sendId: m.sendId,
-        at: now,
         minHoursBetweenMessages: stores.get(m.storeId)!.settings.minHoursBetweenMessages,
       })),
+      now,
       manager,
     );
     return planned.map((m) =>
