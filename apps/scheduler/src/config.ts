@@ -32,6 +32,32 @@ export const schedulerEnv = {
     'idle_in_transaction_session_timeout of a claim: a wedged instance releases its claimed carts after this',
     { default: 60_000, min: 1000 },
   ),
+  // Retention (docs/data-lifecycle.md): what the purge may delete, and how hard it works.
+  RETENTION_CLOSED_CART_DAYS: env.int(
+    "Days a cart is kept after its last change (no timer, every message settled): then rolled up into stats_daily and deleted with its episodes and outcomes. At least 30: longer than cart-events' 22 days, so no replay brings part of a purged cart back",
+    { default: 90, min: 30, max: 3650 },
+  ),
+  RETENTION_CONTACT_HOLD_DAYS: env.int(
+    "Days a shopper's contact row is kept after its frequency hold and last message ended (never an opt-out). At least 22: a message deferred up to 14 days can still report late (message-outcomes keeps 7 days) and move the hold",
+    { default: 30, min: 22, max: 3650 },
+  ),
+  SCHEDULER_PURGE_ENABLED: env.bool('Run the retention purge on this instance (instances take turns on a lock)', {
+    default: true,
+  }),
+  SCHEDULER_PURGE_BATCH_SIZE: env.int('Rows one purge transaction looks at (and may roll up and delete)', {
+    default: 500,
+    min: 1,
+    max: 10_000,
+  }),
+  SCHEDULER_PURGE_PAUSE_MS: env.int('Pause between two purge transactions of a sweep (off the hot path)', {
+    default: 200,
+    min: 0,
+    max: 60_000,
+  }),
+  SCHEDULER_PURGE_INTERVAL_MS: env.int('Pause between two sweeps of the tables, once a sweep reached their end', {
+    default: 3_600_000,
+    min: 100,
+  }),
 };
 
 export type SchedulerConfig = ReturnType<typeof readSchedulerConfig>;

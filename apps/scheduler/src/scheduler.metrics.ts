@@ -14,6 +14,8 @@ export class SchedulerMetrics {
   readonly claims: Counter<'found'>;
   readonly emissionLag: Histogram;
   readonly claimSeconds: Histogram;
+  readonly purgedRows: Counter<'table'>;
+  readonly purgeSeconds: Histogram;
 
   constructor(@Inject(METRICS) metrics: Metrics) {
     const registers = [metrics.registry];
@@ -60,6 +62,18 @@ export class SchedulerMetrics {
     this.claimSeconds = new Histogram({
       name: 'scheduler_timer_transaction_seconds',
       help: 'One claim transaction: claim, decide, emit, acknowledge, mark',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    });
+    this.purgedRows = new Counter({
+      name: 'scheduler_purged_rows_total',
+      help: 'Rows the retention purge deleted (carts rolled up into stats_daily first), by table',
+      labelNames: ['table'],
+      registers,
+    });
+    this.purgeSeconds = new Histogram({
+      name: 'scheduler_purge_transaction_seconds',
+      help: 'One purge transaction: look at a batch of rows, roll up and delete those that may go',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     });

@@ -14,6 +14,8 @@ import { ContactHoldRepository } from './contacts/contact-hold.repository';
 import { schedulerDatabase } from './database';
 import { MessageOutcomeRepository } from './message-outcomes/message-outcome.repository';
 import { MessageOutcomesPipeline } from './message-outcomes/message-outcomes.pipeline';
+import { PurgeLoop } from './retention/purge-loop';
+import { PurgeRepository } from './retention/purge.repository';
 import { SchedulerInputs } from './scheduler.inputs';
 import { SchedulerMetrics } from './scheduler.metrics';
 import { StatsController } from './stats/stats.controller';
@@ -48,6 +50,7 @@ export class SchedulerModule {
       MessageOutcomeRepository,
       TimerRepository,
       StatsRepository,
+      PurgeRepository,
       // consume → decide → produce
       CartReplanner,
       CartEventsPipeline,
@@ -58,6 +61,8 @@ export class SchedulerModule {
       SendDueEmitter,
       TimerLoop,
       TimerGauges,
+      // retention, off the hot path
+      PurgeLoop,
     ];
     return {
       module: SchedulerModule,

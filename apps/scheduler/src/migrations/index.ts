@@ -1,9 +1,11 @@
 import type { MigrationInterface } from 'typeorm';
 import { AbandonmentState1764100000000 } from './1764100000000-abandonment-state';
+import { StatsDaily1765200000000 } from './1765200000000-stats-daily';
 import { StoreSecretsDropped1766100000001 } from './1766100000001-store-secrets-dropped';
 
 /** Every migration of the scheduler schema, oldest first. */
 export const schedulerMigrations: Array<new () => MigrationInterface> = [
   AbandonmentState1764100000000,
+  StatsDaily1765200000000,
   StoreSecretsDropped1766100000001,
 ];

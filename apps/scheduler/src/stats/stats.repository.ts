@@ -1,55 +1,55 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { DAILY_COUNTS, dailyRange } from './daily-stats';
+import {
+  CLOSED_COUNTS,
+  OPEN_ABANDONMENT,
+  OPEN_COUNTS,
+  recoveredEpisodes,
+  selectList,
+  SKIPPED,
+  SKIPPED_REASON,
+} from './stats-sql';
 import type { StatsCounts } from './store-stats';
-
-const WENT_OUT = 'COALESCE(o.sent_at, o.delivered_at, o.read_at) IS NOT NULL';
 
 /**
  * The stats' SQL. Closed episodes live in `abandonments` (with the sender's outcomes joined by
- * sendId); open ones on the cart row, counted once their detection time has passed.
+ * sendId); open ones on the cart row, counted once their detection time has passed. What the
+ * retention purge deleted is in `stats_daily`, by UTC day of detection, and added to both
+ * (`dailyRange`: the days whose midnight is in the window).
  */
 @Injectable()
 export class StatsRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   async counts(storeId: string, from: Date, to: Date): Promise<StatsCounts> {
-    const [row] = await this.dataSource.query(
-      `WITH closed AS (
-         SELECT a.status, a.due_at, o.sent_at, o.delivered_at, o.read_at, o.failed_at, o.skipped_at, o.expired_at,
-                o.deferred_at
-         FROM abandonments a LEFT JOIN message_outcomes o ON o.send_id = a.send_id
-         WHERE a.store_id = $1 AND a.detected_at >= $2 AND a.detected_at < $3
-       ), open AS (
-         SELECT status, due_at FROM carts
-         WHERE store_id = $1 AND status IN ('scheduled', 'expiring', 'cancelled', 'disabled')
-           AND detected_at >= $2 AND detected_at < $3 AND detected_at <= now()
-       ), c AS (
-         SELECT
-           count(*) AS abandoned,
-           count(*) FILTER (WHERE due_at IS NOT NULL) AS scheduled,
-           count(*) FILTER (WHERE status = 'emitted') AS emitted,
-           count(*) FILTER (WHERE ${WENT_OUT.replace(/o\./g, '')}) AS sent,
-           count(*) FILTER (WHERE COALESCE(delivered_at, read_at) IS NOT NULL) AS delivered,
-           count(*) FILTER (WHERE read_at IS NOT NULL) AS read,
-           count(*) FILTER (WHERE failed_at IS NOT NULL AND COALESCE(delivered_at, read_at) IS NULL) AS failed,
-           count(*) FILTER (WHERE deferred_at IS NOT NULL AND COALESCE(sent_at, delivered_at, read_at, failed_at,
-             skipped_at, expired_at) IS NULL) AS deferred,
-           count(*) FILTER (WHERE status = 'expired' OR (expired_at IS NOT NULL
-             AND COALESCE(sent_at, delivered_at, read_at) IS NULL)) AS expired
-         FROM closed
-       ), p AS (
-         SELECT count(*) AS abandoned,
-           count(*) FILTER (WHERE due_at IS NOT NULL) AS scheduled,
-           count(*) FILTER (WHERE status = 'scheduled') AS pending,
-           count(*) FILTER (WHERE status = 'cancelled') AS cancelled
-         FROM open
-       )
-       SELECT c.abandoned + p.abandoned AS abandoned, c.scheduled + p.scheduled AS scheduled, p.pending,
-              p.cancelled, c.emitted, c.sent, c.delivered, c.read, c.failed, c.deferred, c.expired
-       FROM c, p`,
-      [storeId, from, to],
-    );
-    return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)])) as unknown as StatsCounts;
+    const { firstDay, endDay } = dailyRange(from, to);
+    const [[live], daily] = await Promise.all([
+      this.dataSource.query(
+        `WITH c AS (
+           SELECT ${selectList(CLOSED_COUNTS)}
+           FROM abandonments a LEFT JOIN message_outcomes o ON o.send_id = a.send_id
+           WHERE a.store_id = $1 AND a.detected_at >= $2 AND a.detected_at < $3
+         ), p AS (
+           SELECT ${selectList(OPEN_COUNTS)}
+           FROM carts c
+           WHERE c.store_id = $1 AND ${OPEN_ABANDONMENT} AND c.detected_at >= $2 AND c.detected_at < $3
+         )
+         SELECT c.abandoned + p.abandoned AS abandoned, c.scheduled + p.scheduled AS scheduled, p.pending,
+                p.cancelled, c.emitted, c.sent, c.delivered, c.read, c.failed, c.deferred, c.expired
+         FROM c, p`,
+        [storeId, from, to],
+      ),
+      this.dataSource.query(
+        `SELECT metric, sum(count)::bigint AS count FROM stats_daily
+         WHERE store_id = $1 AND day >= $2 AND day < $3 AND metric = ANY($4::text[])
+         GROUP BY metric`,
+        [storeId, firstDay, endDay, DAILY_COUNTS],
+      ) as Promise<Array<{ metric: string; count: string }>>,
+    ]);
+    const counts = Object.fromEntries(Object.entries(live).map(([k, v]) => [k, Number(v)])) as Record<string, number>;
+    for (const d of daily) counts[d.metric] += Number(d.count);
+    return counts as unknown as StatsCounts;
   }
 
   /** Skips decided by the scheduler (frequency-cap, opted-out) and by the sender, by reason. */
@@ -58,14 +58,17 @@ export class StatsRepository {
     from: Date,
     to: Date,
   ): Promise<Array<{ reason: string | null; count: number }>> {
+    const { firstDay, endDay } = dailyRange(from, to);
     const rows: Array<{ reason: string | null; count: string }> = await this.dataSource.query(
-      `SELECT reason, count(*) AS count FROM (
-         SELECT CASE WHEN a.status = 'skipped' THEN a.reason ELSE o.skipped_reason END AS reason
+      `SELECT reason, sum(n) AS count FROM (
+         SELECT ${SKIPPED_REASON} AS reason, 1 AS n
          FROM abandonments a LEFT JOIN message_outcomes o ON o.send_id = a.send_id
-         WHERE a.store_id = $1 AND a.detected_at >= $2 AND a.detected_at < $3
-           AND (a.status = 'skipped' OR (o.skipped_at IS NOT NULL AND NOT (${WENT_OUT})))
+         WHERE a.store_id = $1 AND a.detected_at >= $2 AND a.detected_at < $3 AND ${SKIPPED}
+         UNION ALL
+         SELECT NULLIF(key, ''), count FROM stats_daily
+         WHERE store_id = $1 AND day >= $4 AND day < $5 AND metric = 'skipped'
        ) s GROUP BY reason ORDER BY reason`,
-      [storeId, from, to],
+      [storeId, from, to, firstDay, endDay],
     );
     return rows.map((r) => ({ reason: r.reason, count: Number(r.count) }));
   }
@@ -79,18 +82,18 @@ export class StatsRepository {
     from: Date,
     to: Date,
   ): Promise<Array<{ currency: string | null; count: number; revenue: string | null }>> {
+    const { firstDay, endDay } = dailyRange(from, to);
     const rows: Array<{ currency: string | null; count: string; revenue: string | null }> = await this.dataSource.query(
-      `SELECT currency, count(*) AS count, sum(total)::text AS revenue FROM (
-         SELECT DISTINCT ON (a.cart_id) a.detected_at, c.order_total AS total, c.order_currency AS currency
-         FROM abandonments a
-         JOIN message_outcomes o ON o.send_id = a.send_id
-         JOIN carts c ON c.store_id = a.store_id AND c.cart_id = a.cart_id
-         WHERE a.store_id = $1 AND a.status = 'emitted' AND a.detected_at >= $2
-           AND c.converted_at > LEAST(o.sent_at, o.delivered_at, o.read_at)
-         ORDER BY a.cart_id, a.episode DESC
-       ) r WHERE r.detected_at < $3
+      `SELECT currency, sum(n) AS count, sum(total)::text AS revenue FROM (
+         SELECT r.currency, 1 AS n, r.total FROM (
+           ${recoveredEpisodes('a.store_id = $1 AND a.detected_at >= $2')}
+         ) r WHERE r.detected_at < $3
+         UNION ALL
+         SELECT NULLIF(key, ''), count, amount FROM stats_daily
+         WHERE store_id = $1 AND day >= $4 AND day < $5 AND metric = 'recovered'
+       ) r
        GROUP BY currency ORDER BY currency`,
-      [storeId, from, to],
+      [storeId, from, to, firstDay, endDay],
     );
     return rows.map((r) => ({ currency: r.currency, count: Number(r.count), revenue: r.revenue }));
   }

@@ -1,0 +1,31 @@
+/**
+ * The daily aggregates the retention purge leaves behind (`stats_daily`, docs/data-lifecycle.md):
+ * which of their days a stats window counts. A purged day is counted whole, by the UTC day of
+ * detection: it counts when its midnight (UTC) falls in [from, to). A window whose ends are UTC
+ * midnights therefore counts exactly what it counted before the purge.
+ */
+
+/** The days [firstDay, endDay) (YYYY-MM-DD, UTC) of `stats_daily` the window [from, to) counts. */
+export function dailyRange(from: Date, to: Date): { firstDay: string; endDay: string } {
+  return { firstDay: midnightAtOrAfter(from), endDay: midnightAtOrAfter(to) };
+}
+
+function midnightAtOrAfter(at: Date): string {
+  const day = new Date(Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), at.getUTCDate()));
+  if (day.getTime() < at.getTime()) day.setUTCDate(day.getUTCDate() + 1);
+  return day.toISOString().slice(0, 10);
+}
+
+/** Metrics of `stats_daily` besides `skipped` (key: reason) and `recovered` (key: currency). */
+export const DAILY_COUNTS = [
+  'abandoned',
+  'scheduled',
+  'cancelled',
+  'emitted',
+  'sent',
+  'delivered',
+  'read',
+  'failed',
+  'deferred',
+  'expired',
+] as const;

@@ -1,0 +1,61 @@
+/**
+ * What each count of the stats means, in SQL, written once: the stats API counts live rows
+ * with these, and the retention purge rolls the rows it deletes up into `stats_daily` with the
+ * same ones (docs/scheduler.md "Stats", docs/data-lifecycle.md). Aliases: `a` a closed episode
+ * (abandonments), `o` its outcome (message_outcomes, LEFT JOINed by send_id), `c` a cart row.
+ */
+
+const WENT_OUT = 'COALESCE(o.sent_at, o.delivered_at, o.read_at) IS NOT NULL';
+
+/** The counts of closed episodes (`a` LEFT JOIN `o`), as aggregate expressions. */
+export const CLOSED_COUNTS = {
+  abandoned: 'count(*)',
+  scheduled: 'count(*) FILTER (WHERE a.due_at IS NOT NULL)',
+  emitted: "count(*) FILTER (WHERE a.status = 'emitted')",
+  sent: `count(*) FILTER (WHERE ${WENT_OUT})`,
+  delivered: 'count(*) FILTER (WHERE COALESCE(o.delivered_at, o.read_at) IS NOT NULL)',
+  read: 'count(*) FILTER (WHERE o.read_at IS NOT NULL)',
+  failed: 'count(*) FILTER (WHERE o.failed_at IS NOT NULL AND COALESCE(o.delivered_at, o.read_at) IS NULL)',
+  deferred: `count(*) FILTER (WHERE o.deferred_at IS NOT NULL AND COALESCE(o.sent_at, o.delivered_at, o.read_at,
+    o.failed_at, o.skipped_at, o.expired_at) IS NULL)`,
+  expired: `count(*) FILTER (WHERE a.status = 'expired' OR (o.expired_at IS NOT NULL AND NOT (${WENT_OUT})))`,
+} as const;
+
+/** A cart row whose open episode counts as an abandonment (detected, detection time passed). */
+export const OPEN_ABANDONMENT =
+  "c.status IN ('scheduled', 'expiring', 'cancelled', 'disabled') AND c.detected_at <= now()";
+
+/** The counts of open episodes (`c`, filtered by OPEN_ABANDONMENT). */
+export const OPEN_COUNTS = {
+  abandoned: 'count(*)',
+  scheduled: 'count(*) FILTER (WHERE c.due_at IS NOT NULL)',
+  pending: "count(*) FILTER (WHERE c.status = 'scheduled')",
+  cancelled: "count(*) FILTER (WHERE c.status = 'cancelled')",
+} as const;
+
+/** A closed episode that counts as skipped (by the scheduler, or by the sender before it went out)… */
+export const SKIPPED = `(a.status = 'skipped' OR (o.skipped_at IS NOT NULL AND NOT (${WENT_OUT})))`;
+/** …and its reason. */
+export const SKIPPED_REASON = "CASE WHEN a.status = 'skipped' THEN a.reason ELSE o.skipped_reason END";
+
+/**
+ * The recovered carts among those `where` selects (on `a`): each cart converted after a message
+ * went out counts once, for its latest episode whose message went out before the order. Columns:
+ * store_id, cart_id, detected_at (of that episode), total, currency.
+ */
+export function recoveredEpisodes(where: string): string {
+  return `SELECT DISTINCT ON (a.store_id, a.cart_id) a.store_id, a.cart_id, a.detected_at,
+           c.order_total AS total, c.order_currency AS currency
+         FROM abandonments a
+         JOIN message_outcomes o ON o.send_id = a.send_id
+         JOIN carts c ON c.store_id = a.store_id AND c.cart_id = a.cart_id
+         WHERE a.status = 'emitted' AND c.converted_at > LEAST(o.sent_at, o.delivered_at, o.read_at) AND ${where}
+         ORDER BY a.store_id, a.cart_id, a.episode DESC`;
+}
+
+/** `expressions` as a SELECT list: `<sql> AS <name>`. */
+export function selectList(expressions: Record<string, string>): string {
+  return Object.entries(expressions)
+    .map(([name, sql]) => `${sql} AS ${name}`)
+    .join(', ');
+}
