@@ -80,6 +80,16 @@ export const PlatformWebhookSchema = Type.Object(
     webhookSecret: Type.Optional(Type.String({ minLength: 8, maxLength: 1024 })),
     /** The webhook secret as published and stored: sealed (only ingest opens it). */
     webhookSecretCiphertext: Type.Optional(SealedSecret),
+    /** Shopify: the shop's `*.myshopify.com` domain, where the reconciliation poll asks its Admin API. */
+    shopDomain: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,99}\\.myshopify\\.com$' })),
+    /**
+     * Write-only, in the admin API only: the Admin API access token the reconciliation poll
+     * uses (Shopify: `read_orders`). Ingest seals it into `adminApiAccessTokenCiphertext`;
+     * never returned, published nor logged.
+     */
+    adminApiAccessToken: Type.Optional(Type.String({ minLength: 8, maxLength: 1024 })),
+    /** The Admin API access token as published and stored: sealed (only ingest opens it). */
+    adminApiAccessTokenCiphertext: Type.Optional(SealedSecret),
   },
   { additionalProperties: false, $id: 'PlatformWebhook' },
 );
@@ -115,7 +125,9 @@ export type WhatsAppSettings = Static<typeof WhatsAppSettingsSchema>;
 /** Settings as an API or a log may show them: each secret replaced by whether it is set. */
 export type PublicStoreSettings = Omit<StoreSettings, 'whatsapp' | WebhookPlatform> & {
   whatsapp: Omit<WhatsAppSettings, 'accessToken'> & { accessTokenSet: boolean };
-} & Partial<Record<WebhookPlatform, { webhookSecretSet: boolean }>>;
+} & Partial<
+    Record<WebhookPlatform, { webhookSecretSet: boolean; shopDomain?: string; adminApiAccessTokenSet?: boolean }>
+  >;
 
 export function withoutSecrets(settings: StoreSettings): PublicStoreSettings {
   const { accessToken, accessTokenCiphertext, ...whatsapp } = settings.whatsapp;
@@ -126,7 +138,13 @@ export function withoutSecrets(settings: StoreSettings): PublicStoreSettings {
   for (const platform of WEBHOOK_PLATFORMS) {
     const section = settings[platform];
     if (section)
-      shown[platform] = { webhookSecretSet: Boolean(section.webhookSecret || section.webhookSecretCiphertext) };
+      shown[platform] = {
+        webhookSecretSet: Boolean(section.webhookSecret || section.webhookSecretCiphertext),
+        ...(section.shopDomain !== undefined ? { shopDomain: section.shopDomain } : {}),
+        ...(section.adminApiAccessToken || section.adminApiAccessTokenCiphertext
+          ? { adminApiAccessTokenSet: true }
+          : {}),
+      };
   }
   return shown as PublicStoreSettings;
 }
@@ -152,7 +170,7 @@ export function withoutPlaintextSecrets(settings: StoreSettings): StoreSettings 
   for (const platform of WEBHOOK_PLATFORMS) {
     const section = settings[platform];
     if (section) {
-      const { webhookSecret: _secret, ...rest } = section;
+      const { webhookSecret: _secret, adminApiAccessToken: _adminToken, ...rest } = section;
       kept[platform] = rest;
     }
   }
@@ -163,7 +181,10 @@ export function withoutPlaintextSecrets(settings: StoreSettings): StoreSettings 
 export function hasPlaintextSecret(settings: StoreSettings): boolean {
   return (
     settings.whatsapp.accessToken !== undefined ||
-    WEBHOOK_PLATFORMS.some((platform) => settings[platform]?.webhookSecret !== undefined)
+    WEBHOOK_PLATFORMS.some(
+      (platform) =>
+        settings[platform]?.webhookSecret !== undefined || settings[platform]?.adminApiAccessToken !== undefined,
+    )
   );
 }
 

@@ -1,8 +1,10 @@
-export { KEY_ID_PATTERN, Keyring, keyringEnv, parseKeyring } from './keyring';
+export { KEY_ID_PATTERN, Keyring, keyringEnv, keyringNotRead, parseKeyring } from './keyring';
 export { SEALED_PREFIX, SecretUnreadable, isSealed, keyIdOf, open, seal } from './sealed-secret';
 export {
   accessTokenContext,
+  adminApiTokenContext,
   openAccessToken,
+  openAdminApiToken,
   openWebhookSecret,
   sealStoreSecrets,
   webhookSecretContext,

@@ -8,8 +8,10 @@ import type { StoreSettings } from '@lib/contracts';
 import {
   keyIdOf,
   keyringEnv,
+  keyringNotRead,
   open,
   openAccessToken,
+  openAdminApiToken,
   openWebhookSecret,
   parseKeyring,
   seal,
@@ -77,6 +79,8 @@ describe('parseKeyring', () => {
       message = (e as ConfigError).message;
     }
     expect(message).toMatch(/key 1 \("k1"\): the key must be 32 bytes/);
+    const none = readConfig({ SECRETS_ENCRYPTION_KEYS: keyringNotRead('keys') }, {}).SECRETS_ENCRYPTION_KEYS;
+    expect(() => seal('tok-123456', CONTEXT, none)).toThrow(/started without SECRETS_ENCRYPTION_KEYS/);
     expect(message).not.toContain(K1.slice(0, 20));
   });
 });
@@ -158,6 +162,27 @@ describe('store secrets', () => {
     expect(openAccessToken(rotated.settings, parseKeyring(`k2:${K2}`))).toBe('EAAG-secret-token');
     expect(sealStoreSecrets(rotated.settings, ring21, { reseal: true }).changed).toBe(false);
     expect(() => sealStoreSecrets(old, parseKeyring(`k2:${K2}`), { reseal: true })).toThrow(SecretUnreadable);
+  });
+
+  it("seals the Shopify Admin API access token (the reconciliation poll's) in its place, bound to its store", () => {
+    const withAdmin = {
+      ...settings,
+      shopify: {
+        webhookSecret: 'shpss_0123456789',
+        shopDomain: 'lola.myshopify.com',
+        adminApiAccessToken: 'shpat_admin_0123',
+      },
+    } as unknown as StoreSettings;
+    const { settings: sealed } = sealStoreSecrets(withAdmin, ring1);
+    expect(JSON.stringify(sealed)).not.toContain('shpat_admin_0123');
+    expect(sealed.shopify).toMatchObject({ shopDomain: 'lola.myshopify.com' });
+    expect(sealed.shopify).not.toHaveProperty('adminApiAccessToken');
+    expect(openAdminApiToken(sealed, 'shopify', ring1)).toBe('shpat_admin_0123');
+    expect(unreadable(() => openAdminApiToken({ ...sealed, storeId: 'other' }, 'shopify', ring1)).why).toBe(
+      'does-not-open',
+    );
+    expect(unreadable(() => openAdminApiToken(withAdmin, 'shopify', ring1)).why).toBe('plaintext');
+    expect(openAdminApiToken(settings, 'shopify', ring1)).toBeUndefined();
   });
 
   it('refuses plaintext secrets when opening: no fallback to an unsealed secret', () => {

@@ -11,6 +11,10 @@ export function webhookSecretContext(storeId: string, platform: WebhookPlatform 
   return `store:${storeId}:${platform}.webhookSecret`;
 }
 
+export function adminApiTokenContext(storeId: string, platform: WebhookPlatform | string): string {
+  return `store:${storeId}:${platform}.adminApiAccessToken`;
+}
+
 /**
  * The settings as ingest publishes and stores them: each plaintext secret sealed under the
  * keyring's current key and removed. With `reseal`, ciphertexts under an older key are opened
@@ -47,6 +51,13 @@ export function sealStoreSecrets(
     );
     delete section.webhookSecret;
     if (secret !== undefined) section.webhookSecretCiphertext = secret;
+    const adminToken = sealed(
+      section.adminApiAccessToken,
+      section.adminApiAccessTokenCiphertext,
+      adminApiTokenContext(storeId, platform),
+    );
+    delete section.adminApiAccessToken;
+    if (adminToken !== undefined) section.adminApiAccessTokenCiphertext = adminToken;
   }
   return { settings: next, changed };
 }
@@ -75,6 +86,20 @@ export function openWebhookSecret(
     return open(section.webhookSecretCiphertext, webhookSecretContext(settings.storeId, platform), keyring);
   }
   if (section?.webhookSecret !== undefined) throw plaintextRefused(`${platform}.webhookSecret`);
+  return undefined;
+}
+
+/** The store's Admin API access token for a platform (the reconciliation poll's), opened (undefined: none set). */
+export function openAdminApiToken(
+  settings: StoreSettings,
+  platform: WebhookPlatform,
+  keyring: Keyring,
+): string | undefined {
+  const section = settings[platform];
+  if (section?.adminApiAccessTokenCiphertext !== undefined) {
+    return open(section.adminApiAccessTokenCiphertext, adminApiTokenContext(settings.storeId, platform), keyring);
+  }
+  if (section?.adminApiAccessToken !== undefined) throw plaintextRefused(`${platform}.adminApiAccessToken`);
   return undefined;
 }
 

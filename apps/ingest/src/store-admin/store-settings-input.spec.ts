@@ -129,6 +129,37 @@ describe('checkStoreSettings', () => {
     expect(replaced.ok && 'accessTokenCiphertext' in replaced.settings.whatsapp).toBe(false);
   });
 
+  it("the Shopify Admin API access token is write-only like the other secrets and needs the shop's domain", () => {
+    const shopify = {
+      webhookSecret: 'shpss_0123456789',
+      shopDomain: 'lola.myshopify.com',
+      adminApiAccessToken: 'shpat_admin_0123',
+    };
+    const first = checkStoreSettings('lola-shoes', { ...valid, shopify }, undefined);
+    const previous = (first.ok ? first.settings : undefined) as StoreSettings;
+    const shown = withoutSecrets(previous);
+    expect(JSON.stringify(shown)).not.toContain('shpat_admin_0123');
+    expect(shown.shopify).toEqual({
+      webhookSecretSet: true,
+      shopDomain: 'lola.myshopify.com',
+      adminApiAccessTokenSet: true,
+    });
+    const again = checkStoreSettings('lola-shoes', shown, previous);
+    expect(again).toMatchObject({ ok: true, settings: { shopify } });
+    const noDomain = checkStoreSettings(
+      'lola-shoes',
+      { ...valid, shopify: { ...shopify, shopDomain: undefined } },
+      undefined,
+    );
+    expect(!noDomain.ok && noDomain.problems).toContainEqual(expect.stringMatching(/^shopify\.shopDomain: required/));
+    const badDomain = checkStoreSettings(
+      'lola-shoes',
+      { ...valid, shopify: { ...shopify, shopDomain: 'lola.com' } },
+      undefined,
+    );
+    expect(badDomain.ok).toBe(false);
+  });
+
   it('refuses a platform section without a usable secret, naming it', () => {
     for (const shopify of [{}, { webhookSecret: 'short' }, { webhookSecret: 'shpss_0123456789', topic: 'x' }, 'x']) {
       const out = checkStoreSettings('lola-shoes', { ...valid, shopify }, undefined);

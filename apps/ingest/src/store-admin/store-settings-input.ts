@@ -50,8 +50,13 @@ export function checkStoreSettings(
     else if (isPlainObject(section)) {
       delete section.webhookSecretSet; // as GET shows it
       delete section.webhookSecretCiphertext;
+      delete section.adminApiAccessTokenSet;
+      delete section.adminApiAccessTokenCiphertext;
       if (section.webhookSecret === undefined) {
         keepSecret(section, previous?.[platform], 'webhookSecret', 'webhookSecretCiphertext');
+      }
+      if (section.adminApiAccessToken === undefined) {
+        keepSecret(section, previous?.[platform], 'adminApiAccessToken', 'adminApiAccessTokenCiphertext');
       }
     }
   }
@@ -74,6 +79,10 @@ export function checkStoreSettings(
     const section = settings[platform];
     if (section && !section.webhookSecret && !section.webhookSecretCiphertext) {
       problems.push(`${platform}.webhookSecret: required (write-only; left out, the stored one is kept)`);
+    }
+    const polled = section?.adminApiAccessToken || section?.adminApiAccessTokenCiphertext;
+    if (section && polled && !section.shopDomain) {
+      problems.push(`${platform}.shopDomain: required with an adminApiAccessToken (the shop the poll asks)`);
     }
   }
   if (
