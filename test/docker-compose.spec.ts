@@ -61,6 +61,14 @@ describe('docker-compose.yml', () => {
     expect(String(service.environment?.DATABASE_URL)).toMatch(/^postgres:\/\/.+@postgres:5432\//);
   });
 
+  it("gives the one keyring of the stores' secrets to ingest and the sender, never to the scheduler", () => {
+    const keys = services.ingest.environment?.SECRETS_ENCRYPTION_KEYS;
+    // 32 bytes in base64 under an id, overridable from the shell's environment.
+    expect(String(keys)).toMatch(/^\$\{SECRETS_ENCRYPTION_KEYS:-[A-Za-z0-9_-]+:[A-Za-z0-9+/]{43}=\}$/);
+    expect(services.sender.environment?.SECRETS_ENCRYPTION_KEYS).toBe(keys);
+    expect(services.scheduler.environment).not.toHaveProperty('SECRETS_ENCRYPTION_KEYS');
+  });
+
   it('points the sender at the WhatsApp simulator by default, with webhooks signed by the same app secret', () => {
     const sender = services.sender.environment!;
     const simulator = services['whatsapp-simulator'];

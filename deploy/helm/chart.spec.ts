@@ -29,6 +29,7 @@ const SECRETS = {
   KAFKA_SASL_PASSWORD: 'kafka-pw-"7731"\\x',
   WHATSAPP_APP_SECRET: 'app-secret-7731',
   WHATSAPP_VERIFY_TOKEN: 'verify-token-7731',
+  SECRETS_ENCRYPTION_KEYS: `k-7731:${Buffer.alloc(32, 'chart-spec-7731').toString('base64')}`,
 };
 
 interface Case {
@@ -40,18 +41,23 @@ interface Case {
 
 const REQUIRED = valuesFile('required', {
   kafka: { brokers: ['kafka:9092'] },
-  secrets: { values: { DATABASE_URL: SECRETS.DATABASE_URL } },
+  secrets: { values: { DATABASE_URL: SECRETS.DATABASE_URL, SECRETS_ENCRYPTION_KEYS: SECRETS.SECRETS_ENCRYPTION_KEYS } },
 });
 const CASES: Record<string, Case> = {
   'default values (and the two required ones)': {
     args: ['-f', REQUIRED],
     clusterBrokers: 3,
-    secrets: [SECRETS.DATABASE_URL],
+    secrets: [SECRETS.DATABASE_URL, SECRETS.SECRETS_ENCRYPTION_KEYS],
   },
   'values-local.yaml': {
     args: ['-f', join(CHART, 'values-local.yaml')],
     clusterBrokers: 1,
-    secrets: ['postgres://postgres:postgres@postgres:5432/cart_recovery', 'local-app-secret', 'local-verify-token'],
+    secrets: [
+      'postgres://postgres:postgres@postgres:5432/cart_recovery',
+      'local-app-secret',
+      'local-verify-token',
+      'bG9jYWwtZGV2LWtleS1ub3QtYS1zZWNyZXQtMDAwMDA=',
+    ],
   },
   'values-managed.yaml': { args: ['-f', join(CHART, 'values-managed.yaml')], clusterBrokers: 3, secrets: [] },
   'SCRAM with chart secrets, mutual TLS to both, HPA': {
@@ -91,7 +97,10 @@ const CASES: Record<string, Case> = {
           sasl: { mechanism: 'OAUTHBEARER', oauthbearer: { serviceAccountToken: { enabled: true } } },
           tls: { secretName: 'kafka-ca' },
         },
-        secrets: { existingSecret: 'mine', existingSecretKeys: ['DATABASE_URL', 'WHATSAPP_APP_SECRET'] },
+        secrets: {
+          existingSecret: 'mine',
+          existingSecretKeys: ['DATABASE_URL', 'WHATSAPP_APP_SECRET', 'SECRETS_ENCRYPTION_KEYS'],
+        },
         migrations: { mode: 'startup' },
         topics: { hook: false },
         autoscaling: {
@@ -216,11 +225,23 @@ describe('helm lint and template', () => {
     expect(topics.get('store-settings')!.config['cleanup.policy']).toBe('compact');
   });
 
-  it('the default values alone name the two values there is no default for', () => {
+  it('the default values alone name the three values there is no default for', () => {
     const out = helm(['template', 'cart', CHART]);
     expect(out.status).not.toBe(0);
     expect(out.stderr).toContain('kafka.brokers: at least one bootstrap server is required');
     expect(out.stderr).toContain('secrets.values.DATABASE_URL: is required');
+    expect(out.stderr).toContain('secrets.values.SECRETS_ENCRYPTION_KEYS: is required');
+    const mine = helm([
+      'template',
+      'cart',
+      CHART,
+      '-f',
+      valuesFile('no-keyring', {
+        kafka: { brokers: ['k:9092'] },
+        secrets: { existingSecret: 'mine', existingSecretKeys: ['DATABASE_URL'] },
+      }),
+    ]);
+    expect(mine.stderr).toContain('secrets.existingSecretKeys: must list SECRETS_ENCRYPTION_KEYS');
   });
 
   it.each<[string, unknown, RegExp]>([
@@ -343,6 +364,18 @@ describe.each(cases)('rendered: %s', (name) => {
       expect(keys).toContain('DATABASE_URL');
       if (service === 'sender') expect(keys).not.toContain('API_KEYS');
       else expect(keys.filter((k) => k.startsWith('WHATSAPP_'))).toEqual([]);
+      // The keyring of the stores' secrets: ingest and the sender, as a file; never the scheduler.
+      if (service === 'scheduler') expect(keys).not.toContain('SECRETS_ENCRYPTION_KEYS');
+      else expect(env.SECRETS_ENCRYPTION_KEYS_FILE).toBe('/etc/cart-recovery/secrets/SECRETS_ENCRYPTION_KEYS');
+    }
+    for (const job of jobs) {
+      const items = (podOf(job) as unknown as { volumes?: { secret?: { items?: { key: string }[] } }[] }).volumes
+        ?.flatMap((v) => v.secret?.items ?? [])
+        .map((i) => i.key);
+      expect([componentOf(job), items ?? []]).not.toEqual([
+        componentOf(job),
+        expect.arrayContaining(['SECRETS_ENCRYPTION_KEYS']),
+      ]);
     }
   });
 

@@ -26,6 +26,8 @@ describe('ingest configuration', () => {
     const { SECRETS_ENCRYPTION_KEYS: _keys, ...withoutKeys } = base;
     expect(() => readIngestConfig(withoutKeys)).toThrow(/SECRETS_ENCRYPTION_KEYS: is required/);
     expect(readIngestConfig(base).SECRETS_ENCRYPTION_KEYS.currentKeyId).toBe('k1');
+    // `migrate` touches no secret: its Job is given only the database.
+    expect(readIngestConfig(withoutKeys, 'migrate').SECRETS_ENCRYPTION_KEYS.keys.size).toBe(0);
   });
 
   it('names each bad variable', () => {

@@ -1,5 +1,5 @@
 import { commonChecks, commonEnv, env, readConfig } from '@lib/config';
-import { keyringEnv } from '@lib/secrets';
+import { keyringEnv, keyringNotRead } from '@lib/secrets';
 import { consoleSigningKeysEnv } from '@lib/console-access';
 import { frameAncestorsEnv } from './console/console-headers';
 
@@ -64,6 +64,11 @@ export const ingestEnv = {
 
 export type IngestConfig = ReturnType<typeof readIngestConfig>;
 
-export function readIngestConfig(source: NodeJS.ProcessEnv = process.env) {
-  return readConfig(ingestEnv, source, commonChecks);
+/** `command`: `migrate` reads no keyring (its Job is given only the database). */
+export function readIngestConfig(source: NodeJS.ProcessEnv = process.env, command?: string) {
+  const spec =
+    command === 'migrate'
+      ? { ...ingestEnv, SECRETS_ENCRYPTION_KEYS: keyringNotRead(ingestEnv.SECRETS_ENCRYPTION_KEYS.description) }
+      : ingestEnv;
+  return readConfig(spec, source, commonChecks);
 }

@@ -9,7 +9,7 @@ import { runReencryptSecrets } from './store-admin/reencrypt-secrets';
 export function startIngestService(entry: string): Promise<void> {
   return runService<IngestConfig>({
     name: 'ingest',
-    readConfig: () => readIngestConfig(),
+    readConfig: (command) => readIngestConfig(process.env, command),
     module: (config, parts) => IngestModule.forRoot(config, parts, entry),
     migrate: (config) => migrateDatabase(ingestDatabase(config)),
     // The keyring's current key seals every store's secrets again (rotation, upgrade).

@@ -19,6 +19,12 @@ describe('sender configuration', () => {
     });
   });
 
+  it('needs the keyring that opens the stores\' tokens, except to migrate', () => {
+    const { SECRETS_ENCRYPTION_KEYS: _keys, ...withoutKeys } = base;
+    expect(() => readSenderConfig(withoutKeys)).toThrow(/SECRETS_ENCRYPTION_KEYS: is required/);
+    expect(readSenderConfig(withoutKeys, 'migrate').SECRETS_ENCRYPTION_KEYS.keys.size).toBe(0);
+  });
+
   it('names a bad variable without showing a secret', () => {
     try {
       readSenderConfig({ ...base, WHATSAPP_THROUGHPUT_PER_SECOND: '0', WHATSAPP_GRAPH_VERSION: 'latest' });

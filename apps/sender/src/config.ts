@@ -1,5 +1,5 @@
 import { commonChecks, commonEnv, env, EnvVar, readConfig } from '@lib/config';
-import { keyringEnv } from '@lib/secrets';
+import { keyringEnv, keyringNotRead } from '@lib/secrets';
 
 /** Keywords that opt a shopper out when a reply is exactly one of them (any case or accent). */
 export const DEFAULT_OPT_OUT_KEYWORDS = ['STOP', 'BAJA', 'PARAR', 'CANCELAR', 'UNSUBSCRIBE'];
@@ -128,6 +128,11 @@ export function throughputByNumber(description: string): EnvVar<Record<string, n
 
 export type SenderConfig = ReturnType<typeof readSenderConfig>;
 
-export function readSenderConfig(source: NodeJS.ProcessEnv = process.env) {
-  return readConfig(senderEnv, source, commonChecks);
+/** `command`: `migrate` reads no keyring (its Job is given only the database). */
+export function readSenderConfig(source: NodeJS.ProcessEnv = process.env, command?: string) {
+  const spec =
+    command === 'migrate'
+      ? { ...senderEnv, SECRETS_ENCRYPTION_KEYS: keyringNotRead(senderEnv.SECRETS_ENCRYPTION_KEYS.description) }
+      : senderEnv;
+  return readConfig(spec, source, commonChecks);
 }

@@ -7,7 +7,7 @@ import { SenderModule } from './sender.module';
 
 void runService<SenderConfig>({
   name: 'sender',
-  readConfig: () => readSenderConfig(),
+  readConfig: (command) => readSenderConfig(process.env, command),
   module: (config, parts) =>
     SenderModule.forRoot(config, parts, { openings: storeOpenings, renderer: storeReminderRenderer }),
   migrate: (config) => migrateDatabase(senderDatabase(config)),

@@ -16,7 +16,8 @@ export interface ServiceDefinition<
   C extends { HTTP_PORT: number; HTTP_HOST: string; SHUTDOWN_TIMEOUT_MS: number; LOG_LEVEL: string },
 > {
   name: string;
-  readConfig(): C;
+  /** `command`: the one given (`migrate`, …), undefined for the service itself. */
+  readConfig(command?: string): C;
   /** The root module, built from the validated configuration. */
   module(config: C, parts: ServiceParts): DynamicModule;
   /** `node main.js migrate`: apply migrations and exit (for deploy pipelines). */
@@ -48,7 +49,7 @@ export async function runService<
 >(service: ServiceDefinition<C>, argv = process.argv.slice(2)): Promise<void> {
   let config: C;
   try {
-    config = service.readConfig();
+    config = service.readConfig(argv[0]);
   } catch (e) {
     if (e instanceof ConfigError) {
       process.stderr.write(`${service.name}: ${e.message}\n`);

@@ -57,6 +57,14 @@ export function parseKeyring(text: string): Keyring {
   return new Keyring([...keys.keys()][0], keys);
 }
 
+/**
+ * For a command that touches no secret (`migrate`, whose Job is given only the database): the
+ * variable is not read, and the keyring holds no key (sealing or opening with it fails).
+ */
+export function keyringNotRead(description: string): EnvVar<Keyring> {
+  return { description, parse: () => new Keyring('', new Map()) };
+}
+
 /** `SECRETS_ENCRYPTION_KEYS` (or `_FILE`): required, a secret, its problems named per entry. */
 export function keyringEnv(description: string): EnvVar<Keyring> {
   return {

@@ -32,7 +32,8 @@ export function keyIdOf(sealed: string): string | undefined {
 
 export function seal(plaintext: string, context: string, keyring: Keyring): string {
   const keyId = keyring.currentKeyId;
-  const key = keyring.keys.get(keyId)!;
+  const key = keyring.keys.get(keyId);
+  if (!key) throw new Error('no key to seal with: this process was started without SECRETS_ENCRYPTION_KEYS');
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(additionalData(keyId, context));

@@ -97,6 +97,8 @@ app.kubernetes.io/part-of: cart-recovery
 {{- if ne $service "sender" -}}{{- $wanted = append $wanted "API_KEYS" -}}{{- end -}}
 {{- if include "cart-recovery.kafkaUsesPassword" $root -}}{{- $wanted = append $wanted "KAFKA_SASL_PASSWORD" -}}{{- end -}}
 {{- if eq $service "sender" -}}{{- $wanted = concat $wanted (list "WHATSAPP_APP_SECRET" "WHATSAPP_VERIFY_TOKEN") -}}{{- end -}}
+{{- /* The keyring of the stores' secrets: only the services that open them (never the scheduler). */ -}}
+{{- if ne $service "scheduler" -}}{{- $wanted = append $wanted "SECRETS_ENCRYPTION_KEYS" -}}{{- end -}}
 {{- $have := list -}}
 {{- if $root.Values.secrets.existingSecret -}}
 {{- $have = $root.Values.secrets.existingSecretKeys -}}
@@ -123,6 +125,15 @@ The problems of the values that the schema cannot see (across keys), all at once
 {{- end -}}
 {{- else if not $v.secrets.values.DATABASE_URL -}}
 {{- $problems = append $problems "secrets.values.DATABASE_URL: is required (or name a Secret holding it in secrets.existingSecret)" -}}
+{{- end -}}
+{{- if or $v.ingest.enabled $v.sender.enabled -}}
+{{- if $v.secrets.existingSecret -}}
+{{- if not (has "SECRETS_ENCRYPTION_KEYS" $v.secrets.existingSecretKeys) -}}
+{{- $problems = append $problems "secrets.existingSecretKeys: must list SECRETS_ENCRYPTION_KEYS (ingest and the sender cannot start without it)" -}}
+{{- end -}}
+{{- else if not $v.secrets.values.SECRETS_ENCRYPTION_KEYS -}}
+{{- $problems = append $problems "secrets.values.SECRETS_ENCRYPTION_KEYS: is required, id:base64key,… (or name a Secret holding it in secrets.existingSecret)" -}}
+{{- end -}}
 {{- end -}}
 {{- $sasl := hasPrefix "SASL_" $v.kafka.securityProtocol -}}
 {{- if and $sasl (not $v.kafka.sasl.mechanism) -}}
