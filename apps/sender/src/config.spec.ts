@@ -19,7 +19,7 @@ describe('sender configuration', () => {
     });
   });
 
-  it('needs the keyring that opens the stores\' tokens, except to migrate', () => {
+  it("needs the keyring that opens the stores' tokens, except to migrate", () => {
     const { SECRETS_ENCRYPTION_KEYS: _keys, ...withoutKeys } = base;
     expect(() => readSenderConfig(withoutKeys)).toThrow(/SECRETS_ENCRYPTION_KEYS: is required/);
     expect(readSenderConfig(withoutKeys, 'migrate').SECRETS_ENCRYPTION_KEYS.keys.size).toBe(0);
