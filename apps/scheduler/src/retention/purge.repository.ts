@@ -32,8 +32,9 @@ export interface PurgeBatch {
 // One purger at a time per schema: instances take turns, batch by batch.
 const PURGE_LOCK = "SELECT pg_try_advisory_xact_lock(hashtext(current_schema() || ':scheduler-purge')) AS locked";
 
+const CART_ROW = 'c.store_id, c.cart_id, c.timer_at, c.updated_at, c.last_activity_at, c.detected_at, c.closed_at';
 /** A cart's state as cartVerdict reads it, with its episodes' outcomes summed up. */
-const CART_AT_REST = `c.store_id, c.cart_id, c.timer_at, c.updated_at, c.last_activity_at, c.detected_at, c.closed_at,
+const CART_AT_REST = `${CART_ROW},
   (SELECT max(o.updated_at) FROM abandonments a JOIN message_outcomes o ON o.send_id = a.send_id
    WHERE a.store_id = c.store_id AND a.cart_id = c.cart_id) AS outcome_at,
   (SELECT COALESCE(json_agg(a.not_after), '[]') FROM abandonments a JOIN message_outcomes o ON o.send_id = a.send_id
@@ -96,8 +97,10 @@ export class PurgeRepository {
   purgeCarts(after: SweepCursor | null, limit: number, now: Date, policy: RetentionPolicy): Promise<PurgeBatch> {
     return this.dataSource.transaction(async (tx): Promise<PurgeBatch> => {
       if (!(await this.locked(tx))) return { busy: true, deleted: {}, next: after };
+      // The row alone first: its episodes' outcomes can only keep a cart longer, so they are
+      // read for the carts the row alone would let go.
       const scanned: CartRow[] = await tx.query(
-        `SELECT ${CART_AT_REST} FROM carts c
+        `SELECT ${CART_ROW}, NULL AS outcome_at, '[]'::json AS unsettled FROM carts c
          ${after ? 'WHERE (c.store_id, c.cart_id) > ($2, $3)' : ''}
          ORDER BY c.store_id, c.cart_id LIMIT $1`,
         after ? [limit, after[0], after[1]] : [limit],
