@@ -362,6 +362,18 @@ describe('retention purge of the scheduler', () => {
     expect(await tableCounts()).toEqual(rowsBefore);
     expect(await allStats()).toEqual(before);
 
+    // Another instance sweeping (it holds the purge lock): this one looks at nothing and deletes nothing.
+    const other = await dataSource.createQueryRunner();
+    await other.query(`SELECT pg_advisory_lock(hashtext($1 || ':scheduler-purge'))`, [schema]);
+    try {
+      expect(await purge.purgeCarts(null, 50, new Date(), policy)).toEqual({ busy: true, deleted: {}, next: null });
+      expect(await loop.sweepOnce()).toEqual({});
+    } finally {
+      await other.query(`SELECT pg_advisory_unlock(hashtext($1 || ':scheduler-purge'))`, [schema]);
+      await other.release();
+    }
+    expect(await tableCounts()).toEqual(rowsBefore);
+
     // The sweep, as the loop runs it (batches of 7), then a second one that finds nothing more.
     const deleted = await loop.sweepOnce();
     expect(deleted.carts).toBeGreaterThan(200);
