@@ -6,6 +6,21 @@ import { Writable } from 'node:stream';
 import { createLogger, createMetrics, Readiness } from '@lib/observability';
 import { createServiceApp, ServiceParts } from '@lib/runtime';
 
+/** A route the app registered on its HTTP server (method and Fastify path, `:param` style). */
+export interface RegisteredRoute {
+  method: string;
+  url: string;
+}
+
+const routesOf = new WeakMap<object, RegisteredRoute[]>();
+
+/** Every route the app registered while it started (Fastify's onRoute, HEAD twins included). */
+export function registeredRoutes(app: NestFastifyApplication): RegisteredRoute[] {
+  const routes = routesOf.get(app);
+  if (!routes) throw new Error('not an app started by startInProcess');
+  return routes;
+}
+
 export interface InProcessApp {
   app: NestFastifyApplication;
   url: string;
@@ -32,6 +47,15 @@ export async function startInProcess(
     module({ logger, metrics: createMetrics(service), readiness: new Readiness() }),
     logger,
   );
+  // Nest registers its routes in listen() (init): the hook is in place before.
+  const routes: RegisteredRoute[] = [];
+  routesOf.set(app, routes);
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRoute', (route) => {
+      for (const method of [route.method].flat()) routes.push({ method: String(method), url: route.url });
+    });
   try {
     await app.listen(0, '127.0.0.1');
   } catch (e) {

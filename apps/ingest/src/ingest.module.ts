@@ -3,9 +3,10 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { DatabaseModule } from '@lib/database';
 import { KafkaModule } from '@lib/kafka';
 import { ObservabilityModule } from '@lib/observability';
-import { ApiKeyGuard, ApiKeys } from '@lib/runtime';
+import { ApiDocsModule, ApiKeyGuard, ApiKeys } from '@lib/runtime';
 import type { ServiceParts } from '@lib/runtime';
 import { ConsoleAccess, ConsoleTokenGuard } from '@lib/console-access';
+import { ingestApiDocument } from './api-document';
 import type { IngestConfig } from './config';
 import { ingestDatabase } from './database';
 import { ConsoleApiController } from './console/console-api.controller';
@@ -37,6 +38,7 @@ export class IngestModule {
           topicPrefix: config.TOPIC_PREFIX,
         }),
         DatabaseModule.forRoot({ ...ingestDatabase(config), migrationsRun: config.MIGRATIONS_RUN }),
+        ApiDocsModule.forRoot(ingestApiDocument()),
       ],
       controllers: [
         CartEventsController,

@@ -3,12 +3,13 @@ import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { DatabaseModule } from '@lib/database';
 import { KafkaModule } from '@lib/kafka';
 import { ObservabilityModule } from '@lib/observability';
-import { ApiKeyGuard, ApiKeys } from '@lib/runtime';
+import { ApiDocsModule, ApiKeyGuard, ApiKeys } from '@lib/runtime';
 import type { ServiceParts } from '@lib/runtime';
 import type { PlanSend } from './cart-events/abandonment';
 import { CartEventsPipeline } from './cart-events/cart-events.pipeline';
 import { CartReplanner } from './cart-events/cart-replanner';
 import { CartRepository } from './cart-events/cart.repository';
+import { schedulerApiDocument } from './api-document';
 import type { SchedulerConfig } from './config';
 import { ContactHoldRepository } from './contacts/contact-hold.repository';
 import { schedulerDatabase } from './database';
@@ -75,6 +76,7 @@ export class SchedulerModule {
           topicPrefix: config.TOPIC_PREFIX,
         }),
         DatabaseModule.forRoot({ ...schedulerDatabase(config), migrationsRun: config.MIGRATIONS_RUN }),
+        ApiDocsModule.forRoot(schedulerApiDocument()),
       ],
       controllers: [StatsController],
       providers,

@@ -3,7 +3,9 @@ import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { DatabaseModule } from '@lib/database';
 import { KafkaModule } from '@lib/kafka';
 import { ObservabilityModule } from '@lib/observability';
+import { ApiDocsModule } from '@lib/runtime';
 import type { ServiceParts } from '@lib/runtime';
+import { senderApiDocument } from './api-document';
 import { CartClosureRepository } from './cart-events/cart-closure.repository';
 import { CartEventsPipeline } from './cart-events/cart-events.pipeline';
 import type { SenderConfig } from './config';
@@ -74,6 +76,7 @@ export class SenderModule {
           topicPrefix: config.TOPIC_PREFIX,
         }),
         DatabaseModule.forRoot({ ...senderDatabase(config), migrationsRun: config.MIGRATIONS_RUN }),
+        ApiDocsModule.forRoot(senderApiDocument()),
       ],
       controllers: [WhatsAppWebhooksController],
       providers,

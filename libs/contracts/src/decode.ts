@@ -3,20 +3,22 @@ import { TypeCheck, TypeCompiler } from '@sinclair/typebox/compiler';
 import { Value } from '@sinclair/typebox/value';
 import './primitives';
 
-/** Machine codes written to `dlq-reason`; the human text goes to `dlq-error`. */
-export type RejectReason =
-  | 'not-json'
-  | 'too-large'
-  | 'invalid-shape'
-  | 'unknown-schema-version'
-  | 'unknown-type'
-  | 'invalid-id'
-  | 'invalid-money'
-  | 'invalid-time'
-  | 'occurred-in-future'
-  | 'unknown-source'
-  | 'invalid-settings'
-  | 'handler-error';
+/** Machine codes written to `dlq-reason` (and answered per event by the cart-events API); the human text goes to `dlq-error`. */
+export const REJECT_REASON_CODES = [
+  'not-json',
+  'too-large',
+  'invalid-shape',
+  'unknown-schema-version',
+  'unknown-type',
+  'invalid-id',
+  'invalid-money',
+  'invalid-time',
+  'occurred-in-future',
+  'unknown-source',
+  'invalid-settings',
+  'handler-error',
+] as const;
+export type RejectReason = (typeof REJECT_REASON_CODES)[number];
 
 export type Decoded<T> = { ok: true; value: T } | { ok: false; reason: RejectReason; error: string };
 

@@ -8,3 +8,4 @@ export * from './message-outcome';
 export * from './decode';
 export * from './contracts';
 export * from './json-schema';
+export * from './http';

@@ -1,13 +1,31 @@
+import { Static, Type } from '@sinclair/typebox';
+
 /** A dependency readiness depends on (Kafka, PostgreSQL...). `check` throws when it is not usable. */
 export interface ReadinessCheck {
   readonly name: string;
   check(): Promise<void>;
 }
 
-export interface HealthReport {
-  status: 'ok' | 'unavailable';
-  checks: Record<string, { status: 'up' | 'down'; error?: string; ms: number }>;
-}
+/** The readiness answer (`GET /health`), also shown in the services' OpenAPI documents. */
+export const HealthReportSchema = Type.Object(
+  {
+    status: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]),
+    /** Per dependency (kafka, postgres, …; `shutdown` once stopping). */
+    checks: Type.Record(
+      Type.String(),
+      Type.Object({
+        status: Type.Union([Type.Literal('up'), Type.Literal('down')]),
+        error: Type.Optional(Type.String({ description: 'Why it is down.' })),
+        ms: Type.Number({ minimum: 0, description: 'How long the check took.' }),
+      }),
+    ),
+  },
+  { $id: 'HealthReport' },
+);
+export type HealthReport = Static<typeof HealthReportSchema>;
+
+/** The liveness answer (`GET /health/live`). */
+export const LivenessSchema = Type.Object({ status: Type.Literal('ok') }, { $id: 'Liveness' });
 
 /** Runs every check with a timeout, in parallel. */
 export async function checkReadiness(checks: ReadinessCheck[], timeoutMs = 2000): Promise<HealthReport> {

@@ -4,7 +4,7 @@ export { JsonNestLogger } from './nest-logger';
 export { maskPhone, scrub, scrubText, SECRET_KEYS, PHONE_KEYS } from './personal-data';
 export { createMetrics, registerReadinessMetrics } from './metrics';
 export type { Metrics } from './metrics';
-export { checkReadiness } from './health';
+export { checkReadiness, HealthReportSchema, LivenessSchema } from './health';
 export type { ReadinessCheck, HealthReport } from './health';
 export { Readiness } from './readiness';
 export { ObservabilityModule } from './nest/observability.module';

@@ -1,20 +1,12 @@
-import { cartKey, MAX_RECORD_BYTES, RejectReason } from '@lib/contracts';
+import { cartKey, type CartEventsAnswer, type EventAnswer, MAX_RECORD_BYTES } from '@lib/contracts';
 import type { OutgoingRecord } from '@lib/kafka';
-import type { PhoneProblem } from '../normalize/phone';
 import { AcceptContext, acceptCandidate } from '../raw-events/accept-cart-event';
 
 /** The most events one `POST /v1/cart-events` may carry. */
 export const MAX_EVENTS_PER_REQUEST = 500;
 
-export type EventAnswer =
-  | { index: number; eventId?: string; status: 'accepted'; key: string; phoneProblem?: PhoneProblem }
-  | { index: number; eventId?: string; status: 'rejected'; reason: RejectReason; error: string };
-
-export interface CartEventsAnswer {
-  accepted: number;
-  rejected: number;
-  results: EventAnswer[];
-}
+/** The answer's shapes are the contracts' (CartEventsAnswerSchema, shown in docs/api/ingest.openapi.json). */
+export type { CartEventsAnswer, EventAnswer };
 
 export type RequestDecision =
   { ok: true; answer: CartEventsAnswer; outputs: OutgoingRecord[] } | { ok: false; error: string };

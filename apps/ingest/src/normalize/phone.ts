@@ -1,7 +1,8 @@
 import { CountryCode, parsePhoneNumberFromString } from 'libphonenumber-js';
+import type { PhoneProblem } from '@lib/contracts';
 
-/** Why a phone could not be made E.164: counted, never a reason to drop the cart. */
-export type PhoneProblem = 'unparseable' | 'invalid-number';
+/** Why a phone could not be made E.164 (the contracts' PHONE_PROBLEMS): counted, never a reason to drop the cart. */
+export type { PhoneProblem };
 
 export type PhoneResult = { ok: true; e164: string } | { ok: false; problem: PhoneProblem };
 

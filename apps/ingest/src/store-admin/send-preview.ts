@@ -1,39 +1,11 @@
 import { DateTime } from 'luxon';
 import { describeSchedule, nextClosing, planSend, type StoreSchedule } from '@lib/business-hours';
-import type { StoreSettings } from '@lib/contracts';
+import type { SendPreview, StoreSettings } from '@lib/contracts';
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
 
-export type SendPreview =
-  | {
-      storeId: string;
-      enabled: boolean;
-      timezone: string;
-      detectedAt: string;
-      /** detectedAt + sendDelayMinutes: when the message would leave if the store were open. */
-      desiredAt: string;
-      /** The latest a message may leave (detectedAt + maxDeferralHours). */
-      notAfter: string;
-      /** The store's schedule in words at detection: "open now until 20:00 Europe/Madrid". */
-      scheduleAtDetection: string;
-      outcome: 'send';
-      sendAt: string;
-      /** sendAt on the store's wall clock, with its offset. */
-      sendAtLocal: string;
-      /** When the opening that sendAt falls in closes; null when the store never closes within 8 days. */
-      openUntil: string | null;
-    }
-  | {
-      storeId: string;
-      enabled: boolean;
-      timezone: string;
-      detectedAt: string;
-      desiredAt: string;
-      notAfter: string;
-      scheduleAtDetection: string;
-      /** No open instant before notAfter: the message would expire instead. */
-      outcome: 'expire';
-    };
+/** Its shape is the contracts' (SendPreviewSchema, shown in docs/api/ingest.openapi.json). */
+export type { SendPreview };
 
 /** Reads `?detectedAt=` (RFC 3339 with offset); undefined when it is missing or not one. */
 export function parseDetectedAt(text: unknown): Date | undefined {

@@ -1,38 +1,11 @@
+import type { StoreStats } from '@lib/contracts';
+
 /**
  * The stats of one store over a window of abandonments (by `detectedAt` in [from, to)): what
- * became of the carts abandoned then. Definitions in docs/scheduler.md (stats).
+ * became of the carts abandoned then. Definitions in docs/scheduler.md (stats); the shape is the
+ * contracts' (StoreStatsSchema, shown in docs/api/scheduler.openapi.json).
  */
-export interface StoreStats {
-  storeId: string;
-  from: string;
-  to: string;
-  /** Carts that counted as abandoned (detected in the window, detection time passed). */
-  abandoned: number;
-  /** Abandonments given a send time by planSend. */
-  scheduled: number;
-  /** Scheduled and still waiting for their send time. */
-  pending: number;
-  /** Converted or emptied after detection, before any message. */
-  cancelled: number;
-  /** send-due emitted to the sender. */
-  emitted: number;
-  sent: number;
-  delivered: number;
-  read: number;
-  failed: number;
-  /** Deferred by the sender to the next opening, not yet settled. */
-  deferred: number;
-  skipped: { total: number; byReason: Record<string, number> };
-  expired: number;
-  /** Converted after a message went out (attributed to the latest message before the order). */
-  recovered: number;
-  /** Sum of the recovered orders' totals, per currency, as decimal strings. */
-  recoveredRevenue: Record<string, string>;
-  /** recovered / abandoned. */
-  recoveryRate: number;
-  /** recovered / sent. */
-  recoveryRateOfSent: number;
-}
+export type { StoreStats };
 
 export interface StatsCounts {
   abandoned: number;

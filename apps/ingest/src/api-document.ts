@@ -1,0 +1,737 @@
+// ingest's OpenAPI document (docs/api/ingest.openapi.json, served at /openapi.json): its routes
+// as the controllers of cart-events-api, webhooks and store-admin answer them. Schemas are the
+// contracts'; examples are made by the product's own functions where one exists.
+import { Type } from '@sinclair/typebox';
+import {
+  CartEventSchema,
+  CartEventsAnswerSchema,
+  ConsoleChangesSchema,
+  ConsoleTokenSchema,
+  MessagePreviewSchema,
+  MAX_RECORD_BYTES,
+  PlatformWebhookAnswerSchema,
+  PublicStoreSettingsSchema,
+  SendPreviewSchema,
+  STORE_ID_PATTERN,
+  StoreSettings,
+  StoreSettingsInputSchema,
+  StoreSettingsRefusalSchema,
+  StoreSettingsSchema,
+  withDefaults,
+  withoutSecrets,
+} from '@lib/contracts';
+import {
+  API_KEY_REFUSED,
+  errorAnswer,
+  type Json,
+  NO_AUTHENTICATION,
+  openApiDocument,
+  type OpenApiDocument,
+  PLATFORM_API_KEY,
+} from '@lib/runtime';
+import { MAX_EVENTS_PER_REQUEST } from './cart-events-api/answer-cart-events';
+import { ingestEnv } from './config';
+import { SAMPLE_CARTS } from './console/sample-carts';
+import { PLATFORM_ADAPTERS } from './platforms';
+import { previewSend } from './store-admin/send-preview';
+
+const WEBHOOK_PLATFORM_NAMES = [...PLATFORM_ADAPTERS.values()].filter((a) => a.webhooks).map((a) => a.source);
+
+const open = [
+  ['09:00', '14:00'],
+  ['16:00', '20:00'],
+];
+
+/** A store's settings as a platform writes them (defaults left out), secrets included. */
+export const EXAMPLE_STORE_SETTINGS = {
+  name: 'Zapatería Lola',
+  timezone: 'Europe/Madrid',
+  defaultCountry: 'ES',
+  locale: 'es',
+  openingHours: { mon: open, tue: open, wed: open, thu: open, fri: open, sat: [['10:00', '14:00']], sun: [] },
+  closedDates: ['2026-12-25'],
+  whatsapp: {
+    phoneNumberId: '106540352242922',
+    accessToken: 'EAAG-example-access-token',
+    mode: 'template',
+    templateName: 'cart_reminder',
+    templateLanguages: ['es', 'en_US'],
+  },
+  shopify: { webhookSecret: 'shpss_example_webhook_secret' },
+};
+
+/** The same settings as ingest keeps them (storeId from the path, defaults filled). */
+const storedExample = withDefaults(StoreSettingsSchema, {
+  ...EXAMPLE_STORE_SETTINGS,
+  schemaVersion: 1,
+  storeId: 'lola-shoes',
+}) as StoreSettings;
+
+const cartEventExample = {
+  schemaVersion: 1,
+  eventId: 'evt-2f9c1c0e',
+  type: 'cart.updated',
+  occurredAt: '2026-11-24T18:03:12Z',
+  storeId: 'lola-shoes',
+  cartId: 'c_7f3a',
+  customer: { phone: '+34 600 00 00 00', firstName: 'Ana', locale: 'es', whatsappOptIn: true },
+  items: [{ sku: 'SKU-1', title: 'Zapatillas Lola', quantity: 1, unitPrice: '59.90' }],
+  currency: 'EUR',
+  total: '59.90',
+  recoveryUrl: 'https://shop.example/lola-shoes/cart/recover/c_7f3a',
+  orderId: null,
+};
+
+const storeIdParameter: Json = {
+  name: 'storeId',
+  in: 'path',
+  required: true,
+  description: 'The store (`[A-Za-z0-9._-]{1,64}`); another shape answers 404.',
+  schema: { type: 'string', pattern: STORE_ID_PATTERN },
+  example: 'lola-shoes',
+};
+
+const unavailable = (why: string): Json =>
+  errorAnswer(why, 503, 'Service Unavailable', 'store settings not read yet; try again');
+const kafkaUnavailable = errorAnswer(
+  'Kafka did not acknowledge the write: nothing was kept or changed; retry.',
+  503,
+  'Service Unavailable',
+  'Kafka did not acknowledge the events, retry: …',
+);
+const bodyTooLarge = errorAnswer('The body is over 2 MiB.', 413, 'Payload Too Large', 'Request body is too large');
+const notJson = errorAnswer(
+  'The body is not `application/json`.',
+  415,
+  'Unsupported Media Type',
+  'Unsupported Media Type: text/plain',
+);
+const noStore = (what: string): Json => errorAnswer(what, 404, 'Not Found', 'no settings for store lola-shoes');
+
+const consoleRefusals: Json = {
+  '401': errorAnswer(
+    'No console token, or one that is malformed, expired, tampered with or signed by an unknown key (or the console is off).',
+    401,
+    'Unauthorized',
+    'the console token has expired',
+  ),
+  '403': errorAnswer(
+    'The console token is for another store.',
+    403,
+    'Forbidden',
+    'this console token is for another store',
+  ),
+  '404': noStore('No settings for the store.'),
+};
+
+const settingsRefusal = (description: string): Json => ({
+  description,
+  content: {
+    'application/json': {
+      schema: StoreSettingsRefusalSchema,
+      example: {
+        statusCode: 422,
+        error: 'Unprocessable Entity',
+        message: 'invalid store settings',
+        problems: ['whatsapp: not changed from the console (the platform sets it)'],
+      },
+    },
+  },
+});
+
+const CONSOLE_TOKEN = [{ consoleToken: [] }];
+
+/** The merchant console (apps/ingest/src/console): its token, page and API. */
+function consolePaths(preview: unknown): Record<string, Json> {
+  const changesExample = { openingHours: { ...EXAMPLE_STORE_SETTINGS.openingHours, sun: [['11:00', '14:00']] } };
+  return {
+    '/v1/stores/{storeId}/console-tokens': {
+      post: {
+        operationId: 'postConsoleToken',
+        tags: ['console'],
+        summary: 'A console token for one store',
+        description:
+          "Called by the platform's server (API key); the merchant's browser only ever holds the token, which opens the console at `consolePath` for CONSOLE_TOKEN_MINUTES.",
+        security: PLATFORM_API_KEY,
+        parameters: [storeIdParameter],
+        requestBody: {
+          required: false,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                properties: { locale: { type: 'string', enum: ['es', 'en'], description: "The console's language." } },
+              },
+              example: { locale: 'es' },
+            },
+          },
+        },
+        responses: {
+          '201': {
+            description: 'The token.',
+            content: {
+              'application/json': {
+                schema: ConsoleTokenSchema,
+                example: {
+                  token: 'eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIn0.eyJzdG9yZSI6ImxvbGEtc2hvZXMifQ.c2lnbmF0dXJl',
+                  expiresAt: '2026-11-24T18:48:12.000Z',
+                  consolePath:
+                    '/console#token=eyJhbGciOiJIUzI1NiIsImtpZCI6ImsxIn0.eyJzdG9yZSI6ImxvbGEtc2hvZXMifQ.c2lnbmF0dXJl&locale=es',
+                },
+              },
+            },
+          },
+          '401': API_KEY_REFUSED,
+          '404': noStore('No settings for the store.'),
+          '503': errorAnswer(
+            'The console is off (CONSOLE_SIGNING_KEYS unset).',
+            503,
+            'Service Unavailable',
+            'the console is not configured (CONSOLE_SIGNING_KEYS)',
+          ),
+        },
+      },
+    },
+    '/console': {
+      get: {
+        operationId: 'consolePage',
+        tags: ['console'],
+        summary: "The merchant console's page",
+        description:
+          "Reads its token from the link's fragment (`#token=…`), so the page itself needs none. Served with the console's security headers (CSP, CONSOLE_FRAME_ANCESTORS).",
+        security: NO_AUTHENTICATION,
+        responses: {
+          '200': { description: 'The page.', content: { 'text/html; charset=utf-8': { schema: { type: 'string' } } } },
+          '404': errorAnswer(
+            'The console is not built.',
+            404,
+            'Not Found',
+            'the console is not built (npm run build writes it)',
+          ),
+        },
+      },
+    },
+    '/console/assets/{file}': {
+      get: {
+        operationId: 'consoleAsset',
+        tags: ['console'],
+        summary: "The console's built scripts, style sheets and images",
+        security: NO_AUTHENTICATION,
+        parameters: [
+          {
+            name: 'file',
+            in: 'path',
+            required: true,
+            schema: { type: 'string', pattern: '^[a-z0-9-]+(\\.[a-z0-9]+)*\\.(js|css|svg)$' },
+          },
+        ],
+        responses: {
+          '200': {
+            description: 'The file.',
+            content: Object.fromEntries(
+              ['text/javascript; charset=utf-8', 'text/css; charset=utf-8', 'image/svg+xml'].map((t) => [
+                t,
+                { schema: { type: 'string' } },
+              ]),
+            ),
+          },
+          '404': errorAnswer('No such file.', 404, 'Not Found', 'Not Found'),
+        },
+      },
+    },
+    '/console/api/stores/{storeId}/settings': {
+      parameters: [storeIdParameter],
+      get: {
+        operationId: 'getConsoleSettings',
+        tags: ['console'],
+        summary: "The store's settings, as the admin API shows them",
+        security: CONSOLE_TOKEN,
+        responses: {
+          '200': {
+            description: 'The settings, secrets only as set / not set.',
+            content: {
+              'application/json': { schema: PublicStoreSettingsSchema, example: withoutSecrets(storedExample) },
+            },
+          },
+          ...consoleRefusals,
+        },
+      },
+      put: {
+        operationId: 'putConsoleSettings',
+        tags: ['console'],
+        summary: "Save the merchant's changes",
+        description:
+          "Applied to the current settings and saved through the admin API's own PUT (its checks, sealing, the lock, publishing on `store-settings`).",
+        security: CONSOLE_TOKEN,
+        requestBody: {
+          required: true,
+          content: { 'application/json': { schema: ConsoleChangesSchema, example: changesExample } },
+        },
+        responses: {
+          '200': {
+            description: 'Saved; the settings as kept, without secrets.',
+            content: {
+              'application/json': { schema: PublicStoreSettingsSchema, example: withoutSecrets(storedExample) },
+            },
+          },
+          ...consoleRefusals,
+          '422': settingsRefusal('A field the console does not change, or settings the admin API refuses.'),
+          '503': kafkaUnavailable,
+        },
+      },
+    },
+    '/console/api/stores/{storeId}/send-preview': {
+      post: {
+        operationId: 'postConsoleSendPreview',
+        tags: ['console'],
+        summary: 'The send preview under unsaved changes',
+        security: CONSOLE_TOKEN,
+        parameters: [storeIdParameter],
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['detectedAt'],
+                properties: { detectedAt: { type: 'string', format: 'date-time' }, changes: ConsoleChangesSchema },
+              },
+              example: { detectedAt: '2026-11-24T19:33:12Z', changes: changesExample },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'The preview.',
+            content: { 'application/json': { schema: SendPreviewSchema, example: preview } },
+          },
+          '400': errorAnswer(
+            'detectedAt is missing or not an RFC 3339 instant with offset.',
+            400,
+            'Bad Request',
+            'detectedAt: required, an RFC 3339 instant with offset (2026-11-24T18:33:12Z)',
+          ),
+          ...consoleRefusals,
+          '422': settingsRefusal('The changes make settings the admin API would refuse.'),
+        },
+      },
+    },
+    '/console/api/stores/{storeId}/message-preview': {
+      post: {
+        operationId: 'postConsoleMessagePreview',
+        tags: ['console'],
+        summary: 'The message over sample carts, under unsaved changes',
+        description: `Rendered as the sender renders it, over the sample carts ${SAMPLE_CARTS.map((c) => `\`${c}\``).join(', ')}.`,
+        security: CONSOLE_TOKEN,
+        parameters: [storeIdParameter],
+        requestBody: {
+          required: false,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                properties: {
+                  language: { type: 'string', enum: ['es', 'en'], description: "Default: the store's locale." },
+                  changes: ConsoleChangesSchema,
+                },
+              },
+              example: {
+                language: 'es',
+                changes: { messageTemplates: { es: 'Hola {{firstName}}, tu carrito te espera.' } },
+              },
+            },
+          },
+        },
+        responses: {
+          '200': {
+            description: 'One message per sample cart.',
+            content: {
+              'application/json': {
+                schema: MessagePreviewSchema,
+                example: {
+                  mode: 'text',
+                  samples: [
+                    {
+                      sample: 'one-item',
+                      locale: 'es',
+                      text: 'Hola Ana, tu carrito te espera.',
+                      template: 'store',
+                    },
+                  ],
+                },
+              },
+            },
+          },
+          ...consoleRefusals,
+          '422': settingsRefusal('The changes make settings the admin API would refuse.'),
+        },
+      },
+    },
+  };
+}
+
+export function ingestApiDocument(): OpenApiDocument {
+  const preview = previewSend(storedExample, new Date('2026-11-24T19:33:12Z'));
+  const expired = previewSend({ ...storedExample, maxDeferralHours: 1 }, new Date('2026-11-28T21:00:00Z'));
+  return openApiDocument({
+    service: 'ingest',
+    title: 'Cart recovery: ingest',
+    description:
+      'Takes cart events from platforms over HTTP (canonical events) and as platform webhooks (Shopify), and serves the store-settings admin API with its send preview. Events accepted here reach the `cart-events` topic before the answer is sent: a 2xx means nothing accepted can be lost. See docs/ingest.md.',
+    port: Number(ingestEnv.HTTP_PORT.parse(undefined)),
+    tags: [
+      { name: 'cart events', description: 'Canonical cart events over HTTP.' },
+      { name: 'platform webhooks', description: "Platforms' own webhooks, signed with the store's secret." },
+      { name: 'store admin', description: "Each store's settings (published on the compacted store-settings topic)." },
+      { name: 'console', description: 'The merchant console: a page and an API behind a console token for one store.' },
+    ],
+    securitySchemes: {
+      consoleToken: {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'HS256 compact token',
+        description:
+          'A console token from POST /v1/stores/{storeId}/console-tokens, for exactly the store in the path, as `Authorization: Bearer <token>`; signed with CONSOLE_SIGNING_KEYS and valid CONSOLE_TOKEN_MINUTES.',
+      },
+      shopifyHmac: {
+        type: 'apiKey',
+        in: 'header',
+        name: 'X-Shopify-Hmac-Sha256',
+        description:
+          "The base64 HMAC-SHA256 of the raw body bytes with the store's `shopify.webhookSecret` (set through PUT /v1/stores/{storeId}), compared in constant time. Shopify signs every webhook this way.",
+      },
+    },
+    paths: {
+      ...consolePaths(preview),
+      '/v1/cart-events': {
+        post: {
+          operationId: 'postCartEvents',
+          tags: ['cart events'],
+          summary: 'Send cart events',
+          description: `One canonical cart event, or an array of 1 to ${MAX_EVENTS_PER_REQUEST}. Each is checked and normalized as on \`cart-events-raw\` (phone to E.164, amounts, ids); the answer names, per event and in order, accepted or rejected with the reason. It is sent once Kafka acknowledged every accepted event. An event over ${MAX_RECORD_BYTES} bytes is rejected (\`too-large\`). Duplicates are safe: the scheduler keeps each eventId once.`,
+          security: PLATFORM_API_KEY,
+          requestBody: {
+            required: true,
+            content: {
+              'application/json': {
+                schema: {
+                  oneOf: [
+                    CartEventSchema,
+                    Type.Array(CartEventSchema, { minItems: 1, maxItems: MAX_EVENTS_PER_REQUEST }),
+                  ],
+                },
+                examples: {
+                  one: { summary: 'One event', value: cartEventExample },
+                  many: {
+                    summary: 'Several events',
+                    value: [
+                      cartEventExample,
+                      { ...cartEventExample, eventId: 'evt-2f9c1c0f', type: 'cart.converted', orderId: 'order-1001' },
+                    ],
+                  },
+                },
+              },
+            },
+          },
+          responses: {
+            '200': {
+              description: 'At least one event accepted (and acknowledged by Kafka); the others say why not.',
+              content: {
+                'application/json': {
+                  schema: CartEventsAnswerSchema,
+                  example: {
+                    accepted: 1,
+                    rejected: 1,
+                    results: [
+                      { index: 0, eventId: 'evt-2f9c1c0e', status: 'accepted', key: 'lola-shoes:c_7f3a' },
+                      {
+                        index: 1,
+                        eventId: 'evt-2f9c1c0f',
+                        status: 'rejected',
+                        reason: 'invalid-money',
+                        error: '/total: must match the money pattern',
+                      },
+                    ],
+                  },
+                },
+              },
+            },
+            '400': errorAnswer(
+              `The body is neither an event nor an array of 1 to ${MAX_EVENTS_PER_REQUEST} of them.`,
+              400,
+              'Bad Request',
+              `at most ${MAX_EVENTS_PER_REQUEST} events per request (got 501)`,
+            ),
+            '401': API_KEY_REFUSED,
+            '413': bodyTooLarge,
+            '415': notJson,
+            '422': {
+              description: 'No event accepted: the answer says why, per event.',
+              content: {
+                'application/json': {
+                  schema: CartEventsAnswerSchema,
+                  example: {
+                    accepted: 0,
+                    rejected: 1,
+                    results: [
+                      {
+                        index: 0,
+                        eventId: 'evt-2f9c1c0e',
+                        status: 'rejected',
+                        reason: 'invalid-id',
+                        error: '/storeId: must match the store id pattern',
+                      },
+                    ],
+                  },
+                },
+              },
+            },
+            '503': unavailable(
+              'ingest has not read the store settings yet (start-up), or Kafka did not acknowledge: nothing was kept; retry.',
+            ),
+          },
+        },
+      },
+      '/v1/webhooks/{platform}/{storeId}': {
+        post: {
+          operationId: 'postPlatformWebhook',
+          tags: ['platform webhooks'],
+          summary: "Receive a platform's webhook (Shopify)",
+          description: `The URL to register in the platform, per store: \`/v1/webhooks/shopify/{storeId}\`. The signature is verified over the raw body with the store's secret; the payload is then written, bytes unchanged, to \`cart-events-raw\` with its \`source\` header and translated there like any raw record (one it cannot read is dead-lettered, not refused: platforms retry refusals for days). Shopify topics that carry cart events: ${[
+            ...(PLATFORM_ADAPTERS.get('shopify')?.topics ?? []),
+          ]
+            .map((t) => `\`${t}\``)
+            .join(', ')}; others are answered 200 \`ignored\`. The answer is sent once Kafka acknowledged.`,
+          security: [{ shopifyHmac: [] }],
+          parameters: [
+            {
+              name: 'platform',
+              in: 'path',
+              required: true,
+              description: 'A platform whose webhooks ingest reads.',
+              schema: { type: 'string', enum: WEBHOOK_PLATFORM_NAMES },
+            },
+            storeIdParameter,
+            {
+              name: 'X-Shopify-Topic',
+              in: 'header',
+              required: false,
+              description: "The platform's event name; without it the delivery is `ignored`.",
+              schema: { type: 'string' },
+              example: 'checkouts/update',
+            },
+            {
+              name: 'X-Shopify-Webhook-Id',
+              in: 'header',
+              required: false,
+              description: "The delivery's id, kept as the `platform-delivery` header (redeliveries share it).",
+              schema: { type: 'string' },
+            },
+            {
+              name: 'X-Shopify-Event-Id',
+              in: 'header',
+              required: false,
+              description:
+                'The event id (redeliveries of one event share it): the canonical eventId is derived from it.',
+              schema: { type: 'string' },
+            },
+            {
+              name: 'X-Shopify-Triggered-At',
+              in: 'header',
+              required: false,
+              description: 'When the event happened (else the payload’s `updated_at`).',
+              schema: { type: 'string', format: 'date-time' },
+            },
+          ],
+          requestBody: {
+            required: true,
+            description: `The platform's own JSON, at most ${MAX_RECORD_BYTES} bytes (Shopify REST shapes of a checkout or an order; docs/ingest.md gives the fields read).`,
+            content: {
+              'application/json': {
+                schema: { type: 'object' },
+                example: {
+                  token: 'c_7f3a',
+                  updated_at: '2026-11-24T18:03:12+01:00',
+                  abandoned_checkout_url: 'https://shop.example/lola-shoes/cart/recover/c_7f3a',
+                  currency: 'EUR',
+                  total_price: '59.90',
+                  phone: '+34600000000',
+                  buyer_accepts_sms_marketing: true,
+                  line_items: [{ sku: 'SKU-1', title: 'Zapatillas Lola', quantity: 1, price: '59.90' }],
+                },
+              },
+            },
+          },
+          responses: {
+            '200': {
+              description: 'Kept on `cart-events-raw` (`received`), or a topic that carries no cart event (`ignored`).',
+              content: {
+                'application/json': {
+                  schema: PlatformWebhookAnswerSchema,
+                  examples: {
+                    received: { value: { status: 'received' } },
+                    ignored: { value: { status: 'ignored', reason: 'topic products/update carries no cart event' } },
+                  },
+                },
+              },
+            },
+            '401': errorAnswer(
+              "The signature is missing, or does not match the store's secret (or the store has none).",
+              401,
+              'Unauthorized',
+              'webhook signature does not match the store secret',
+            ),
+            '404': errorAnswer(
+              'No webhooks for that platform, or a store id of another shape.',
+              404,
+              'Not Found',
+              'no webhooks for platform "woo"',
+            ),
+            '413': errorAnswer(
+              `The body is over ${MAX_RECORD_BYTES} bytes.`,
+              413,
+              'Payload Too Large',
+              `over ${MAX_RECORD_BYTES} bytes`,
+            ),
+            '415': errorAnswer(
+              'The body is not JSON.',
+              415,
+              'Unsupported Media Type',
+              'webhook bodies are application/json',
+            ),
+            '503': unavailable('Store settings not read yet, or Kafka did not acknowledge: the platform retries.'),
+          },
+        },
+      },
+      '/v1/stores/{storeId}': {
+        parameters: [storeIdParameter],
+        put: {
+          operationId: 'putStoreSettings',
+          tags: ['store admin'],
+          summary: "Create or replace a store's settings",
+          description:
+            "Checked as a whole (the contract's shape and ranges with defaults filled, the IANA zone, opening hours without overlaps, templates that render, the WhatsApp fields the mode needs), every problem listed at once. Kept in ingest's schema and published on `store-settings` before the commit (an unacknowledged publish rolls the write back). Secrets (`whatsapp.accessToken`, `shopify.webhookSecret`) are write-only: sealed at rest, never answered nor logged; one left out keeps the stored value, so a GET-edit-PUT round trip keeps them.",
+          security: PLATFORM_API_KEY,
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: StoreSettingsInputSchema, example: EXAMPLE_STORE_SETTINGS } },
+          },
+          responses: {
+            '200': {
+              description: 'Replaced; the settings as kept, without secrets.',
+              content: {
+                'application/json': { schema: PublicStoreSettingsSchema, example: withoutSecrets(storedExample) },
+              },
+            },
+            '201': {
+              description: 'Created; the settings as kept, without secrets.',
+              content: {
+                'application/json': { schema: PublicStoreSettingsSchema, example: withoutSecrets(storedExample) },
+              },
+            },
+            '401': API_KEY_REFUSED,
+            '404': errorAnswer(
+              'A store id of another shape.',
+              404,
+              'Not Found',
+              'store ids match [A-Za-z0-9._-]{1,64}',
+            ),
+            '413': bodyTooLarge,
+            '415': notJson,
+            '422': {
+              description: 'The settings are not valid: every problem at once.',
+              content: {
+                'application/json': {
+                  schema: StoreSettingsRefusalSchema,
+                  example: {
+                    statusCode: 422,
+                    error: 'Unprocessable Entity',
+                    message: 'invalid store settings',
+                    problems: [
+                      'timezone: "Europe/Madird" is not an IANA time zone',
+                      'openingHours.mon: 13:00–15:00 overlaps 09:00–14:00',
+                    ],
+                  },
+                },
+              },
+            },
+            '503': kafkaUnavailable,
+          },
+        },
+        get: {
+          operationId: 'getStoreSettings',
+          tags: ['store admin'],
+          summary: "A store's settings",
+          security: PLATFORM_API_KEY,
+          responses: {
+            '200': {
+              description: 'The settings, each secret replaced by whether it is set.',
+              content: {
+                'application/json': { schema: PublicStoreSettingsSchema, example: withoutSecrets(storedExample) },
+              },
+            },
+            '401': API_KEY_REFUSED,
+            '404': noStore('No settings for the store (or a store id of another shape).'),
+          },
+        },
+        delete: {
+          operationId: 'deleteStoreSettings',
+          tags: ['store admin'],
+          summary: 'Delete a store',
+          description:
+            'Removes the settings and publishes a tombstone on `store-settings`: every service forgets the store, and compaction removes it from the topic.',
+          security: PLATFORM_API_KEY,
+          responses: {
+            '204': { description: 'Deleted (tombstone acknowledged by Kafka).' },
+            '401': API_KEY_REFUSED,
+            '404': noStore('No settings for the store (or a store id of another shape).'),
+            '503': kafkaUnavailable,
+          },
+        },
+      },
+      '/v1/stores/{storeId}/send-preview': {
+        get: {
+          operationId: 'getSendPreview',
+          tags: ['store admin'],
+          summary: 'When a cart abandoned at a given time would get its message',
+          description:
+            "planSend with the store's settings (delay, opening hours, closed dates, time zone, the latest deferral): the send time, or `expire` when the store does not open before notAfter. Nothing is sent or scheduled.",
+          security: PLATFORM_API_KEY,
+          parameters: [
+            storeIdParameter,
+            {
+              name: 'detectedAt',
+              in: 'query',
+              required: true,
+              description: 'When the cart was detected as abandoned: an RFC 3339 instant with offset.',
+              schema: { type: 'string', format: 'date-time' },
+              example: '2026-11-24T18:33:12Z',
+            },
+          ],
+          responses: {
+            '200': {
+              description: 'The preview.',
+              content: {
+                'application/json': {
+                  schema: SendPreviewSchema,
+                  examples: {
+                    send: { summary: 'Detected while closed: sent at the opening', value: preview },
+                    expire: { summary: 'No opening before notAfter', value: expired },
+                  },
+                },
+              },
+            },
+            '400': errorAnswer(
+              'detectedAt is missing or not an RFC 3339 instant with offset.',
+              400,
+              'Bad Request',
+              'detectedAt: required, an RFC 3339 instant with offset (2026-11-24T18:33:12Z)',
+            ),
+            '401': API_KEY_REFUSED,
+            '404': noStore('No settings for the store (or a store id of another shape).'),
+          },
+        },
+      },
+    },
+  });
+}

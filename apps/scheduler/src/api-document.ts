@@ -1,0 +1,98 @@
+// The scheduler's OpenAPI document (docs/api/scheduler.openapi.json, served at /openapi.json):
+// the stats API. The answer's schema is the contracts'; its example is made by storeStatsOf.
+import { STORE_ID_PATTERN, StoreStatsSchema } from '@lib/contracts';
+import {
+  API_KEY_REFUSED,
+  errorAnswer,
+  type Json,
+  openApiDocument,
+  type OpenApiDocument,
+  PLATFORM_API_KEY,
+} from '@lib/runtime';
+import { schedulerEnv } from './config';
+import { MAX_WINDOW_DAYS, storeStatsOf } from './stats/store-stats';
+
+const window = (name: 'from' | 'to', description: string): Json => ({
+  name,
+  in: 'query',
+  required: false,
+  description: `${description} An RFC 3339 date (\`2026-11-01\`, midnight UTC) or date-time with offset.`,
+  schema: {
+    type: 'string',
+    anyOf: [{ format: 'date' }, { format: 'date-time' }],
+  },
+  example: name === 'from' ? '2026-11-01' : '2026-12-01T00:00:00Z',
+});
+
+export function schedulerApiDocument(): OpenApiDocument {
+  const example = storeStatsOf({
+    storeId: 'lola-shoes',
+    from: new Date('2026-11-01T00:00:00Z'),
+    to: new Date('2026-12-01T00:00:00Z'),
+    counts: {
+      abandoned: 412,
+      scheduled: 371,
+      pending: 6,
+      cancelled: 29,
+      emitted: 365,
+      sent: 352,
+      delivered: 340,
+      read: 281,
+      failed: 7,
+      deferred: 2,
+      expired: 4,
+    },
+    skippedByReason: [
+      { reason: 'opted-out', count: 3 },
+      { reason: 'no-consent', count: 5 },
+    ],
+    recovered: [
+      { currency: 'EUR', count: 47, revenue: '3120.50' },
+      { currency: 'USD', count: 2, revenue: '150.00' },
+    ],
+  });
+  return openApiDocument({
+    service: 'scheduler',
+    title: 'Cart recovery: scheduler',
+    description:
+      "Keeps every cart's abandonment state and emits `send-due` at business-hours-adjusted times; over HTTP it answers each store's recovery stats. See docs/scheduler.md.",
+    port: Number(schedulerEnv.HTTP_PORT.parse(undefined)),
+    tags: [{ name: 'stats', description: 'What became of the carts abandoned in a window.' }],
+    securitySchemes: {},
+    paths: {
+      '/v1/stores/{storeId}/stats': {
+        get: {
+          operationId: 'getStoreStats',
+          tags: ['stats'],
+          summary: "A store's recovery stats",
+          description: `The carts abandoned (by detection time) in [from, to), and what became of them: scheduled, sent, delivered, read, failed, skipped by reason, expired, recovered with the revenue per currency, and the rates. Default window: the 30 days before \`to\` (default now); at most ${MAX_WINDOW_DAYS} days. Definitions in docs/scheduler.md (stats).`,
+          security: PLATFORM_API_KEY,
+          parameters: [
+            {
+              name: 'storeId',
+              in: 'path',
+              required: true,
+              schema: { type: 'string', pattern: STORE_ID_PATTERN },
+              example: 'lola-shoes',
+            },
+            window('from', 'Start of the window (inclusive); default 30 days before `to`.'),
+            window('to', 'End of the window (exclusive); default now.'),
+          ],
+          responses: {
+            '200': {
+              description: 'The stats.',
+              content: { 'application/json': { schema: StoreStatsSchema, example } },
+            },
+            '400': errorAnswer(
+              `A store id of another shape, a date that is not RFC 3339, from not before to, or a window over ${MAX_WINDOW_DAYS} days.`,
+              400,
+              'Bad Request',
+              'from must be before to',
+            ),
+            '401': API_KEY_REFUSED,
+          },
+        },
+      },
+    },
+  });
+}

@@ -1,0 +1,189 @@
+// The sender's OpenAPI document (docs/api/sender.openapi.json, served at /openapi.json): the
+// WhatsApp webhook the Meta app calls (verification handshake, signed notifications).
+import { WhatsAppWebhookAckSchema, WhatsAppWebhookRefusalSchema } from '@lib/contracts';
+import { type Json, openApiDocument, type OpenApiDocument } from '@lib/runtime';
+import { senderEnv } from './config';
+
+/** The parts of Meta's notification the sender reads (webhooks/webhook-payload.ts); the rest is passed over. */
+const notificationSchema: Json = {
+  type: 'object',
+  description:
+    "Meta's WhatsApp Business Account notification. The sender reads `messages` changes: `statuses` (sent, delivered, read, failed; `biz_opaque_callback_data` is the sendId) and shoppers' text or button replies (opt-out keywords). Anything else is answered 200 and left out, so Meta does not retry it.",
+  properties: {
+    object: { type: 'string', examples: ['whatsapp_business_account'] },
+    entry: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          id: { type: 'string' },
+          changes: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                field: { type: 'string', examples: ['messages'] },
+                value: {
+                  type: 'object',
+                  properties: {
+                    metadata: { type: 'object', properties: { phone_number_id: { type: 'string' } } },
+                    statuses: {
+                      type: 'array',
+                      items: {
+                        type: 'object',
+                        properties: {
+                          id: { type: 'string', description: 'The wamid.' },
+                          status: { type: 'string', enum: ['sent', 'delivered', 'read', 'failed'] },
+                          timestamp: { type: 'string', description: 'Unix seconds.' },
+                          biz_opaque_callback_data: { type: 'string', description: 'The sendId.' },
+                          errors: {
+                            type: 'array',
+                            items: { type: 'object', properties: { code: { type: 'integer' } } },
+                          },
+                        },
+                      },
+                    },
+                    messages: {
+                      type: 'array',
+                      items: {
+                        type: 'object',
+                        properties: {
+                          from: { type: 'string', description: "The shopper's number, digits only." },
+                          timestamp: { type: 'string' },
+                          type: { type: 'string', examples: ['text', 'button'] },
+                          text: { type: 'object', properties: { body: { type: 'string' } } },
+                          button: {
+                            type: 'object',
+                            properties: { text: { type: 'string' }, payload: { type: 'string' } },
+                          },
+                        },
+                      },
+                    },
+                  },
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+};
+
+const notificationExample = {
+  object: 'whatsapp_business_account',
+  entry: [
+    {
+      id: '102290129340398',
+      changes: [
+        {
+          field: 'messages',
+          value: {
+            messaging_product: 'whatsapp',
+            metadata: { display_phone_number: '34910000000', phone_number_id: '106540352242922' },
+            statuses: [
+              {
+                id: 'wamid.HBgLMzQ2MDAwMDAwMDAVAgARGBI5QTNDQTVCM0Q0Q0Q2RTY3RTcA',
+                status: 'delivered',
+                timestamp: '1764007992',
+                recipient_id: '34600000000',
+                biz_opaque_callback_data: 'snd_6f1e2c',
+              },
+            ],
+          },
+        },
+      ],
+    },
+  ],
+};
+
+export function senderApiDocument(): OpenApiDocument {
+  return openApiDocument({
+    service: 'sender',
+    title: 'Cart recovery: sender',
+    description:
+      "Delivers each due reminder through the WhatsApp Cloud API and records its outcomes. Over HTTP it takes the webhook of the store's Meta app: message statuses and shoppers' replies. See docs/sender.md.",
+    port: Number(senderEnv.HTTP_PORT.parse(undefined)),
+    tags: [{ name: 'whatsapp webhooks', description: 'The callback URL configured in the Meta app.' }],
+    securitySchemes: {
+      whatsappVerifyToken: {
+        type: 'apiKey',
+        in: 'query',
+        name: 'hub.verify_token',
+        description:
+          "The verify token typed into the Meta app's webhook settings: WHATSAPP_VERIFY_TOKEN (or WHATSAPP_VERIFY_TOKEN_FILE), compared in constant time. Unset, every verification fails.",
+      },
+      whatsappSignature: {
+        type: 'apiKey',
+        in: 'header',
+        name: 'X-Hub-Signature-256',
+        description:
+          "`sha256=<hex>`: the HMAC-SHA256 of the raw body bytes with the Meta app's secret, WHATSAPP_APP_SECRET (or WHATSAPP_APP_SECRET_FILE). Checked before anything is read; unset, every notification is refused.",
+      },
+    },
+    paths: {
+      '/v1/webhooks/whatsapp': {
+        get: {
+          operationId: 'verifyWhatsAppWebhook',
+          tags: ['whatsapp webhooks'],
+          summary: "Meta's verification handshake",
+          description:
+            'When the callback URL is saved in the Meta app, Meta calls it with `hub.mode=subscribe`, the verify token and a challenge; the sender echoes the challenge when the token is its own.',
+          security: [{ whatsappVerifyToken: [] }],
+          parameters: [
+            {
+              name: 'hub.mode',
+              in: 'query',
+              required: true,
+              schema: { type: 'string', const: 'subscribe' },
+            },
+            {
+              name: 'hub.challenge',
+              in: 'query',
+              required: true,
+              description: 'Echoed back as the body.',
+              schema: { type: 'string' },
+              example: '1158201444',
+            },
+          ],
+          responses: {
+            '200': {
+              description: 'Verified: the body is hub.challenge.',
+              content: { 'text/plain': { schema: { type: 'string' }, example: '1158201444' } },
+            },
+            '403': {
+              description: 'Not `subscribe`, or not the verify token (or none configured).',
+              content: {
+                'application/json': { schema: WhatsAppWebhookRefusalSchema, example: { error: 'verification failed' } },
+              },
+            },
+          },
+        },
+        post: {
+          operationId: 'receiveWhatsAppNotification',
+          tags: ['whatsapp webhooks'],
+          summary: 'Message statuses and shoppers’ replies',
+          description:
+            "Statuses move each message's state forward (never back) and are published on `message-outcomes`; a reply with an opt-out keyword (BAJA, STOP, …) publishes an opt-out. Answered once handled.",
+          security: [{ whatsappSignature: [] }],
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: notificationSchema, example: notificationExample } },
+          },
+          responses: {
+            '200': {
+              description: 'Handled (or nothing in it the sender acts on).',
+              content: { 'application/json': { schema: WhatsAppWebhookAckSchema, example: { ok: true } } },
+            },
+            '401': {
+              description: 'The signature is missing or wrong (or no app secret is configured): nothing was read.',
+              content: {
+                'application/json': { schema: WhatsAppWebhookRefusalSchema, example: { error: 'invalid signature' } },
+              },
+            },
+          },
+        },
+      },
+    },
+  });
+}

@@ -1,0 +1,295 @@
+// The shapes of the services' HTTP answers (and of the admin API's request body), as TypeBox
+// schemas: the code's types are derived from them and the OpenAPI documents (docs/api/) show
+// them as JSON Schema, so no answer is typed twice.
+import { ObjectOptions, Static, TObject, TProperties, Type } from '@sinclair/typebox';
+import { REJECT_REASON_CODES } from './decode';
+import { Money, StoreId, Timestamp } from './primitives';
+import {
+  PlatformWebhookSchema,
+  STORE_SETTINGS_DEFAULTS,
+  StoreSettingsSchema,
+  WEBHOOK_PLATFORMS,
+  WhatsAppSettingsSchema,
+} from './store-settings';
+
+export const RejectReasonSchema = Type.Union(
+  REJECT_REASON_CODES.map((r) => Type.Literal(r)),
+  { description: 'Why an event was refused (the same codes as the dead letters’ `dlq-reason`).' },
+);
+
+export const PHONE_PROBLEMS = ['unparseable', 'invalid-number'] as const;
+/** Why a phone could not be made E.164: counted, never a reason to drop the cart. */
+export type PhoneProblem = (typeof PHONE_PROBLEMS)[number];
+
+const Index = Type.Integer({ minimum: 0, description: "The event's position in the request (0 for a lone event)." });
+const AnsweredEventId = Type.Optional(
+  Type.String({ maxLength: 200, description: "The event's eventId, if it had one." }),
+);
+
+/** The answer for one event of a `POST /v1/cart-events`. */
+export const EventAnswerSchema = Type.Union([
+  Type.Object(
+    {
+      index: Index,
+      eventId: AnsweredEventId,
+      status: Type.Literal('accepted'),
+      key: Type.String({ description: 'The `cart-events` record key, `storeId:cartId`.' }),
+      phoneProblem: Type.Optional(
+        Type.Union(
+          PHONE_PROBLEMS.map((p) => Type.Literal(p)),
+          { description: 'The phone could not be made E.164: the cart is kept, but it gets no message.' },
+        ),
+      ),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      index: Index,
+      eventId: AnsweredEventId,
+      status: Type.Literal('rejected'),
+      reason: RejectReasonSchema,
+      error: Type.String({ description: 'What is wrong, for a human.' }),
+    },
+    { additionalProperties: false },
+  ),
+]);
+export type EventAnswer = Static<typeof EventAnswerSchema>;
+
+export const CartEventsAnswerSchema = Type.Object(
+  {
+    accepted: Type.Integer({ minimum: 0 }),
+    rejected: Type.Integer({ minimum: 0 }),
+    /** One per event, in the request's order. */
+    results: Type.Array(EventAnswerSchema),
+  },
+  { $id: 'CartEventsAnswer', additionalProperties: false },
+);
+export type CartEventsAnswer = Static<typeof CartEventsAnswerSchema>;
+
+/** What a platform webhook delivery got: kept on `cart-events-raw`, or not a cart event. */
+export const PlatformWebhookAnswerSchema = Type.Union(
+  [
+    Type.Object({ status: Type.Literal('received') }, { additionalProperties: false }),
+    Type.Object(
+      { status: Type.Literal('ignored'), reason: Type.String({ description: 'Why the topic carries no cart event.' }) },
+      { additionalProperties: false },
+    ),
+  ],
+  { $id: 'PlatformWebhookAnswer' },
+);
+export type PlatformWebhookAnswer = Static<typeof PlatformWebhookAnswerSchema>;
+
+const DEFAULTED = Object.keys(STORE_SETTINGS_DEFAULTS) as Array<keyof typeof STORE_SETTINGS_DEFAULTS>;
+
+/**
+ * The body of `PUT /v1/stores/{storeId}`: the store settings, with the store taken from the
+ * path and the defaulted fields optional. Secrets are write-only: one left out keeps the stored
+ * value; `accessTokenSet` and `webhookSecretSet` (as GET shows them) are ignored.
+ */
+export const StoreSettingsInputSchema = Type.Composite(
+  [
+    Type.Omit(StoreSettingsSchema, ['storeId', 'schemaVersion', ...DEFAULTED]),
+    Type.Partial(Type.Pick(StoreSettingsSchema, ['storeId', 'schemaVersion', ...DEFAULTED])),
+  ],
+  { $id: 'StoreSettingsInput', title: 'Store settings (as written)' },
+);
+
+/**
+ * A settings section as an API shows it: a secret is a field with a sealed `<name>Ciphertext`
+ * sibling; neither is shown, only `<name>Set` (whether one is stored, sealed or not).
+ */
+function shownSection(section: TObject, options: ObjectOptions): TObject {
+  const properties: TProperties = {};
+  for (const [name, schema] of Object.entries(section.properties)) {
+    if (name.endsWith('Ciphertext') && `${name.slice(0, -'Ciphertext'.length)}` in section.properties) continue;
+    if (`${name}Ciphertext` in section.properties) {
+      properties[`${name}Set`] = Type.Optional(
+        Type.Boolean({ description: `Whether ${name} is stored (never shown, sealed or not).` }),
+      );
+    } else properties[name] = schema;
+  }
+  return Type.Object(properties, options);
+}
+
+/** Store settings as an API shows them (withoutSecrets): each secret replaced by whether it is set. */
+export const PublicStoreSettingsSchema = Type.Composite(
+  [
+    Type.Omit(StoreSettingsSchema, ['whatsapp', ...WEBHOOK_PLATFORMS]),
+    Type.Object({
+      whatsapp: shownSection(WhatsAppSettingsSchema, {}),
+      ...Object.fromEntries(
+        WEBHOOK_PLATFORMS.map((p) => [
+          p,
+          Type.Optional(shownSection(PlatformWebhookSchema, { additionalProperties: false })),
+        ]),
+      ),
+    }),
+  ],
+  { $id: 'PublicStoreSettings', title: 'Store settings (as shown)' },
+);
+
+const previewBase = {
+  storeId: StoreId,
+  enabled: Type.Boolean(),
+  timezone: Type.String(),
+  detectedAt: Timestamp,
+  desiredAt: Type.String({
+    format: 'date-time',
+    description: 'detectedAt + sendDelayMinutes: when the message would leave if the store were open.',
+  }),
+  notAfter: Type.String({
+    format: 'date-time',
+    description: 'The latest a message may leave (detectedAt + maxDeferralHours).',
+  }),
+  scheduleAtDetection: Type.String({
+    description: 'The store’s schedule in words at detection: "open now until 20:00 Europe/Madrid".',
+  }),
+};
+
+/** `GET /v1/stores/{storeId}/send-preview`: when a cart detected at `detectedAt` would get its message. */
+export const SendPreviewSchema = Type.Union(
+  [
+    Type.Object(
+      {
+        ...previewBase,
+        outcome: Type.Literal('send'),
+        sendAt: Timestamp,
+        sendAtLocal: Type.String({ description: "sendAt on the store's wall clock, with its offset." }),
+        openUntil: Type.Union([Timestamp, Type.Null()], {
+          description: 'When the opening that sendAt falls in closes; null when the store never closes within 8 days.',
+        }),
+      },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      {
+        ...previewBase,
+        outcome: Type.Literal('expire', { description: 'No open instant before notAfter: the message would expire.' }),
+      },
+      { additionalProperties: false },
+    ),
+  ],
+  { $id: 'SendPreview' },
+);
+export type SendPreview = Static<typeof SendPreviewSchema>;
+
+const Count = (description?: string) => Type.Integer({ minimum: 0, ...(description ? { description } : {}) });
+
+/**
+ * `GET /v1/stores/{storeId}/stats`: what became of the carts abandoned in a window (by
+ * `detectedAt` in [from, to)). Definitions in docs/scheduler.md (stats).
+ */
+export const StoreStatsSchema = Type.Object(
+  {
+    storeId: StoreId,
+    from: Timestamp,
+    to: Timestamp,
+    abandoned: Count('Carts that counted as abandoned (detected in the window, detection time passed).'),
+    scheduled: Count('Abandonments given a send time by planSend.'),
+    pending: Count('Scheduled and still waiting for their send time.'),
+    cancelled: Count('Converted or emptied after detection, before any message.'),
+    emitted: Count('send-due emitted to the sender.'),
+    sent: Count(),
+    delivered: Count(),
+    read: Count(),
+    failed: Count(),
+    deferred: Count('Deferred by the sender to the next opening, not yet settled.'),
+    skipped: Type.Object({ total: Count(), byReason: Type.Record(Type.String(), Count()) }),
+    expired: Count(),
+    recovered: Count('Converted after a message went out (attributed to the latest message before the order).'),
+    recoveredRevenue: Type.Record(Type.String(), Money, {
+      description: "Sum of the recovered orders' totals, per currency, as decimal strings.",
+    }),
+    recoveryRate: Type.Number({ minimum: 0, description: 'recovered / abandoned.' }),
+    recoveryRateOfSent: Type.Number({ minimum: 0, description: 'recovered / sent.' }),
+  },
+  { $id: 'StoreStats', additionalProperties: false },
+);
+export type StoreStats = Static<typeof StoreStatsSchema>;
+
+/** Nest's error answer (every 4xx/5xx thrown as an HttpException). */
+export const HttpErrorSchema = Type.Object(
+  {
+    statusCode: Type.Integer({ minimum: 400, maximum: 599 }),
+    error: Type.Optional(Type.String({ description: 'The status text (e.g. "Bad Request").' })),
+    message: Type.Union([Type.String(), Type.Array(Type.String())], { description: 'What went wrong.' }),
+  },
+  { $id: 'HttpError' },
+);
+export type HttpError = Static<typeof HttpErrorSchema>;
+
+/** 422 of `PUT /v1/stores/{storeId}`: every problem of the settings at once. */
+export const StoreSettingsRefusalSchema = Type.Object(
+  {
+    statusCode: Type.Literal(422),
+    error: Type.Literal('Unprocessable Entity'),
+    message: Type.Literal('invalid store settings'),
+    problems: Type.Array(Type.String(), { minItems: 1, description: '`path: problem`, one per problem.' }),
+  },
+  { $id: 'StoreSettingsRefusal' },
+);
+export type StoreSettingsRefusal = Static<typeof StoreSettingsRefusalSchema>;
+
+/** The sender's answer to a WhatsApp notification it took. */
+export const WhatsAppWebhookAckSchema = Type.Object({ ok: Type.Literal(true) }, { $id: 'WhatsAppWebhookAck' });
+/** The sender's refusal of a WhatsApp webhook call (bad signature, failed verification). */
+export const WhatsAppWebhookRefusalSchema = Type.Object(
+  { error: Type.String({ examples: ['invalid signature', 'verification failed'] }) },
+  { $id: 'WhatsAppWebhookRefusal' },
+);
+
+/**
+ * What a merchant may change from ingest's console (the rest stays the platform's, through the
+ * admin API): each field as the store settings have it; one left out is unchanged.
+ */
+export const ConsoleChangesSchema = Type.Composite(
+  [
+    Type.Partial(Type.Pick(StoreSettingsSchema, ['timezone', 'openingHours', 'closedDates', 'messageTemplates'])),
+    Type.Partial(Type.Pick(WhatsAppSettingsSchema, ['templateParameters'])),
+  ],
+  { $id: 'ConsoleChanges', additionalProperties: false },
+);
+
+/** `POST /v1/stores/{storeId}/console-tokens`: a console token for one store. */
+export const ConsoleTokenSchema = Type.Object(
+  {
+    token: Type.String({ description: 'An HS256 compact token for this store (CONSOLE_SIGNING_KEYS).' }),
+    expiresAt: Timestamp,
+    consolePath: Type.String({
+      description: 'The console with the token in the fragment (never sent to a server, never in a Referer).',
+    }),
+  },
+  { $id: 'ConsoleToken' },
+);
+
+/** One sample cart's message, as the sender would render it under the (unsaved) changes. */
+export const MessageSampleSchema = Type.Object({
+  sample: Type.String({ description: 'Which sample cart.' }),
+  locale: Type.String({ description: "The message's language, as the sender chooses it." }),
+  text: Type.String(),
+  template: Type.Union([Type.Literal('store'), Type.Literal('default')], {
+    description: "Whose template was drawn: the store's own or the shipped default.",
+  }),
+  fallbackReason: Type.Optional(Type.String()),
+  templateParameters: Type.Optional(
+    Type.Object(
+      {
+        templateName: Type.String(),
+        languageCode: Type.String(),
+        bodyParameters: Type.Array(Type.String()),
+        buttonUrlSuffix: Type.Optional(Type.String()),
+      },
+      { description: 'Template mode: what the approved template is sent with.' },
+    ),
+  ),
+  problem: Type.Optional(Type.String({ description: 'Template mode: why these parameters cannot be filled.' })),
+});
+
+export const MessagePreviewSchema = Type.Object(
+  {
+    mode: Type.Union([Type.Literal('template'), Type.Literal('text')]),
+    samples: Type.Array(MessageSampleSchema),
+  },
+  { $id: 'MessagePreview' },
+);
