@@ -5,8 +5,8 @@ import { schedulerDatabase } from '../src/database';
 import { PurgeLoop } from '../src/retention/purge-loop';
 import { PurgeRepository, type PurgeBatch, type SweepCursor } from '../src/retention/purge.repository';
 import { SchedulerMetrics } from '../src/scheduler.metrics';
+import { StatsController } from '../src/stats/stats.controller';
 import { StatsRepository } from '../src/stats/stats.repository';
-import { storeStatsOf } from '../src/stats/store-stats';
 
 // The scheduler's retention purge on a real schema (no Kafka, no timer loop): a year and more of
 // carts, episodes, outcomes and contacts seeded as the pipelines write them; the stats read
@@ -287,15 +287,10 @@ describe('retention purge of the scheduler', () => {
     await contact('+34600000005', null, null, now - 100 * DAY); // released hold, old message: goes
   }
 
-  /** The stats as GET /v1/stores/{storeId}/stats answers them (StatsController). */
-  const storeStats = async (storeId: string, from: Date, to: Date) => {
-    const [counts, skippedByReason, recovered] = await Promise.all([
-      stats.counts(storeId, from, to),
-      stats.skippedByReason(storeId, from, to),
-      stats.recovered(storeId, from, to),
-    ]);
-    return storeStatsOf({ storeId, from, to, counts, skippedByReason, recovered });
-  };
+  /** The stats as GET /v1/stores/{storeId}/stats answers them. */
+  const controller = new StatsController(stats);
+  const storeStats = (storeId: string, from: Date, to: Date) =>
+    controller.storeStats(storeId, from.toISOString(), to.toISOString());
 
   // Windows whose ends are UTC midnights: the whole 366 days, months on either side of the
   // retention cutoff and across it, and one older than every row.
