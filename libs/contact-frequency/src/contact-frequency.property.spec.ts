@@ -3,6 +3,7 @@
 // never reached the shopper), applied to the holds as a repository would persist them.
 import fc from 'fast-check';
 import { contactKeyOf, contendingAsks, decideContacts, settleHold, type ContactAsk, type FrequencyHold } from './index';
+import type { ShopperKey } from '@lib/contracts';
 
 const HOUR = 3_600_000;
 const MIN_HOURS: Record<string, number> = { ruled: 24, free: 0 };
@@ -38,7 +39,7 @@ interface Granted {
 type Step = typeof stepArb extends fc.Arbitrary<infer T> ? T : never;
 
 function run(steps: Step[]) {
-  const holds = new Map<string, FrequencyHold>();
+  const holds = new Map<ShopperKey, FrequencyHold>();
   const granted: Granted[] = [];
   let now = Date.parse('2026-11-25T10:00:00Z');
   let episode = 0;

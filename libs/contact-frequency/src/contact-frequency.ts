@@ -1,4 +1,4 @@
-import { shopperKey } from '@lib/contracts';
+import { shopperKey, type ShopperKey } from '@lib/contracts';
 
 /**
  * The frequency rule: a shopper hears from a store at most once per the store's
@@ -30,7 +30,7 @@ export interface ContactDecision {
 }
 
 /** Who counts as the same shopper: the same phone at the same store, whatever the cart. */
-export function contactKeyOf(ask: { storeId: string; phone: string }): string {
+export function contactKeyOf(ask: { storeId: string; phone: string }): ShopperKey {
   return shopperKey(ask.storeId, ask.phone);
 }
 
@@ -73,7 +73,7 @@ export function heldBackByLastMessage(
  * which concurrent deciders lock the shoppers' rows so they never deadlock.
  */
 export function contendingAsks<A extends ContactAsk>(asks: readonly A[]): A[] {
-  const first = new Map<string, A>();
+  const first = new Map<ShopperKey, A>();
   for (const a of asks) {
     const key = contactKeyOf(a);
     if (!first.has(key)) first.set(key, a);
@@ -94,11 +94,11 @@ export function contendingAsks<A extends ContactAsk>(asks: readonly A[]): A[] {
  */
 export function decideContacts(
   asks: readonly ContactAsk[],
-  holds: ReadonlyMap<string, FrequencyHold>,
+  holds: ReadonlyMap<ShopperKey, FrequencyHold>,
   at: Date,
 ): Map<string, ContactDecision> {
   const decisions = new Map<string, ContactDecision>();
-  const contended = new Set<string>();
+  const contended = new Set<ShopperKey>();
   for (const ask of asks) {
     const key = contactKeyOf(ask);
     const ruleOff = !frequencyRuleApplies(ask.minHoursBetweenMessages);

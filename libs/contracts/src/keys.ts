@@ -17,9 +17,12 @@ export function optOutKey(storeId: string, phone: string): string {
 }
 
 /**
- * One shopper of one store, as the frequency rule and opt-outs count them (the same phone at
- * the same store, whatever the cart). A map key, never on a topic; NUL cannot occur in either part.
+ * One shopper of one store, as the frequency rule (@lib/contact-frequency) and opt-outs count
+ * them (the same phone at the same store, whatever the cart). A map key, never on a topic; NUL
+ * cannot occur in either part. Typed, so a map of shoppers is never read with another key.
  */
-export function shopperKey(storeId: string, phone: string): string {
-  return `${storeId}\u0000${phone}`;
+export type ShopperKey = string & { readonly __key: 'shopper' };
+
+export function shopperKey(storeId: string, phone: string): ShopperKey {
+  return `${storeId}\u0000${phone}` as ShopperKey;
 }

@@ -9,6 +9,7 @@ import {
   type ContactAsk,
   type FrequencyHold,
 } from '@lib/contact-frequency';
+import type { ShopperKey } from '@lib/contracts';
 
 /** May a due cart message its shopper now (the claim's answer, closing the episode). */
 export type ContactVerdict = 'granted' | 'opted-out' | 'frequency-cap';
@@ -42,7 +43,7 @@ export class ContactHoldRepository {
   async optedOut(
     pairs: Array<{ storeId: string; phone: string }>,
     manager: EntityManager = this.dataSource.manager,
-  ): Promise<Set<string>> {
+  ): Promise<Set<ShopperKey>> {
     if (pairs.length === 0) return new Set();
     const rows: Array<{ store_id: string; phone: string }> = await manager.query(
       `SELECT c.store_id, c.phone FROM contacts c
@@ -78,7 +79,7 @@ export class ContactHoldRepository {
     }
     const contending = contendingAsks(asking.filter((a) => frequencyRuleApplies(a.minHoursBetweenMessages)));
     const rows = await this.lock(contending, at, manager);
-    const holds = new Map<string, FrequencyHold>();
+    const holds = new Map<ShopperKey, FrequencyHold>();
     for (const r of rows.values()) {
       if (r.hold_send_id !== null && r.hold_until !== null)
         holds.set(keyOf(r), { sendId: r.hold_send_id, until: r.hold_until });
@@ -114,8 +115,8 @@ export class ContactHoldRepository {
    * and never deadlock) and reads them. A shopper without a row gets one holding for its
    * contender, as the rule holds a free shopper, so a claim for new shoppers is one statement.
    */
-  private async lock(contending: ContactAsk[], at: Date, manager: EntityManager): Promise<Map<string, ContactRow>> {
-    const rows = new Map<string, ContactRow>();
+  private async lock(contending: ContactAsk[], at: Date, manager: EntityManager): Promise<Map<ShopperKey, ContactRow>> {
+    const rows = new Map<ShopperKey, ContactRow>();
     if (contending.length === 0) return rows;
     // What the rule gives a shopper nothing holds: the row a new shopper starts with.
     const free = decideContacts(contending, new Map(), at);
@@ -205,6 +206,6 @@ export class ContactHoldRepository {
   }
 }
 
-function keyOf(r: { store_id: string; phone: string }): string {
+function keyOf(r: { store_id: string; phone: string }): ShopperKey {
   return contactKeyOf({ storeId: r.store_id, phone: r.phone });
 }

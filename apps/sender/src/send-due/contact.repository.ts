@@ -8,6 +8,7 @@ import {
   type ContactAsk,
   type FrequencyHold,
 } from '@lib/contact-frequency';
+import type { ShopperKey } from '@lib/contracts';
 
 interface SlotRow {
   store_id: string;
@@ -26,7 +27,7 @@ export class ContactRepository {
 
   async lastMessages(
     pairs: Array<{ storeId: string; phone: string }>,
-  ): Promise<Map<string, { sendId: string; at: Date }>> {
+  ): Promise<Map<ShopperKey, { sendId: string; at: Date }>> {
     if (pairs.length === 0) return new Map();
     const rows: Array<{ store_id: string; phone: string; last_send_id: string; last_sent_at: Date }> =
       await this.dataSource.query(
@@ -74,7 +75,11 @@ export class ContactRepository {
    * and reads their slots. A shopper without a row gets one holding for its contender, as the
    * rule holds a free shopper, so a batch of new shoppers is one statement.
    */
-  private async lock(contending: ContactAsk[], at: Date, manager: EntityManager): Promise<Map<string, FrequencyHold>> {
+  private async lock(
+    contending: ContactAsk[],
+    at: Date,
+    manager: EntityManager,
+  ): Promise<Map<ShopperKey, FrequencyHold>> {
     // What the rule gives a shopper nothing holds: the row a new shopper starts with.
     const free = decideContacts(contending, new Map(), at);
     // ON CONFLICT … WHERE false locks an existing row and leaves it as it is.
@@ -135,7 +140,7 @@ export class ContactRepository {
   }
 }
 
-function keyOf(r: { store_id: string; phone: string }): string {
+function keyOf(r: { store_id: string; phone: string }): ShopperKey {
   return contactKeyOf({ storeId: r.store_id, phone: r.phone });
 }
 
