@@ -10,8 +10,8 @@ import { FactsRead } from '../facts-read';
 import { SENDER_CONFIG } from '../tokens';
 import { MessageDelivery } from './message-delivery';
 import { MessageRepository, NewMessage } from './message.repository';
-import { outcomeStatusOf } from './message-lifecycle';
-import { outcomeRecord } from './outcomes';
+import { redecidedOutcome } from './message-lifecycle';
+import { outcomeRecordOf } from './outcomes';
 import { SendPlanner } from './send-planner';
 import { OutcomePublisher } from './outcome-publisher';
 
@@ -83,8 +83,9 @@ export class DeferralLoop implements OnApplicationBootstrap, OnApplicationShutdo
       // again (announced twice, never lost). A message still deferred was announced already.
       const ended: OutgoingRecord[] = [];
       for (const m of planned) {
-        if (m.state === 'sending' || m.state === 'deferred') continue;
-        ended.push(outcomeRecord(topic, { ...m, status: outcomeStatusOf(m.state)!, reason: m.reason, at: now }));
+        const outcome = redecidedOutcome(m);
+        if (!outcome) continue;
+        ended.push(outcomeRecordOf(topic, outcome));
         this.metrics.decisions.inc({ result: m.state === 'skipped' ? `skipped-${m.reason}` : m.state });
       }
       await this.publisher.publish(ended);

@@ -6,11 +6,14 @@ import type { DeliveryOutcome } from '../whatsapp';
 import {
   applyStatus,
   decided,
+  decidedOutcome,
   deliveryEnd,
   HistoryEntry,
   MessageStatusView,
   NEVER_TWICE,
   redecided,
+  redecidedOutcome,
+  restatedOutcome,
   settle,
   SettlingView,
   staleUnknown,
@@ -126,6 +129,46 @@ describe('decisions', () => {
       entries: [{ status: 'sending', at: at(0) }],
       intent: true,
     });
+  });
+});
+
+describe('what decisions announce', () => {
+  const now = new Date(at(0));
+  const m = { ...message, at: now };
+
+  it('a skip, an expiry, a deferral or a render failure at once; a message to send only once delivered', () => {
+    expect(decidedOutcome({ ...m, state: 'skipped', reason: 'opted-out' })).toEqual({
+      schemaVersion: 1,
+      ...message,
+      status: 'skipped',
+      reason: 'opted-out',
+      whatsappMessageId: null,
+      at: at(0),
+    });
+    expect(decidedOutcome({ ...m, state: 'deferred', reason: 'outside-opening-hours' })?.status).toBe('deferred');
+    expect(decidedOutcome({ ...m, state: 'sending', reason: null })).toBeUndefined();
+  });
+
+  it('decided again: a message still deferred was announced already', () => {
+    expect(redecidedOutcome({ ...m, state: 'deferred', reason: 'outside-opening-hours' })).toBeUndefined();
+    expect(redecidedOutcome({ ...m, state: 'expired', reason: 'not-after-passed' })?.status).toBe('expired');
+    expect(redecidedOutcome({ ...m, state: 'sending', reason: null })).toBeUndefined();
+  });
+
+  it('a stored message restates its outcome dated by its last step, none while sending or unknown', () => {
+    const stored = {
+      ...message,
+      state: 'read' as const,
+      reason: null,
+      wamid: 'wamid.1',
+      history: [
+        { status: 'sending' as const, at: at(0) },
+        { status: 'read' as const, at: at(9) },
+      ],
+    };
+    expect(restatedOutcome(stored)).toMatchObject({ status: 'read', whatsappMessageId: 'wamid.1', at: at(9) });
+    expect(restatedOutcome({ ...stored, state: 'unknown' })).toBeUndefined();
+    expect(restatedOutcome({ ...stored, state: 'sending' })).toBeUndefined();
   });
 });
 

@@ -108,6 +108,45 @@ export function redecided(
   return same ? { ...write, entries: [] } : write;
 }
 
+interface DecidedMessage {
+  sendId: string;
+  storeId: string;
+  cartId: string;
+  state: DecidedState;
+  reason: string | null;
+  at: Date;
+}
+
+/** What a new decision announces: a message to send announces nothing until its delivery ends. */
+export function decidedOutcome(m: DecidedMessage): MessageOutcome | undefined {
+  if (m.state === 'sending') return undefined;
+  return messageOutcome({ ...m, status: m.state });
+}
+
+/** What a new decision of a deferred message announces: one still deferred was announced already. */
+export function redecidedOutcome(m: DecidedMessage): MessageOutcome | undefined {
+  return m.state === 'deferred' ? undefined : decidedOutcome(m);
+}
+
+/**
+ * A stored message's outcome announced again, dated by its last step: its send-due came
+ * again, and the run that recorded it may have died before its outcome was acknowledged.
+ */
+export function restatedOutcome(m: {
+  sendId: string;
+  storeId: string;
+  cartId: string;
+  state: MessageState;
+  reason: string | null;
+  wamid: string | null;
+  history: HistoryEntry[];
+}): MessageOutcome | undefined {
+  const status = outcomeStatusOf(m.state);
+  if (!status) return undefined;
+  const last = m.history[m.history.length - 1];
+  return messageOutcome({ ...m, status, at: new Date(last?.at ?? Date.now()) });
+}
+
 // ── Delivery results (MessageDelivery) ─────────────────────────────────────────────────────
 
 /** How a send ended, as the delivery reports it; applied by `settle` while the row is still settleable. */

@@ -1,14 +1,9 @@
 import { cartKey, CustomerOptedOut, optOutKey, MessageOutcome } from '@lib/contracts';
 import type { OutgoingRecord } from '@lib/kafka';
-import { messageOutcome } from './message-lifecycle';
 
 /** A move's outcome (message-lifecycle.ts decides it) as the record to produce, keyed by its cart. */
 export function outcomeRecordOf(topic: string, value: MessageOutcome): OutgoingRecord {
   return { topic, key: cartKey(value.storeId, value.cartId), value: JSON.stringify(value) };
-}
-
-export function outcomeRecord(topic: string, o: Parameters<typeof messageOutcome>[0]): OutgoingRecord {
-  return outcomeRecordOf(topic, messageOutcome(o));
 }
 
 /** The opt-out event; keyed by store and phone (it belongs to no one cart). */

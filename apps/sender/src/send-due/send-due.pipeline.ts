@@ -6,9 +6,9 @@ import type { SenderConfig } from '../config';
 import { SenderMetrics } from '../sender.metrics';
 import { SENDER_CONFIG } from '../tokens';
 import { MessageDelivery } from './message-delivery';
-import { MessageRepository, NewMessage, StoredMessage } from './message.repository';
-import { outcomeStatusOf } from './message-lifecycle';
-import { outcomeRecord } from './outcomes';
+import { MessageRepository, NewMessage } from './message.repository';
+import { decidedOutcome, restatedOutcome } from './message-lifecycle';
+import { outcomeRecordOf } from './outcomes';
 import { SendPlanner } from './send-planner';
 
 /**
@@ -71,8 +71,8 @@ export class SendDuePipeline {
     for (const m of known) {
       bySendId.delete(m.sendId);
       this.metrics.decisions.inc({ result: 'duplicate' });
-      const again = republished(topic, m);
-      if (again) outputs.push(again);
+      const again = restatedOutcome(m);
+      if (again) outputs.push(outcomeRecordOf(topic, again));
     }
     if (bySendId.size === 0) return outputs;
 
@@ -93,22 +93,15 @@ export class SendDuePipeline {
 
     const sending: NewMessage[] = [];
     for (const m of written) {
-      if (m.state === 'sending') {
+      const outcome = decidedOutcome(m);
+      if (!outcome) {
         sending.push(m);
         continue;
       }
-      const status = outcomeStatusOf(m.state)!;
-      outputs.push(outcomeRecord(topic, { ...m, status, reason: m.reason, at: now }));
+      outputs.push(outcomeRecordOf(topic, outcome));
       this.metrics.decisions.inc({ result: m.state === 'skipped' ? `skipped-${m.reason}` : m.state });
     }
     outputs.push(...(await this.delivery.deliverAll(sending, () => ctx.heartbeat())));
     return outputs;
   }
-}
-
-function republished(topic: string, m: StoredMessage): OutgoingRecord | undefined {
-  const status = outcomeStatusOf(m.state);
-  if (!status) return undefined;
-  const last = m.history[m.history.length - 1];
-  return outcomeRecord(topic, { ...m, status, reason: m.reason, wamid: m.wamid, at: new Date(last?.at ?? Date.now()) });
 }
