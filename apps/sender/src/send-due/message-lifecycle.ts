@@ -386,6 +386,11 @@ export const NEVER_TWICE = {
   /** One id per abandonment, the same however often the scheduler emits it: duplicates meet on it. */
   sendIdOf: 'apps/scheduler/src/timers/due-cart.ts sendIdOf',
   /**
+   * The scheduler closes an episode only after Kafka acknowledged its send-due, in the claim
+   * transaction: a crash emits it again with the same sendId (dropped here), never a new one.
+   */
+  emittedOnce: 'apps/scheduler/src/timers/send-due.emitter.ts SendDueEmitter',
+  /**
    * One row per sendId (`INSERT … ON CONFLICT (send_id) DO NOTHING`): a redelivered or
    * rebalanced send-due is not decided twice; only the writer of the row may send it.
    */
