@@ -8,7 +8,8 @@ FROM deps AS build
 COPY tsconfig.json nest-cli.json ./
 COPY apps ./apps
 COPY libs ./libs
-RUN npx nest build ingest && npx nest build scheduler && npx nest build sender && npm prune --omit=dev
+RUN npx nest build ingest && npx nest build scheduler && npx nest build sender && npx tsx apps/console/build.ts \
+  && npm prune --omit=dev
 
 # The WhatsApp Cloud API simulator for local runs (not a production service).
 FROM deps AS simulator

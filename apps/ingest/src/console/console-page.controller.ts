@@ -37,7 +37,7 @@ export class ConsolePageController {
   @Get('assets/:file')
   asset(@Param('file') file: string, @Res() reply: FastifyReply) {
     if (!ASSET.test(file)) throw new NotFoundException();
-    return this.send(reply, file);
+    return this.send(reply, `assets/${file}`);
   }
 
   private async send(reply: FastifyReply, file: string): Promise<void> {
