@@ -5,10 +5,12 @@
  * and every row of every table of the three schemas are searched for both, as they are and
  * hex- or base64-encoded, and so are the services' logs: zero hits.
  */
+import { spawnSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { allTopics } from '@lib/contracts';
 import { eventually, testKafka } from '../support/kafka';
+import { secretsEnv } from '../support/secrets';
 import {
   APPS,
   cartEvent,
@@ -170,4 +172,31 @@ it('keeps neither the token nor the webhook secret in plaintext on any topic, in
     for (const form of FORMS) if (logs.includes(form)) found.push(`${app} log: ${form}`);
   }
   expect(found).toEqual([]);
+});
+
+it('reencrypt-secrets, run as the built command, seals the store again under the newest key and publishes it', async () => {
+  const keys = `k2:${randomBytes(32).toString('base64')},${secretsEnv().SECRETS_ENCRYPTION_KEYS}`;
+  const run = spawnSync(process.execPath, ['dist/apps/ingest/main.js', 'reencrypt-secrets'], {
+    env: {
+      PATH: process.env.PATH,
+      KAFKA_BROKERS: pipeline.kafkaBrokers,
+      DATABASE_URL: pipeline.databaseUrl,
+      DATABASE_SCHEMA: pipeline.schemas.ingest,
+      TOPIC_PREFIX: pipeline.prefix,
+      SECRETS_ENCRYPTION_KEYS: keys,
+    },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  expect([run.status, run.stderr]).toEqual([0, '']);
+  const report = run.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>)
+    .find((l) => l.message === 'store secrets re-encrypted');
+  expect(report).toMatchObject({ stores: 1, resealed: 1, current: 0, unreadable: 0, keyId: 'k2' });
+  for (const form of FORMS) expect(run.stdout).not.toContain(form);
+  const latest = (await rawRecords(pipeline.topics.storeSettings)).pop()!.toString();
+  expect(latest).toContain('"accessTokenCiphertext":"enc:v1:k2:');
+  expect(latest).toContain('"webhookSecretCiphertext":"enc:v1:k2:');
 });
