@@ -1,4 +1,5 @@
 import { commonChecks, commonEnv, env, readConfig } from '@lib/config';
+import type { EnvVar } from '@lib/config';
 import { keyringEnv, keyringNotRead } from '@lib/secrets';
 import { consoleSigningKeysEnv } from '@lib/console-access';
 import { frameAncestorsEnv } from './console/console-headers';
@@ -50,6 +51,30 @@ export const ingestEnv = {
     min: 16,
     max: 1024,
   }),
+  INGEST_SHOPIFY_POLL_INTERVAL_SECONDS: env.int(
+    'How often each store with a Shopify Admin API token is reconciled (abandonedCheckouts and orders updated since the last poll); 0 turns the poll off',
+    { default: 900, min: 0, max: 86_400 },
+  ),
+  INGEST_SHOPIFY_POLL_LOOKBACK_HOURS: env.int("How far back a store's first reconciliation poll reaches", {
+    default: 24,
+    min: 1,
+    max: 720,
+  }),
+  INGEST_SHOPIFY_ADMIN_API_VERSION: env.string(
+    'Shopify Admin GraphQL API version the poll asks (Order.checkoutToken needs 2026-07 or later)',
+    {
+      default: '2026-10',
+      pattern: /^(\d{4}-(01|04|07|10)|unstable)$/,
+    },
+  ),
+  INGEST_SHOPIFY_ADMIN_API_URL: optionalUrl(
+    "Base URL of the Admin API for every store instead of each store's https://<shopDomain> (a local stand-in such as test/shopify-simulator)",
+  ),
+  INGEST_SHOPIFY_TIMEOUT_MS: env.int('Timeout of one Admin API request of the poll', {
+    default: 10_000,
+    min: 100,
+    max: 120_000,
+  }),
   CONSOLE_SIGNING_KEYS: consoleSigningKeysEnv(
     "Keys signing the merchant console's tokens (HMAC-SHA256): id:base64key,… of 32-byte keys; the first signs, all verify (rotation: put the new key first, drop the old one after CONSOLE_TOKEN_MINUTES). The scheduler needs the same list. Unset: the console is off",
   ),
@@ -61,6 +86,12 @@ export const ingestEnv = {
     default: 'dist/console',
   }),
 };
+
+/** An http(s) URL, or nothing. */
+function optionalUrl(description: string): EnvVar<string | undefined> {
+  const url = env.url(description, { protocols: ['http', 'https'] });
+  return { description, parse: (raw) => (raw === undefined || raw === '' ? undefined : url.parse(raw)) };
+}
 
 export type IngestConfig = ReturnType<typeof readIngestConfig>;
 

@@ -15,6 +15,15 @@ export class IngestMetrics {
   /** Stores whose webhook secret does not open (a key missing from the keyring, or plaintext). */
   readonly unreadableSecrets: Gauge;
 
+  /** Seconds since the instant the most-behind polled store has been reconciled up to. */
+  readonly shopifyPollLag: Gauge;
+  /** Admin API requests of the reconciliation poll by outcome (page, throttled, unauthorized, failed). */
+  readonly shopifyPollRequests: Counter<'outcome'>;
+  /** Checkouts and orders the poll published to cart-events-raw, by connection. */
+  readonly shopifyPollEvents: Counter<'resource'>;
+  /** Stores whose poll is paused because Shopify refused their Admin API token. */
+  readonly shopifyPollPausedStores: Gauge;
+
   constructor(@Inject(METRICS) metrics: Metrics) {
     const registers = [metrics.registry];
     this.cartEvents = new Counter({
@@ -38,6 +47,28 @@ export class IngestMetrics {
     this.unreadableSecrets = new Gauge({
       name: 'ingest_store_secrets_unreadable',
       help: 'Stores whose webhook secret does not open with SECRETS_ENCRYPTION_KEYS (their webhooks are refused)',
+      registers,
+    });
+    this.shopifyPollLag = new Gauge({
+      name: 'ingest_shopify_poll_lag_seconds',
+      help: 'Age of the oldest since-bookmark among the stores the Shopify reconciliation poll keeps (paused ones aside)',
+      registers,
+    });
+    this.shopifyPollRequests = new Counter({
+      name: 'ingest_shopify_poll_requests_total',
+      help: 'Shopify Admin GraphQL requests of the reconciliation poll, by outcome',
+      labelNames: ['outcome'],
+      registers,
+    });
+    this.shopifyPollEvents = new Counter({
+      name: 'ingest_shopify_poll_events_total',
+      help: 'Checkouts and orders the reconciliation poll published to cart-events-raw, by connection',
+      labelNames: ['resource'],
+      registers,
+    });
+    this.shopifyPollPausedStores = new Gauge({
+      name: 'ingest_shopify_poll_paused_stores',
+      help: 'Stores whose reconciliation poll is paused: Shopify refused their Admin API token (401/403)',
       registers,
     });
   }

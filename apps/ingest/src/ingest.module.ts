@@ -17,6 +17,8 @@ import { IngestMetrics } from './ingest.metrics';
 import { BatchDecisions, DECISION_WORKER_ENTRY } from './raw-events/batch-decisions';
 import { IntakeContext } from './raw-events/intake-context';
 import { RawEventsPipeline } from './raw-events/raw-events.pipeline';
+import { ReconciliationRepository } from './shopify-reconciliation/reconciliation.repository';
+import { ShopifyReconciliation } from './shopify-reconciliation/shopify-reconciliation.service';
 import { StoreAdminController } from './store-admin/store-admin.controller';
 import { StoreSettingsRepository } from './store-admin/store-settings.repository';
 import { StoreSettingsView } from './store-directory/store-settings.view';
@@ -61,6 +63,8 @@ export class IngestModule {
         IntakeContext,
         StoreSettingsRepository,
         RawEventsPipeline,
+        ReconciliationRepository,
+        ShopifyReconciliation,
       ],
     };
   }

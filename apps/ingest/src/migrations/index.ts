@@ -1,4 +1,5 @@
 import { StoreSettings1764000000000 } from './1764000000000-store-settings';
+import { ShopifyReconciliation1765100000000 } from './1765100000000-shopify-reconciliation';
 
 /** Every migration of the ingest schema, oldest first. */
-export const ingestMigrations = [StoreSettings1764000000000];
+export const ingestMigrations = [StoreSettings1764000000000, ShopifyReconciliation1765100000000];
