@@ -6,6 +6,8 @@ import Ajv2020 from 'ajv/dist/2020';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { EXAMPLE_STORE_SETTINGS } from '../apps/ingest/src/api-document';
+import { TEST_CONSOLE_SIGNING_KEYS } from '../apps/ingest/test/console-keys';
 import { startIngest, TEST_API_KEY } from '../apps/ingest/test/ingest-app';
 import { API_KEY, isolatedEnvironment as schedulerEnvironment, startScheduler } from '../apps/scheduler/test/harness';
 import {
@@ -52,6 +54,10 @@ function answerChecker(doc: Json) {
     if (!answer) throw new Error(`${method} ${path} answered ${response.status}, which is not documented`);
     if (answer.$ref) answer = doc.components.responses[answer.$ref.split('/').pop()];
     const type = (response.headers.get('content-type') ?? '').split(';')[0];
+    if (!answer.content) {
+      const text = await response.text();
+      return { status: response.status, ok: text === '', errors: text === '' ? null : `undocumented body ${text}` };
+    }
     const media = Object.entries(answer.content ?? {}).find(([t]) => t.split(';')[0] === type)?.[1] as Json | undefined;
     if (!media) throw new Error(`${method} ${path} ${response.status}: ${type} is not a documented type`);
     const body = type === 'application/json' ? await response.json() : await response.text();
@@ -83,7 +89,7 @@ afterAll(async () => {
 const apps: Partial<Record<Service, { app: NestFastifyApplication; url: string }>> = {};
 
 beforeAll(async () => {
-  const ingest = await startIngest('api-docs');
+  const ingest = await startIngest('api-docs', { CONSOLE_SIGNING_KEYS: TEST_CONSOLE_SIGNING_KEYS });
   running.push(ingest);
   apps.ingest = ingest;
   const scheduler = await startScheduler(await schedulerEnvironment('api-docs'));
@@ -263,5 +269,100 @@ describe('real answers have the documented shape', () => {
       }),
     );
     expect(unsigned).toMatchObject({ status: 401, ok: true });
+  });
+
+  it('ingest: the documented store written, read and previewed, a cart event accepted, the console with its token', async () => {
+    const check = answerChecker(documentOf('ingest'));
+    const { url } = apps.ingest!;
+    const auth = { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' };
+    const store = '/v1/stores/{storeId}';
+    const call = async (path: string, method: string, at: string, headers: Record<string, string>, body?: unknown) =>
+      check(
+        path,
+        method,
+        await fetch(`${url}${at}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) }),
+      );
+    // The document's own example is settings the admin API takes.
+    expect(await call(store, 'PUT', '/v1/stores/api-docs-lola', auth, EXAMPLE_STORE_SETTINGS)).toMatchObject({
+      status: 201,
+      ok: true,
+    });
+    expect(await call(store, 'PUT', '/v1/stores/api-docs-lola', auth, EXAMPLE_STORE_SETTINGS)).toMatchObject({
+      status: 200,
+      ok: true,
+    });
+    const shown = await call(store, 'GET', '/v1/stores/api-docs-lola', auth);
+    expect(shown).toMatchObject({
+      status: 200,
+      ok: true,
+      body: { whatsapp: { accessTokenSet: true }, shopify: { webhookSecretSet: true } },
+    });
+    const preview = await call(
+      `${store}/send-preview`,
+      'GET',
+      '/v1/stores/api-docs-lola/send-preview?detectedAt=2026-11-24T19:33:12Z',
+      auth,
+    );
+    expect(preview).toMatchObject({ status: 200, ok: true, body: { outcome: 'send' } });
+    const event = {
+      schemaVersion: 1,
+      eventId: 'evt-api-docs-1',
+      type: 'cart.updated',
+      occurredAt: new Date().toISOString(),
+      storeId: 'api-docs-lola',
+      cartId: 'c_1',
+      customer: { phone: '+34 600 00 00 00', whatsappOptIn: true },
+      items: [{ sku: 'SKU-1', title: 'Zapatillas Lola', quantity: 1, unitPrice: '59.90' }],
+      currency: 'EUR',
+      total: '59.90',
+    };
+    const accepted = await call('/v1/cart-events', 'POST', '/v1/cart-events', auth, [
+      event,
+      { ...event, total: '59,90' },
+    ]);
+    expect(accepted).toMatchObject({ status: 200, ok: true, body: { accepted: 1, rejected: 1 } });
+
+    const minted = await call(
+      '/v1/stores/{storeId}/console-tokens',
+      'POST',
+      '/v1/stores/api-docs-lola/console-tokens',
+      auth,
+      { locale: 'es' },
+    );
+    expect(minted).toMatchObject({ status: 201, ok: true });
+    const consoleAuth = {
+      authorization: `Bearer ${(minted.body as { token: string }).token}`,
+      'content-type': 'application/json',
+    };
+    const api = '/console/api/stores/{storeId}';
+    const at = '/console/api/stores/api-docs-lola';
+    expect(await call(`${api}/settings`, 'GET', `${at}/settings`, consoleAuth)).toMatchObject({
+      status: 200,
+      ok: true,
+    });
+    const samples = await call(`${api}/message-preview`, 'POST', `${at}/message-preview`, consoleAuth, {
+      language: 'es',
+    });
+    expect(samples).toMatchObject({ status: 200, ok: true, body: { mode: 'template' } });
+    const consolePreview = await call(`${api}/send-preview`, 'POST', `${at}/send-preview`, consoleAuth, {
+      detectedAt: '2026-11-24T19:33:12Z',
+      changes: { closedDates: [] },
+    });
+    expect(consolePreview).toMatchObject({ status: 200, ok: true });
+    expect(await call(`${api}/settings`, 'PUT', `${at}/settings`, consoleAuth, { name: 'x' })).toMatchObject({
+      status: 422,
+      ok: true,
+    });
+    expect(await call(`${api}/settings`, 'GET', '/console/api/stores/other/settings', consoleAuth)).toMatchObject({
+      status: 403,
+      ok: true,
+    });
+    expect(await call(`${api}/settings`, 'GET', `${at}/settings`, {})).toMatchObject({ status: 401, ok: true });
+    expect(
+      await call(store, 'DELETE', '/v1/stores/api-docs-lola', { authorization: auth.authorization }),
+    ).toMatchObject({
+      status: 204,
+      ok: true,
+    });
   });
 });
