@@ -29,7 +29,7 @@ export interface ServiceApi {
   securitySchemes: Record<string, Json>;
 }
 
-/** The components the shared paths use. */
+/** The tags of the shared paths. */
 const SHARED_TAGS = [
   { name: 'operations', description: 'Health, readiness and Prometheus metrics (no authentication).' },
   { name: 'documentation', description: 'This document and its browsable page (no authentication).' },
