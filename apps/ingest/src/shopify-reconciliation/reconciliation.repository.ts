@@ -30,11 +30,18 @@ interface Row {
 export class ReconciliationRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Stores whose settings carry a (sealed) Shopify Admin API token. */
-  async pollableStores(): Promise<PollableStore[]> {
+  /**
+   * Stores whose settings carry a (sealed) Shopify Admin API token and whose poll is due and
+   * held by no instance: one query a turn, however many stores are waiting.
+   */
+  async dueStores(): Promise<PollableStore[]> {
     const rows: Array<{ store_id: string; settings: StoreSettings }> = await this.dataSource.query(
-      `SELECT store_id, settings FROM store_settings
-        WHERE settings->'shopify' ? 'adminApiAccessTokenCiphertext' ORDER BY store_id`,
+      `SELECT s.store_id, s.settings
+         FROM store_settings s LEFT JOIN shopify_reconciliation r ON r.store_id = s.store_id
+        WHERE s.settings->'shopify' ? 'adminApiAccessTokenCiphertext'
+          AND (r.next_poll_at IS NULL OR r.next_poll_at <= now())
+          AND (r.lease_until IS NULL OR r.lease_until < now())
+        ORDER BY r.next_poll_at NULLS FIRST, s.store_id`,
     );
     return rows.map((r) => ({ storeId: r.store_id, settings: r.settings }));
   }
@@ -87,12 +94,13 @@ export class ReconciliationRepository {
     );
   }
 
-  /** Every store's bookmark, for the lag gauge and the paused count. */
-  async bookmarks(storeIds: string[]): Promise<Array<{ storeId: string; since: string | null; paused: boolean }>> {
+  /** The bookmark of every store still polled (its settings carry a token), for the lag gauge and the paused count. */
+  async bookmarks(): Promise<Array<{ storeId: string; since: string | null; paused: boolean }>> {
     const rows: Array<{ store_id: string; since: Date | null; paused_token: string | null }> =
       await this.dataSource.query(
-        'SELECT store_id, since, paused_token FROM shopify_reconciliation WHERE store_id = ANY($1)',
-        [storeIds],
+        `SELECT r.store_id, r.since, r.paused_token
+           FROM shopify_reconciliation r JOIN store_settings s ON s.store_id = r.store_id
+          WHERE s.settings->'shopify' ? 'adminApiAccessTokenCiphertext'`,
       );
     return rows.map((r) => ({
       storeId: r.store_id,

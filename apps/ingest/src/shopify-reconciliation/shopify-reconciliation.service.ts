@@ -93,12 +93,11 @@ export class ShopifyReconciliation implements OnApplicationBootstrap, OnApplicat
 
   /** One turn over every pollable store. */
   async tick(): Promise<void> {
-    const stores = await this.repository.pollableStores();
-    for (const store of stores) {
+    for (const store of await this.repository.dueStores()) {
       if (this.stopping) return;
       await this.pollStore(store);
     }
-    const bookmarks = await this.repository.bookmarks(stores.map((s) => s.storeId));
+    const bookmarks = await this.repository.bookmarks();
     const now = new Date();
     const lags = bookmarks
       .filter((b) => !b.paused)
@@ -115,13 +114,20 @@ export class ShopifyReconciliation implements OnApplicationBootstrap, OnApplicat
     const claimed = await this.repository.claim(storeId, this.owner, LEASE_MS);
     if (!claimed) return;
     const fingerprint = createHash('sha256').update(sealed).digest('hex').slice(0, 32);
-    if (decideStore(claimed, fingerprint, new Date()) !== 'poll') {
-      await this.repository.release(storeId, this.owner, {
-        nextPollAt: null,
-        pausedToken: claimed.pausedToken,
-        pausedReason: 'unauthorized',
-      });
-      return;
+    switch (decideStore(claimed, fingerprint, new Date())) {
+      case 'paused': // looked at again each interval: a new token resumes it
+        await this.repository.release(storeId, this.owner, {
+          nextPollAt: this.later(this.intervalMs),
+          pausedToken: claimed.pausedToken,
+          pausedReason: 'unauthorized',
+        });
+        return;
+      case 'not-due':
+        await this.repository.release(storeId, this.owner, {
+          nextPollAt: claimed.nextPollAt === null ? null : new Date(claimed.nextPollAt),
+        });
+        return;
+      case 'poll':
     }
     let accessToken: string | undefined;
     try {
@@ -159,7 +165,7 @@ export class ShopifyReconciliation implements OnApplicationBootstrap, OnApplicat
           );
           await this.repository.save(storeId, this.owner, state, LEASE_MS);
           await this.repository.release(storeId, this.owner, {
-            nextPollAt: null,
+            nextPollAt: this.later(this.intervalMs),
             pausedToken: fingerprint,
             pausedReason: 'unauthorized',
           });
