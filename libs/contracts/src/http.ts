@@ -82,15 +82,44 @@ export type PlatformWebhookAnswer = Static<typeof PlatformWebhookAnswerSchema>;
 
 const DEFAULTED = Object.keys(STORE_SETTINGS_DEFAULTS) as Array<keyof typeof STORE_SETTINGS_DEFAULTS>;
 
+const isSealedTwin = (name: string, section: TObject): boolean =>
+  name.endsWith('Ciphertext') && name.slice(0, -'Ciphertext'.length) in section.properties;
+
+/**
+ * A settings section as the admin API takes it: a secret in plaintext only (its sealed
+ * `<name>Ciphertext` twin comes from the stored settings, never from a body), and the
+ * `<name>Set` flags GET shows accepted and ignored, so a GET-edit-PUT round trip is valid.
+ */
+function writtenSection(section: TObject, options: ObjectOptions): TObject {
+  const properties: TProperties = {};
+  for (const [name, schema] of Object.entries(section.properties)) {
+    if (isSealedTwin(name, section)) continue;
+    properties[name] = schema;
+    if (`${name}Ciphertext` in section.properties) {
+      properties[`${name}Set`] = Type.Optional(Type.Boolean({ description: 'Ignored (as GET shows it).' }));
+    }
+  }
+  return Type.Object(properties, options);
+}
+
 /**
  * The body of `PUT /v1/stores/{storeId}`: the store settings, with the store taken from the
  * path and the defaulted fields optional. Secrets are write-only: one left out keeps the stored
- * value; `accessTokenSet` and `webhookSecretSet` (as GET shows them) are ignored.
+ * value.
  */
 export const StoreSettingsInputSchema = Type.Composite(
   [
-    Type.Omit(StoreSettingsSchema, ['storeId', 'schemaVersion', ...DEFAULTED]),
+    Type.Omit(StoreSettingsSchema, ['storeId', 'schemaVersion', 'whatsapp', ...WEBHOOK_PLATFORMS, ...DEFAULTED]),
     Type.Partial(Type.Pick(StoreSettingsSchema, ['storeId', 'schemaVersion', ...DEFAULTED])),
+    Type.Object({
+      whatsapp: writtenSection(WhatsAppSettingsSchema, {}),
+      ...Object.fromEntries(
+        WEBHOOK_PLATFORMS.map((p) => [
+          p,
+          Type.Optional(writtenSection(PlatformWebhookSchema, { additionalProperties: false })),
+        ]),
+      ),
+    }),
   ],
   { $id: 'StoreSettingsInput', title: 'Store settings (as written)' },
 );
@@ -102,7 +131,7 @@ export const StoreSettingsInputSchema = Type.Composite(
 function shownSection(section: TObject, options: ObjectOptions): TObject {
   const properties: TProperties = {};
   for (const [name, schema] of Object.entries(section.properties)) {
-    if (name.endsWith('Ciphertext') && `${name.slice(0, -'Ciphertext'.length)}` in section.properties) continue;
+    if (isSealedTwin(name, section)) continue;
     if (`${name}Ciphertext` in section.properties) {
       properties[`${name}Set`] = Type.Optional(
         Type.Boolean({ description: `Whether ${name} is stored (never shown, sealed or not).` }),
