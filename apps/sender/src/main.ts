@@ -2,7 +2,7 @@ import { migrateDatabase } from '@lib/database';
 import { runService } from '@lib/runtime';
 import { SenderConfig, readSenderConfig } from './config';
 import { senderDatabase } from './database';
-import { storeReminderRenderer, storeOpenings } from './send-due/library-adapters';
+import { storeReminderRenderer, storeOpenings } from './plan/library-adapters';
 import { SenderModule } from './sender.module';
 
 void runService<SenderConfig>({

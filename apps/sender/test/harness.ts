@@ -12,7 +12,7 @@ import { createTopics, readTopic, testKafka, uniquePrefix, connectionEnv } from 
 import { startWhatsAppSimulator, SimulatorOptions, WhatsAppSimulator } from '../../../test/whatsapp-simulator';
 import { readSenderConfig } from '../src/config';
 import { sealedSettings, secretsEnv } from '../../../test/support/secrets';
-import { storeReminderRenderer, storeOpenings } from '../src/send-due/library-adapters';
+import { storeReminderRenderer, storeOpenings } from '../src/plan/library-adapters';
 import { SenderLibraries, SenderModule } from '../src/sender.module';
 
 export const PHONE_NUMBER_ID = '106540352242922';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { createDataSource, runMigrations } from '@lib/database';
 import { senderMigrations } from '../src/migrations';
-import { NumberPaceRepository } from '../src/send-due/number-pace.repository';
+import { NumberPaceRepository } from '../src/deliver/number-pace.repository';
 import { ThroughputGrant, ThroughputLimiter } from '../src/whatsapp/throughput-limiter';
 import { database } from './harness';
 

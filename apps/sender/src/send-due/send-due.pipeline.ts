@@ -5,11 +5,11 @@ import { BatchContext, BatchResult, ConsumedRecord, DeadLetter, KafkaService, Ou
 import type { SenderConfig } from '../config';
 import { SenderMetrics } from '../sender.metrics';
 import { SENDER_CONFIG } from '../tokens';
-import { MessageDelivery } from './message-delivery';
-import { MessageRepository, NewMessage } from './message.repository';
-import { decidedOutcome, restatedOutcome } from './message-lifecycle';
-import { outcomeRecordOf } from './outcomes';
-import { SendPlanner } from './send-planner';
+import { MessageDelivery } from '../deliver/message-delivery';
+import { MessageRepository, NewMessage } from '../messages/message.repository';
+import { decidedOutcome, restatedOutcome } from '../messages/message-lifecycle';
+import { outcomeRecordOf } from '../messages/outcomes';
+import { SendPlanner } from '../plan/send-planner';
 
 /**
  * consume `send-due` (a batch per partition) → drop sendIds already handled → decide and

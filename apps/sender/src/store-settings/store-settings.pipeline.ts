@@ -4,7 +4,7 @@ import { BatchResult, ConsumedRecord, DeadLetter } from '@lib/kafka';
 import { LOGGER } from '@lib/observability';
 import type { Logger } from '@lib/observability';
 import { SecretUnreadable } from '@lib/secrets';
-import { MessageRepository } from '../send-due/message.repository';
+import { MessageRepository } from '../messages/message.repository';
 import { SenderMetrics } from '../sender.metrics';
 import { StoreSettingsRepository } from './store-settings.repository';
 

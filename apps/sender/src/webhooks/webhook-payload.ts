@@ -1,4 +1,4 @@
-import type { StatusUpdate } from '../send-due/message-lifecycle';
+import type { StatusUpdate } from '../messages/message-lifecycle';
 
 export interface StatusNotice extends StatusUpdate {
   /** The sendId echoed from biz_opaque_callback_data. */

@@ -6,16 +6,16 @@ import { LOGGER, maskPhone } from '@lib/observability';
 import type { Logger } from '@lib/observability';
 import type { SenderConfig } from '../config';
 import { OptOutRepository } from '../opt-outs/opt-out.repository';
-import { ContactRepository } from '../send-due/contact.repository';
-import { applyStatus, statusEnd } from '../send-due/message-lifecycle';
-import { MessageRepository } from '../send-due/message.repository';
-import { optOutRecord, outcomeRecordOf } from '../send-due/outcomes';
+import { ContactRepository } from '../contacts/contact.repository';
+import { applyStatus, statusEnd } from '../messages/message-lifecycle';
+import { MessageRepository } from '../messages/message.repository';
+import { optOutRecord, outcomeRecordOf } from '../messages/outcomes';
 import { SenderMetrics } from '../sender.metrics';
 import { StoreSettingsRepository } from '../store-settings/store-settings.repository';
 import { SENDER_CONFIG } from '../tokens';
 import { optOutMatcher } from './opt-out-keywords';
 import { readWebhook, ShopperReply, StatusNotice } from './webhook-payload';
-import { OutcomePublisher } from '../send-due/outcome-publisher';
+import { OutcomePublisher } from '../messages/outcome-publisher';
 
 /** A shopper leaving: a reply names the business number (so the stores), a 131050 the store. */
 type OptingOut = Pick<ShopperReply, 'phone' | 'at'> & { phoneNumberId?: string; storeId?: string };

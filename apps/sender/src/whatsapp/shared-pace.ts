@@ -3,7 +3,7 @@
  * every `spacing` per phone number id, whatever the number of processes. The slots live in
  * the database (`number_pace.next_slot_at`, on the database's clock); an instance reserves a
  * few consecutive ones at a time and hands them out locally. This file holds the arithmetic,
- * pure; the SQL is `send-due/number-pace.repository.ts`, the slots held and reserved
+ * pure; the SQL is `deliver/number-pace.repository.ts`, the slots held and reserved
  * `shared-pace-slots.ts`, the queueing `throughput-limiter.ts`.
  */
 

@@ -18,10 +18,10 @@ import { OptOutRepository } from '../opt-outs/opt-out.repository';
 import { SenderMetrics } from '../sender.metrics';
 import { StoreSettingsRepository } from '../store-settings/store-settings.repository';
 import { SENDER_CONFIG } from '../tokens';
-import { ContactRepository } from './contact.repository';
+import { ContactRepository } from '../contacts/contact.repository';
 import { GraphApi } from './graph-api';
 import { MessageDelivery } from './message-delivery';
-import { MessageRepository, NewMessage } from './message.repository';
+import { MessageRepository, NewMessage } from '../messages/message.repository';
 
 const schema = `sender_delivery_${randomUUID().slice(0, 8)}`;
 let sim: WhatsAppSimulator;

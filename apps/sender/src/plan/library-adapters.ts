@@ -1,7 +1,7 @@
 import { isOpen, nextOpening } from '@lib/business-hours';
 import { renderMessage, renderTemplateParameters } from '@lib/message-templates';
 import type { StoreOpenings } from './decide-send';
-import type { ReminderRenderer } from './rendering';
+import type { ReminderRenderer } from '../messages/reminder';
 
 /** @lib/business-hours as the sender reads it: the store's zone, weekly hours and closed dates. */
 export const storeOpenings: StoreOpenings = {

@@ -6,10 +6,10 @@ import { CartClosureRepository } from '../cart-events/cart-closure.repository';
 import { OptOutRepository } from '../opt-outs/opt-out.repository';
 import { StoreSettingsRepository } from '../store-settings/store-settings.repository';
 import { REMINDER_RENDERER, STORE_OPENINGS } from '../tokens';
-import { ContactRepository } from './contact.repository';
+import { ContactRepository } from '../contacts/contact.repository';
 import { decideSend, StoreOpenings, SendDecision } from './decide-send';
-import type { NewMessage } from './message.repository';
-import type { ReminderRenderer } from './rendering';
+import type { NewMessage } from '../messages/message.repository';
+import type { ReminderRenderer } from '../messages/reminder';
 
 export interface PlanFacts {
   stores: Awaited<ReturnType<StoreSettingsRepository['ofStores']>>;

@@ -8,12 +8,12 @@ import type { SenderConfig } from '../config';
 import { SenderMetrics } from '../sender.metrics';
 import { FactsRead } from '../facts-read';
 import { SENDER_CONFIG } from '../tokens';
-import { MessageDelivery } from './message-delivery';
-import { MessageRepository, NewMessage } from './message.repository';
-import { redecidedOutcome } from './message-lifecycle';
-import { outcomeRecordOf } from './outcomes';
-import { SendPlanner } from './send-planner';
-import { OutcomePublisher } from './outcome-publisher';
+import { MessageDelivery } from '../deliver/message-delivery';
+import { MessageRepository, NewMessage } from '../messages/message.repository';
+import { redecidedOutcome } from '../messages/message-lifecycle';
+import { outcomeRecordOf } from '../messages/outcomes';
+import { SendPlanner } from '../plan/send-planner';
+import { OutcomePublisher } from '../messages/outcome-publisher';
 
 /**
  * Deferred messages wait as rows, not in Kafka: the partition moves on, and this loop claims

@@ -9,11 +9,11 @@ import { SenderMetrics } from '../sender.metrics';
 import { StoreSettingsRepository } from '../store-settings/store-settings.repository';
 import { SENDER_CONFIG } from '../tokens';
 import { deliver, DeliveryOutcome, OutgoingMessage } from '../whatsapp';
-import { ContactRepository } from './contact.repository';
+import { ContactRepository } from '../contacts/contact.repository';
 import { GraphApi } from './graph-api';
-import { deliveryEnd } from './message-lifecycle';
-import { MessageRepository, NewMessage } from './message.repository';
-import { optOutRecord, outcomeRecordOf } from './outcomes';
+import { deliveryEnd } from '../messages/message-lifecycle';
+import { MessageRepository, NewMessage } from '../messages/message.repository';
+import { optOutRecord, outcomeRecordOf } from '../messages/outcomes';
 
 /** The intent was taken over by another process (this one was thought dead): do not call. */
 class TakenOver extends Error {}

@@ -15,7 +15,7 @@ import {
   type Settlement,
   type SettlingView,
 } from './message-lifecycle';
-import type { FilledTemplate } from './rendering';
+import type { FilledTemplate } from './reminder';
 
 export type { HistoryEntry, MessageState, Settlement } from './message-lifecycle';
 
