@@ -1,5 +1,6 @@
 import { createDataSource, runMigrations } from '@lib/database';
 import { createLogger, createMetrics } from '@lib/observability';
+import { CartRepository, cartKeyOf } from '../src/cart-events/cart.repository';
 import { readSchedulerConfig } from '../src/config';
 import { schedulerDatabase } from '../src/database';
 import { PurgeLoop } from '../src/retention/purge-loop';
@@ -399,4 +400,27 @@ describe('retention purge of the scheduler', () => {
     const contacts: Array<{ phone: string }> = await dataSource.query(`SELECT phone FROM contacts ORDER BY phone`);
     expect(contacts.map((c) => c.phone)).toEqual(['+34600000001', '+34600000002', '+34600000003']);
   }, 120_000);
+
+  it('never writes back a cart the purge deleted after a pipeline read it: the pipeline reads again', async () => {
+    const carts = new CartRepository(dataSource);
+    await seedCart({
+      store: 'store-c',
+      cart: 'quiet',
+      episodes: [{ status: 'expired', detectedAt: now - 200 * DAY, scheduled: false }],
+      changedAt: now - 200 * DAY,
+    });
+    const [read] = (await carts.load([{ storeId: 'store-c', cartId: 'quiet' }])).values();
+    expect(read.version).toBe(1);
+    let cursor: SweepCursor | null = null;
+    do cursor = (await purge.purgeCarts(cursor, 100, new Date(), policy)).next;
+    while (cursor);
+    expect(await carts.load([{ storeId: 'store-c', cartId: 'quiet' }])).toEqual(new Map());
+    // The write decided from the cart as read: a conflict, not an insert of the old state.
+    const conflicts = await carts.save([{ ...read, version: read.version + 1 }]);
+    expect([...conflicts]).toEqual([cartKeyOf('store-c', 'quiet')]);
+    expect(await carts.load([{ storeId: 'store-c', cartId: 'quiet' }])).toEqual(new Map());
+    // Read again, it is a new cart (version 1), which is written.
+    expect(await carts.save([{ ...read, version: 1 }])).toEqual(new Set());
+    expect((await carts.load([{ storeId: 'store-c', cartId: 'quiet' }])).size).toBe(1);
+  });
 });

@@ -143,31 +143,41 @@ export class CartRepository {
 
   /**
    * Writes carts whose `version` is one more than the version read (new carts: 1). Returns
-   * the keys that were not written because another writer changed them first.
+   * the keys that were not written because another writer changed them first. A cart read at
+   * version n is only updated, never inserted: one the retention purge deleted meanwhile is
+   * not written back as it was read (the caller reads again and finds it gone).
    */
   async save(carts: StoredCart[], manager: EntityManager = this.dataSource.manager): Promise<Set<string>> {
     if (carts.length === 0) return new Set();
     const written: Array<{ store_id: string; cart_id: string }> = await manager.query(
-      `INSERT INTO carts AS c (store_id, cart_id, version, facts, phone, last_activity_at, converted_at, order_total,
-         order_currency, episode, status, reason, detected_at, due_at, not_after, closed_at, send_id, timer_at,
-         timer_kind, updated_at)
-       SELECT r.store_id, r.cart_id, r.version, r.facts, r.phone, r.last_activity_at, r.converted_at, r.order_total,
-         r.order_currency, r.episode, r.status, r.reason, r.detected_at, r.due_at, r.not_after, r.closed_at, r.send_id,
-         r.timer_at, r.timer_kind, now()
-       FROM jsonb_to_recordset($1::jsonb) AS r(store_id text, cart_id text, version integer, facts jsonb, phone text,
-         last_activity_at timestamptz, converted_at timestamptz, order_total numeric, order_currency text,
-         episode integer, status text, reason text, detected_at timestamptz, due_at timestamptz,
-         not_after timestamptz, closed_at timestamptz, send_id text, timer_at timestamptz, timer_kind text)
-       ON CONFLICT (store_id, cart_id) DO UPDATE SET
-         version = EXCLUDED.version, facts = EXCLUDED.facts, phone = EXCLUDED.phone,
-         last_activity_at = EXCLUDED.last_activity_at, converted_at = EXCLUDED.converted_at,
-         order_total = EXCLUDED.order_total, order_currency = EXCLUDED.order_currency, episode = EXCLUDED.episode,
-         status = EXCLUDED.status, reason = EXCLUDED.reason, detected_at = EXCLUDED.detected_at,
-         due_at = EXCLUDED.due_at, not_after = EXCLUDED.not_after, closed_at = EXCLUDED.closed_at,
-         send_id = EXCLUDED.send_id, timer_at = EXCLUDED.timer_at, timer_kind = EXCLUDED.timer_kind,
-         updated_at = now()
-       WHERE c.version = EXCLUDED.version - 1
-       RETURNING c.store_id, c.cart_id`,
+      `WITH r AS (
+         SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(store_id text, cart_id text, version integer, facts jsonb,
+           phone text, last_activity_at timestamptz, converted_at timestamptz, order_total numeric,
+           order_currency text, episode integer, status text, reason text, detected_at timestamptz,
+           due_at timestamptz, not_after timestamptz, closed_at timestamptz, send_id text, timer_at timestamptz,
+           timer_kind text)
+       ), updated AS (
+         UPDATE carts AS c SET
+           version = r.version, facts = r.facts, phone = r.phone, last_activity_at = r.last_activity_at,
+           converted_at = r.converted_at, order_total = r.order_total, order_currency = r.order_currency,
+           episode = r.episode, status = r.status, reason = r.reason, detected_at = r.detected_at,
+           due_at = r.due_at, not_after = r.not_after, closed_at = r.closed_at, send_id = r.send_id,
+           timer_at = r.timer_at, timer_kind = r.timer_kind, updated_at = now()
+         FROM r
+         WHERE r.version > 1 AND c.store_id = r.store_id AND c.cart_id = r.cart_id AND c.version = r.version - 1
+         RETURNING c.store_id, c.cart_id
+       ), inserted AS (
+         INSERT INTO carts (store_id, cart_id, version, facts, phone, last_activity_at, converted_at, order_total,
+           order_currency, episode, status, reason, detected_at, due_at, not_after, closed_at, send_id, timer_at,
+           timer_kind, updated_at)
+         SELECT r.store_id, r.cart_id, r.version, r.facts, r.phone, r.last_activity_at, r.converted_at,
+           r.order_total, r.order_currency, r.episode, r.status, r.reason, r.detected_at, r.due_at, r.not_after,
+           r.closed_at, r.send_id, r.timer_at, r.timer_kind, now()
+         FROM r WHERE r.version = 1
+         ON CONFLICT (store_id, cart_id) DO NOTHING
+         RETURNING store_id, cart_id
+       )
+       SELECT store_id, cart_id FROM updated UNION ALL SELECT store_id, cart_id FROM inserted`,
       [JSON.stringify(carts.map(cartColumnsOf))],
     );
     const done = new Set(written.map((w) => cartKeyOf(w.store_id, w.cart_id)));
