@@ -17,6 +17,7 @@ import {
   StoreSettingsInputSchema,
   StoreSettingsRefusalSchema,
   StoreSettingsSchema,
+  StoreStatsSchema,
   withDefaults,
   withoutSecrets,
 } from '@lib/contracts';
@@ -364,6 +365,42 @@ function consolePaths(preview: unknown): Record<string, Json> {
           },
           ...consoleRefusals,
           '422': settingsRefusal('The changes make settings the admin API would refuse.'),
+        },
+      },
+    },
+    '/console/api/stores/{storeId}/stats': {
+      get: {
+        operationId: 'getConsoleStats',
+        tags: ['console'],
+        summary: "The store's recovery stats, from the scheduler",
+        description:
+          "The scheduler's `/console/api/stores/{storeId}/stats` (its stats API's answer), asked with the browser's console token as it came (the scheduler verifies it too), never an API key. Its 400 and refusals come back as the scheduler gave them.",
+        security: CONSOLE_TOKEN,
+        parameters: [
+          storeIdParameter,
+          ...(['from', 'to'] as const).map((name) => ({
+            name,
+            in: 'query',
+            required: false,
+            description: `The window's ${name === 'from' ? 'start (inclusive; default 30 days before to)' : 'end (exclusive; default now)'}: an RFC 3339 date or date-time.`,
+            schema: { type: 'string' },
+            example: name === 'from' ? '2026-11-01' : '2026-12-01T00:00:00Z',
+          })),
+        ],
+        responses: {
+          '200': {
+            description: "The scheduler's stats of the store.",
+            content: { 'application/json': { schema: StoreStatsSchema } },
+          },
+          '400': errorAnswer('A window the scheduler refuses.', 400, 'Bad Request', 'from must be before to'),
+          '401': (consoleRefusals as Record<string, Json>)['401'],
+          '403': (consoleRefusals as Record<string, Json>)['403'],
+          '503': errorAnswer(
+            'CONSOLE_SCHEDULER_URL is unset, or the scheduler did not answer.',
+            503,
+            'Service Unavailable',
+            'the scheduler did not answer',
+          ),
         },
       },
     },

@@ -76,11 +76,14 @@ export const ingestEnv = {
     max: 120_000,
   }),
   CONSOLE_SIGNING_KEYS: consoleSigningKeysEnv(
-    "Keys signing the merchant console's tokens (HMAC-SHA256): id:base64key,… of 32-byte keys; the first signs, all verify (rotation: put the new key first, drop the old one after CONSOLE_TOKEN_MINUTES). The scheduler needs the same list. Unset: the console is off",
+    "Keys signing the merchant console's tokens (HMAC-SHA256): id:base64key,… of 32-byte keys; the first signs, all verify (rotation: put the new key first, drop the old one after CONSOLE_TOKEN_MINUTES). The scheduler needs the same list (it verifies them for the stats). Unset: the console is off",
   ),
   CONSOLE_TOKEN_MINUTES: env.int('How long a console token lives, in minutes', { default: 15, min: 1, max: 60 }),
   CONSOLE_FRAME_ANCESTORS: frameAncestorsEnv(
     "Who may embed the console in a frame (CSP frame-ancestors): 'self', 'none' or https origins (https://*.myshopify.com), space- or comma-separated",
+  ),
+  CONSOLE_SCHEDULER_URL: optionalUrl(
+    "The scheduler's base URL (http://scheduler:3002), for the console's stats: ingest forwards the console token, never an API key. Unset: the console shows none",
   ),
   CONSOLE_ASSETS_DIR: env.string("Folder of the console's built front end (npm run build writes dist/console)", {
     default: 'dist/console',

@@ -25,6 +25,39 @@ const window = (name: 'from' | 'to', description: string): Json => ({
 });
 
 export function schedulerApiDocument(): OpenApiDocument {
+  // The stats, for the platform (API key) or the merchant's console (console token, docs/console.md).
+  const statsOperation = (operationId: string, security: Json[], refusals: Record<string, Json>): Json => ({
+    operationId,
+    tags: ['stats'],
+    summary: "A store's recovery stats",
+    description: `The carts abandoned (by detection time) in [from, to), and what became of them: scheduled, sent, delivered, read, failed, skipped by reason, expired, recovered with the revenue per currency, and the rates. Default window: the 30 days before \`to\` (default now); at most ${MAX_WINDOW_DAYS} days. Definitions in docs/scheduler.md (stats).`,
+    security,
+    parameters: [
+      {
+        name: 'storeId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string', pattern: STORE_ID_PATTERN },
+        example: 'lola-shoes',
+      },
+      window('from', 'Start of the window (inclusive); default 30 days before `to`.'),
+      window('to', 'End of the window (exclusive); default now.'),
+    ],
+    responses: {
+      '200': {
+        description: 'The stats.',
+        content: { 'application/json': { schema: StoreStatsSchema, example } },
+      },
+      '400': errorAnswer(
+        `A store id of another shape, a date that is not RFC 3339, from not before to, or a window over ${MAX_WINDOW_DAYS} days.`,
+        400,
+        'Bad Request',
+        'from must be before to',
+      ),
+      ...refusals,
+    },
+  });
+
   const example = storeStatsOf({
     storeId: 'lola-shoes',
     from: new Date('2026-11-01T00:00:00Z'),
@@ -58,40 +91,34 @@ export function schedulerApiDocument(): OpenApiDocument {
       "Keeps every cart's abandonment state and emits `send-due` at business-hours-adjusted times; over HTTP it answers each store's recovery stats. See docs/scheduler.md.",
     port: Number(schedulerEnv.HTTP_PORT.parse(undefined)),
     tags: [{ name: 'stats', description: 'What became of the carts abandoned in a window.' }],
-    securitySchemes: {},
+    securitySchemes: {
+      consoleToken: {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'HS256 compact token',
+        description:
+          "A merchant console's token (minted by ingest's POST /v1/stores/{storeId}/console-tokens, forwarded by ingest's console API), for exactly the store in the path; verified with CONSOLE_SIGNING_KEYS.",
+      },
+    },
     paths: {
       '/v1/stores/{storeId}/stats': {
-        get: {
-          operationId: 'getStoreStats',
-          tags: ['stats'],
-          summary: "A store's recovery stats",
-          description: `The carts abandoned (by detection time) in [from, to), and what became of them: scheduled, sent, delivered, read, failed, skipped by reason, expired, recovered with the revenue per currency, and the rates. Default window: the 30 days before \`to\` (default now); at most ${MAX_WINDOW_DAYS} days. Definitions in docs/scheduler.md (stats).`,
-          security: PLATFORM_API_KEY,
-          parameters: [
-            {
-              name: 'storeId',
-              in: 'path',
-              required: true,
-              schema: { type: 'string', pattern: STORE_ID_PATTERN },
-              example: 'lola-shoes',
-            },
-            window('from', 'Start of the window (inclusive); default 30 days before `to`.'),
-            window('to', 'End of the window (exclusive); default now.'),
-          ],
-          responses: {
-            '200': {
-              description: 'The stats.',
-              content: { 'application/json': { schema: StoreStatsSchema, example } },
-            },
-            '400': errorAnswer(
-              `A store id of another shape, a date that is not RFC 3339, from not before to, or a window over ${MAX_WINDOW_DAYS} days.`,
-              400,
-              'Bad Request',
-              'from must be before to',
-            ),
-            '401': API_KEY_REFUSED,
-          },
-        },
+        get: statsOperation('getStoreStats', PLATFORM_API_KEY, { '401': API_KEY_REFUSED }),
+      },
+      '/console/api/stores/{storeId}/stats': {
+        get: statsOperation('getConsoleStoreStats', [{ consoleToken: [] }], {
+          '401': errorAnswer(
+            'No console token, or one that is malformed, expired, tampered with or signed by an unknown key (or CONSOLE_SIGNING_KEYS is unset).',
+            401,
+            'Unauthorized',
+            'the console token has expired: ask the platform for a new console link',
+          ),
+          '403': errorAnswer(
+            'The console token is for another store.',
+            403,
+            'Forbidden',
+            'this console token is for another store',
+          ),
+        }),
       },
     },
   });

@@ -1,4 +1,5 @@
 import { commonChecks, commonEnv, env, readConfig } from '@lib/config';
+import { consoleSigningKeysEnv } from '@lib/console-access';
 
 export const schedulerEnv = {
   ...commonEnv('scheduler', 3002),
@@ -58,6 +59,9 @@ export const schedulerEnv = {
     default: 3_600_000,
     min: 100,
   }),
+  CONSOLE_SIGNING_KEYS: consoleSigningKeysEnv(
+    "Keys verifying the merchant console's tokens for its stats: ingest's CONSOLE_SIGNING_KEYS, the same list. Unset: the console's stats are refused",
+  ),
 };
 
 export type SchedulerConfig = ReturnType<typeof readSchedulerConfig>;

@@ -5,6 +5,7 @@ import { KafkaModule } from '@lib/kafka';
 import { ObservabilityModule } from '@lib/observability';
 import { ApiDocsModule, ApiKeyGuard, ApiKeys } from '@lib/runtime';
 import type { ServiceParts } from '@lib/runtime';
+import { ConsoleAccess, ConsoleTokenGuard } from '@lib/console-access';
 import type { PlanSend } from './cart-events/abandonment';
 import { CartEventsPipeline } from './cart-events/cart-events.pipeline';
 import { CartReplanner } from './cart-events/cart-replanner';
@@ -19,6 +20,7 @@ import { PurgeLoop } from './retention/purge-loop';
 import { PurgeRepository } from './retention/purge.repository';
 import { SchedulerInputs } from './scheduler.inputs';
 import { SchedulerMetrics } from './scheduler.metrics';
+import { ConsoleStatsController } from './stats/console-stats.controller';
 import { StatsController } from './stats/stats.controller';
 import { StatsRepository } from './stats/stats.repository';
 import { StoreSettingsPipeline } from './store-settings/store-settings.pipeline';
@@ -43,6 +45,8 @@ export class SchedulerModule {
       { provide: ApiKeys, useValue: new ApiKeys(config.API_KEYS) },
       { provide: PLAN_SEND, useValue: businessHours.planSend },
       ApiKeyGuard,
+      { provide: ConsoleAccess, useValue: new ConsoleAccess(config.CONSOLE_SIGNING_KEYS) },
+      ConsoleTokenGuard,
       SchedulerMetrics,
       // repositories
       CartRepository,
@@ -78,7 +82,7 @@ export class SchedulerModule {
         DatabaseModule.forRoot({ ...schedulerDatabase(config), migrationsRun: config.MIGRATIONS_RUN }),
         ApiDocsModule.forRoot(schedulerApiDocument()),
       ],
-      controllers: [StatsController],
+      controllers: [StatsController, ConsoleStatsController],
       providers,
     };
   }

@@ -3,12 +3,17 @@ import {
   Body,
   Controller,
   Get,
+  Headers,
   HttpCode,
+  HttpException,
+  Inject,
   NotFoundException,
   Param,
   Post,
   Put,
+  Query,
   Res,
+  ServiceUnavailableException,
   UnprocessableEntityException,
   UseGuards,
 } from '@nestjs/common';
@@ -16,6 +21,8 @@ import { ModuleRef } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
 import { ConsoleTokenGuard } from '@lib/console-access';
 import type { StoreSettings } from '@lib/contracts';
+import type { IngestConfig } from '../config';
+import { INGEST_CONFIG } from '../tokens';
 import { parseDetectedAt, previewSend } from '../store-admin/send-preview';
 import { StoreAdminController } from '../store-admin/store-admin.controller';
 import { checkStoreSettings } from '../store-admin/store-settings-input';
@@ -35,6 +42,7 @@ export class ConsoleApiController {
   constructor(
     private readonly moduleRef: ModuleRef,
     private readonly repository: StoreSettingsRepository,
+    @Inject(INGEST_CONFIG) private readonly config: IngestConfig,
   ) {}
 
   /** The settings as the admin API shows them: secrets only as set / not set. */
@@ -73,6 +81,32 @@ export class ConsoleApiController {
     const settings = this.checked(storeId, await this.current(storeId), body?.changes);
     const language = body?.language === 'en' || body?.language === 'es' ? body.language : settings.locale;
     return { mode: settings.whatsapp.mode, samples: renderSamples(settings, language, new Date()) };
+  }
+
+  /**
+   * The store's stats, from the scheduler's console route: the browser's console token is
+   * forwarded as it came (the scheduler verifies it itself), never the platform API key.
+   */
+  @Get('stats')
+  async stats(
+    @Param('storeId') storeId: string,
+    @Headers('authorization') authorization: string,
+    @Query('from') from?: string,
+    @Query('to') to?: string,
+  ): Promise<unknown> {
+    const scheduler = this.config.CONSOLE_SCHEDULER_URL?.replace(/\/+$/, '');
+    if (!scheduler) throw new ServiceUnavailableException('the console has no stats here (CONSOLE_SCHEDULER_URL)');
+    const query = new URLSearchParams({ ...(from ? { from } : {}), ...(to ? { to } : {}) }).toString();
+    const url = `${scheduler}/console/api/stores/${encodeURIComponent(storeId)}/stats${query ? `?${query}` : ''}`;
+    let answer: Response;
+    try {
+      answer = await fetch(url, { headers: { authorization }, signal: AbortSignal.timeout(10_000) });
+    } catch {
+      throw new ServiceUnavailableException('the scheduler did not answer');
+    }
+    const body: unknown = await answer.json().catch(() => ({}));
+    if (!answer.ok) throw new HttpException(body as object, answer.status);
+    return body;
   }
 
   private admin(): StoreAdminController {
