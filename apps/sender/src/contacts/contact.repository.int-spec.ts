@@ -1,35 +1,24 @@
 // The sender's frequency slots on the real PostgreSQL (the sender's migrations on a schema of
 // its own): what @lib/contact-frequency decides is what the rows hold, and two transactions
 // deciding for one shopper take turns on the row lock.
-import { randomUUID } from 'node:crypto';
-import { DataSource, QueryRunner } from 'typeorm';
+import type { DataSource, QueryRunner } from 'typeorm';
 import type { ContactAsk } from '@lib/contact-frequency';
-import { createDataSource, runMigrations } from '@lib/database';
+import { schemaOfItsOwn } from '../../../../test/support/schema-of-its-own';
 import { senderMigrations } from '../migrations';
 import { ContactRepository } from './contact.repository';
 
-const schema = `sender_slots_${randomUUID().slice(0, 8)}`;
 const HOUR = 3_600_000;
 let dataSource: DataSource;
+let drop: () => Promise<void>;
 let slots: ContactRepository;
 let shoppers = 0;
 
 beforeAll(async () => {
-  dataSource = createDataSource({
-    url: process.env.DATABASE_URL!,
-    schema,
-    entities: [],
-    migrations: senderMigrations,
-    poolSize: 4,
-  });
-  await runMigrations(dataSource);
+  ({ dataSource, drop } = await schemaOfItsOwn('sender_slots', senderMigrations));
   slots = new ContactRepository(dataSource);
 });
 
-afterAll(async () => {
-  await dataSource.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  await dataSource.destroy();
-});
+afterAll(() => drop());
 
 /** A phone of its own per test, so the tests share no shopper. */
 function shopper(minHoursBetweenMessages = 24) {
