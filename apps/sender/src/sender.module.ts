@@ -12,7 +12,7 @@ import type { SenderConfig } from './config';
 import { senderDatabase } from './database';
 import { OptOutRepository } from './opt-outs/opt-out.repository';
 import { OptOutsPipeline } from './opt-outs/opt-outs.pipeline';
-import { ContactRepository } from './contacts/contact.repository';
+import { FrequencySlotRepository } from './contacts/frequency-slot.repository';
 import type { StoreOpenings } from './plan/decide-send';
 import { DeferralLoop } from './defer/deferral-loop';
 import { GraphApi } from './deliver/graph-api';
@@ -49,7 +49,7 @@ export class SenderModule {
       StoreSettingsRepository,
       OptOutRepository,
       CartClosureRepository,
-      ContactRepository,
+      FrequencySlotRepository,
       MessageRepository,
       // consume → decide → send → record → produce
       GraphApi,

@@ -18,7 +18,7 @@ import { OptOutRepository } from '../opt-outs/opt-out.repository';
 import { SenderMetrics } from '../sender.metrics';
 import { StoreSettingsRepository } from '../store-settings/store-settings.repository';
 import { SENDER_CONFIG } from '../tokens';
-import { ContactRepository } from '../contacts/contact.repository';
+import { FrequencySlotRepository } from '../contacts/frequency-slot.repository';
 import { GraphApi } from './graph-api';
 import { MessageDelivery } from './message-delivery';
 import { MessageRepository, NewMessage } from '../messages/message.repository';
@@ -52,7 +52,7 @@ async function senderProcess() {
       SenderMetrics,
       StoreSettingsRepository,
       OptOutRepository,
-      ContactRepository,
+      FrequencySlotRepository,
       MessageRepository,
       GraphApi,
       MessageDelivery,

@@ -9,7 +9,7 @@ import { SenderMetrics } from '../sender.metrics';
 import { StoreSettingsRepository } from '../store-settings/store-settings.repository';
 import { SENDER_CONFIG } from '../tokens';
 import { deliver, DeliveryOutcome, OutgoingMessage } from '../whatsapp';
-import { ContactRepository } from '../contacts/contact.repository';
+import { FrequencySlotRepository } from '../contacts/frequency-slot.repository';
 import { GraphApi } from './graph-api';
 import { deliveryEnd } from '../messages/message-lifecycle';
 import { MessageRepository, NewMessage } from '../messages/message.repository';
@@ -35,7 +35,7 @@ export class MessageDelivery {
     private readonly messages: MessageRepository,
     private readonly settings: StoreSettingsRepository,
     private readonly optOuts: OptOutRepository,
-    private readonly contacts: ContactRepository,
+    private readonly contacts: FrequencySlotRepository,
     private readonly kafka: KafkaService,
     private readonly metrics: SenderMetrics,
     @Inject(SENDER_CONFIG) private readonly config: SenderConfig,

@@ -6,7 +6,7 @@ import { CartClosureRepository } from '../cart-events/cart-closure.repository';
 import { OptOutRepository } from '../opt-outs/opt-out.repository';
 import { StoreSettingsRepository } from '../store-settings/store-settings.repository';
 import { REMINDER_RENDERER, STORE_OPENINGS } from '../tokens';
-import { ContactRepository } from '../contacts/contact.repository';
+import { FrequencySlotRepository } from '../contacts/frequency-slot.repository';
 import { decideSend, StoreOpenings, SendDecision } from './decide-send';
 import type { NewMessage } from '../messages/message.repository';
 import type { ReminderRenderer } from '../messages/reminder';
@@ -15,7 +15,7 @@ export interface PlanFacts {
   stores: Awaited<ReturnType<StoreSettingsRepository['ofStores']>>;
   optedOut: Awaited<ReturnType<OptOutRepository['optedOut']>>;
   closures: Awaited<ReturnType<CartClosureRepository['ofCarts']>>;
-  last: Awaited<ReturnType<ContactRepository['lastMessages']>>;
+  last: Awaited<ReturnType<FrequencySlotRepository['lastMessages']>>;
 }
 
 /**
@@ -29,7 +29,7 @@ export class SendPlanner {
     private readonly settings: StoreSettingsRepository,
     private readonly optOuts: OptOutRepository,
     private readonly closures: CartClosureRepository,
-    private readonly contacts: ContactRepository,
+    private readonly contacts: FrequencySlotRepository,
     @Inject(STORE_OPENINGS) private readonly hours: StoreOpenings,
     @Inject(REMINDER_RENDERER) private readonly renderer: ReminderRenderer,
   ) {}

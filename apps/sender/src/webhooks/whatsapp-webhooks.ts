@@ -6,7 +6,7 @@ import { LOGGER, maskPhone } from '@lib/observability';
 import type { Logger } from '@lib/observability';
 import type { SenderConfig } from '../config';
 import { OptOutRepository } from '../opt-outs/opt-out.repository';
-import { ContactRepository } from '../contacts/contact.repository';
+import { FrequencySlotRepository } from '../contacts/frequency-slot.repository';
 import { applyStatus, statusEnd } from '../messages/message-lifecycle';
 import { MessageRepository } from '../messages/message.repository';
 import { optOutRecord, outcomeRecordOf } from '../messages/outcomes';
@@ -35,7 +35,7 @@ export class WhatsAppWebhooks {
     private readonly dataSource: DataSource,
     private readonly messages: MessageRepository,
     private readonly optOuts: OptOutRepository,
-    private readonly contacts: ContactRepository,
+    private readonly contacts: FrequencySlotRepository,
     private readonly settings: StoreSettingsRepository,
     private readonly kafka: KafkaService,
     private readonly publisher: OutcomePublisher,

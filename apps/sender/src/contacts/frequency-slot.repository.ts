@@ -22,7 +22,7 @@ interface SlotRow {
  * of the frequency rule. The rule itself is @lib/contact-frequency; this persists what it decides.
  */
 @Injectable()
-export class ContactRepository {
+export class FrequencySlotRepository {
   constructor(private readonly dataSource: DataSource) {}
 
   async lastMessages(

@@ -5,17 +5,17 @@ import type { DataSource, QueryRunner } from 'typeorm';
 import type { ContactAsk } from '@lib/contact-frequency';
 import { schemaOfItsOwn } from '../../../../test/support/schema-of-its-own';
 import { senderMigrations } from '../migrations';
-import { ContactRepository } from './contact.repository';
+import { FrequencySlotRepository } from './frequency-slot.repository';
 
 const HOUR = 3_600_000;
 let dataSource: DataSource;
 let drop: () => Promise<void>;
-let slots: ContactRepository;
+let slots: FrequencySlotRepository;
 let shoppers = 0;
 
 beforeAll(async () => {
   ({ dataSource, drop } = await schemaOfItsOwn('sender_slots', senderMigrations));
-  slots = new ContactRepository(dataSource);
+  slots = new FrequencySlotRepository(dataSource);
 });
 
 afterAll(() => drop());
