@@ -54,4 +54,33 @@ describe('sender configuration', () => {
       expect(message).toMatch(/1067: 2000\/s is outside 1–1000/);
     }
   });
+
+  it('reads the retention lifetimes, refusing ones shorter than what is still needed and a body outliving its row', () => {
+    expect(readSenderConfig(base)).toMatchObject({
+      RETENTION_MESSAGE_DAYS: 90,
+      RETENTION_MESSAGE_BODY_DAYS: 30,
+      RETENTION_CART_CLOSURE_DAYS: 30,
+      RETENTION_CONTACT_HOLD_DAYS: 30,
+      SENDER_PURGE_ENABLED: true,
+    });
+    const problems = (env: Record<string, string>) => {
+      try {
+        readSenderConfig({ ...base, ...env });
+        return '';
+      } catch (e) {
+        return (e as ConfigError).problems.join('\n');
+      }
+    };
+    const tooShort = problems({
+      RETENTION_MESSAGE_DAYS: '21',
+      RETENTION_CART_CLOSURE_DAYS: '14',
+      RETENTION_CONTACT_HOLD_DAYS: '29',
+    });
+    for (const name of ['RETENTION_MESSAGE_DAYS', 'RETENTION_CART_CLOSURE_DAYS', 'RETENTION_CONTACT_HOLD_DAYS'])
+      expect(tooShort).toMatch(new RegExp(`^${name}:`, 'm'));
+    expect(problems({ RETENTION_MESSAGE_DAYS: '30', RETENTION_MESSAGE_BODY_DAYS: '31' })).toMatch(
+      /^RETENTION_MESSAGE_BODY_DAYS: 31 is more than RETENTION_MESSAGE_DAYS \(30\)/m,
+    );
+    expect(problems({ RETENTION_MESSAGE_DAYS: '30', RETENTION_MESSAGE_BODY_DAYS: '30' })).toBe('');
+  });
 });

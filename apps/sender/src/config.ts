@@ -1,5 +1,6 @@
-import { commonChecks, commonEnv, env, EnvVar, readConfig } from '@lib/config';
+import { commonChecks, commonEnv, env, EnvVar, readConfig, type ConfigCheck } from '@lib/config';
 import { keyringEnv, keyringNotRead } from '@lib/secrets';
+import { CLOSURE_DECIDES_DAYS, SLOT_DECIDES_DAYS } from './retention/retention-rule';
 
 /** Keywords that opt a shopper out when a reply is exactly one of them (any case or accent). */
 export const DEFAULT_OPT_OUT_KEYWORDS = ['STOP', 'BAJA', 'PARAR', 'CANCELAR', 'UNSUBSCRIBE'];
@@ -95,7 +96,51 @@ export const senderEnv = {
     min: 100,
   }),
   SENDER_DEFERRAL_BATCH_SIZE: env.int('Deferred messages claimed at once', { default: 500, min: 1, max: 10_000 }),
+  // Retention (docs/data-lifecycle.md, "The sender's tables"): names and defaults as the scheduler's where the class is the same.
+  RETENTION_MESSAGE_DAYS: env.int(
+    "Days a settled message row (its sendId's never-twice fence, phone and status history) is kept after its last change; never one sending or deferred, never an unknown one. At least 22: no send-due for its sendId can come later (cart-events' 22 days of replay, send-due's 7); at most the scheduler's RETENTION_CLOSED_CART_DAYS, so a purged cart's reused id is not taken for a duplicate",
+    { default: 90, min: 22, max: 3650 },
+  ),
+  RETENTION_MESSAGE_BODY_DAYS: env.int(
+    "Days after a message's last change its rendered text, filled template and send-due copy are blanked (the row stays); never while sending or deferred. At most RETENTION_MESSAGE_DAYS",
+    { default: 30, min: 1, max: 3650 },
+  ),
+  RETENTION_CART_CLOSURE_DAYS: env.int(
+    `Days a cart's conversion or emptying is kept after it occurred. At least ${CLOSURE_DECIDES_DAYS}: a send-due it could skip expires by then (abandonAfterMinutes ≤ 24 h, then maxDeferralHours ≤ 14 days)`,
+    { default: 30, min: Math.ceil(CLOSURE_DECIDES_DAYS), max: 3650 },
+  ),
+  RETENTION_CONTACT_HOLD_DAYS: env.int(
+    `Days a shopper's frequency slot is kept after its hold and last message ended (opt-outs are kept apart, always). At least ${SLOT_DECIDES_DAYS}: the store's minHoursBetweenMessages (≤ 720 h) may grow after the hold was written`,
+    { default: 30, min: Math.ceil(SLOT_DECIDES_DAYS), max: 3650 },
+  ),
+  SENDER_PURGE_ENABLED: env.bool('Run the retention purge on this instance (instances take turns on a lock)', {
+    default: true,
+  }),
+  SENDER_PURGE_BATCH_SIZE: env.int('Rows one purge transaction looks at (and may delete or blank)', {
+    default: 500,
+    min: 1,
+    max: 10_000,
+  }),
+  SENDER_PURGE_PAUSE_MS: env.int('Pause between two purge transactions of a sweep (off the hot path)', {
+    default: 200,
+    min: 0,
+    max: 60_000,
+  }),
+  SENDER_PURGE_INTERVAL_MS: env.int('Pause between two sweeps of the tables, once a sweep reached their end', {
+    default: 3_600_000,
+    min: 100,
+  }),
 };
+
+/** A message's body cannot outlive its row. */
+const retentionChecks: ConfigCheck = (c) =>
+  typeof c.RETENTION_MESSAGE_BODY_DAYS === 'number' &&
+  typeof c.RETENTION_MESSAGE_DAYS === 'number' &&
+  c.RETENTION_MESSAGE_BODY_DAYS > c.RETENTION_MESSAGE_DAYS
+    ? [
+        `RETENTION_MESSAGE_BODY_DAYS: ${c.RETENTION_MESSAGE_BODY_DAYS} is more than RETENTION_MESSAGE_DAYS (${c.RETENTION_MESSAGE_DAYS}); a body goes with its row at the latest`,
+      ]
+    : [];
 
 /**
  * `WHATSAPP_THROUGHPUT_BY_NUMBER`: per-number limits, `106540352242922:1000,106540352249999:250`.
@@ -134,5 +179,5 @@ export function readSenderConfig(source: NodeJS.ProcessEnv = process.env, comman
     command === 'migrate'
       ? { ...senderEnv, SECRETS_ENCRYPTION_KEYS: keyringNotRead(senderEnv.SECRETS_ENCRYPTION_KEYS.description) }
       : senderEnv;
-  return readConfig(spec, source, commonChecks);
+  return readConfig(spec, source, [...commonChecks, retentionChecks]);
 }

@@ -20,6 +20,9 @@ export class SenderMetrics {
   readonly numberMessages: Counter<'phone_number_id'>;
   readonly numberLimit: Gauge<'phone_number_id'>;
   readonly sendDueAge: Histogram;
+  readonly purgedRows: Counter<'table'>;
+  readonly blankedBodies: Counter;
+  readonly purgeSeconds: Histogram;
 
   constructor(@Inject(METRICS) metrics: Metrics) {
     const registers = [metrics.registry];
@@ -102,6 +105,23 @@ export class SenderMetrics {
     this.unknownSends = new Counter({
       name: 'sender_unknown_sends_total',
       help: 'Sends left without an answer (crash) and no status webhook: never sent again, marked unknown',
+      registers,
+    });
+    this.purgedRows = new Counter({
+      name: 'sender_purged_rows_total',
+      help: 'Rows the retention purge deleted, by table (messages, cart_closures, contacts)',
+      labelNames: ['table'],
+      registers,
+    });
+    this.blankedBodies = new Counter({
+      name: 'sender_message_bodies_blanked_total',
+      help: 'Messages whose rendered text, template and send-due the retention purge blanked (the row kept)',
+      registers,
+    });
+    this.purgeSeconds = new Histogram({
+      name: 'sender_purge_transaction_seconds',
+      help: 'One purge transaction: look at a batch of rows, delete or blank those that may go',
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers,
     });
   }

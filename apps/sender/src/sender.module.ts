@@ -20,6 +20,8 @@ import { MessageDelivery } from './deliver/message-delivery';
 import { OutcomePublisher } from './messages/outcome-publisher';
 import { MessageRepository } from './messages/message.repository';
 import type { ReminderRenderer } from './messages/reminder';
+import { PurgeLoop } from './retention/purge-loop';
+import { PurgeRepository } from './retention/purge.repository';
 import { SendDuePipeline } from './send-due/send-due.pipeline';
 import { SendPlanner } from './plan/send-planner';
 import { FactsRead } from './facts-read';
@@ -51,6 +53,7 @@ export class SenderModule {
       CartClosureRepository,
       FrequencySlotRepository,
       MessageRepository,
+      PurgeRepository,
       // consume → decide → send → record → produce
       GraphApi,
       OutcomePublisher,
@@ -63,6 +66,7 @@ export class SenderModule {
       FactsRead,
       SenderInputs,
       DeferralLoop,
+      PurgeLoop,
       WhatsAppWebhooks,
     ];
     return {
