@@ -221,9 +221,16 @@ describe('retention purge of the sender', () => {
        FROM generate_series(1, 2000) AS n`,
       [ago(100)],
     );
-    const running = loopOn({ SENDER_PURGE_BATCH_SIZE: '10', SENDER_PURGE_PAUSE_MS: '20' });
+    // The first sweep waits the interval (shorter than FIRST_SWEEP_AFTER_MS here).
+    const running = loopOn({
+      SENDER_PURGE_BATCH_SIZE: '10',
+      SENDER_PURGE_PAUSE_MS: '20',
+      SENDER_PURGE_INTERVAL_MS: '200',
+    });
     running.onApplicationBootstrap();
-    await new Promise((r) => setTimeout(r, 300));
+    await new Promise((r) => setTimeout(r, 150));
+    expect(await count('messages')).toBe(2000); // not at start-up
+    await new Promise((r) => setTimeout(r, 400));
     await running.onModuleDestroy(); // resolves once the batch in progress ended
     const left = await count('messages');
     expect(left).toBeGreaterThan(0);

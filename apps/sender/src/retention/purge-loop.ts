@@ -7,6 +7,9 @@ import { SENDER_CONFIG } from '../tokens';
 import { PurgeRepository, type PurgeBatch, type SweepCursor } from './purge.repository';
 import type { RetentionPolicy } from './retention-rule';
 
+/** The first sweep of an instance waits this long after start (or the interval, if shorter). */
+export const FIRST_SWEEP_AFTER_MS = 5 * 60_000;
+
 type Sweep = (after: SweepCursor | null, limit: number, now: Date, policy: RetentionPolicy) => Promise<PurgeBatch>;
 
 /** What one whole sweep did: rows deleted by table, and message bodies blanked. */
@@ -18,7 +21,8 @@ export interface SweepResult {
 /**
  * The retention purge of this sender instance, off the hot path: it sweeps `messages`, then
  * `cart_closures`, then `contacts` by primary key, one small transaction per batch with a
- * pause between, then waits SENDER_PURGE_INTERVAL_MS before the next sweep. Instances take
+ * pause between, then waits SENDER_PURGE_INTERVAL_MS before the next sweep; the first sweep
+ * waits FIRST_SWEEP_AFTER_MS, not while send-due and the facts catch up. Instances take
  * turns on an advisory lock; a failed batch is tried again after a backoff, from where the
  * sweep was. On shutdown it lets the batch in progress end, before the database closes.
  */
@@ -37,7 +41,7 @@ export class PurgeLoop implements OnApplicationBootstrap, OnModuleDestroy {
 
   onApplicationBootstrap(): void {
     if (!this.config.SENDER_PURGE_ENABLED) return;
-    // A database not up yet fails the first batches: tried again later, like any failure.
+    // A database still not up by the first sweep fails its batches: tried again later, like any failure.
     this.running = this.run();
   }
 
@@ -73,6 +77,7 @@ export class PurgeLoop implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async run(): Promise<void> {
+    await this.sleep(Math.min(this.config.SENDER_PURGE_INTERVAL_MS, FIRST_SWEEP_AFTER_MS));
     while (!this.stopping) {
       try {
         const swept = await this.sweepOnce();
