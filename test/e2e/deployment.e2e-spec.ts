@@ -14,6 +14,7 @@ import { Client } from 'pg';
 import { ROOT, render } from '../../deploy/helm/chart-render';
 import { metricsRead } from '../../deploy/prometheus/promql';
 import { harnessKafka } from '../support/kafka';
+import { TEST_SECRETS_ENCRYPTION_KEYS } from '../support/secrets';
 import {
   APPS,
   cartEvent,
@@ -35,6 +36,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await pipeline?.stop();
 });
+
+/** The keyring the chart requires, as a values file (a --set would split it at its commas). */
+function keyringValues(): string[] {
+  const file = join(mkdtempSync(join(tmpdir(), 'chart-values-')), 'keyring.yaml');
+  writeFileSync(file, `secrets:\n  values:\n    SECRETS_ENCRYPTION_KEYS: '${TEST_SECRETS_ENCRYPTION_KEYS}'\n`);
+  return ['-f', file];
+}
 
 /** The metric names a /metrics body declares (its # TYPE lines), histograms with their series. */
 function declared(body: string): Set<string> {
@@ -75,6 +83,7 @@ it("the chart's ScaledObjects scale each service on exactly the consumer groups 
     senderFacts: `${pipeline.groups.sender}-facts`,
   };
   const objects = render([
+    ...keyringValues(),
     '--set',
     'kafka.brokers[0]=kafka:9092',
     '--set',
@@ -126,6 +135,7 @@ it("the chart's ScaledObjects scale each service on exactly the consumer groups 
 it("the chart's migration Jobs, run as rendered, apply each service's schema once (PostgreSQL only, no broker)", async () => {
   const run = `${Date.now()}`;
   const objects = render([
+    ...keyringValues(),
     '--set',
     'kafka.brokers[0]=kafka.invalid:9092', // never reached: migrate connects to PostgreSQL only
     '--set',
@@ -136,9 +146,15 @@ it("the chart's migration Jobs, run as rendered, apply each service's schema onc
     (o) => o.kind === 'Job' && o.metadata.labels!['app.kubernetes.io/component'].endsWith('-migrate'),
   );
   expect(jobs).toHaveLength(3);
-  // The Secret's file, here.
-  const secretFile = join(mkdtempSync(join(tmpdir(), 'chart-migrate-')), 'DATABASE_URL');
-  writeFileSync(secretFile, `${process.env.DATABASE_URL}\n`);
+  // The Secret's files, here: each *_FILE the Job names under the Secret's mount is read from this folder.
+  const MOUNT = '/etc/cart-recovery/secrets/';
+  const secretsDir = mkdtempSync(join(tmpdir(), 'chart-migrate-'));
+  writeFileSync(join(secretsDir, 'DATABASE_URL'), `${process.env.DATABASE_URL}\n`);
+  writeFileSync(join(secretsDir, 'SECRETS_ENCRYPTION_KEYS'), `${TEST_SECRETS_ENCRYPTION_KEYS}\n`);
+  const here = (env: Record<string, string>) =>
+    Object.fromEntries(
+      Object.entries(env).map(([k, v]) => [k, v.startsWith(MOUNT) ? join(secretsDir, v.slice(MOUNT.length)) : v]),
+    );
   const pg = new Client({ connectionString: process.env.DATABASE_URL });
   await pg.connect();
   try {
@@ -155,7 +171,7 @@ it("the chart's migration Jobs, run as rendered, apply each service's schema onc
       const migrate = () =>
         spawnSync(process.execPath, args, {
           cwd: ROOT,
-          env: { PATH: process.env.PATH, ...env, DATABASE_URL_FILE: secretFile },
+          env: { PATH: process.env.PATH, ...here(env) },
           encoding: 'utf8',
           timeout: 60_000,
         });

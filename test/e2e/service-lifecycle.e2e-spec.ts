@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { Client } from 'pg';
 import { allTopics, cartKey, DLQ_HEADER, TOPIC } from '@lib/contracts';
 import { committedVsEnd, createTopics, readTopic, testKafka, uniquePrefix } from '../support/kafka';
+import { ingestMigrations } from '../../apps/ingest/src/migrations';
 import { AppName, RunningService, startService } from '../support/services';
 
 const kafka = testKafka();
@@ -280,9 +281,14 @@ describe('the three services as processes', () => {
         `select table_name from information_schema.tables where table_schema = $1 order by table_name`,
         [schema],
       );
-      expect(tables.rows.map((r) => r.table_name)).toEqual(['migrations', 'store_settings']);
-      const applied = await pg.query(`select name from "${schema}".migrations`);
-      expect(applied.rows).toEqual([{ name: 'StoreSettings1764000000000' }]);
+      expect(tables.rows.map((r) => r.table_name)).toEqual(['migrations', 'shopify_reconciliation', 'store_settings']);
+      const applied = await pg.query(`select name from "${schema}".migrations order by id`);
+      // Each migration once, in order, however many times migrate ran.
+      expect(applied.rows.map((r) => r.name)).toEqual(ingestMigrations.map((m) => m.name));
+      expect(applied.rows.map((r) => r.name)).toEqual([
+        'StoreSettings1764000000000',
+        'ShopifyReconciliation1765100000000',
+      ]);
     } finally {
       await pg.end();
     }
