@@ -1,5 +1,6 @@
 import { createDataSource, runMigrations } from '@lib/database';
 import { createLogger, createMetrics } from '@lib/observability';
+import { eventually } from '../../../test/support/kafka';
 import { CartRepository, cartKeyOf } from '../src/cart-events/cart.repository';
 import { readSchedulerConfig } from '../src/config';
 import { schedulerDatabase } from '../src/database';
@@ -422,5 +423,34 @@ describe('retention purge of the scheduler', () => {
     // Read again, it is a new cart (version 1), which is written.
     expect(await carts.save([{ ...read, version: 1 }])).toEqual(new Set());
     expect((await carts.load([{ storeId: 'store-c', cartId: 'quiet' }])).size).toBe(1);
+  });
+
+  it('runs as a loop in the service: swept soon after start, again each interval, stopped cleanly', async () => {
+    const fast = readSchedulerConfig({
+      KAFKA_BROKERS: 'unused:9092',
+      DATABASE_URL: process.env.DATABASE_URL!,
+      DATABASE_SCHEMA: schema,
+      SCHEDULER_PURGE_INTERVAL_MS: '300',
+    });
+    const running = new PurgeLoop(purge, metrics, fast, createLogger('scheduler', { level: 'silent' }));
+    const old = (cart: string) =>
+      seedCart({
+        store: 'store-d',
+        cart,
+        episodes: [{ status: 'expired', detectedAt: now - 200 * DAY, scheduled: false }],
+        changedAt: now - 200 * DAY,
+      });
+    const left = async () =>
+      Number((await dataSource.query(`SELECT count(*) AS n FROM carts WHERE store_id = 'store-d'`))[0].n);
+    await old('first');
+    running.onApplicationBootstrap();
+    try {
+      expect(await eventually(left, (n) => n === 0, 10_000)).toBe(0);
+      await old('second'); // found by a later sweep
+      expect(await left()).toBe(1);
+      expect(await eventually(left, (n) => n === 0, 10_000)).toBe(0);
+    } finally {
+      await running.onModuleDestroy();
+    }
   });
 });

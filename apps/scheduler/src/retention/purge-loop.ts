@@ -7,12 +7,15 @@ import { SCHEDULER_CONFIG } from '../tokens';
 import { PurgeRepository, type PurgeBatch, type SweepCursor } from './purge.repository';
 import type { RetentionPolicy } from './retention-rule';
 
+/** The first sweep of an instance waits this long after start (or the interval, if shorter). */
+export const FIRST_SWEEP_AFTER_MS = 5 * 60_000;
+
 type Sweep = (after: SweepCursor | null, limit: number, now: Date, policy: RetentionPolicy) => Promise<PurgeBatch>;
 
 /**
  * The retention purge of this instance, off the hot path: it sweeps `carts` then `contacts` by
  * primary key, one small transaction per batch with a pause between, then waits
- * SCHEDULER_PURGE_INTERVAL_MS before the next sweep. Instances take turns on an advisory lock;
+ * SCHEDULER_PURGE_INTERVAL_MS before the next sweep; the first sweep waits FIRST_SWEEP_AFTER_MS. Instances take turns on an advisory lock;
  * a failed batch is tried again after a backoff, from where the sweep was.
  */
 @Injectable()
@@ -58,6 +61,8 @@ export class PurgeLoop implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async run(): Promise<void> {
+    // Not at start-up, when the pipelines catch up on what queued while the instance was away.
+    await this.sleep(Math.min(this.config.SCHEDULER_PURGE_INTERVAL_MS, FIRST_SWEEP_AFTER_MS));
     while (!this.stopping) {
       try {
         const deleted = await this.sweepOnce();
