@@ -4,6 +4,7 @@ import {
   decideContacts,
   frequencyRuleApplies,
   heldBackByLastMessage,
+  holdInForce,
   holdsBack,
   holdUntil,
   settleHold,
@@ -44,6 +45,12 @@ describe('the window', () => {
     expect(holdsBack(hold, 'second', later(24))).toBe(false); // ends at `until`
     expect(holdsBack(hold, 'first', later(1))).toBe(false);
     expect(holdsBack(undefined, 'second', AT)).toBe(false);
+  });
+
+  it('a hold is in force until its end, in dates or epoch ms (the retention purges read it so)', () => {
+    expect(holdInForce(later(24), later(23.99))).toBe(true);
+    expect(holdInForce(later(24), later(24))).toBe(false);
+    expect(holdInForce(later(24).getTime(), later(25).getTime())).toBe(false);
   });
 
   it('reads the last message with the store minimum of now, and not when it is 0', () => {

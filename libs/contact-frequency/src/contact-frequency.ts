@@ -44,13 +44,18 @@ export function holdUntil(from: Date, minHoursBetweenMessages: number): Date {
   return new Date(from.getTime() + Math.max(0, minHoursBetweenMessages) * 3_600_000);
 }
 
+/** A hold is in force until its end, then holds no one (epoch ms or dates). */
+export function holdInForce(until: Date | number, at: Date | number): boolean {
+  return +until > +at;
+}
+
 /**
  * Whether `hold` keeps message `sendId` from its shopper at `at`: only a hold of another
  * message that has not ended. A message asking again (re-emitted, re-planned) is never held
  * back by its own hold.
  */
 export function holdsBack(hold: FrequencyHold | undefined, sendId: string, at: Date): boolean {
-  return hold !== undefined && hold.sendId !== sendId && hold.until.getTime() > at.getTime();
+  return hold !== undefined && hold.sendId !== sendId && holdInForce(hold.until, at);
 }
 
 /**

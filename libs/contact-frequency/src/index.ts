@@ -6,6 +6,7 @@ export {
   decideContacts,
   frequencyRuleApplies,
   heldBackByLastMessage,
+  holdInForce,
   holdsBack,
   holdUntil,
   settleHold,

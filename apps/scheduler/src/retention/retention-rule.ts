@@ -2,6 +2,7 @@
  * What the scheduler's purge may delete, given a row's state and now (docs/data-lifecycle.md).
  * Pure: the purge repository reads the rows, asks here, and deletes what may go.
  */
+import { holdInForce } from '@lib/contact-frequency';
 
 const DAY_MS = 86_400_000;
 
@@ -53,16 +54,17 @@ export interface ContactAtRest {
   lastSentAt: number | null;
 }
 
-export type ContactVerdict = { purge: true } | { purge: false; keep: 'opted-out' | 'hold-in-force' | 'recent' };
+/** What the purge does with a contact row (not the frequency rule's verdict on an ask). */
+export type ContactRetention = { purge: true } | { purge: false; keep: 'opted-out' | 'hold-in-force' | 'recent' };
 
 /**
  * A contact row may go when it is no opt-out (kept until an erasure says otherwise) and its
  * frequency hold and last message ended `contactHoldDays` ago: a row with neither says nothing
  * the frequency rule or the opt-out check would miss.
  */
-export function contactVerdict(contact: ContactAtRest, now: number, policy: RetentionPolicy): ContactVerdict {
+export function contactVerdict(contact: ContactAtRest, now: number, policy: RetentionPolicy): ContactRetention {
   if (contact.optedOutAt !== null) return { purge: false, keep: 'opted-out' };
-  if (contact.holdUntil !== null && contact.holdUntil > now) return { purge: false, keep: 'hold-in-force' };
+  if (contact.holdUntil !== null && holdInForce(contact.holdUntil, now)) return { purge: false, keep: 'hold-in-force' };
   const cutoff = now - policy.contactHoldDays * DAY_MS;
   if (Math.max(contact.holdUntil ?? 0, contact.lastSentAt ?? 0) > cutoff) return { purge: false, keep: 'recent' };
   return { purge: true };

@@ -3,6 +3,7 @@
  * (docs/data-lifecycle.md, "The sender's tables"). Pure: the purge repository reads the rows,
  * asks here, and deletes (or blanks) what may go.
  */
+import { holdInForce } from '@lib/contact-frequency';
 import { StoreSettingsSchema } from '@lib/contracts';
 import type { MessageState } from '../messages/message-lifecycle';
 
@@ -104,7 +105,7 @@ export function contactSlotVerdict(
   now: number,
   policy: RetentionPolicy,
 ): { purge: true } | { purge: false; keep: 'hold-in-force' | 'recent' } {
-  if (slot.holdUntil > now) return { purge: false, keep: 'hold-in-force' };
+  if (holdInForce(slot.holdUntil, now)) return { purge: false, keep: 'hold-in-force' };
   const days = Math.max(policy.contactHoldDays, SLOT_DECIDES_DAYS);
   if (Math.max(slot.holdUntil, slot.lastSentAt) > now - days * DAY_MS) return { purge: false, keep: 'recent' };
   return { purge: true };
