@@ -19,6 +19,8 @@ import {
   COMPACTED_TOPICS,
   DLQ_HEADER,
   dlqTopicOf,
+  erasureCompletionKey,
+  erasureRequestKey,
   jsonSchemaDocuments,
   optOutKey,
   PUBLISHED_SCHEMAS,
@@ -221,6 +223,43 @@ const CHANNELS: ChannelSpec[] = [
       },
     ],
   },
+  {
+    topic: 'erasureRequests',
+    description:
+      "Erase a shopper's data (their phone at one store, or at every store): ingest writes each request its API accepted; the scheduler and the sender erase their rows and answer on erasure-completions.",
+    messages: [
+      {
+        id: 'erasureRequest',
+        name: 'ErasureRequest',
+        title: 'Erasure request',
+        summary: 'Erase everything held about this phone (at this store, or every store when storeId is null).',
+        payload: 'erasure-request.v1',
+        key: {
+          type: 'string',
+          description: "The phone (erasureRequestKey): one shopper's requests stay in order on one partition.",
+          examples: [erasureRequestKey('+34600000000')],
+        },
+      },
+    ],
+  },
+  {
+    topic: 'erasureCompletions',
+    description: 'Each service reports here when it has erased what a request names; ingest records the time.',
+    messages: [
+      {
+        id: 'erasureCompletion',
+        name: 'ErasureCompletion',
+        title: 'Erasure completion',
+        summary: 'One service has erased the shopper of this request.',
+        payload: 'erasure-completion.v1',
+        key: {
+          type: 'string',
+          description: 'The request id (erasureCompletionKey).',
+          examples: [erasureCompletionKey('0b5f3f6e-8d8e-4e4b-9a8e-2f1c7d9b6a11')],
+        },
+      },
+    ],
+  },
 ];
 
 function dlqHeaders(): Json {
@@ -309,6 +348,38 @@ function operations(): OperationSpec[] {
     {
       service: 'ingest',
       action: 'send',
+      channel: 'erasureRequests',
+      summary: 'Publish the erasure requests its API accepted.',
+    },
+    {
+      service: 'ingest',
+      action: 'receive',
+      channel: 'erasureRequests',
+      groupId: ingest,
+      summary: "Erase the shopper from its own tables (it keeps no shopper data but the request's hash).",
+    },
+    {
+      service: 'ingest',
+      action: 'receive',
+      channel: 'erasureCompletions',
+      groupId: ingest,
+      summary: "Record each service's completion of an erasure request.",
+    },
+    {
+      service: 'ingest',
+      action: 'send',
+      channel: 'erasureCompletions',
+      summary: 'Report its own completion of an erasure.',
+    },
+    {
+      service: 'ingest',
+      action: 'send',
+      channel: 'erasureCompletionsDlq',
+      summary: 'Dead-letter completions it cannot read.',
+    },
+    {
+      service: 'ingest',
+      action: 'send',
       channel: 'cartEventsRawDlq',
       summary: 'Dead-letter raw events that cannot become a canonical event.',
     },
@@ -334,6 +405,25 @@ function operations(): OperationSpec[] {
       summary: 'Record outcomes and opt-outs (stats, no more reminders).',
     },
     { service: 'scheduler', action: 'send', channel: 'sendDue', summary: "Emit a reminder when a cart's timer fires." },
+    {
+      service: 'scheduler',
+      action: 'receive',
+      channel: 'erasureRequests',
+      groupId: scheduler,
+      summary: "Erase the shopper's carts, episodes and contact rows (counts kept in stats_daily).",
+    },
+    {
+      service: 'scheduler',
+      action: 'send',
+      channel: 'erasureCompletions',
+      summary: 'Report the erasure done.',
+    },
+    {
+      service: 'scheduler',
+      action: 'send',
+      channel: 'erasureRequestsDlq',
+      summary: 'Dead-letter erasure requests it cannot read.',
+    },
     {
       service: 'scheduler',
       action: 'send',
@@ -385,6 +475,25 @@ function operations(): OperationSpec[] {
       action: 'send',
       channel: 'messageOutcomes',
       summary: 'Publish outcomes of sends and opt-outs from replies.',
+    },
+    {
+      service: 'sender',
+      action: 'receive',
+      channel: 'erasureRequests',
+      groupId: sender,
+      summary: "Erase the shopper's messages, slots and facts; keep an opt-out as a hashed suppression.",
+    },
+    {
+      service: 'sender',
+      action: 'send',
+      channel: 'erasureCompletions',
+      summary: 'Report the erasure done.',
+    },
+    {
+      service: 'sender',
+      action: 'send',
+      channel: 'erasureRequestsDlq',
+      summary: 'Dead-letter erasure requests it cannot read.',
     },
     {
       service: 'sender',

@@ -20,6 +20,10 @@ import {
   StoreSettingsSchema,
   withoutSecrets,
   StoreSettings,
+  erasureRequestContract,
+  erasureCompletionContract,
+  erasureRequestKey,
+  erasureCompletionKey,
 } from './index';
 
 // Examples of every contract, as the platforms and the services exchange them.
@@ -266,7 +270,7 @@ describe('contracts', () => {
       const bytes = Number(topics.find((t) => t.name === raw)!.config['max.message.bytes']);
       expect(bytes).toBeGreaterThan(MAX_RECORD_BYTES);
     }
-    expect(topics).toHaveLength(10);
+    expect(topics).toHaveLength(14);
   });
 
   it('gives every topic its cleanup policy and every deleting topic its retention, in days', () => {
@@ -278,6 +282,9 @@ describe('contracts', () => {
     expect(days('cart-events')).toBeGreaterThan(1 + 336 / 24);
     expect(days('send-due')).toBe(7);
     expect(days('message-outcomes')).toBe(7);
+    // An erasure must survive a service down for a while: GDPR gives a month to answer.
+    expect(days('erasure-requests')).toBe(30);
+    expect(days('erasure-completions')).toBe(30);
     for (const t of allTopics('', { brokers: 3 })) {
       if (t.name === 'store-settings') {
         expect(t.config['cleanup.policy']).toBe('compact');
@@ -299,7 +306,7 @@ describe('contracts', () => {
     expect(allTopics('t1.', { brokers: 1 })).toEqual(allTopics('t1.'));
     expect(allTopics('t1.').every((t) => !('min.insync.replicas' in t.config))).toBe(true);
     const cluster = allTopics('t1.', { brokers: 3 });
-    expect(cluster).toHaveLength(10);
+    expect(cluster).toHaveLength(14);
     for (const t of cluster) {
       expect(t.replicationFactor).toBe(3);
       expect(t.config['min.insync.replicas']).toBe('2');
@@ -315,5 +322,42 @@ describe('contracts', () => {
       const committed = readFileSync(join(__dirname, '../json-schema', `${name}.json`), 'utf8');
       expect(committed).toBe(text); // run `npm run contracts:json-schema` after changing a schema
     }
+  });
+});
+
+describe('erasure contracts', () => {
+  const request = {
+    schemaVersion: 1,
+    id: '0b5f3f6e-8d8e-4e4b-9a8e-2f1c7d9b6a11',
+    phone: '+34600111222',
+    storeId: 'lola-shoes',
+    requestedAt: '2026-12-07T10:00:00Z',
+  };
+
+  it('reads a request for one store or, with storeId null, every store', () => {
+    expect(erasureRequestContract.check(request).ok).toBe(true);
+    expect(erasureRequestContract.check({ ...request, storeId: null }).ok).toBe(true);
+  });
+
+  it('refuses a request without an E.164 phone, a UUID id or a time, with its reason', () => {
+    expect(erasureRequestContract.check({ ...request, phone: '600111222' })).toMatchObject({ ok: false });
+    expect(erasureRequestContract.check({ ...request, id: 'r1' })).toMatchObject({ ok: false, reason: 'invalid-id' });
+    expect(erasureRequestContract.check({ ...request, requestedAt: 'yesterday' })).toMatchObject({
+      ok: false,
+      reason: 'invalid-time',
+    });
+    const { storeId: _s, ...withoutStore } = request;
+    expect(erasureRequestContract.check(withoutStore).ok).toBe(false);
+  });
+
+  it('reads a completion of a known service only', () => {
+    const done = { schemaVersion: 1, id: request.id, service: 'sender', completedAt: '2026-12-07T10:00:05Z' };
+    expect(erasureCompletionContract.check(done).ok).toBe(true);
+    expect(erasureCompletionContract.check({ ...done, service: 'console' }).ok).toBe(false);
+  });
+
+  it("keys a shopper's requests by phone and a completion by its request", () => {
+    expect(erasureRequestKey('+34600111222')).toBe('+34600111222');
+    expect(erasureCompletionKey(request.id)).toBe(request.id);
   });
 });

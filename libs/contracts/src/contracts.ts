@@ -1,5 +1,6 @@
 import { CartEventSchema } from './cart-event';
 import { Decoded, defineContract, withDefaults } from './decode';
+import { ErasureCompletionSchema, ErasureRequestSchema } from './erasure';
 import { CustomerOptedOutSchema, MessageOutcomeSchema, type MessageOutcomesRecord } from './message-outcome';
 import { SendDueSchema } from './send-due';
 import { StoreSettings, StoreSettingsSchema } from './store-settings';
@@ -12,6 +13,8 @@ export const storeSettingsContract = defineContract(StoreSettingsSchema);
 export const sendDueContract = defineContract(SendDueSchema);
 export const messageOutcomeContract = defineContract(MessageOutcomeSchema);
 export const customerOptedOutContract = defineContract(CustomerOptedOutSchema);
+export const erasureRequestContract = defineContract(ErasureRequestSchema);
+export const erasureCompletionContract = defineContract(ErasureCompletionSchema);
 
 /** A record of the compacted `store-settings` topic, once understood. */
 export type StoreSettingsChange =
@@ -68,4 +71,6 @@ export const PUBLISHED_SCHEMAS = {
   'send-due.v1': SendDueSchema,
   'message-outcome.v1': MessageOutcomeSchema,
   'customer-opted-out.v1': CustomerOptedOutSchema,
+  'erasure-request.v1': ErasureRequestSchema,
+  'erasure-completion.v1': ErasureCompletionSchema,
 } as const;

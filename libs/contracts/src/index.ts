@@ -5,6 +5,7 @@ export * from './keys';
 export * from './store-settings';
 export * from './send-due';
 export * from './message-outcome';
+export * from './erasure';
 export * from './decode';
 export * from './contracts';
 export * from './json-schema';

@@ -17,6 +17,19 @@ export function optOutKey(storeId: string, phone: string): string {
 }
 
 /**
+ * An erasure request on erasure-requests: keyed by the phone, so one shopper's requests (at one
+ * store or every store) stay in order on one partition, whatever the store.
+ */
+export function erasureRequestKey(phone: string): string {
+  return phone;
+}
+
+/** A service's completion of an erasure on erasure-completions: keyed by the request id. */
+export function erasureCompletionKey(id: string): string {
+  return id;
+}
+
+/**
  * One shopper of one store, as the frequency rule (@lib/contact-frequency) and opt-outs count
  * them (the same phone at the same store, whatever the cart). A map key, never on a topic; NUL
  * cannot occur in either part. Typed, so a map of shoppers is never read with another key.

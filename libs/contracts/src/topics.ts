@@ -8,6 +8,8 @@ export const TOPIC = {
   storeSettings: 'store-settings',
   sendDue: 'send-due',
   messageOutcomes: 'message-outcomes',
+  erasureRequests: 'erasure-requests',
+  erasureCompletions: 'erasure-completions',
 } as const;
 
 export type TopicKey = keyof typeof TOPIC;
@@ -41,6 +43,9 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  *   deferred message, the scheduler moves a hold) and a send-due record is stale after its
  *   `notAfter` (72 h after detection by default); 7 days cover a consumer down over a long
  *   weekend and its repair.
+ * - erasure requests and completions: 30 days. A service down for a while must still erase
+ *   when it is back (GDPR gives a month to answer), and ingest keeps each request's state in
+ *   PostgreSQL, so the topics are never the record of an erasure.
  * - dead-letter topics: 30 days, so an operator can find the cause, fix it and replay them
  *   (docs/operations.md) even when the alert is read late.
  * `store-settings` is compacted: the latest settings of every store stay, whatever their age.
@@ -50,6 +55,8 @@ export const TOPIC_RETENTION_DAYS: Readonly<Record<Exclude<TopicName, (typeof CO
   [TOPIC.cartEvents]: 22,
   [TOPIC.sendDue]: 7,
   [TOPIC.messageOutcomes]: 7,
+  [TOPIC.erasureRequests]: 30,
+  [TOPIC.erasureCompletions]: 30,
 };
 
 /** Days a dead-letter topic keeps its records (`TOPIC_RETENTION_DAYS` says why). */
