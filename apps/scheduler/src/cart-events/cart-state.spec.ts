@@ -1,7 +1,10 @@
 import fc from 'fast-check';
 import type { CartEvent, CartEventType } from '@lib/contracts';
 import { Episode, PlanContext, PlanningSettings, PlanSend, timerOf } from './abandonment';
-import { applyCartEvent, applyCartEvents, CartState, newCart, replanCart } from './cart-state';
+import { applyCartEvents, CartState, newCart, replanCart } from './cart-state';
+
+/** One event at a time, as a cart sees them when each comes in its own batch. */
+const applyOne = (state: CartState, e: CartEvent, c: PlanContext) => applyCartEvents(state, [e], c).state;
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -58,7 +61,7 @@ function event(type: CartEventType, at: number, patch: Partial<CartEvent> = {}):
 }
 
 const fold = (events: CartEvent[], from: CartState = newCart('lola-shoes', 'c1'), c = ctx) =>
-  events.reduce((s, e) => applyCartEvent(s, e, c), from);
+  events.reduce((s, e) => applyOne(s, e, c), from);
 
 describe('cart abandonment rules', () => {
   it('detects abandonment abandonAfterMinutes after the last activity and plans the send with planSend', () => {
@@ -116,12 +119,12 @@ describe('cart abandonment rules', () => {
 
   it('new activity moves the timer (same episode); emptied and converted cancel it', () => {
     const first = fold([event('cart.updated', T0)]);
-    const moved = applyCartEvent(first, event('checkout.started', T0 + 20 * MIN), ctx);
+    const moved = applyOne(first, event('checkout.started', T0 + 20 * MIN), ctx);
     expect(moved.episode).toMatchObject({ number: 1, status: 'scheduled', detectedAt: T0 + 50 * MIN });
-    const converted = applyCartEvent(moved, event('cart.converted', T0 + 25 * MIN, { total: '59.90' }), ctx);
+    const converted = applyOne(moved, event('cart.converted', T0 + 25 * MIN, { total: '59.90' }), ctx);
     expect(converted.episode).toMatchObject({ number: 1, status: 'cancelled', reason: 'converted', detectedAt: null });
     expect(timerOf(converted.episode)).toBeNull();
-    const emptied = applyCartEvent(moved, event('cart.emptied', T0 + 25 * MIN), ctx);
+    const emptied = applyOne(moved, event('cart.emptied', T0 + 25 * MIN), ctx);
     expect(emptied.episode).toMatchObject({ status: 'cancelled', reason: 'emptied' });
   });
 
@@ -135,8 +138,8 @@ describe('cart abandonment rules', () => {
     const s = fold([update, event('cart.converted', T0 + 5 * MIN)]);
     expect(s.episode.status).toBe('scheduled');
     expect(s.facts.conversion?.s.at).toBe(T0 + 5 * MIN);
-    expect(applyCartEvent(s, update, ctx)).toBe(s);
-    expect(applyCartEvent(s, { ...update, occurredAt: new Date(T0 + 99 * MIN).toISOString() }, ctx)).toBe(s);
+    expect(applyOne(s, update, ctx)).toBe(s);
+    expect(applyOne(s, { ...update, occurredAt: new Date(T0 + 99 * MIN).toISOString() }, ctx)).toBe(s);
     expect(applyCartEvents(s, [update, update], ctx).changed).toBe(false);
   });
 
@@ -160,14 +163,14 @@ describe('cart abandonment rules', () => {
       episode: { ...s.episode, status: 'emitted', closedAt, sendId: 'lola-shoes:c1:1' },
     };
     // Activity that happened before the message, arriving late: same episode.
-    const late = applyCartEvent(emitted, event('cart.updated', T0 + 60 * MIN), ctx);
+    const late = applyOne(emitted, event('cart.updated', T0 + 60 * MIN), ctx);
     expect(late.episode).toEqual(emitted.episode);
     // Conversion after the message: the episode stays emitted (recovered, for the stats).
-    const bought = applyCartEvent(emitted, event('cart.converted', T0 + 120 * MIN), ctx);
+    const bought = applyOne(emitted, event('cart.converted', T0 + 120 * MIN), ctx);
     expect(bought.episode).toEqual(emitted.episode);
     expect(bought.facts.conversion?.s.at).toBe(T0 + 120 * MIN);
     // The shopper comes back after the message: abandonment number 2.
-    const back = applyCartEvent(emitted, event('cart.updated', T0 + 100 * MIN), ctx);
+    const back = applyOne(emitted, event('cart.updated', T0 + 100 * MIN), ctx);
     expect(back.episode).toMatchObject({ number: 2, status: 'scheduled', detectedAt: T0 + 130 * MIN, sendId: null });
   });
 });

@@ -15,18 +15,9 @@ export function newCart(storeId: string, cartId: string): CartState {
 }
 
 /**
- * The decision for one cart event: a pure function of (state, event). Facts merge (newest
- * wins, duplicates change nothing), then the episode is planned again from the facts.
- */
-export function applyCartEvent(state: CartState, event: CartEvent, ctx: PlanContext): CartState {
-  const facts = mergeCartEvent(state.facts, event);
-  if (facts === state.facts) return state;
-  return { ...state, facts, episode: planEpisode(facts, state.episode, ctx) };
-}
-
-/**
- * Several events of one cart at once (a consumed batch): the same result as applying them one
- * by one, with a single plan at the end. `changed` is false when nothing needs writing. The
+ * The decision for a cart's events (one, or a consumed batch): a pure function of (state,
+ * events). Facts merge (newest wins, duplicates change nothing), then the episode is planned
+ * once from the merged facts: the same result as applying the events one by one. `changed` is false when nothing needs writing. The
  * context may depend on the merged facts (the opt-out of the customer's phone).
  */
 export function applyCartEvents(

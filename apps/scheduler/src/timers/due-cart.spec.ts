@@ -1,6 +1,6 @@
 import { sendDueContract } from '@lib/contracts';
 import type { PlanningSettings } from '../cart-events/abandonment';
-import { applyCartEvent, newCart } from '../cart-events/cart-state';
+import { applyCartEvents, newCart } from '../cart-events/cart-state';
 import { closeEpisode, sendDueOf, sendIdOf, triageDue } from './due-cart';
 
 const MIN = 60_000;
@@ -18,23 +18,25 @@ const settings: PlanningSettings = {
 const alwaysOpen = { settings, optedOut: false, planSend: ({ detectedAt }: { detectedAt: Date }) => detectedAt };
 
 function scheduledCart(cartId = 'c_8812') {
-  return applyCartEvent(
+  return applyCartEvents(
     newCart('lola-shoes', cartId),
-    {
-      schemaVersion: 1,
-      eventId: 'e1',
-      type: 'checkout.started',
-      occurredAt: new Date(T0).toISOString(),
-      storeId: 'lola-shoes',
-      cartId,
-      customer: { phone: '+34600111222', firstName: 'Ana', locale: 'es-ES', whatsappOptIn: true },
-      items: [{ sku: 'ZAP-42', title: 'Zapatillas Lola', quantity: 1, unitPrice: '59.90' }],
-      currency: 'EUR',
-      total: '59.90',
-      recoveryUrl: 'https://lola.example/cart/recover/8812',
-    },
+    [
+      {
+        schemaVersion: 1,
+        eventId: 'e1',
+        type: 'checkout.started',
+        occurredAt: new Date(T0).toISOString(),
+        storeId: 'lola-shoes',
+        cartId,
+        customer: { phone: '+34600111222', firstName: 'Ana', locale: 'es-ES', whatsappOptIn: true },
+        items: [{ sku: 'ZAP-42', title: 'Zapatillas Lola', quantity: 1, unitPrice: '59.90' }],
+        currency: 'EUR',
+        total: '59.90',
+        recoveryUrl: 'https://lola.example/cart/recover/8812',
+      },
+    ],
     alwaysOpen,
-  );
+  ).state;
 }
 
 describe('due carts', () => {
