@@ -41,7 +41,29 @@ export const senderEnv = {
     default: 'https://graph.facebook.com',
     protocols: ['http', 'https'],
   }),
-  WHATSAPP_GRAPH_VERSION: env.string('Graph API version', { default: 'v23.0', pattern: /^v\d+\.\d+$/ }),
+  WHATSAPP_GRAPH_VERSION: env.string(
+    'Graph API version (v26.0 is current since July 2026; v23.0 expires October 2027)',
+    {
+      default: 'v26.0',
+      pattern: /^v\d+\.\d+$/,
+    },
+  ),
+  WHATSAPP_MARKETING_TTL_SECONDS: env.int(
+    "Time-to-live of marketing templates sent on /marketing_messages (message_send_ttl_seconds): how long Meta keeps trying a phone that is offline. Meta's range is 43200 (12 h, the shortest) to 2592000 (30 days); 0 leaves the field out of the send (the template's own TTL applies)",
+    { default: 43_200, min: 0, max: 2_592_000 },
+  ),
+  WHATSAPP_MARKETING_STRICT: env.bool(
+    "Send product_policy STRICT on /marketing_messages: Meta never delivers the template through the Cloud API instead (where it would live 30 days, not WHATSAPP_MARKETING_TTL_SECONDS); false leaves Meta's default (CLOUD_API_FALLBACK)",
+    { default: true },
+  ),
+  WHATSAPP_MARKETING_TERMS_FALLBACK: env.bool(
+    'When a business has not accepted the Marketing Messages API terms (131055), send its marketing templates through /messages instead (no time-to-live there: 30 days) rather than pausing the store',
+    { default: false },
+  ),
+  SENDER_MARKET_BLOCK_US: env.bool(
+    'Skip marketing templates to United States numbers (+1 with a US area code; Canada and other +1 countries are not blocked) as market-blocked: Meta has not delivered them since April 2025',
+    { default: true },
+  ),
   WHATSAPP_TIMEOUT_MS: env.int('Timeout of one Graph API call', { default: 10_000, min: 100 }),
   WHATSAPP_THROUGHPUT_PER_SECOND: env.int('Messages per second per business phone number id (Meta: 80 by default)', {
     default: 80,
@@ -132,6 +154,14 @@ export const senderEnv = {
   }),
 };
 
+/** Meta takes a marketing TTL of 12 h to 30 days, or none. */
+const marketingTtlChecks: ConfigCheck = (c) =>
+  typeof c.WHATSAPP_MARKETING_TTL_SECONDS === 'number' &&
+  c.WHATSAPP_MARKETING_TTL_SECONDS !== 0 &&
+  c.WHATSAPP_MARKETING_TTL_SECONDS < 43_200
+    ? ['WHATSAPP_MARKETING_TTL_SECONDS: Meta takes 43200 (12 hours) to 2592000 (30 days), or 0 to leave it out']
+    : [];
+
 /** A message's body cannot outlive its row. */
 const retentionChecks: ConfigCheck = (c) =>
   typeof c.RETENTION_MESSAGE_BODY_DAYS === 'number' &&
@@ -179,5 +209,5 @@ export function readSenderConfig(source: NodeJS.ProcessEnv = process.env, comman
     command === 'migrate'
       ? { ...senderEnv, SECRETS_ENCRYPTION_KEYS: keyringNotRead(senderEnv.SECRETS_ENCRYPTION_KEYS.description) }
       : senderEnv;
-  return readConfig(spec, source, [...commonChecks, retentionChecks]);
+  return readConfig(spec, source, [...commonChecks, retentionChecks, marketingTtlChecks]);
 }

@@ -11,6 +11,7 @@ export class SenderMetrics {
   readonly deliverySeconds: Histogram;
   readonly storePaused: Counter<'store_id' | 'code'>;
   readonly storesPaused: Gauge;
+  readonly marketingTermsMissing: Counter<'store_id' | 'action'>;
   readonly webhookStatuses: Counter<'status' | 'result'>;
   readonly webhooksRejected: Counter<'reason'>;
   readonly optOuts: Counter<'source'>;
@@ -23,6 +24,11 @@ export class SenderMetrics {
   readonly purgedRows: Counter<'table'>;
   readonly blankedBodies: Counter;
   readonly purgeSeconds: Histogram;
+  readonly limitedByMeta: Counter<'store_id'>;
+  readonly templatePaused: Counter<'store_id' | 'template' | 'status'>;
+  readonly templatesHolding: Gauge;
+  readonly templateWebhooks: Counter<'kind'>;
+  readonly identitiesLearnt: Counter;
 
   constructor(@Inject(METRICS) metrics: Metrics) {
     const registers = [metrics.registry];
@@ -48,6 +54,12 @@ export class SenderMetrics {
       name: 'sender_store_paused_total',
       help: 'Stores paused because WhatsApp rejected their token or account: alert on any increase',
       labelNames: ['store_id', 'code'],
+      registers,
+    });
+    this.marketingTermsMissing = new Counter({
+      name: 'sender_marketing_terms_missing_total',
+      help: 'Marketing sends refused with 131055 (the business has not accepted the Marketing Messages API terms), by what the sender did: paused (the store waits for new settings) or fallback (sent through /messages): alert on any increase',
+      labelNames: ['store_id', 'action'],
       registers,
     });
     this.storesPaused = new Gauge({
@@ -122,6 +134,34 @@ export class SenderMetrics {
       name: 'sender_purge_transaction_seconds',
       help: 'One purge transaction: look at a batch of rows, delete or blank those that may go',
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    });
+    this.limitedByMeta = new Counter({
+      name: 'sender_limited_by_meta_total',
+      help: "Messages Meta did not deliver for its per-user marketing limit (131049), per store: the shopper is held 24 h",
+      labelNames: ['store_id'],
+      registers,
+    });
+    this.templatePaused = new Counter({
+      name: 'sender_template_paused_total',
+      help: 'Stores whose template sends Meta paused or disabled (message_template_status_update): alert on any increase',
+      labelNames: ['store_id', 'template', 'status'],
+      registers,
+    });
+    this.templatesHolding = new Gauge({
+      name: 'sender_templates_paused',
+      help: 'Templates paused or disabled by Meta now (the stores sending them wait until approved again)',
+      registers,
+    });
+    this.templateWebhooks = new Counter({
+      name: 'sender_template_webhooks_total',
+      help: 'Template webhooks received, by kind (status, category-impending, category-completed)',
+      labelNames: ['kind'],
+      registers,
+    });
+    this.identitiesLearnt = new Counter({
+      name: 'sender_shopper_identities_learnt_total',
+      help: "Shoppers' business-scoped user ids paired with their phone for a store",
       registers,
     });
   }

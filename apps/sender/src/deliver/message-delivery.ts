@@ -8,7 +8,7 @@ import { OptOutRepository } from '../opt-outs/opt-out.repository';
 import { SenderMetrics } from '../sender.metrics';
 import { StoreSettingsRepository } from '../store-settings/store-settings.repository';
 import { SENDER_CONFIG } from '../tokens';
-import { deliver, DeliveryOutcome, OutgoingMessage } from '../whatsapp';
+import { deliver, DeliveryOutcome, endpointFor, MARKETING_TERMS_NOT_ACCEPTED, OutgoingMessage } from '../whatsapp';
 import { FrequencySlotRepository } from '../contacts/frequency-slot.repository';
 import { GraphApi } from './graph-api';
 import { deliveryEnd } from '../messages/message-lifecycle';
@@ -117,6 +117,35 @@ export class MessageDelivery {
           category: settings.whatsapp.templateCategory?.toUpperCase() as 'MARKETING' | undefined,
         }
       : { type: 'text', body: m.renderedText ?? '', previewUrl: true };
+    const outcome = await this.deliverBody(m, settings, token, body);
+    const { result } = outcome;
+    if (
+      result.kind !== 'token-rejected' ||
+      result.code !== MARKETING_TERMS_NOT_ACCEPTED ||
+      endpointFor(body) !== 'marketing_messages'
+    ) {
+      return outcome;
+    }
+    // 131055 is a refusal: nothing went out, so the /messages route may carry it instead.
+    const fallback = this.config.WHATSAPP_MARKETING_TERMS_FALLBACK;
+    this.metrics.marketingTermsMissing.inc({ store_id: m.storeId, action: fallback ? 'fallback' : 'paused' });
+    this.logger.error(
+      { alert: 'marketing-terms-not-accepted', storeId: m.storeId, code: result.code, fallback },
+      fallback
+        ? 'Marketing Messages API terms not accepted: sent through /messages instead (no time-to-live there)'
+        : 'Marketing Messages API terms not accepted: the store is paused until they are and its settings are saved again',
+    );
+    if (!fallback || body.type !== 'template') return outcome;
+    const again = await this.deliverBody(m, settings, token, { ...body, fallbackToMessages: true });
+    return { ...again, attempts: outcome.attempts + again.attempts };
+  }
+
+  private deliverBody(
+    m: NewMessage,
+    settings: { whatsapp: { phoneNumberId: string; throughputPerSecond?: number } },
+    token: string,
+    body: OutgoingMessage,
+  ): Promise<DeliveryOutcome> {
     return deliver(
       {
         client: this.graph.client,
@@ -129,6 +158,7 @@ export class MessageDelivery {
         settle: async (sendId) => (await this.messages.settledByWebhook(sendId)) ?? undefined,
         settleAfterMs: this.config.SENDER_AMBIGUOUS_SETTLE_MS,
         // The last word before the call: this process still owns the intent, and says it called.
+        // (A fallback after 131055 marks again: the mark is idempotent for its owner.)
         beforeAttempt: async (attempt) => {
           if (attempt === 1 && !(await this.markCalled(m.sendId))) throw new TakenOver();
         },

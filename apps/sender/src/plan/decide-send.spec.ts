@@ -108,6 +108,37 @@ describe('decideSend', () => {
     });
   });
 
+  it('skips a marketing template to a US number as market-blocked, before the frequency rule and a pause', () => {
+    const marketing = {
+      ...settings,
+      whatsapp: { phoneNumberId: '1', mode: 'template', templateName: 'cart', templateCategory: 'marketing' },
+    } as StoreSettings;
+    const us = { ...sendDue, customer: { phone: '+12125550123' } };
+    const canada = { ...sendDue, customer: { phone: '+14165550123' } };
+    const block = { blockUsMarketing: true };
+    const recent = { sendId: 'lola-shoes:c0:1', at: new Date(NOW.getTime() - min(60)) };
+    expect(decideSend(facts({ sendDue: us, settings: marketing }), alwaysOpen, block)).toEqual({
+      action: 'skip',
+      reason: 'market-blocked',
+    });
+    // Not a frequency-cap: the shopper's slot is not what stopped it.
+    expect(
+      decideSend(
+        facts({ sendDue: us, settings: marketing, lastMessage: recent, storePaused: true }),
+        alwaysOpen,
+        block,
+      ),
+    ).toEqual({ action: 'skip', reason: 'market-blocked' });
+    expect(decideSend(facts({ sendDue: canada, settings: marketing }), alwaysOpen, block)).toEqual({ action: 'send' });
+    // Off, a text message, an opt-out first.
+    expect(decideSend(facts({ sendDue: us, settings: marketing }), alwaysOpen)).toEqual({ action: 'send' });
+    expect(decideSend(facts({ sendDue: us }), alwaysOpen, block)).toEqual({ action: 'send' });
+    expect(decideSend(facts({ sendDue: us, settings: marketing, optedOut: true }), alwaysOpen, block)).toEqual({
+      action: 'skip',
+      reason: 'opted-out',
+    });
+  });
+
   it('expires past notAfter, even when the store is closed', () => {
     const late = new Date(Date.parse(sendDue.notAfter) + 1);
     expect(decideSend(facts({ now: late }), hoursOpenFrom(null))).toEqual({

@@ -1,5 +1,6 @@
 import { heldBackByLastMessage } from '@lib/contact-frequency';
 import type { SendDue, StoreSettings } from '@lib/contracts';
+import { marketBlocked, type MarketRules } from './market-rules';
 
 /** The store's opening hours as the sender reads them (@lib/business-hours behind it). */
 export interface StoreOpenings {
@@ -8,7 +9,8 @@ export interface StoreOpenings {
   nextOpening(after: Date, settings: StoreSettings): Date | null;
 }
 
-export type SkipReason = 'unknown-store' | 'disabled' | 'opted-out' | 'converted' | 'emptied' | 'frequency-cap';
+export type SkipReason =
+  'unknown-store' | 'disabled' | 'opted-out' | 'converted' | 'emptied' | 'market-blocked' | 'frequency-cap';
 
 export type DeferReason = 'outside-opening-hours' | 'not-yet-due' | 'store-paused';
 
@@ -38,7 +40,11 @@ export interface SendFacts {
  * pipeline records. Order matters: reasons that make the message pointless forever (store,
  * opt-out, cart closed, too late) come before reasons to wait (paused store, hours).
  */
-export function decideSend(facts: SendFacts, hours: StoreOpenings): SendDecision {
+export function decideSend(
+  facts: SendFacts,
+  hours: StoreOpenings,
+  markets: MarketRules = { blockUsMarketing: false },
+): SendDecision {
   const { sendDue, settings, now } = facts;
   if (!settings) return { action: 'skip', reason: 'unknown-store' };
   if (!settings.enabled) return { action: 'skip', reason: 'disabled' };
@@ -48,6 +54,8 @@ export function decideSend(facts: SendFacts, hours: StoreOpenings): SendDecision
   if (facts.closure && facts.closure.occurredAt.getTime() > lastActivityOf(sendDue, settings).getTime()) {
     return { action: 'skip', reason: facts.closure.kind };
   }
+  // Before the frequency check: a message Meta would not deliver takes no slot and no call.
+  if (marketBlocked(sendDue.customer.phone, settings, markets)) return { action: 'skip', reason: 'market-blocked' };
   if (heldBackByLastMessage(facts.lastMessage, sendDue.sendId, now, settings.minHoursBetweenMessages)) {
     return { action: 'skip', reason: 'frequency-cap' };
   }

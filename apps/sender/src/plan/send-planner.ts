@@ -5,7 +5,8 @@ import { cartKey, type SendDue } from '@lib/contracts';
 import { CartClosureRepository } from '../cart-events/cart-closure.repository';
 import { OptOutRepository } from '../opt-outs/opt-out.repository';
 import { StoreSettingsRepository } from '../store-settings/store-settings.repository';
-import { REMINDER_RENDERER, STORE_OPENINGS } from '../tokens';
+import type { SenderConfig } from '../config';
+import { REMINDER_RENDERER, SENDER_CONFIG, STORE_OPENINGS } from '../tokens';
 import { FrequencySlotRepository } from '../contacts/frequency-slot.repository';
 import { decideSend, StoreOpenings, SendDecision } from './decide-send';
 import type { NewMessage } from '../messages/message.repository';
@@ -32,6 +33,7 @@ export class SendPlanner {
     private readonly contacts: FrequencySlotRepository,
     @Inject(STORE_OPENINGS) private readonly hours: StoreOpenings,
     @Inject(REMINDER_RENDERER) private readonly renderer: ReminderRenderer,
+    @Inject(SENDER_CONFIG) private readonly config: Pick<SenderConfig, 'SENDER_MARKET_BLOCK_US'>,
   ) {}
 
   /**
@@ -72,6 +74,7 @@ export class SendPlanner {
           now,
         },
         this.hours,
+        { blockUsMarketing: this.config.SENDER_MARKET_BLOCK_US },
       );
       planned.push(this.messageOf(sendDue, decision, now, store?.settings));
     }

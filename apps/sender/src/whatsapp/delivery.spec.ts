@@ -140,6 +140,23 @@ describe('deliver', () => {
     expect(calls).toEqual(['acquire', 'send', 'acquire', 'send']);
   });
 
+  it('never sends again after an ambiguous attempt on marketing_messages: no callback data can settle it', async () => {
+    const failure: DeliveryResult = { kind: 'transient', reason: 'timeout', ambiguous: true };
+    const settle = jest.fn(async () => 'wamid.never-asked');
+    const { built, calls } = parts([failure, accepted], { settle });
+    const marketing: SendRequest = {
+      ...request,
+      body: { type: 'template', name: 'cart', languageCode: 'es', bodyParameters: [], category: 'MARKETING' },
+    };
+    expect(await deliver(built, marketing)).toEqual({ result: failure, attempts: 1 });
+    expect(settle).not.toHaveBeenCalled();
+    expect(calls).toEqual(['acquire', 'send']);
+    // The same template through /messages (fallback) is settled as any other send.
+    const again = parts([failure], { settle });
+    const fallback = { ...marketing, body: { ...marketing.body, fallbackToMessages: true } } as SendRequest;
+    expect(await deliver(again.built, fallback)).toMatchObject({ settledFromWebhook: true });
+  });
+
   it('tells the caller before and after every attempt', async () => {
     const events: string[] = [];
     const { built } = parts([{ kind: 'transient', reason: '500' }, accepted], {

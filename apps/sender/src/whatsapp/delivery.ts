@@ -1,5 +1,6 @@
 import type { DeliveryResult } from './delivery-result';
 import type { InFlightSlots } from './in-flight-slots';
+import { endpointFor } from './messages';
 import type { RetryPolicy } from './retry-policy';
 import type { ThroughputLimiter } from './throughput-limiter';
 import type { SendRequest, WhatsAppClient } from './whatsapp-client';
@@ -15,7 +16,8 @@ export interface DeliveryParts {
    * Finds the WhatsApp message id of this send from the status webhooks already received
    * (matched on `biz_opaque_callback_data`). Without it an ambiguous failure (timeout, reset
    * after the request left) is handed back at once instead of being sent again: sending
-   * again blind could deliver twice.
+   * again blind could deliver twice. Not asked for a send on `/marketing_messages` (no
+   * callback data there): its ambiguous attempt is handed back at once.
    */
   settle?: (bizOpaqueCallbackData: string) => Promise<string | undefined>;
   /** Least wait before settling an ambiguous attempt, so its `sent` webhook has time to arrive. */
@@ -67,6 +69,9 @@ export async function deliver(parts: DeliveryParts, request: DeliveryRequest): P
   // this message (seen under faults: six 130429 in a row used up a message's attempts, and
   // its last, ambiguous one left it unknown).
   let paced = 0;
+  // `/marketing_messages` takes no biz_opaque_callback_data: no webhook can name this send
+  // before its message id is known, so an ambiguous attempt there is never tried again.
+  const settle = endpointFor(request.body) === 'marketing_messages' ? undefined : parts.settle;
   for (let attempt = 1; ; attempt++) {
     const result = await attemptOnce(parts, request, attempt);
     parts.afterAttempt?.(attempt, result);
@@ -76,13 +81,13 @@ export async function deliver(parts: DeliveryParts, request: DeliveryRequest): P
       if (result.code !== 131056) parts.limiter.refundRecipient(request.phoneNumberId, request.to);
     }
     if (result.kind !== 'transient') return { result, attempts: attempt };
-    if (result.ambiguous && !parts.settle) return { result, attempts: attempt };
+    if (result.ambiguous && !settle) return { result, attempts: attempt };
 
     if (result.paced) paced++;
     const decision = parts.retryPolicy.next(attempt - paced, result.retryAfterMs, paced);
-    if (result.ambiguous && parts.settle) {
+    if (result.ambiguous && settle) {
       await sleep(Math.max(parts.settleAfterMs ?? 0, decision.retry ? decision.delayMs : 0));
-      const whatsappMessageId = await parts.settle(request.bizOpaqueCallbackData);
+      const whatsappMessageId = await settle(request.bizOpaqueCallbackData);
       if (whatsappMessageId) {
         return { result: { kind: 'accepted', whatsappMessageId }, attempts: attempt, settledFromWebhook: true };
       }

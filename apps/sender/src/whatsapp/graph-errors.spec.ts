@@ -84,6 +84,7 @@ describe('classifyGraphError', () => {
     [131042, 400],
     [131048, 400],
     [133010, 400],
+    [131055, 400],
   ])('%i (HTTP %i) stops the store: token rejected', (code, status) => {
     expect(classifyGraphError(status, metaError(code))).toEqual({
       kind: 'token-rejected',
@@ -95,7 +96,7 @@ describe('classifyGraphError', () => {
   it('every code in the table is covered by the cases above', () => {
     const tested = new Set([
       130429, 131056, 80007, 4, 131000, 131016, 1, 2, 131057, 133004, 100, 2500, 131008, 131009, 131021, 131026, 131030,
-      131047, 131049, 131051, 130472, 130497, 131050, 190, 104, 10, 200, 368, 131031, 131042, 131048, 133010,
+      131047, 131049, 131051, 130472, 130497, 131050, 190, 104, 10, 200, 368, 131031, 131042, 131048, 133010, 131055,
     ]);
     expect(
       Object.keys(GRAPH_ERROR_RULES)

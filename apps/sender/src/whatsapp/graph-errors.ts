@@ -57,7 +57,13 @@ export const GRAPH_ERROR_RULES: Readonly<Record<number, CodeRule>> = {
   131042: { action: 'token-rejected' }, // payment method problem
   131048: { action: 'token-rejected' }, // spam rate limit: the number is restricted
   133010: { action: 'token-rejected' }, // phone number not registered
+  // The business portfolio has not accepted the Marketing Messages API terms: nothing goes
+  // out on /marketing_messages until it does (or the sender falls back to /messages).
+  131055: { action: 'token-rejected' },
 };
+
+/** 131055: the Marketing Messages API terms are not accepted for the business. */
+export const MARKETING_TERMS_NOT_ACCEPTED = 131055;
 
 const OPT_OUT_CODE = 131050;
 

@@ -11,7 +11,7 @@ export type {
   TokenRejected,
   GraphFailure,
 } from './delivery-result';
-export { classifyGraphError, GRAPH_ERROR_RULES } from './graph-errors';
+export { classifyGraphError, GRAPH_ERROR_RULES, MARKETING_TERMS_NOT_ACCEPTED } from './graph-errors';
 export { RetryPolicy } from './retry-policy';
 export type { RetryPolicyOptions, RetryDecision } from './retry-policy';
 export { ThroughputLimiter, DEFAULT_THROUGHPUT_PER_SECOND, DEFAULT_PAIR_RATE } from './throughput-limiter';
@@ -20,4 +20,4 @@ export { deliver } from './delivery';
 export { InFlightSlots } from './in-flight-slots';
 export type { DeliveryParts, DeliveryOutcome } from './delivery';
 export { endpointFor, graphMessageBody, graphRecipient, sendPath } from './messages';
-export type { TextMessage, TemplateMessage, OutgoingMessage, SendEndpoint } from './messages';
+export type { TextMessage, TemplateMessage, OutgoingMessage, SendEndpoint, MarketingSendOptions } from './messages';

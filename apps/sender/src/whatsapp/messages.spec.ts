@@ -63,6 +63,34 @@ describe('Graph API wire format', () => {
     });
   });
 
+  it('writes a marketing_messages body with only the fields of that route: no callback data, the TTL', () => {
+    const marketing = { ...reminder, category: 'MARKETING' as const };
+    const body = graphMessageBody('+34600111222', marketing, 'send-1', { ttlSeconds: 43_200, productPolicy: 'STRICT' });
+    expect(Object.keys(body).sort()).toEqual(
+      [
+        'messaging_product',
+        'recipient_type',
+        'to',
+        'type',
+        'template',
+        'product_policy',
+        'message_send_ttl_seconds',
+      ].sort(),
+    );
+    expect(body).toMatchObject({ message_send_ttl_seconds: 43_200, product_policy: 'STRICT', to: '34600111222' });
+    // TTL 0: left to the template's own (Meta documents the TTL on the template too).
+    expect(graphMessageBody('34600111222', marketing, 's', { ttlSeconds: 0 })).not.toHaveProperty(
+      'message_send_ttl_seconds',
+    );
+    // Falling back to /messages: the body of /messages, callback data and no TTL.
+    const fallback = graphMessageBody('34600111222', { ...marketing, fallbackToMessages: true }, 's', {
+      ttlSeconds: 43_200,
+    });
+    expect(fallback).toMatchObject({ biz_opaque_callback_data: 's' });
+    expect(fallback).not.toHaveProperty('message_send_ttl_seconds');
+    expect(endpointFor({ ...marketing, fallbackToMessages: true })).toBe('messages');
+  });
+
   it('routes MARKETING templates to marketing_messages, everything else to messages', () => {
     expect(endpointFor({ ...reminder, category: 'MARKETING' })).toBe('marketing_messages');
     expect(endpointFor({ ...reminder, category: 'UTILITY' })).toBe('messages');

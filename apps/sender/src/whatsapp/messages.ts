@@ -1,6 +1,6 @@
 /**
  * What the sender asks WhatsApp to deliver, and its exact Graph API wire format
- * (POST /{version}/{phone-number-id}/messages). Pure: no I/O.
+ * (POST /{version}/{phone-number-id}/messages or …/marketing_messages). Pure: no I/O.
  */
 
 /** A free-form text: only valid inside the 24-hour customer-service window (sandboxes, replies). */
@@ -28,6 +28,11 @@ export interface TemplateMessage {
    * this comes from configuration, never from a guess).
    */
   category?: 'MARKETING' | 'UTILITY' | 'AUTHENTICATION';
+  /**
+   * A MARKETING template sent through `/messages` all the same: the business has not accepted
+   * the Marketing Messages API terms (131055) and the sender is configured to fall back.
+   */
+  fallbackToMessages?: boolean;
 }
 
 export type OutgoingMessage = TextMessage | TemplateMessage;
@@ -35,7 +40,23 @@ export type OutgoingMessage = TextMessage | TemplateMessage;
 export type SendEndpoint = 'messages' | 'marketing_messages';
 
 export function endpointFor(message: OutgoingMessage): SendEndpoint {
-  return message.type === 'template' && message.category === 'MARKETING' ? 'marketing_messages' : 'messages';
+  return message.type === 'template' && message.category === 'MARKETING' && !message.fallbackToMessages
+    ? 'marketing_messages'
+    : 'messages';
+}
+
+/**
+ * What a send on `/marketing_messages` adds to the body. Meta's request schema of that route
+ * (`MarketingMessageRequestPayload`, closed) lists `messaging_product`, `recipient_type`,
+ * `to`, `type`, `template`, `product_policy`, `message_activity_sharing`; the time-to-live
+ * `message_send_ttl_seconds` (43200–2592000 for marketing) is documented by Meta on the
+ * template and by its partners on the send: see docs/sender-delivery.md.
+ */
+export interface MarketingSendOptions {
+  /** Seconds Meta keeps trying to deliver; 0 leaves the field out (the template's own TTL applies). */
+  ttlSeconds: number;
+  /** STRICT: never delivered through the Cloud API instead (where a marketing template lives 30 days). */
+  productPolicy?: 'STRICT' | 'CLOUD_API_FALLBACK';
 }
 
 /** The URL path of a send, below the configured base URL's own path. */
@@ -49,7 +70,16 @@ export function graphRecipient(phone: string): string {
   return phone.replace(/\D/g, '');
 }
 
-export function graphMessageBody(to: string, message: OutgoingMessage, bizOpaqueCallbackData: string): object {
+/**
+ * The request body. `/marketing_messages` takes no `biz_opaque_callback_data` (Meta's schema
+ * of that route is closed and does not list it): a send there is settled by its message id.
+ */
+export function graphMessageBody(
+  to: string,
+  message: OutgoingMessage,
+  bizOpaqueCallbackData: string,
+  marketing: MarketingSendOptions = { ttlSeconds: 0 },
+): object {
   const common = { messaging_product: 'whatsapp', recipient_type: 'individual', to: graphRecipient(to) };
   if (message.type === 'text') {
     return {
@@ -75,10 +105,15 @@ export function graphMessageBody(to: string, message: OutgoingMessage, bizOpaque
       parameters: [{ type: 'text', text: message.urlButtonParameter }],
     });
   }
-  return {
-    ...common,
-    type: 'template',
-    template: { name: message.name, language: { code: message.languageCode }, components },
-    biz_opaque_callback_data: bizOpaqueCallbackData,
-  };
+  const template = { name: message.name, language: { code: message.languageCode }, components };
+  if (endpointFor(message) === 'marketing_messages') {
+    return {
+      ...common,
+      type: 'template',
+      template,
+      ...(marketing.productPolicy ? { product_policy: marketing.productPolicy } : {}),
+      ...(marketing.ttlSeconds > 0 ? { message_send_ttl_seconds: marketing.ttlSeconds } : {}),
+    };
+  }
+  return { ...common, type: 'template', template, biz_opaque_callback_data: bizOpaqueCallbackData };
 }

@@ -1,13 +1,21 @@
 import { Pool } from 'undici';
 import type { DeliveryResult, TransientFailure } from './delivery-result';
 import { classifyGraphError } from './graph-errors';
-import { graphMessageBody, sendPath, type TextMessage, type TemplateMessage } from './messages';
+import {
+  graphMessageBody,
+  sendPath,
+  type MarketingSendOptions,
+  type TextMessage,
+  type TemplateMessage,
+} from './messages';
 
 export interface WhatsAppClientOptions {
   /** Graph API origin (and optional path prefix), e.g. https://graph.facebook.com or the simulator's URL. */
   baseUrl: string;
-  /** e.g. `v23.0`. */
+  /** e.g. `v26.0`. */
   graphApiVersion: string;
+  /** What sends on `/marketing_messages` add (time-to-live, product policy). */
+  marketing?: MarketingSendOptions;
   /** Whole request, connection to last byte of the answer. */
   timeoutMs: number;
   /** Keep-alive connections to the Graph API, shared by every store and partition. */
@@ -21,7 +29,10 @@ export interface SendRequest {
   /** The shopper's phone, E.164 (`+34600111222`) or digits. */
   to: string;
   body: TextMessage | TemplateMessage;
-  /** The `sendId`: echoed in the status webhooks, how a send whose answer was lost is settled. */
+  /**
+   * The `sendId`: echoed in the status webhooks, how a send whose answer was lost is settled.
+   * Not sent on `/marketing_messages` (Meta's body there does not take it).
+   */
   bizOpaqueCallbackData: string;
 }
 
@@ -61,7 +72,9 @@ export class WhatsAppClient {
 
   async send(request: SendRequest): Promise<DeliveryResult> {
     const path = sendPath(this.basePath, this.options.graphApiVersion, request.phoneNumberId, request.body);
-    const payload = JSON.stringify(graphMessageBody(request.to, request.body, request.bizOpaqueCallbackData));
+    const payload = JSON.stringify(
+      graphMessageBody(request.to, request.body, request.bizOpaqueCallbackData, this.options.marketing),
+    );
     let statusCode: number;
     let text: string;
     let retryAfterHeader: string | string[] | undefined;
