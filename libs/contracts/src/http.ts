@@ -205,6 +205,60 @@ export type SendPreview = Static<typeof SendPreviewSchema>;
 
 const Count = (description?: string) => Type.Integer({ minimum: 0, ...(description ? { description } : {}) });
 
+const Rate = (description: string) => Type.Number({ minimum: 0, maximum: 1, description });
+
+const HoldoutArmSchema = Type.Object(
+  {
+    carts: Count('Abandonments of the window that reached the send decision in this arm.'),
+    converted: Count('Of those, the carts converted after detection (each cart once, for its latest episode).'),
+    conversionRate: Rate('converted / carts (0 without carts).'),
+  },
+  { additionalProperties: false },
+);
+
+const IntervalSchema = (description: string) =>
+  Type.Union([Type.Object({ low: Type.Number(), high: Type.Number() }, { additionalProperties: false }), Type.Null()], {
+    description,
+  });
+
+/**
+ * The holdout's comparison (docs/scheduler.md "Holdout"): the carts of shoppers who got the
+ * message (treated) against those held out of it, both counted at the moment the message went
+ * or would have gone, and the lift the message made.
+ */
+export const HoldoutStatsSchema = Type.Object(
+  {
+    treated: HoldoutArmSchema,
+    heldOut: HoldoutArmSchema,
+    lift: Type.Object(
+      {
+        absolute: Type.Union([Type.Number(), Type.Null()], {
+          description: 'treated.conversionRate − heldOut.conversionRate; null while an arm has no carts.',
+        }),
+        absoluteInterval: IntervalSchema(
+          "95% interval of the absolute lift: Newcombe's hybrid score interval (Wilson) for a difference of proportions; null while an arm has no carts.",
+        ),
+        relative: Type.Union([Type.Number(), Type.Null()], {
+          description:
+            'absolute / heldOut.conversionRate (0.25: 25% more conversions); null while no held-out cart converted.',
+        }),
+        relativeInterval: IntervalSchema(
+          "95% interval of the relative lift: Katz's log interval for the ratio of the two rates, minus 1; null while an arm has no conversion.",
+        ),
+        confidence: Type.Literal(0.95),
+        method: Type.Literal('newcombe-wilson', { description: 'How absoluteInterval is computed.' }),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  {
+    $id: 'HoldoutStats',
+    additionalProperties: false,
+    description: 'Present in the stats when carts of the window were drawn into an arm (the store ran a holdout).',
+  },
+);
+export type HoldoutStats = Static<typeof HoldoutStatsSchema>;
+
 /**
  * `GET /v1/stores/{storeId}/stats`: what became of the carts abandoned in a window (by
  * `detectedAt` in [from, to)). Definitions in docs/scheduler.md (stats).
@@ -232,6 +286,8 @@ export const StoreStatsSchema = Type.Object(
     }),
     recoveryRate: Type.Number({ minimum: 0, description: 'recovered / abandoned.' }),
     recoveryRateOfSent: Type.Number({ minimum: 0, description: 'recovered / sent.' }),
+    /** Present when carts of the window were drawn into an arm (the store ran a holdout). */
+    holdout: Type.Optional(HoldoutStatsSchema),
   },
   { $id: 'StoreStats', additionalProperties: false },
 );

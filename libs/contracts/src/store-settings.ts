@@ -94,6 +94,31 @@ export const PlatformWebhookSchema = Type.Object(
   { additionalProperties: false, $id: 'PlatformWebhook' },
 );
 
+/**
+ * What the store measures its messages against (docs/scheduler.md "Holdout"): a share of its
+ * shoppers, drawn by a keyed hash of store, phone and period, gets no message, so their carts
+ * show what would have happened anyway.
+ */
+export const ExperimentsSettingsSchema = Type.Object(
+  {
+    holdoutPercent: Type.Integer({
+      minimum: 0,
+      maximum: 50,
+      default: 0,
+      description: 'Percent of shoppers held out (no message) to measure the lift; 10 is recommended while measuring.',
+    }),
+    period: Type.Optional(
+      Type.String({
+        pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$',
+        description:
+          'Names the experiment period (e.g. "2026-12"): a shopper stays in one arm for a period; a new period draws again.',
+      }),
+    ),
+  },
+  { $id: 'ExperimentsSettings' },
+);
+export type ExperimentsSettings = Static<typeof ExperimentsSettingsSchema>;
+
 export const StoreSettingsSchema = Type.Object(
   {
     schemaVersion: Type.Optional(SchemaVersion1),
@@ -114,6 +139,7 @@ export const StoreSettingsSchema = Type.Object(
       Type.Record(Type.String({ pattern: '^[a-z]{2}$' }), Type.String({ minLength: 1, maxLength: 4096 })),
     ),
     shopify: Type.Optional(PlatformWebhookSchema),
+    experiments: Type.Optional(ExperimentsSettingsSchema),
   },
   { $id: 'StoreSettings', title: 'Store settings v1' },
 );

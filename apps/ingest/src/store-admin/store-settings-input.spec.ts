@@ -26,6 +26,33 @@ const valid = {
 };
 
 describe('checkStoreSettings', () => {
+  it('takes experiments: the holdout percent (0 to 50, default 0) and a period name, refused with the field named', () => {
+    expect(
+      checkStoreSettings('lola-shoes', { ...valid, experiments: { holdoutPercent: 10, period: '2026-12' } }, undefined),
+    ).toMatchObject({ ok: true, settings: { experiments: { holdoutPercent: 10, period: '2026-12' } } });
+    expect(checkStoreSettings('lola-shoes', { ...valid, experiments: {} }, undefined)).toMatchObject({
+      ok: true,
+      settings: { experiments: { holdoutPercent: 0 } },
+    });
+    const out = checkStoreSettings(
+      'lola-shoes',
+      { ...valid, experiments: { holdoutPercent: 51, period: 'no spaces allowed' } },
+      undefined,
+    );
+    expect(out.ok).toBe(false);
+    const problems = out.ok ? [] : out.problems;
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^experiments\.holdoutPercent: .*50/),
+        expect.stringMatching(/^experiments\.period: /),
+      ]),
+    );
+    const fraction = checkStoreSettings('lola-shoes', { ...valid, experiments: { holdoutPercent: 7.5 } }, undefined);
+    expect(fraction.ok ? [] : fraction.problems).toEqual([
+      expect.stringMatching(/^experiments\.holdoutPercent: .*integer/),
+    ]);
+  });
+
   it('fills the defaults, takes the path store id, drops unknown fields and keeps platform sections', () => {
     const out = checkStoreSettings('lola-shoes', { ...valid, color: 'red' }, undefined);
     expect(out).toMatchObject({
