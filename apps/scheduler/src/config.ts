@@ -1,4 +1,4 @@
-import { commonChecks, commonEnv, env, readConfig } from '@lib/config';
+import { commonChecks, commonEnv, env, readConfig, type EnvVar } from '@lib/config';
 import { consoleSigningKeysEnv } from '@lib/console-access';
 
 export const schedulerEnv = {
@@ -59,10 +59,26 @@ export const schedulerEnv = {
     default: 3_600_000,
     min: 100,
   }),
+  EXPERIMENT_ASSIGNMENT_KEY: experimentAssignmentKeyEnv(
+    'Key of the holdout draw (HMAC-SHA-256 of store, period and phone; docs/scheduler.md "Holdout"), at least 32 characters, the same on every instance; changing it draws every shopper again. Unset: no store\'s shoppers are held out, whatever its experiments.holdoutPercent',
+  ),
   CONSOLE_SIGNING_KEYS: consoleSigningKeysEnv(
     "Keys verifying the merchant console's tokens for its stats: ingest's CONSOLE_SIGNING_KEYS, the same list. Unset: the console's stats are refused",
   ),
 };
+
+/** A secret (`_FILE` accepted): long enough that nobody can guess a shopper's arm. */
+function experimentAssignmentKeyEnv(description: string): EnvVar<string | undefined> {
+  return {
+    description,
+    secret: true,
+    parse(raw) {
+      if (raw === undefined) return undefined;
+      if (raw.length < 32) throw new Error('must be at least 32 characters');
+      return raw;
+    },
+  };
+}
 
 export type SchedulerConfig = ReturnType<typeof readSchedulerConfig>;
 

@@ -8,12 +8,21 @@ import { CartFacts, ineligibility, phaseOf } from './cart-facts';
  * skipped). Activity after a closed episode starts the next one.
  *
  *   open:   idle | waiting-settings | disabled | scheduled | expiring | cancelled
- *   closed: emitted | expired | skipped            (only a timer closes an episode)
+ *   closed: emitted | held-out | expired | skipped   (only a timer closes an episode)
  */
 export type EpisodeStatus =
-  'idle' | 'waiting-settings' | 'disabled' | 'scheduled' | 'expiring' | 'cancelled' | 'emitted' | 'expired' | 'skipped';
+  | 'idle'
+  | 'waiting-settings'
+  | 'disabled'
+  | 'scheduled'
+  | 'expiring'
+  | 'cancelled'
+  | 'emitted'
+  | 'held-out'
+  | 'expired'
+  | 'skipped';
 
-export const CLOSED_STATUSES: ReadonlySet<EpisodeStatus> = new Set(['emitted', 'expired', 'skipped']);
+export const CLOSED_STATUSES: ReadonlySet<EpisodeStatus> = new Set(['emitted', 'held-out', 'expired', 'skipped']);
 
 /** Open statuses whose plan depends on the store's settings: replanned when they change. */
 export const REPLANNED_STATUSES: readonly EpisodeStatus[] = ['waiting-settings', 'disabled', 'scheduled', 'expiring'];

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import {
+  armConversions,
   CLOSED_COUNTS,
   OPEN_ABANDONMENT,
   OPEN_COUNTS,
@@ -210,6 +211,14 @@ export class PurgeRepository {
                 sum(r.total) AS amount
          FROM (${recoveredEpisodes('(a.store_id, a.cart_id) IN (SELECT store_id, cart_id FROM batch)')}) r
          GROUP BY 1, 2, 3
+       ), arms AS (
+         SELECT a.store_id, ${day('a.detected_at')} AS day, a.arm AS key, count(*) AS n
+         FROM abandonments a JOIN batch b ON b.store_id = a.store_id AND b.cart_id = a.cart_id
+         WHERE a.arm IS NOT NULL GROUP BY 1, 2, 3
+       ), arm_converted AS (
+         SELECT r.store_id, ${day('r.detected_at')} AS day, r.arm AS key, count(*) AS n
+         FROM (${armConversions('(a.store_id, a.cart_id) IN (SELECT store_id, cart_id FROM batch)')}) r
+         GROUP BY 1, 2, 3
        ), contributions AS (
          SELECT store_id, day, m.metric, ''::text AS key, m.n, NULL::numeric AS amount
          FROM closed CROSS JOIN LATERAL (VALUES ${values(closedMetrics)}) AS m(metric, n)
@@ -218,6 +227,8 @@ export class PurgeRepository {
          FROM open CROSS JOIN LATERAL (VALUES ${values(OPEN_ROLLED_UP)}) AS m(metric, n)
          UNION ALL SELECT store_id, day, 'skipped', key, n, NULL FROM skipped
          UNION ALL SELECT store_id, day, 'recovered', key, n, amount FROM recovered
+         UNION ALL SELECT store_id, day, 'arm', key, n, NULL FROM arms
+         UNION ALL SELECT store_id, day, 'arm-converted', key, n, NULL FROM arm_converted
        )
        INSERT INTO stats_daily AS s (store_id, day, metric, key, count, amount)
        SELECT store_id, day, metric, key, sum(n), sum(amount) FROM contributions WHERE n > 0 GROUP BY 1, 2, 3, 4

@@ -53,6 +53,19 @@ export function recoveredEpisodes(where: string): string {
          ORDER BY a.store_id, a.cart_id, a.episode DESC`;
 }
 
+/**
+ * The holdout's conversions among the closed episodes `where` selects (on `a`): each cart
+ * converted after detection counts once, for its latest episode drawn into an arm (treated or
+ * held out) before the order. Columns: store_id, cart_id, arm, detected_at.
+ */
+export function armConversions(where: string): string {
+  return `SELECT DISTINCT ON (a.store_id, a.cart_id) a.store_id, a.cart_id, a.arm, a.detected_at
+         FROM abandonments a
+         JOIN carts c ON c.store_id = a.store_id AND c.cart_id = a.cart_id
+         WHERE a.arm IS NOT NULL AND c.converted_at > a.detected_at AND ${where}
+         ORDER BY a.store_id, a.cart_id, a.episode DESC`;
+}
+
 /** `expressions` as a SELECT list: `<sql> AS <name>`. */
 export function selectList(expressions: Record<string, string>): string {
   return Object.entries(expressions)

@@ -21,11 +21,12 @@ export class StatsController {
     if (!STORE_ID.test(storeId)) throw new BadRequestException('storeId must match ' + STORE_ID_PATTERN);
     const window = statsWindow({ from, to }, new Date());
     if (!window.ok) throw new BadRequestException(window.error);
-    const [counts, skippedByReason, recovered] = await Promise.all([
+    const [counts, skippedByReason, recovered, arms] = await Promise.all([
       this.stats.counts(storeId, window.from, window.to),
       this.stats.skippedByReason(storeId, window.from, window.to),
       this.stats.recovered(storeId, window.from, window.to),
+      this.stats.holdout(storeId, window.from, window.to),
     ]);
-    return storeStatsOf({ storeId, from: window.from, to: window.to, counts, skippedByReason, recovered });
+    return storeStatsOf({ storeId, from: window.from, to: window.to, counts, skippedByReason, recovered, arms });
   }
 }

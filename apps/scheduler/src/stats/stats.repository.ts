@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { Arm } from '../experiments/holdout';
 import { DAILY_COUNTS, dailyRange } from './daily-stats';
+import type { ArmCount } from './holdout-lift';
 import {
+  armConversions,
   CLOSED_COUNTS,
   OPEN_ABANDONMENT,
   OPEN_COUNTS,
@@ -71,6 +74,32 @@ export class StatsRepository {
       [storeId, from, to, firstDay, endDay],
     );
     return rows.map((r) => ({ reason: r.reason, count: Number(r.count) }));
+  }
+
+  /**
+   * The holdout's arms: episodes drawn into each (at their send decision) and the carts of each
+   * converted after detection. Null when no episode of the window was drawn into an arm.
+   */
+  async holdout(storeId: string, from: Date, to: Date): Promise<Record<Arm, ArmCount> | null> {
+    const { firstDay, endDay } = dailyRange(from, to);
+    const rows: Array<{ arm: Arm; carts: string; converted: string }> = await this.dataSource.query(
+      `SELECT arm, sum(carts) AS carts, sum(converted) AS converted FROM (
+         SELECT a.arm, 1 AS carts, 0 AS converted FROM abandonments a
+         WHERE a.store_id = $1 AND a.detected_at >= $2 AND a.detected_at < $3 AND a.arm IS NOT NULL
+         UNION ALL
+         SELECT r.arm, 0, 1 FROM (${armConversions('a.store_id = $1 AND a.detected_at >= $2')}) r
+         WHERE r.detected_at < $3
+         UNION ALL
+         SELECT key, CASE WHEN metric = 'arm' THEN count ELSE 0 END, CASE WHEN metric = 'arm' THEN 0 ELSE count END
+         FROM stats_daily
+         WHERE store_id = $1 AND day >= $4 AND day < $5 AND metric IN ('arm', 'arm-converted')
+       ) s GROUP BY arm`,
+      [storeId, from, to, firstDay, endDay],
+    );
+    if (rows.length === 0) return null;
+    const arms: Record<Arm, ArmCount> = { treated: { carts: 0, converted: 0 }, holdout: { carts: 0, converted: 0 } };
+    for (const r of rows) arms[r.arm] = { carts: Number(r.carts), converted: Number(r.converted) };
+    return arms;
   }
 
   /**

@@ -1,4 +1,6 @@
 import type { StoreStats } from '@lib/contracts';
+import type { Arm } from '../experiments/holdout';
+import { holdoutLiftOf, type ArmCount } from './holdout-lift';
 
 /**
  * The stats of one store over a window of abandonments (by `detectedAt` in [from, to)): what
@@ -28,6 +30,8 @@ export function storeStatsOf(input: {
   counts: StatsCounts;
   skippedByReason: Array<{ reason: string | null; count: number }>;
   recovered: Array<{ currency: string | null; count: number; revenue: string | null }>;
+  /** The holdout's arms; absent or null when no cart of the window was drawn into one. */
+  arms?: Record<Arm, ArmCount> | null;
 }): StoreStats {
   const { counts } = input;
   const byReason: Record<string, number> = {};
@@ -46,6 +50,7 @@ export function storeStatsOf(input: {
     recoveredRevenue,
     recoveryRate: rate(recovered, counts.abandoned),
     recoveryRateOfSent: rate(recovered, counts.sent),
+    ...(input.arms ? { holdout: holdoutLiftOf(input.arms.treated, input.arms.holdout) } : {}),
   };
 }
 

@@ -3,6 +3,7 @@ import { Episode, PlanningSettings, timerOf } from '../cart-events/abandonment';
 import { reachablePhone } from '../cart-events/cart-facts';
 import type { CartState } from '../cart-events/cart-state';
 import type { ContactVerdict } from '../contacts/contact-hold.repository';
+import type { Arm } from '../experiments/holdout';
 
 /**
  * What happens to a cart whose timer is due, as pure functions. The timer loop claims due
@@ -39,10 +40,13 @@ export function triageDue(cart: CartState, settings: PlanningSettings | undefine
   return { action: 'send', phone, minHoursBetweenMessages: settings.minHoursBetweenMessages };
 }
 
-/** The closed episode once the timer fired: emitted, expired, or skipped with a reason. */
+/**
+ * The closed episode once the timer fired: emitted, held out (the message would have gone now,
+ * but the shopper is in the holdout), expired, or skipped with a reason.
+ */
 export function closeEpisode(
   cart: CartState,
-  result: { kind: 'expired' } | { kind: 'contact'; verdict: ContactVerdict },
+  result: { kind: 'expired' } | { kind: 'contact'; verdict: ContactVerdict; arm?: Arm | null },
   now: number,
 ): Episode {
   const closed = { ...cart.episode, closedAt: now };
@@ -50,7 +54,8 @@ export function closeEpisode(
   if (result.verdict !== 'granted') return { ...closed, status: 'skipped', reason: result.verdict };
   return {
     ...closed,
-    status: 'emitted',
+    // A held-out episode keeps the id of the message it would have been (its frequency hold names it).
+    status: result.arm === 'holdout' ? 'held-out' : 'emitted',
     reason: null,
     sendId: sendIdOf(cart.storeId, cart.cartId, cart.episode.number),
   };

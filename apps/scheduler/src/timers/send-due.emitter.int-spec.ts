@@ -30,8 +30,13 @@ import { CartRepository } from '../cart-events/cart.repository';
 import { applyCartEvents, newCart, type CartState } from '../cart-events/cart-state';
 import { readSchedulerConfig, type SchedulerConfig } from '../config';
 import { ContactHoldRepository } from '../contacts/contact-hold.repository';
+import { armOf } from '../experiments/holdout';
 import { schedulerMigrations } from '../migrations';
 import { SchedulerMetrics } from '../scheduler.metrics';
+import { PurgeRepository } from '../retention/purge.repository';
+import { holdoutLiftOf } from '../stats/holdout-lift';
+import { StatsRepository } from '../stats/stats.repository';
+import { storeStatsOf } from '../stats/store-stats';
 import { StoreSettingsRepository } from '../store-settings/store-settings.repository';
 import { SCHEDULER_CONFIG } from '../tokens';
 import { sendIdOf } from './due-cart';
@@ -39,6 +44,7 @@ import { SendDueEmitter } from './send-due.emitter';
 import { TimerRepository } from './timer.repository';
 
 const HOUR = 3_600_000;
+const EXPERIMENT_KEY = 'emitter-int-spec-experiment-key-0123456789';
 let env: Awaited<ReturnType<typeof isolatedEnvironment>>;
 let config: SchedulerConfig;
 let dataSource: DataSource;
@@ -86,6 +92,8 @@ async function schedulerProcess(opts: { topicPrefix?: string; dataSource?: DataS
       StoreSettingsRepository,
       ContactHoldRepository,
       SendDueEmitter,
+      StatsRepository,
+      PurgeRepository,
     ],
   }).compile();
   modules.push(ref);
@@ -95,6 +103,8 @@ async function schedulerProcess(opts: { topicPrefix?: string; dataSource?: DataS
     carts: ref.get(CartRepository),
     settings: ref.get(StoreSettingsRepository),
     contacts: ref.get(ContactHoldRepository),
+    stats: ref.get(StatsRepository),
+    purge: ref.get(PurgeRepository),
   };
 }
 
@@ -226,6 +236,7 @@ beforeAll(async () => {
     TOPIC_PREFIX: env.prefix,
     DATABASE_SCHEMA: env.schema,
     API_KEYS: API_KEY,
+    EXPERIMENT_ASSIGNMENT_KEY: EXPERIMENT_KEY,
   });
   dataSource = pool();
   await runMigrations(dataSource);
@@ -455,5 +466,125 @@ describe('SendDueEmitter against the database and the broker', () => {
     expect(await recordsOf([cart], topic)).toEqual([]);
     expect(await cartRow(cart)).toMatchObject({ version: 2, status: 'emitted', send_id: sendId });
     expect(await contactOf(OPEN, phone)).toMatchObject({ hold_send_id: sendId });
+  });
+
+  it('a store holding out 50%: held-out carts close held-out at their due time with a hold and no send-due; the stats compare both arms', async () => {
+    const HOLDOUT = 'holdout-store';
+    await putStore(HOLDOUT, { experiments: { holdoutPercent: 50, period: '2026-12' } });
+    // Due 2 s from now: nothing is drawn, held out or sent before the due time.
+    const carts = await abandonedCarts(HOLDOUT, 40, { ago: ABANDON_MS - 2000 });
+    const arm = (c: CartState) =>
+      armOf(EXPERIMENT_KEY, { holdoutPercent: 50, period: '2026-12' }, HOLDOUT, phoneOf(c.cartId));
+    const heldOut = carts.filter((c) => arm(c) === 'holdout');
+    const treated = carts.filter((c) => arm(c) === 'treated');
+    expect(heldOut.length).toBeGreaterThan(0);
+    expect(treated.length).toBeGreaterThan(0);
+    expect(await scheduler.emitter.emitDue(100)).toBe(0);
+    await new Promise((r) =>
+      setTimeout(r, Math.max(0, Math.max(...carts.map((c) => c.episode.dueAt!)) - Date.now() + 50)),
+    );
+    const before = await fired(scheduler);
+
+    expect(await scheduler.emitter.emitDue(100)).toBe(40);
+
+    const records = await recordsOf(carts);
+    expect(records.map((r) => r.event.cartId).sort()).toEqual(treated.map((c) => c.cartId).sort());
+    expect(firedSince(before, await fired(scheduler))).toEqual({ emitted: treated.length, 'held-out': heldOut.length });
+    const rows: Array<{
+      cart_id: string;
+      status: string;
+      arm: string | null;
+      experiment_period: string | null;
+      send_id: string;
+      due_at: Date;
+      closed_at: Date;
+    }> = await dataSource.query(
+      'SELECT cart_id, status, arm, experiment_period, send_id, due_at, closed_at FROM abandonments WHERE store_id = $1',
+      [HOLDOUT],
+    );
+    expect(rows).toHaveLength(40);
+    for (const row of rows) {
+      const cart = carts.find((c) => c.cartId === row.cart_id)!;
+      const held = arm(cart) === 'holdout';
+      expect(row).toMatchObject({
+        status: held ? 'held-out' : 'emitted',
+        arm: held ? 'holdout' : 'treated',
+        experiment_period: '2026-12',
+        send_id: sendIdOf(HOLDOUT, cart.cartId, 1),
+      });
+      // Recorded when the message would have gone: at its due time, not before.
+      expect(row.closed_at.getTime()).toBeGreaterThanOrEqual(row.due_at.getTime());
+      expect(row.closed_at.getTime() - row.due_at.getTime()).toBeLessThan(15_000);
+      expect(await cartRow(cart)).toMatchObject({ status: row.status, timer_at: null });
+      // Both arms took the frequency hold: a held-out shopper counts as contacted.
+      expect(await contactOf(HOLDOUT, phoneOf(cart.cartId))).toMatchObject({ hold_send_id: row.send_id });
+    }
+
+    // A held-out shopper's next cart, within the hold: skipped by the frequency rule, as if messaged.
+    const again = await abandonedCart(HOLDOUT, { phone: phoneOf(heldOut[0].cartId) });
+    expect(await scheduler.emitter.emitDue(100)).toBe(1);
+    expect(await abandonmentsOf(again)).toEqual([
+      { episode: 1, status: 'skipped', reason: 'frequency-cap', send_id: null },
+    ]);
+    expect(await recordsOf([again])).toEqual([]);
+
+    // Orders after detection: three treated carts and one held-out cart convert.
+    const converting = [...treated.slice(0, 3), heldOut[0]];
+    const stored = await scheduler.carts.load(converting.map((c) => ({ storeId: HOLDOUT, cartId: c.cartId })));
+    const settings = await scheduler.settings.of(HOLDOUT);
+    const writes = [...stored.values()].map(({ state, version }) => {
+      const order = cartEvent(state.cartId, 'cart.converted', Date.now(), {
+        storeId: HOLDOUT,
+        orderId: `o-${state.cartId}`,
+        total: '59.90',
+        currency: 'EUR',
+      } as Partial<CartEvent>);
+      const next = applyCartEvents(state, [order], () => ({ settings, optedOut: false, planSend }));
+      return { state: next.state, version: version + 1 };
+    });
+    expect(await scheduler.carts.save(writes)).toEqual(new Set());
+
+    const from = new Date(Date.now() - HOUR);
+    const to = new Date(Date.now() + HOUR);
+    const arms = await scheduler.stats.holdout(HOLDOUT, from, to);
+    // The skipped cart reached no send decision: in neither arm.
+    expect(arms).toEqual({
+      treated: { carts: treated.length, converted: 3 },
+      holdout: { carts: heldOut.length, converted: 1 },
+    });
+    const stats = storeStatsOf({
+      storeId: HOLDOUT,
+      from,
+      to,
+      counts: await scheduler.stats.counts(HOLDOUT, from, to),
+      skippedByReason: [],
+      recovered: [],
+      arms,
+    });
+    expect(stats.holdout).toEqual(
+      holdoutLiftOf({ carts: treated.length, converted: 3 }, { carts: heldOut.length, converted: 1 }),
+    );
+    expect(stats.holdout!.lift.absolute).toBeCloseTo(3 / treated.length - 1 / heldOut.length, 4);
+    expect(stats).toMatchObject({ abandoned: 41, emitted: treated.length });
+    // A store running no holdout shows no holdout section.
+    expect(await scheduler.stats.holdout(OPEN, from, to)).toBeNull();
+
+    // The retention purge rolls the arms up into stats_daily: a window of whole UTC days counts
+    // the same before and after the carts are deleted.
+    const day = (ms: number, add: number) => {
+      const d = new Date(ms);
+      return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + add));
+    };
+    const detected = carts.map((c) => c.episode.detectedAt!);
+    const [dayFrom, dayTo] = [day(Math.min(...detected), 0), day(Math.max(...detected), 1)];
+    const beforePurge = await scheduler.stats.holdout(HOLDOUT, dayFrom, dayTo);
+    expect(beforePurge).toEqual(arms);
+    let cursor: Parameters<PurgeRepository['purgeCarts']>[0] = null;
+    const later = new Date(Date.now() + 100 * 24 * HOUR);
+    do {
+      cursor = (await scheduler.purge.purgeCarts(cursor, 500, later, { closedCartDays: 90, contactHoldDays: 30 })).next;
+    } while (cursor !== null);
+    expect(await dataSource.query('SELECT 1 FROM abandonments WHERE store_id = $1', [HOLDOUT])).toEqual([]);
+    expect(await scheduler.stats.holdout(HOLDOUT, dayFrom, dayTo)).toEqual(beforePurge);
   });
 });

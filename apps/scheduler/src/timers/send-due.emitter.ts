@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { cartKey, SendDue, sendDueContract, TOPIC } from '@lib/contracts';
+import { cartKey, SendDue, sendDueContract, TOPIC, type ExperimentsSettings } from '@lib/contracts';
 import { KafkaService, OutgoingRecord } from '@lib/kafka';
 import { LOGGER } from '@lib/observability';
 import type { Logger } from '@lib/observability';
@@ -9,6 +9,7 @@ import type { Episode } from '../cart-events/abandonment';
 import { CartRepository, StoredCart, storedCartOf } from '../cart-events/cart.repository';
 import type { SchedulerConfig } from '../config';
 import { ContactHoldRepository } from '../contacts/contact-hold.repository';
+import { Arm, armOf, periodOf } from '../experiments/holdout';
 import { SchedulerMetrics } from '../scheduler.metrics';
 import { StoreSettingsRepository } from '../store-settings/store-settings.repository';
 import { SCHEDULER_CONFIG } from '../tokens';
@@ -17,7 +18,9 @@ import { TimerRepository } from './timer.repository';
 
 /**
  * One claim transaction: lock due carts (FOR UPDATE SKIP LOCKED) → decide each (expire, hold,
- * frequency rule, opt-out) → produce their `send-due` and wait for Kafka's acknowledgement →
+ * frequency rule, opt-out, then the holdout draw: a held-out cart closes `held-out` here, at
+ * the time its message would have gone, keeping its frequency hold, and gets no send-due) →
+ * produce their `send-due` and wait for Kafka's acknowledgement →
  * mark them closed → commit. The row locks live exactly as long as the transaction, so:
  *  - a crash before the acknowledgement: nothing is marked, the locks go with the connection,
  *    the carts are claimed again and emitted with the same sendIds;
@@ -61,8 +64,8 @@ export class SendDueEmitter {
       const settings = await this.settings.ofStores([...new Set(due.map((c) => c.state.storeId))]);
 
       const holds: StoredCart[] = [];
-      const closing: Array<{ cart: StoredCart; result: Parameters<typeof closeEpisode>[1] }> = [];
-      const candidates: Array<ContactAsk & { cart: StoredCart }> = [];
+      const closing: Array<{ cart: StoredCart; result: Parameters<typeof closeEpisode>[1]; arm?: Arm | null }> = [];
+      const candidates: Array<ContactAsk & { cart: StoredCart; experiments: ExperimentsSettings | undefined }> = [];
       for (const cart of due) {
         const triage = triageDue(cart.state, settings.get(cart.state.storeId));
         if (triage.action === 'hold')
@@ -76,19 +79,27 @@ export class SendDueEmitter {
             phone: triage.phone,
             sendId: sendIdOf(storeId, cartId, episode.number),
             minHoursBetweenMessages: triage.minHoursBetweenMessages,
+            experiments: settings.get(storeId)?.experiments,
           });
         }
       }
       const verdicts = await this.contacts.decide(candidates, new Date(now), runner.manager);
       for (const c of candidates) {
-        closing.push({ cart: c.cart, result: { kind: 'contact', verdict: verdicts.get(c.sendId) ?? 'frequency-cap' } });
+        const verdict = verdicts.get(c.sendId) ?? 'frequency-cap';
+        // Drawn only once the message may go: both arms are carts that would have been messaged.
+        const arm =
+          verdict === 'granted'
+            ? armOf(this.config.EXPERIMENT_ASSIGNMENT_KEY, c.experiments, c.storeId, c.phone)
+            : null;
+        closing.push({ cart: c.cart, result: { kind: 'contact', verdict, arm }, arm });
       }
 
-      const closed: Array<{ cart: StoredCart; episode: Episode }> = [];
+      const closed: Array<{ cart: StoredCart; episode: Episode; arm: Arm | null; period: string | null }> = [];
       const records: OutgoingRecord[] = [];
       const emitted: SendDue[] = [];
-      for (const { cart, result } of closing) {
+      for (const { cart, result, arm } of closing) {
         let episode = closeEpisode(cart.state, result, now);
+        const period = arm ? periodOf(settings.get(cart.state.storeId)?.experiments) : null;
         if (episode.status === 'emitted') {
           const event = sendDueOf(cart.state, episode);
           const valid = sendDueContract.check(event);
@@ -104,7 +115,7 @@ export class SendDueEmitter {
             episode = { ...episode, status: 'skipped', reason: 'invalid-send-due', sendId: null };
           }
         }
-        closed.push({ cart, episode });
+        closed.push({ cart, episode, arm: episode.status === 'skipped' ? null : (arm ?? null), period });
       }
 
       await this.kafka.producer.send(records);
@@ -118,7 +129,13 @@ export class SendDueEmitter {
       if (conflicts.size > 0) throw new Error(`claimed carts changed under their lock: ${conflicts.size}`);
       await this.timers.archive(
         runner.manager,
-        closed.map(({ cart, episode }) => ({ storeId: cart.state.storeId, cartId: cart.state.cartId, episode })),
+        closed.map(({ cart, episode, arm, period }) => ({
+          storeId: cart.state.storeId,
+          cartId: cart.state.cartId,
+          episode,
+          arm,
+          period,
+        })),
       );
       await runner.commitTransaction();
 

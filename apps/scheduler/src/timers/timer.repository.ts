@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { Episode } from '../cart-events/abandonment';
 import type { CartRecord } from '../cart-events/cart.repository';
+import type { Arm } from '../experiments/holdout';
 
 /** The timer queue: carts whose `timer_at` is set, claimed when due. */
 @Injectable()
@@ -32,23 +33,26 @@ export class TimerRepository {
     return row.wait_ms === null ? null : Number(row.wait_ms);
   }
 
-  /** Closed episodes, kept for the stats. */
+  /**
+   * Closed episodes, kept for the stats, with the holdout arm the cart was drawn into at its
+   * send decision (null: not in an experiment, or never reached the decision).
+   */
   async archive(
     manager: EntityManager,
-    closed: Array<{ storeId: string; cartId: string; episode: Episode }>,
+    closed: Array<{ storeId: string; cartId: string; episode: Episode; arm?: Arm | null; period?: string | null }>,
   ): Promise<void> {
     if (closed.length === 0) return;
     const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
     await manager.query(
       `INSERT INTO abandonments (store_id, cart_id, episode, status, reason, detected_at, due_at, not_after,
-         closed_at, send_id)
+         closed_at, send_id, arm, experiment_period)
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(store_id text, cart_id text, episode integer, status text,
          reason text, detected_at timestamptz, due_at timestamptz, not_after timestamptz, closed_at timestamptz,
-         send_id text)
+         send_id text, arm text, experiment_period text)
        ON CONFLICT (store_id, cart_id, episode) DO NOTHING`,
       [
         JSON.stringify(
-          closed.map(({ storeId, cartId, episode: e }) => ({
+          closed.map(({ storeId, cartId, episode: e, arm, period }) => ({
             store_id: storeId,
             cart_id: cartId,
             episode: e.number,
@@ -59,6 +63,8 @@ export class TimerRepository {
             not_after: iso(e.notAfter),
             closed_at: iso(e.closedAt),
             send_id: e.sendId,
+            arm: arm ?? null,
+            experiment_period: arm ? (period ?? null) : null,
           })),
         ),
       ],
