@@ -12,6 +12,7 @@ import { CartReplanner } from './cart-events/cart-replanner';
 import { CartRepository } from './cart-events/cart.repository';
 import { schedulerApiDocument } from './api-document';
 import type { SchedulerConfig } from './config';
+import { ConsentRecordRepository } from './contacts/consent-record.repository';
 import { ContactHoldRepository } from './contacts/contact-hold.repository';
 import { schedulerDatabase } from './database';
 import { MessageOutcomeRepository } from './message-outcomes/message-outcome.repository';
@@ -52,6 +53,7 @@ export class SchedulerModule {
       CartRepository,
       StoreSettingsRepository,
       ContactHoldRepository,
+      ConsentRecordRepository,
       MessageOutcomeRepository,
       TimerRepository,
       StatsRepository,

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CartEvent, cartEventContract, shopperKey, StoreSettings } from '@lib/contracts';
+import { latestConsents, withdrawsConsent } from '@lib/consent';
 import { BatchResult, ConsumedRecord, DeadLetter } from '@lib/kafka';
+import { ConsentRecordRepository } from '../contacts/consent-record.repository';
 import { ContactHoldRepository } from '../contacts/contact-hold.repository';
 import { StoreSettingsRepository } from '../store-settings/store-settings.repository';
 import { TimerWakeups } from '../timers/timer-wakeups';
@@ -15,9 +17,10 @@ import { CartReplanner } from './cart-replanner';
 import { writeCarts } from './cart-writes';
 
 /**
- * consume `cart-events` → merge each cart's events into its facts and re-plan its abandonment
- * (pure: `applyCartEvents`) → write carts and their timers → wake the timer loops. Bad records
- * go to `cart-events-dlq`.
+ * consume `cart-events` → keep the shoppers' consent evidence (a withdrawal is an opt-out) →
+ * merge each cart's events into its facts and re-plan its abandonment (pure:
+ * `applyCartEvents`) → write carts and their timers → wake the timer loops. Bad records go to
+ * `cart-events-dlq`.
  */
 @Injectable()
 export class CartEventsPipeline {
@@ -25,6 +28,7 @@ export class CartEventsPipeline {
     private readonly carts: CartRepository,
     private readonly settings: StoreSettingsRepository,
     private readonly contacts: ContactHoldRepository,
+    private readonly consents: ConsentRecordRepository,
     private readonly wakeups: TimerWakeups,
     private readonly metrics: SchedulerMetrics,
     private readonly replanner: CartReplanner,
@@ -49,6 +53,8 @@ export class CartEventsPipeline {
     if (byCart.size === 0) return { deadLetters };
 
     const settings = await this.settings.ofStores([...new Set([...byCart.values()].map((g) => g.storeId))]);
+    // Before the carts are planned, so this batch's carts of a shopper who withdrew are not.
+    const withdrawn = await this.recordConsents([...byCart.values()].flatMap((g) => g.events));
     const landed = await writeCarts(
       this.carts,
       [...byCart.values()],
@@ -70,8 +76,18 @@ export class CartEventsPipeline {
     // here (the stats API, which compares the times, counts it).
     if (converted.length) this.metrics.recovered.inc(await this.carts.countRecovered(converted));
     await this.wakeups.scheduled(soonest);
+    // The shopper's other open carts, planned before the withdrawal: skipped now.
+    for (const w of withdrawn) await this.replanner.replanPhone(w.storeId, w.phone, settings.get(w.storeId));
     await this.catchUpWithSettings(settings, [...byCart.values()]);
     return { deadLetters };
+  }
+
+  /** Keeps each shopper's latest consent record; a withdrawal kept is an opt-out from then on. */
+  private async recordConsents(events: CartEvent[]): Promise<Array<{ storeId: string; phone: string }>> {
+    const kept = await this.consents.record([...latestConsents(events).values()]);
+    const withdrawn = kept.filter(withdrawsConsent);
+    for (const w of withdrawn) await this.contacts.optOut(w.storeId, w.phone, w.at.toISOString());
+    return withdrawn;
   }
 
   /**

@@ -1,4 +1,4 @@
-import { CartEvent, cartEventContract } from '@lib/contracts';
+import type { CartEvent } from '@lib/contracts';
 
 /** A cart that will not be recovered any more: an order was placed, or it was emptied. */
 export interface CartClosure {
@@ -9,14 +9,10 @@ export interface CartClosure {
 }
 
 /**
- * The closure a `cart-events` record carries, if any. Activity events are not the sender's
- * business (the scheduler plans on them); an unreadable record is skipped here, since the
- * scheduler dead-letters the same record already.
+ * The closure a cart event carries, if any. Activity events are not the sender's business
+ * (the scheduler plans on them).
  */
-export function closureOf(value: Buffer | null): CartClosure | undefined {
-  const decoded = cartEventContract.decode(value);
-  if (!decoded.ok) return undefined;
-  const event: CartEvent = decoded.value;
+export function closureOf(event: CartEvent): CartClosure | undefined {
   if (event.type !== 'cart.converted' && event.type !== 'cart.emptied') return undefined;
   return {
     storeId: event.storeId,
