@@ -2,6 +2,7 @@ import type { MigrationInterface } from 'typeorm';
 import { AbandonmentState1764100000000 } from './1764100000000-abandonment-state';
 import { StatsDaily1765200000000 } from './1765200000000-stats-daily';
 import { StoreSecretsDropped1766100000001 } from './1766100000001-store-secrets-dropped';
+import { HoldoutArm1766240000000 } from './1766240000000-holdout-arm';
 import { ConsentRecords1766300000000 } from './1766300000000-consent-records';
 
 /** Every migration of the scheduler schema, oldest first. */
@@ -9,5 +10,6 @@ export const schedulerMigrations: Array<new () => MigrationInterface> = [
   AbandonmentState1764100000000,
   StatsDaily1765200000000,
   StoreSecretsDropped1766100000001,
+  HoldoutArm1766240000000,
   ConsentRecords1766300000000,
 ];
