@@ -25,3 +25,15 @@ export function debounce(fn: () => void, ms: number): () => void {
     timer = setTimeout(fn, ms);
   };
 }
+
+/** An SVG element: the console draws its charts itself, no chart library. */
+export function svg(
+  tag: string,
+  attrs: Record<string, string | number> = {},
+  ...children: Array<Node | string>
+): SVGElement {
+  const node = document.createElementNS('http://www.w3.org/2000/svg', tag);
+  for (const [name, value] of Object.entries(attrs)) node.setAttribute(name, String(value));
+  node.append(...children);
+  return node;
+}

@@ -1,9 +1,21 @@
 /// <reference lib="dom" />
-// Opening hours: the weekly editor, the time zone and closed dates, with the admin API's
-// problems next to their field, and the live "a cart abandoned at … is messaged at …".
+// Opening hours: the weekly editor, the time zone and closed dates (a list and a calendar),
+// with the admin API's problems next to their field; beside it, live from send-preview: "a
+// cart abandoned at … is messaged at …" and the week strip of when messages can go out.
 import type { ConsoleApi } from './api';
-import { debounce, el } from './dom';
+import { debounce, el, svg } from './dom';
 import type { Language, Words } from './i18n';
+import {
+  addDays,
+  clockOf,
+  dayOf,
+  daysBetween,
+  formatDay,
+  formatWhen,
+  wallTime,
+  weekdayOf,
+  zonedInstant,
+} from './zoned-time';
 
 const DAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 type Hours = Record<(typeof DAYS)[number], Array<[string, string]>>;
@@ -14,24 +26,43 @@ export interface HoursState {
   closedDates: string[];
 }
 
+/** ingest's SendPreview (libs/contracts), the fields the screen reads. */
 interface SendPreview {
   outcome: 'send' | 'expire';
   enabled: boolean;
+  detectedAt: string;
+  desiredAt: string;
+  notAfter: string;
   sendAt?: string;
+  openUntil?: string | null;
 }
+
+interface Week {
+  start: number;
+  windows: Array<[number, number]>;
+  /** Carts abandoned as the store closes that would get no message: when, and until when. */
+  expiring: Array<{ at: number; notAfter: number }>;
+}
+
+const MINUTES_A_DAY = 1440;
 
 export function hoursScreen(api: ConsoleApi, words: Words, language: Language, state: HoursState): HTMLElement {
   let problems: string[] = [];
+  let generation = 0;
   const root = el('div', { class: 'columns' });
   const editor = el('div');
   const status = el('p', { class: 'status', role: 'status' });
   const sentence = el('p', { 'data-test': 'send-preview' });
+  const strip = el('div', { 'data-test': 'week-strip', 'aria-busy': 'true' });
   const abandoned = el('input', {
     type: 'datetime-local',
     id: 'abandoned-at',
     value: wallTime(new Date(), state.timezone),
     oninput: () => preview(),
   });
+  let month = (
+    state.closedDates.find((d) => d >= dayOf(new Date(), state.timezone)) ?? dayOf(new Date(), state.timezone)
+  ).slice(0, 7);
 
   const changes = () => ({
     timezone: state.timezone,
@@ -49,23 +80,131 @@ export function hoursScreen(api: ConsoleApi, words: Words, language: Language, s
         .map((p) => el('p', { class: 'problem' }, p)),
     );
 
-  const preview = debounce(async () => {
-    const at = zonedInstant(abandoned.value, state.timezone);
-    if (!at) return;
+  const ask = async (detectedAt: Date) => {
     const answer = await api.call<SendPreview>('POST', 'send-preview', {
-      detectedAt: at.toISOString(),
+      detectedAt: detectedAt.toISOString(),
       changes: changes(),
     });
+    return answer;
+  };
+
+  const preview = debounce(async () => {
+    const mine = ++generation;
+    const at = zonedInstant(abandoned.value, state.timezone);
+    if (!at) return;
+    const answer = await ask(at);
+    if (mine !== generation) return;
     problems = answer.ok ? [] : answer.problems;
     draw();
-    if (!answer.ok) return (sentence.textContent = words.fixProblems);
+    if (!answer.ok) {
+      strip.replaceChildren();
+      return (sentence.textContent = words.fixProblems);
+    }
     const when = (iso: string) => formatWhen(new Date(iso), state.timezone, language);
     sentence.textContent =
       answer.value.outcome === 'send'
         ? `${words.abandonedAt} ${when(at.toISOString())} ${words.messagedAt} ${when(answer.value.sendAt!)}.`
         : `${words.abandonedAt} ${when(at.toISOString())} ${words.expires}.`;
     if (!answer.value.enabled) sentence.textContent += ` ${words.storeDisabled}`;
+    strip.setAttribute('aria-busy', 'true');
+    const week = await weekFrom(dayOf(at, state.timezone), answer.value);
+    if (mine !== generation || !week) return;
+    drawWeek(week, dayOf(at, state.timezone));
+    strip.setAttribute('aria-busy', 'false');
   }, 250);
+
+  /**
+   * The week's sending windows, asked of send-preview alone: a cart whose desired time is `t`
+   * is sent at the next opening (sendAt) and the store stays open until openUntil; so from the
+   * week's start, each answer gives one window and where to ask next. A closing that starts a
+   * closed span is asked once more, as a cart abandoned then, to say whether it would expire.
+   */
+  async function weekFrom(startDay: string, sample: SendPreview): Promise<Week | undefined> {
+    const start = zonedInstant(startDay, state.timezone)!.getTime();
+    const end = zonedInstant(addDays(startDay, 7), state.timezone)!.getTime();
+    const delay = Date.parse(sample.desiredAt) - Date.parse(sample.detectedAt);
+    const horizon = Math.max(3_600_000, Date.parse(sample.notAfter) - Date.parse(sample.detectedAt) - delay);
+    const windows: Week['windows'] = [];
+    const closings: number[] = [];
+    let closedFrom: number | undefined;
+    let t = start;
+    for (let asked = 0; t < end && asked < 60; asked++) {
+      const answer = await ask(new Date(t - delay));
+      if (!answer.ok) return undefined;
+      const p = answer.value;
+      if (p.outcome === 'expire') {
+        // Nothing opens within the horizon: ask again from there.
+        closedFrom ??= t;
+        t += horizon;
+        continue;
+      }
+      const opens = Date.parse(p.sendAt!);
+      if (opens > t) closedFrom ??= t;
+      if (closedFrom !== undefined) closings.push(closedFrom);
+      closedFrom = undefined;
+      if (opens >= end) break;
+      const closes = p.openUntil ? Date.parse(p.openUntil) : end;
+      windows.push([opens, Math.min(closes, end)]);
+      t = closes;
+    }
+    if (closedFrom !== undefined) closings.push(closedFrom);
+    const expiring: Week['expiring'] = [];
+    const answers = await Promise.all(closings.filter((c) => c < end).map((c) => ask(new Date(c))));
+    for (const answer of answers) {
+      if (answer.ok && answer.value.outcome === 'expire') {
+        expiring.push({ at: Date.parse(answer.value.detectedAt), notAfter: Date.parse(answer.value.notAfter) });
+      }
+    }
+    return { start, windows, expiring };
+  }
+
+  function drawWeek(week: Week, startDay: string): void {
+    const rows = daysBetween(startDay, addDays(startDay, 6)).map((day) => {
+      const from = zonedInstant(day, state.timezone)!.getTime();
+      const to = zonedInstant(addDays(day, 1), state.timezone)!.getTime();
+      const x = (t: number) => ((t - from) / (to - from)) * MINUTES_A_DAY;
+      const clock = (t: number) => (t >= to ? '24:00' : clockOf(new Date(t), state.timezone));
+      const parts = week.windows
+        .filter(([a, b]) => b > from && a < to)
+        .map(([a, b]): [number, number] => [Math.max(a, from), Math.min(b, to)]);
+      const marks = week.expiring.filter((e) => e.at >= from && e.at < to);
+      const times =
+        parts.length === 0
+          ? words.weekClosed
+          : parts.length === 1 && parts[0][0] === from && parts[0][1] === to
+            ? words.weekAllOpen
+            : parts.map(([a, b]) => `${clock(a)}–${clock(b)}`).join(' · ');
+      return el(
+        'li',
+        { 'data-day': day, 'data-expires': marks.length > 0 ? 'true' : undefined },
+        el(
+          'span',
+          { class: 'strip-day' },
+          formatDay(day, language, { weekday: 'short', day: 'numeric', month: 'short' }),
+        ),
+        svg(
+          'svg',
+          { viewBox: `0 0 ${MINUTES_A_DAY} 24`, preserveAspectRatio: 'none', class: 'strip', 'aria-hidden': 'true' },
+          svg('rect', { width: MINUTES_A_DAY, height: 24, class: 'strip-closed' }),
+          ...parts.map(([a, b]) => svg('rect', { x: x(a), width: x(b) - x(a), height: 24, class: 'strip-open' })),
+          ...[360, 720, 1080].map((m) => svg('line', { x1: m, x2: m, y1: 0, y2: 24, class: 'strip-hour' })),
+          ...marks.map((e) => svg('rect', { x: x(e.at), width: 14, height: 24, class: 'strip-expires' })),
+        ),
+        el('span', { class: 'strip-times' }, times),
+      );
+    });
+    const when = (t: number) => formatWhen(new Date(t), state.timezone, language);
+    strip.replaceChildren(
+      el('ol', { class: 'week' }, ...rows),
+      ...week.expiring.map((e) =>
+        el(
+          'p',
+          { class: 'expires', 'data-test': 'expires' },
+          words.weekExpires.replace('{at}', when(e.at)).replace('{until}', when(e.notAfter)),
+        ),
+      ),
+    );
+  }
 
   const changed = () => {
     status.textContent = '';
@@ -131,9 +270,75 @@ export function hoursScreen(api: ConsoleApi, words: Words, language: Language, s
     );
   }
 
+  /** A month of the calendar: each day a toggle, pressed when the store is closed that day. */
+  function calendar(): HTMLElement {
+    const first = `${month}-01`;
+    const last = addDays(`${addDays(first, 31).slice(0, 7)}-01`, -1);
+    const cells: Array<HTMLElement> = Array.from({ length: weekdayOf(first) }, () => el('td', {}));
+    for (const day of daysBetween(first, last)) {
+      const closed = state.closedDates.includes(day);
+      cells.push(
+        el(
+          'td',
+          {},
+          el(
+            'button',
+            {
+              type: 'button',
+              id: `cal-${day}`,
+              class: closed ? 'day closed' : 'day',
+              'aria-pressed': String(closed),
+              'aria-label': `${formatDay(day, language, { weekday: 'long', day: 'numeric', month: 'long' })}: ${closed ? words.closedMark : words.openMark}`,
+              onclick: () => {
+                if (closed) state.closedDates.splice(state.closedDates.indexOf(day), 1);
+                else state.closedDates.push(day);
+                state.closedDates.sort();
+                changed();
+              },
+            },
+            String(Number(day.slice(8))),
+          ),
+        ),
+      );
+    }
+    const weeks: HTMLElement[] = [];
+    for (let i = 0; i < cells.length; i += 7) weeks.push(el('tr', {}, ...cells.slice(i, i + 7)));
+    const turn = (n: number) => () => {
+      month = addDays(`${month}-15`, n * 30).slice(0, 7);
+      draw();
+    };
+    return el(
+      'div',
+      { class: 'calendar' },
+      el(
+        'div',
+        { class: 'calendar-nav' },
+        el('button', { type: 'button', id: 'cal-prev', 'aria-label': words.previousMonth, onclick: turn(-1) }, '‹'),
+        el('button', { type: 'button', id: 'cal-next', 'aria-label': words.nextMonth, onclick: turn(1) }, '›'),
+      ),
+      el(
+        'table',
+        {},
+        el('caption', {}, `${words.calendarTitle}: ${formatDay(first, language, { month: 'long', year: 'numeric' })}`),
+        el(
+          'thead',
+          {},
+          el(
+            'tr',
+            {},
+            // 2026-12-07 is a Monday: the week's names from it, in the console's language.
+            ...daysBetween('2026-12-07', '2026-12-13').map((d, i) =>
+              el('th', { scope: 'col', abbr: words.days[i] }, formatDay(d, language, { weekday: 'narrow' })),
+            ),
+          ),
+        ),
+        el('tbody', {}, ...weeks),
+      ),
+    );
+  }
+
   function draw(): void {
     const focused = document.activeElement?.id;
-    const newDate = el('input', { type: 'date', id: 'closed-date' });
     editor.replaceChildren(
       el(
         'fieldset',
@@ -154,16 +359,16 @@ export function hoursScreen(api: ConsoleApi, words: Words, language: Language, s
       problemsOf('openingHours', true),
       el(
         'fieldset',
-        {},
+        { 'data-field': 'closedDates' },
         el('legend', {}, words.closedDates),
         el(
           'ul',
-          {},
+          { 'data-test': 'closed-dates' },
           ...state.closedDates.map((date, i) =>
             el(
               'li',
               {},
-              date,
+              formatDay(date, language, { weekday: 'short', day: 'numeric', month: 'long', year: 'numeric' }),
               ' ',
               el(
                 'button',
@@ -177,22 +382,7 @@ export function hoursScreen(api: ConsoleApi, words: Words, language: Language, s
             ),
           ),
         ),
-        el('label', { for: 'closed-date' }, words.closedDates),
-        ' ',
-        newDate,
-        ' ',
-        el(
-          'button',
-          {
-            type: 'button',
-            onclick: () => {
-              if (newDate.value && !state.closedDates.includes(newDate.value)) state.closedDates.push(newDate.value);
-              state.closedDates.sort();
-              changed();
-            },
-          },
-          words.addDate,
-        ),
+        calendar(),
         problemsOf('closedDates'),
       ),
       el('button', { type: 'button', class: 'primary', id: 'save-hours', onclick: save }, words.save),
@@ -213,73 +403,10 @@ export function hoursScreen(api: ConsoleApi, words: Words, language: Language, s
       ' ',
       abandoned,
       sentence,
+      el('h3', { id: 'week-title' }, words.weekTitle),
+      el('p', { class: 'note' }, words.weekNote),
+      strip,
     ),
   );
   return root;
-}
-
-/** The wall-clock time of `at` in `zone`, as a datetime-local input shows it. */
-function wallTime(at: Date, zone: string): string {
-  const p = parts(at.getTime(), zone);
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${p.year}-${pad(p.month)}-${pad(p.day)}T${pad(p.hour)}:${pad(p.minute)}`;
-}
-
-/** The instant a wall-clock time of `zone` names (its offset found by asking Intl). */
-function zonedInstant(local: string, zone: string): Date | undefined {
-  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(local);
-  if (!m) return undefined;
-  const guess = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]);
-  let instant = guess - offsetMinutes(guess, zone) * 60_000;
-  instant = guess - offsetMinutes(instant, zone) * 60_000;
-  return new Date(instant);
-}
-
-function offsetMinutes(ms: number, zone: string): number {
-  const p = parts(ms, zone);
-  return Math.round(
-    (Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute) - Math.floor(ms / 60_000) * 60_000) / 60_000,
-  );
-}
-
-function parts(ms: number, zone: string): Record<'year' | 'month' | 'day' | 'hour' | 'minute', number> {
-  let format: Intl.DateTimeFormat;
-  try {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-    });
-  } catch {
-    format = new Intl.DateTimeFormat('en-US', {
-      timeZone: 'UTC',
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-    });
-  }
-  const get = (type: string) => Number(format.formatToParts(ms).find((p) => p.type === type)?.value);
-  return { year: get('year'), month: get('month'), day: get('day'), hour: get('hour'), minute: get('minute') };
-}
-
-function formatWhen(at: Date, zone: string, language: Language): string {
-  const options: Intl.DateTimeFormatOptions = {
-    weekday: 'long',
-    day: 'numeric',
-    month: 'long',
-    hour: '2-digit',
-    minute: '2-digit',
-  };
-  try {
-    return new Intl.DateTimeFormat(language, { ...options, timeZone: zone }).format(at);
-  } catch {
-    return new Intl.DateTimeFormat(language, { ...options, timeZone: 'UTC' }).format(at) + ' UTC';
-  }
 }
