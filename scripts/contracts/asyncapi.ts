@@ -311,6 +311,11 @@ function operations(): OperationSpec[] {
     description:
       '`<INGEST_GROUP_ID>-store-settings-<uuid>`: a group of its own per process, read from the beginning (every instance sees every store).',
   };
+  const ingestErasures: Json = {
+    type: 'string',
+    default: `${defaultOf(ingestEnv.INGEST_GROUP_ID)}-erasures`,
+    description: '`<INGEST_GROUP_ID>-erasures` (its default shown).',
+  };
   return [
     {
       service: 'ingest',
@@ -354,22 +359,9 @@ function operations(): OperationSpec[] {
     {
       service: 'ingest',
       action: 'receive',
-      channel: 'erasureRequests',
-      groupId: ingest,
-      summary: "Erase the shopper from its own tables (it keeps no shopper data but the request's hash).",
-    },
-    {
-      service: 'ingest',
-      action: 'receive',
       channel: 'erasureCompletions',
-      groupId: ingest,
+      groupId: ingestErasures,
       summary: "Record each service's completion of an erasure request.",
-    },
-    {
-      service: 'ingest',
-      action: 'send',
-      channel: 'erasureCompletions',
-      summary: 'Report its own completion of an erasure.',
     },
     {
       service: 'ingest',

@@ -5,6 +5,10 @@ import { Type } from '@sinclair/typebox';
 import {
   CartEventSchema,
   CartEventsAnswerSchema,
+  ErasureAcceptedSchema,
+  ErasureRefusalSchema,
+  ErasureRequestInputSchema,
+  ErasureStatusSchema,
   ConsoleChangesSchema,
   ConsoleTokenSchema,
   MessagePreviewSchema,
@@ -407,6 +411,111 @@ function consolePaths(preview: unknown): Record<string, Json> {
   };
 }
 
+const erasureId = '0b5f3f6e-8d8e-4e4b-9a8e-2f1c7d9b6a11';
+
+/** Erasure requests (apps/ingest/src/erasure). */
+function erasurePaths(): Record<string, Json> {
+  return {
+    '/v1/erasure-requests': {
+      post: {
+        operationId: 'postErasureRequest',
+        tags: ['erasure'],
+        summary: "Erase a shopper's data",
+        description:
+          "Erases the shopper's phone, name, carts and messages in every service, at one store or (`storeId` left out) every store; anonymous counts stay, so the stats do not change, and an opt-out stays as a keyed hash of the phone (the shopper is never messaged again). Kept with the phone's keyed hash only and published on `erasure-requests` before the answer; follow it with GET. See docs/data-lifecycle.md.",
+        security: PLATFORM_API_KEY,
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: ErasureRequestInputSchema,
+              example: { phone: '+34600000000', storeId: 'lola-shoes' },
+            },
+          },
+        },
+        responses: {
+          '202': {
+            description: 'Accepted and published: the services erase it now.',
+            content: { 'application/json': { schema: ErasureAcceptedSchema, example: { id: erasureId } } },
+          },
+          '400': errorAnswer(
+            'The body is not a JSON object.',
+            400,
+            'Bad Request',
+            'the body must be a JSON object { "phone": "+34…", "storeId"?: "…" }',
+          ),
+          '401': API_KEY_REFUSED,
+          '413': bodyTooLarge,
+          '415': notJson,
+          '422': {
+            description: 'A field is missing or malformed: every problem at once.',
+            content: {
+              'application/json': {
+                schema: ErasureRefusalSchema,
+                example: {
+                  statusCode: 422,
+                  error: 'Unprocessable Entity',
+                  message: 'invalid erasure request',
+                  problems: ['phone: must be E.164 (+34600111222)'],
+                },
+              },
+            },
+          },
+          '503': errorAnswer(
+            'Kafka did not acknowledge the request (nothing was kept; retry), or ERASURE_HASH_KEY is unset.',
+            503,
+            'Service Unavailable',
+            'erasure is not configured (ERASURE_HASH_KEY)',
+          ),
+        },
+      },
+    },
+    '/v1/erasure-requests/{id}': {
+      get: {
+        operationId: 'getErasureRequest',
+        tags: ['erasure'],
+        summary: "An erasure request's state",
+        description:
+          "`done` once ingest, the scheduler and the sender each reported the shopper erased, with each one's time.",
+        security: PLATFORM_API_KEY,
+        parameters: [
+          {
+            name: 'id',
+            in: 'path',
+            required: true,
+            description: 'The id POST answered.',
+            schema: { type: 'string', format: 'uuid' },
+            example: erasureId,
+          },
+        ],
+        responses: {
+          '200': {
+            description: "The request's state.",
+            content: {
+              'application/json': {
+                schema: ErasureStatusSchema,
+                example: {
+                  id: erasureId,
+                  storeId: 'lola-shoes',
+                  requestedAt: '2026-12-07T10:00:00.000Z',
+                  status: 'pending',
+                  services: {
+                    ingest: '2026-12-07T10:00:00.000Z',
+                    scheduler: '2026-12-07T10:00:00.412Z',
+                    sender: null,
+                  },
+                },
+              },
+            },
+          },
+          '401': API_KEY_REFUSED,
+          '404': errorAnswer('No such request.', 404, 'Not Found', `no erasure request ${erasureId}`),
+        },
+      },
+    },
+  };
+}
+
 export function ingestApiDocument(): OpenApiDocument {
   const preview = previewSend(storedExample, new Date('2026-11-24T19:33:12Z'));
   const expired = previewSend({ ...storedExample, maxDeferralHours: 1 }, new Date('2026-11-28T21:00:00Z'));
@@ -420,6 +529,7 @@ export function ingestApiDocument(): OpenApiDocument {
       { name: 'cart events', description: 'Canonical cart events over HTTP.' },
       { name: 'platform webhooks', description: "Platforms' own webhooks, signed with the store's secret." },
       { name: 'store admin', description: "Each store's settings (published on the compacted store-settings topic)." },
+      { name: 'erasure', description: "Erasing a shopper's data (GDPR art. 17) in every service." },
       { name: 'console', description: 'The merchant console: a page and an API behind a console token for one store.' },
     ],
     securitySchemes: {
@@ -440,6 +550,7 @@ export function ingestApiDocument(): OpenApiDocument {
     },
     paths: {
       ...consolePaths(preview),
+      ...erasurePaths(),
       '/v1/cart-events': {
         post: {
           operationId: 'postCartEvents',

@@ -1,6 +1,6 @@
 import { commonChecks, commonEnv, env, readConfig } from '@lib/config';
 import type { EnvVar } from '@lib/config';
-import { keyringEnv, keyringNotRead } from '@lib/secrets';
+import { keyringEnv, keyringNotRead, phoneHashKeyEnv } from '@lib/secrets';
 import { consoleSigningKeysEnv } from '@lib/console-access';
 import { frameAncestorsEnv } from './console/console-headers';
 
@@ -45,6 +45,9 @@ export const ingestEnv = {
   ),
   SECRETS_ENCRYPTION_KEYS: keyringEnv(
     "Keys sealing the stores' WhatsApp tokens and webhook secrets (AES-256-GCM): id:base64key,… of 32-byte keys; the first seals, all open (rotation: put the new key first, run reencrypt-secrets)",
+  ),
+  ERASURE_HASH_KEY: phoneHashKeyEnv(
+    "Key of the phones' keyed hashes (HMAC-SHA256, 32 bytes in base64): an erasure request is kept with its phone's hash only. The same key in ingest, the scheduler and the sender. Unset: POST /v1/erasure-requests answers 503",
   ),
   INGEST_DECISION_WORKER_HEAP_MB: env.int('Heap limit of each decision worker thread, in MB', {
     default: 64,

@@ -13,6 +13,9 @@ import { ConsoleApiController } from './console/console-api.controller';
 import { ConsolePageController } from './console/console-page.controller';
 import { ConsoleTokensController } from './console/console-tokens.controller';
 import { CartEventsController } from './cart-events-api/cart-events.controller';
+import { ErasureCompletionsPipeline } from './erasure/erasure-completions.pipeline';
+import { ErasureRequestRepository } from './erasure/erasure-request.repository';
+import { ErasureRequestsController } from './erasure/erasure-requests.controller';
 import { IngestMetrics } from './ingest.metrics';
 import { BatchDecisions, DECISION_WORKER_ENTRY } from './raw-events/batch-decisions';
 import { IntakeContext } from './raw-events/intake-context';
@@ -46,6 +49,7 @@ export class IngestModule {
         CartEventsController,
         PlatformWebhooksController,
         StoreAdminController,
+        ErasureRequestsController,
         ConsoleTokensController,
         ConsoleApiController,
         ConsolePageController,
@@ -65,6 +69,8 @@ export class IngestModule {
         RawEventsPipeline,
         ReconciliationRepository,
         ShopifyReconciliation,
+        ErasureRequestRepository,
+        ErasureCompletionsPipeline,
       ],
     };
   }

@@ -37,3 +37,51 @@ export const ErasureCompletionSchema = Type.Object(
 
 export type ErasureRequest = Static<typeof ErasureRequestSchema>;
 export type ErasureCompletion = Static<typeof ErasureCompletionSchema>;
+
+/** `POST /v1/erasure-requests`' body: the shopper's phone, and the store (left out: every store). */
+export const ErasureRequestInputSchema = Type.Object(
+  {
+    phone: E164Phone,
+    storeId: Type.Optional(StoreId),
+  },
+  { $id: 'ErasureRequestInput', additionalProperties: false },
+);
+export type ErasureRequestInput = Static<typeof ErasureRequestInputSchema>;
+
+/** `POST /v1/erasure-requests`' 202: the request's id, for `GET /v1/erasure-requests/{id}`. */
+export const ErasureAcceptedSchema = Type.Object({ id: ErasureId }, { $id: 'ErasureAccepted' });
+export type ErasureAccepted = Static<typeof ErasureAcceptedSchema>;
+
+const completedAt = (service: ErasingService) =>
+  Type.Union([Timestamp, Type.Null()], { description: `When ${service} erased the shopper (null: not yet)` });
+
+/** A request's state: `done` once every service reported its completion. */
+export const ErasureStatusSchema = Type.Object(
+  {
+    id: ErasureId,
+    storeId: Type.Union([StoreId, Type.Null()], { description: 'The store, or null: every store' }),
+    requestedAt: Timestamp,
+    status: Type.Union([Type.Literal('pending'), Type.Literal('done')]),
+    services: Type.Object(
+      {
+        ingest: completedAt('ingest'),
+        scheduler: completedAt('scheduler'),
+        sender: completedAt('sender'),
+      } satisfies Record<ErasingService, unknown>,
+      { additionalProperties: false },
+    ),
+  },
+  { $id: 'ErasureStatus', additionalProperties: false },
+);
+export type ErasureStatus = Static<typeof ErasureStatusSchema>;
+
+/** `POST /v1/erasure-requests`' 422: every problem of the body at once. */
+export const ErasureRefusalSchema = Type.Object(
+  {
+    statusCode: Type.Literal(422),
+    error: Type.Literal('Unprocessable Entity'),
+    message: Type.Literal('invalid erasure request'),
+    problems: Type.Array(Type.String(), { minItems: 1, description: '`field: problem`, one per problem.' }),
+  },
+  { $id: 'ErasureRefusal' },
+);

@@ -9,3 +9,4 @@ export {
   sealStoreSecrets,
   webhookSecretContext,
 } from './store-secrets';
+export { PhoneHashKey, parsePhoneHashKey, phoneHashKeyEnv } from './phone-hash';

@@ -1,5 +1,10 @@
 import { StoreSettings1764000000000 } from './1764000000000-store-settings';
 import { ShopifyReconciliation1765100000000 } from './1765100000000-shopify-reconciliation';
+import { ErasureRequests1767000000000 } from './1767000000000-erasure-requests';
 
 /** Every migration of the ingest schema, oldest first. */
-export const ingestMigrations = [StoreSettings1764000000000, ShopifyReconciliation1765100000000];
+export const ingestMigrations = [
+  StoreSettings1764000000000,
+  ShopifyReconciliation1765100000000,
+  ErasureRequests1767000000000,
+];
