@@ -453,4 +453,31 @@ describe('retention purge of the scheduler', () => {
       await running.onModuleDestroy();
     }
   });
+
+  it('deletes evidence no cart event carried for RETENTION_CLOSED_CART_DAYS, keeps the rest and the opt-out', async () => {
+    const seed = (phone: string, state: string, lastSeenDaysAgo: number) =>
+      dataSource.query(
+        `INSERT INTO consent_records (store_id, phone, channel, state, source, consented_at, event_id, last_seen_at)
+         VALUES ('store-consent', $1, 'sms', $2, 'shopify:customer.sms_marketing_consent', now() - interval '400 days', 'e', now() - $3 * interval '1 day')`,
+        [phone, state, lastSeenDaysAgo],
+      );
+    await seed('+34600990001', 'granted', 91);
+    await seed('+34600990002', 'withdrawn', 200);
+    await seed('+34600990003', 'granted', 89);
+    await dataSource.query(
+      `INSERT INTO contacts (store_id, phone, opted_out_at) VALUES ('store-consent', '+34600990002', now() - interval '200 days')`,
+    );
+    const deleted = await loop.sweepOnce();
+    expect(deleted.consent_records).toBe(2);
+    expect(
+      (await dataSource.query(`SELECT phone FROM consent_records WHERE store_id = 'store-consent'`)).map(
+        (r: { phone: string }) => r.phone,
+      ),
+    ).toEqual(['+34600990003']);
+    expect(
+      await dataSource.query(
+        `SELECT phone FROM contacts WHERE store_id = 'store-consent' AND opted_out_at IS NOT NULL`,
+      ),
+    ).toEqual([{ phone: '+34600990002' }]);
+  });
 });

@@ -29,8 +29,9 @@ export class ConsentRecordRepository {
 
   /**
    * Keeps each record that replaces the shopper's stored one, in one transaction with the
-   * shoppers' rows locked (two instances recording for one shopper take turns). Returns the
-   * records now kept (the ones that changed something).
+   * shoppers' rows locked (two instances recording for one shopper take turns); a record
+   * carried again refreshes its row's last_seen_at. Returns the records now kept (the ones
+   * that changed something).
    */
   async record(records: ConsentRecord[]): Promise<ConsentRecord[]> {
     if (records.length === 0) return [];
@@ -53,12 +54,22 @@ export class ConsentRecordRepository {
           `UPDATE consent_records AS c
            SET channel = k.channel, state = k.state, source = k.source, consented_at = k.consented_at,
                collected_from = k.collected_from, opt_in_level = k.opt_in_level, wording = k.wording,
-               wording_version = k.wording_version, event_id = k.event_id, recorded_at = now()
+               wording_version = k.wording_version, event_id = k.event_id, last_seen_at = now()
            FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[],
                        $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
                 AS k(${COLUMNS})
            WHERE c.store_id = k.store_id AND c.phone = k.phone`,
           columnsOf(replacing),
+        );
+      }
+      // Evidence carried again keeps its record alive for the retention purge.
+      const seenAgain = others.filter((r) => !replacing.includes(r) && stored.has(shopperKey(r.storeId, r.phone)));
+      if (seenAgain.length > 0) {
+        await manager.query(
+          `UPDATE consent_records AS c SET last_seen_at = now()
+           FROM unnest($1::text[], $2::text[]) AS k(store_id, phone)
+           WHERE c.store_id = k.store_id AND c.phone = k.phone`,
+          [seenAgain.map((r) => r.storeId), seenAgain.map((r) => r.phone)],
         );
       }
       return [...records.filter((r) => fresh.has(shopperKey(r.storeId, r.phone))), ...replacing];

@@ -4,6 +4,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * The consent evidence of each store's shoppers: one row per (store, phone), the latest grant
  * or withdrawal a cart event carried (libs/consent decides which is kept). A withdrawal is also
  * an opt-out in `contacts`; this row is the evidence of what the platform reported.
+ * `last_seen_at`: the last time a cart event carried it (the retention purge counts from it).
  */
 export class ConsentRecords1766300000000 implements MigrationInterface {
   name = 'ConsentRecords1766300000000';
@@ -22,7 +23,7 @@ export class ConsentRecords1766300000000 implements MigrationInterface {
         wording         text,
         wording_version text,
         event_id        text NOT NULL,
-        recorded_at     timestamptz NOT NULL DEFAULT now(),
+        last_seen_at    timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (store_id, phone)
       )`);
   }

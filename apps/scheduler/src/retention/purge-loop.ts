@@ -13,7 +13,7 @@ export const FIRST_SWEEP_AFTER_MS = 5 * 60_000;
 type Sweep = (after: SweepCursor | null, limit: number, now: Date, policy: RetentionPolicy) => Promise<PurgeBatch>;
 
 /**
- * The retention purge of this instance, off the hot path: it sweeps `carts` then `contacts` by
+ * The retention purge of this instance, off the hot path: it sweeps `carts`, `contacts`, then `consent_records` by
  * primary key, one small transaction per batch with a pause between, then waits
  * SCHEDULER_PURGE_INTERVAL_MS before the next sweep; the first sweep waits FIRST_SWEEP_AFTER_MS. Instances take turns on an advisory lock;
  * a failed batch is tried again after a backoff, from where the sweep was.
@@ -50,10 +50,11 @@ export class PurgeLoop implements OnApplicationBootstrap, OnModuleDestroy {
     };
   }
 
-  /** One whole sweep of both tables (also what tests call); resolves with the rows deleted. */
+  /** One whole sweep of the tables (also what tests call); resolves with the rows deleted. */
   async sweepOnce(): Promise<Record<string, number>> {
     const total: Record<string, number> = {};
-    for (const sweep of [this.purge.purgeCarts.bind(this.purge), this.purge.purgeContacts.bind(this.purge)]) {
+    const sweeps = [this.purge.purgeCarts, this.purge.purgeContacts, this.purge.purgeConsents];
+    for (const sweep of sweeps.map((s) => s.bind(this.purge))) {
       await this.sweepTable(sweep, total);
       if (this.stopping) break;
     }

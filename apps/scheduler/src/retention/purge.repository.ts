@@ -12,6 +12,7 @@ import {
 } from '../stats/stats-sql';
 import {
   cartVerdict,
+  consentVerdict,
   contactVerdict,
   type CartAtRest,
   type ContactAtRest,
@@ -176,6 +177,37 @@ export class PurgeRepository {
         [chosen.map((r) => r.store_id), chosen.map((r) => r.phone)],
       );
       return { busy: false, deleted: { contacts: Number(n) }, next };
+    });
+  }
+
+  /** One batch of the consent records sweep: evidence no cart event carried for closedCartDays. */
+  purgeConsents(after: SweepCursor | null, limit: number, now: Date, policy: RetentionPolicy): Promise<PurgeBatch> {
+    return this.dataSource.transaction(async (tx): Promise<PurgeBatch> => {
+      if (!(await this.locked(tx))) return { busy: true, deleted: {}, next: after };
+      type Row = { store_id: string; phone: string; last_seen_at: Date };
+      const scanned: Row[] = await tx.query(
+        `SELECT c.store_id, c.phone, c.last_seen_at FROM consent_records c
+         ${after ? 'WHERE (c.store_id, c.phone) > ($2, $3)' : ''}
+         ORDER BY c.store_id, c.phone LIMIT $1`,
+        after ? [limit, after[0], after[1]] : [limit],
+      );
+      const next = scanned.length < limit ? null : ([scanned.at(-1)!.store_id, scanned.at(-1)!.phone] as const);
+      const chosen = scanned.filter(
+        (r) => consentVerdict({ lastSeenAt: r.last_seen_at.getTime() }, now.getTime(), policy).purge,
+      );
+      if (chosen.length === 0) return { busy: false, deleted: {}, next };
+      // Read again under the delete: a record a cart event carried meanwhile stays.
+      const [{ n }] = await tx.query(
+        `WITH d AS (DELETE FROM consent_records c USING unnest($1::text[], $2::text[]) AS b(store_id, phone)
+           WHERE c.store_id = b.store_id AND c.phone = b.phone AND c.last_seen_at <= $3 RETURNING 1)
+         SELECT count(*) AS n FROM d`,
+        [
+          chosen.map((r) => r.store_id),
+          chosen.map((r) => r.phone),
+          new Date(now.getTime() - policy.closedCartDays * 86_400_000).toISOString(),
+        ],
+      );
+      return { busy: false, deleted: Number(n) > 0 ? { consent_records: Number(n) } : {}, next };
     });
   }
 

@@ -1,4 +1,4 @@
-import { cartVerdict, contactVerdict, type CartAtRest, type ContactAtRest } from './retention-rule';
+import { cartVerdict, consentVerdict, contactVerdict, type CartAtRest, type ContactAtRest } from './retention-rule';
 
 const DAY = 86_400_000;
 const now = Date.parse('2026-12-07T03:00:00Z');
@@ -77,5 +77,12 @@ describe('contactVerdict', () => {
       purge: false,
       keep: 'recent',
     });
+  });
+});
+
+describe('consentVerdict', () => {
+  it('lets a consent record go closedCartDays after a cart event last carried it, not sooner', () => {
+    expect(consentVerdict({ lastSeenAt: ago(90) }, now, policy)).toEqual({ purge: true });
+    expect(consentVerdict({ lastSeenAt: ago(89) }, now, policy)).toEqual({ purge: false, keep: 'recent' });
   });
 });

@@ -69,3 +69,16 @@ export function contactVerdict(contact: ContactAtRest, now: number, policy: Rete
   if (Math.max(contact.holdUntil ?? 0, contact.lastSentAt ?? 0) > cutoff) return { purge: false, keep: 'recent' };
   return { purge: true };
 }
+
+/**
+ * A consent record (`consent_records`) may go `closedCartDays` after a cart event last carried
+ * it: by then every cart it was given for is gone too. A withdrawal's opt-out stays in
+ * `contacts` (never purged); only its evidence goes.
+ */
+export function consentVerdict(
+  record: { lastSeenAt: number },
+  now: number,
+  policy: RetentionPolicy,
+): { purge: true } | { purge: false; keep: 'recent' } {
+  return record.lastSeenAt <= now - policy.closedCartDays * DAY_MS ? { purge: true } : { purge: false, keep: 'recent' };
+}
