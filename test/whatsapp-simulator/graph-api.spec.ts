@@ -5,6 +5,12 @@ const PHONE = '106540352242922';
 const OTHER_PHONE = '106540352240000';
 const TOKEN = 'store-token';
 
+/** The reminder as `/marketing_messages` takes it: Meta's closed body has no biz_opaque_callback_data. */
+function marketingReminder(to: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const { biz_opaque_callback_data: _callback, ...body } = cartReminder(to, 'unused');
+  return { ...body, ...extra };
+}
+
 describe('WhatsApp simulator: Graph API send endpoints', () => {
   let sim: WhatsAppSimulator;
 
@@ -45,8 +51,8 @@ describe('WhatsApp simulator: Graph API send endpoints', () => {
     ]);
   });
 
-  it('accepts the same body on marketing_messages and a text message on messages', async () => {
-    const marketing = await postMessage(sim.url, PHONE, TOKEN, cartReminder('34600111222', 's-2'), {
+  it('accepts the template on marketing_messages (without callback data) and a text message on messages', async () => {
+    const marketing = await postMessage(sim.url, PHONE, TOKEN, marketingReminder('34600111222'), {
       endpoint: 'marketing_messages',
     });
     const text = await postMessage(sim.url, PHONE, TOKEN, {
@@ -206,7 +212,7 @@ describe('WhatsApp simulator: Graph API send endpoints', () => {
     );
     afterAll(() => sim.updateSettings({ templates: null }));
 
-    const reminder = cartReminder('34600111222', 's');
+    const reminder = marketingReminder('34600111222');
     const template = reminder.template as Record<string, unknown>;
     const codeOf = async (body: unknown, endpoint: 'messages' | 'marketing_messages' = 'messages') =>
       ((await postMessage(sim.url, PHONE, TOKEN, body, { endpoint })).body.error as { code: number } | undefined)?.code;
@@ -247,6 +253,93 @@ describe('WhatsApp simulator: Graph API send endpoints', () => {
       expect(await codeOf(update, 'messages')).toBeUndefined();
       expect(sim.record.messages.at(-1)?.category).toBe('utility');
     });
+  });
+
+  describe("marketing_messages: the closed body of Meta's MarketingMessageRequestPayload", () => {
+    const refusal = async (body: unknown) => {
+      const answer = await postMessage(sim.url, PHONE, TOKEN, body, { endpoint: 'marketing_messages' });
+      return { status: answer.status, error: answer.body.error as Record<string, unknown> | undefined };
+    };
+
+    it('takes the documented fields: product policy, activity sharing and the time-to-live in range', async () => {
+      const body = marketingReminder('34600111222', {
+        product_policy: 'STRICT',
+        message_activity_sharing: false,
+        message_send_ttl_seconds: 43_200,
+      });
+      const answer = await postMessage(sim.url, PHONE, TOKEN, body, { endpoint: 'marketing_messages' });
+      expect(answer.status).toBe(200);
+      expect(sim.record.messages[0]).toMatchObject({
+        endpoint: 'marketing_messages',
+        bizOpaqueCallbackData: undefined,
+      });
+      expect(sim.record.messages[0].body).toMatchObject({ message_send_ttl_seconds: 43_200 });
+      const longest = marketingReminder('34600111223', { message_send_ttl_seconds: 2_592_000 });
+      expect((await refusal(longest)).status).toBe(200);
+    });
+
+    it("refuses a key outside the schema, biz_opaque_callback_data included, in Meta's error shape", async () => {
+      const { status, error } = await refusal(cartReminder('34600111222', 'send-1'));
+      expect(status).toBe(400);
+      expect(error).toEqual({
+        message: '(#100) Param biz_opaque_callback_data is not a valid parameter.',
+        type: 'OAuthException',
+        code: 100,
+        error_data: { messaging_product: 'whatsapp', details: expect.stringContaining('Unexpected key') },
+        fbtrace_id: expect.any(String),
+      });
+      expect((await refusal(marketingReminder('34600111222', { ttl_seconds: 600 }))).error?.code).toBe(100);
+      // The same body is fine on /messages.
+      expect((await postMessage(sim.url, PHONE, TOKEN, cartReminder('34600111222', 's'))).status).toBe(200);
+      expect(sim.record.messages.map((m) => m.endpoint)).toEqual(['messages']);
+    });
+
+    it('refuses a time-to-live outside 12 hours to 30 days, a bad policy, and a missing recipient_type', async () => {
+      for (const ttl of [43_199, 2_592_001, 600, -1, 43_200.5, '43200']) {
+        const { error } = await refusal(marketingReminder('34600111222', { message_send_ttl_seconds: ttl }));
+        expect(error).toMatchObject({ code: 100 });
+        expect(String((error?.error_data as { details: string }).details)).toContain('message_send_ttl_seconds');
+      }
+      expect((await refusal(marketingReminder('34600111222', { product_policy: 'LOOSE' }))).error?.code).toBe(100);
+      const { recipient_type: _r, ...noType } = marketingReminder('34600111222');
+      expect((await refusal(noType)).error?.code).toBe(100);
+      expect(sim.record.messages).toHaveLength(0);
+    });
+
+    it('answers 131055 to a STRICT send of a business without the terms; without STRICT Meta falls back', async () => {
+      sim.updateSettings({ marketingTermsNotAccepted: [PHONE] });
+      try {
+        const strict = await refusal(marketingReminder('34600111222', { product_policy: 'STRICT' }));
+        expect(strict).toMatchObject({ status: 400, error: { code: 131055 } });
+        expect(String(strict.error?.message)).toContain('(#131055)');
+        const fallback = await refusal(marketingReminder('34600111223'));
+        expect(fallback.status).toBe(200);
+        const other = await postMessage(
+          sim.url,
+          OTHER_PHONE,
+          'other-token',
+          marketingReminder('34600111224', { product_policy: 'STRICT' }),
+          {
+            endpoint: 'marketing_messages',
+          },
+        );
+        expect(other.status).toBe(200);
+        expect((await postMessage(sim.url, PHONE, TOKEN, cartReminder('34600111225', 's'))).status).toBe(200);
+      } finally {
+        sim.updateSettings({ marketingTermsNotAccepted: [] });
+      }
+    });
+  });
+
+  it('serves Graph v23.0 to v26.0, an expired version as the oldest, and no version from the future', async () => {
+    for (const version of ['v23.0', 'v24.0', 'v25.0', 'v26.0']) {
+      const answer = await postMessage(sim.url, PHONE, TOKEN, cartReminder('34600111222', version), { version });
+      expect([answer.status, answer.headers['facebook-api-version']]).toEqual([200, version]);
+    }
+    const old = await postMessage(sim.url, PHONE, TOKEN, cartReminder('34600111223', 'old'), { version: 'v21.0' });
+    expect([old.status, old.headers['facebook-api-version']]).toEqual([200, 'v23.0']);
+    const future = await postMessage(sim.url, PHONE, TOKEN, cartReminder('34600111224', 'new'), { version: 'v27.0' });
+    expect([future.status, (future.body.error as { code: number }).code]).toEqual([400, 2500]);
   });
 
   it('answers unknown Graph paths with 2500 and never records them', async () => {

@@ -30,6 +30,23 @@ export interface GraphApiDeps {
 const SEND_PATH = /^\/(v\d+\.\d+)\/([^/]+)\/(messages|marketing_messages)\/?$/;
 
 /**
+ * The Graph API versions Meta serves at the end of 2026: v23.0 (expires October 2027) to
+ * v26.0 (current since July 2026). A call to an expired version is served by the oldest one
+ * (Meta upgrades it; the `facebook-api-version` header says which); a version not released
+ * yet is an unknown path.
+ */
+export const SERVED_GRAPH_VERSIONS = ['v23.0', 'v24.0', 'v25.0', 'v26.0'] as const;
+
+/** The version that answers a call made with `asked`, or undefined when Meta has no such version. */
+export function servedVersion(asked: string): string | undefined {
+  if ((SERVED_GRAPH_VERSIONS as readonly string[]).includes(asked)) return asked;
+  const number = (v: string) => Number(v.slice(1));
+  const newest = SERVED_GRAPH_VERSIONS[SERVED_GRAPH_VERSIONS.length - 1];
+  if (number(asked) > number(newest)) return undefined;
+  return number(asked) < number(SERVED_GRAPH_VERSIONS[0]) ? SERVED_GRAPH_VERSIONS[0] : undefined;
+}
+
+/**
  * `POST /{version}/{phone-number-id}/messages` and `…/marketing_messages`. Order of checks:
  * injected stall and failures (the server itself is in trouble), access token, request body,
  * throughput (130429), recipient on WhatsApp (131026), pair rate (131056); then accepted.
@@ -42,7 +59,13 @@ export async function handleGraphRequest(req: IncomingMessage, res: ServerRespon
     answerError(res, { code: 2500, message: `Unknown path components: ${url.pathname}` }, undefined);
     return;
   }
-  const [, apiVersion, phoneNumberId, endpoint] = match as unknown as [string, string, string, Endpoint];
+  const [, askedVersion, phoneNumberId, endpoint] = match as unknown as [string, string, string, Endpoint];
+  const apiVersion = servedVersion(askedVersion);
+  if (!apiVersion) {
+    req.resume();
+    answerError(res, { code: 2500, message: `Unknown path components: ${url.pathname}` }, undefined);
+    return;
+  }
   if (req.method !== 'POST') {
     req.resume();
     answerError(res, { code: 100, message: `Unsupported ${req.method?.toLowerCase()} request.` }, apiVersion);
@@ -120,6 +143,14 @@ function processSend(
   const check = checkSendRequest(attempt.body, endpoint);
   if (!check.ok) return refuse(check.error);
   const send = check.send;
+  // Without STRICT Meta sends it through the Cloud API instead (no time-to-live there).
+  if (
+    endpoint === 'marketing_messages' &&
+    send.productPolicy === 'STRICT' &&
+    settings.marketingTermsNotAccepted.includes(phoneNumberId)
+  ) {
+    return refuse({ code: 131055 });
+  }
   if (send.template && settings.templates) {
     const templateError = checkAgainstApproved(settings.templates, send.template, endpoint);
     if (templateError) return refuse(templateError);

@@ -74,6 +74,12 @@ const catalogue: Record<number, ErrorCatalogueEntry> = {
     httpStatus: 400,
     details: 'In order to maintain healthy ecosystem engagement, the message failed to be delivered.',
   },
+  131055: {
+    title: 'Marketing Messages API terms not accepted',
+    httpStatus: 400,
+    details:
+      'The business has not accepted the Marketing Messages API for WhatsApp terms of service: accept them in WhatsApp Manager to send marketing templates here.',
+  },
   131050: {
     title:
       'Unable to deliver the message. This recipient has chosen to stop receiving marketing messages on WhatsApp from your business.',

@@ -4,6 +4,10 @@ import type { GraphErrorSpec } from './graph-errors';
  * The body of `POST /{version}/{phone-number-id}/messages` (and `/marketing_messages`),
  * checked the way the Cloud API checks what matters for template and text messages. Other
  * message types (image, interactive…) are outside the simulator and refused with 100.
+ *
+ * `/marketing_messages` takes a closed body (Meta's `MarketingMessageRequestPayload`,
+ * `additionalProperties: false`): exactly MARKETING_FIELDS, `recipient_type` required, a key
+ * outside them (`biz_opaque_callback_data` included) refused with 100.
  */
 
 export interface TemplateParameter {
@@ -35,7 +39,28 @@ export interface SendRequest {
   template?: TemplateRequest;
   text?: { body: string; previewUrl: boolean };
   bizOpaqueCallbackData?: string;
+  /** `/marketing_messages` only: the time-to-live asked for, in seconds. */
+  ttlSeconds?: number;
+  productPolicy?: 'CLOUD_API_FALLBACK' | 'STRICT';
+  messageActivitySharing?: boolean;
 }
+
+/**
+ * The keys of a `/marketing_messages` body: Meta's schema's seven, and the time-to-live
+ * `message_send_ttl_seconds` (Meta documents it on the template, its partners on the send).
+ */
+export const MARKETING_FIELDS = [
+  'messaging_product',
+  'recipient_type',
+  'to',
+  'type',
+  'template',
+  'product_policy',
+  'message_activity_sharing',
+  'message_send_ttl_seconds',
+] as const;
+/** Meta's range for marketing templates: 12 hours to 30 days. */
+export const MARKETING_TTL_SECONDS = { min: 43_200, max: 2_592_000 };
 
 export type SendRequestCheck = { ok: true; send: SendRequest } | { ok: false; error: GraphErrorSpec };
 
@@ -75,6 +100,12 @@ const BODY_ONLY_PARAMETER_MAX = 32768;
 export function checkSendRequest(body: unknown, endpoint: 'messages' | 'marketing_messages'): SendRequestCheck {
   const fail = (error: GraphErrorSpec): SendRequestCheck => ({ ok: false, error });
   if (!isObject(body)) return fail({ code: 100, details: 'The request body must be a JSON object' });
+  let marketing: Pick<SendRequest, 'ttlSeconds' | 'productPolicy' | 'messageActivitySharing'> = {};
+  if (endpoint === 'marketing_messages') {
+    const checked = checkMarketingFields(body);
+    if ('code' in checked) return fail(checked);
+    marketing = checked;
+  }
 
   if (body.messaging_product === undefined) return fail(required('messaging_product'));
   if (body.messaging_product !== 'whatsapp') {
@@ -100,7 +131,7 @@ export function checkSendRequest(body: unknown, endpoint: 'messages' | 'marketin
 
   // The Cloud API treats a missing type as text.
   const type = body.type ?? 'text';
-  const base = { to: body.to, waId, bizOpaqueCallbackData: callbackData as string | undefined };
+  const base = { to: body.to, waId, bizOpaqueCallbackData: callbackData as string | undefined, ...marketing };
   if (endpoint === 'marketing_messages' && type !== 'template') {
     return fail(invalid('Only template messages can be sent to marketing_messages.'));
   }
@@ -116,6 +147,44 @@ export function checkSendRequest(body: unknown, endpoint: 'messages' | 'marketin
     return fail(invalid(`Messages of type ${type} are valid for Meta but not simulated: use template or text.`));
   }
   return fail(invalid(`Param type must be one of {TEMPLATE, TEXT, ${OTHER_MESSAGE_TYPES.join(', ').toUpperCase()}}.`));
+}
+
+function checkMarketingFields(
+  body: Record<string, unknown>,
+): Pick<SendRequest, 'ttlSeconds' | 'productPolicy' | 'messageActivitySharing'> | GraphErrorSpec {
+  const unknown = Object.keys(body).filter((key) => !(MARKETING_FIELDS as readonly string[]).includes(key));
+  if (unknown.length > 0) {
+    return {
+      code: 100,
+      message: `(#100) Param ${unknown[0]} is not a valid parameter.`,
+      details: `Unexpected key "${unknown[0]}": marketing_messages takes ${MARKETING_FIELDS.join(', ')}`,
+    };
+  }
+  if (body.recipient_type === undefined) return required('recipient_type');
+  const checked: Pick<SendRequest, 'ttlSeconds' | 'productPolicy' | 'messageActivitySharing'> = {};
+  const ttl = body.message_send_ttl_seconds;
+  if (ttl !== undefined) {
+    const { min, max } = MARKETING_TTL_SECONDS;
+    if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < min || ttl > max) {
+      return invalid(
+        `Param message_send_ttl_seconds must be an integer from ${min} to ${max} for marketing templates.`,
+      );
+    }
+    checked.ttlSeconds = ttl;
+  }
+  const policy = body.product_policy;
+  if (policy !== undefined) {
+    if (policy !== 'CLOUD_API_FALLBACK' && policy !== 'STRICT') {
+      return invalid('Param product_policy must be one of {CLOUD_API_FALLBACK, STRICT}.');
+    }
+    checked.productPolicy = policy;
+  }
+  const sharing = body.message_activity_sharing;
+  if (sharing !== undefined) {
+    if (typeof sharing !== 'boolean') return invalid('Param message_activity_sharing must be a boolean.');
+    checked.messageActivitySharing = sharing;
+  }
+  return checked;
 }
 
 function checkText(text: unknown): { body: string; previewUrl: boolean } | GraphErrorSpec {

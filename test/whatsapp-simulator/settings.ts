@@ -47,6 +47,8 @@ export interface SimulatorOptions {
   wabaId?: string;
   /** Approved templates to check template sends against; absent: any well-formed template is accepted. */
   templates?: ApprovedTemplate[];
+  /** Business phone number ids whose business has not accepted the Marketing Messages API terms: 131055 there. */
+  marketingTermsNotAccepted?: string[];
   limits?: LimitOptions;
   /** Added before every Graph API answer: fixed ms or a uniform range. */
   latencyMs?: Latency;
@@ -73,6 +75,7 @@ export interface WebhookSettings {
 export interface SimulatorSettings {
   tokens: Map<string, Set<string>>;
   templates?: ApprovedTemplate[];
+  marketingTermsNotAccepted: string[];
   throughputPerSecond: number;
   pairRate: PairRateSettings | false;
   latencyMs: Latency;
@@ -82,6 +85,7 @@ export interface SimulatorSettings {
 export interface SettingsPatch {
   tokens?: Record<string, string | string[]>;
   templates?: ApprovedTemplate[] | null;
+  marketingTermsNotAccepted?: string[];
   limits?: LimitOptions;
   latencyMs?: Latency;
   webhooks?: WebhookOptions;
@@ -92,6 +96,7 @@ const STATUS_ORDER = ['sent', 'delivered', 'read'] as const;
 export function resolveSettings(options: SimulatorOptions): SimulatorSettings {
   const settings: SimulatorSettings = {
     tokens: new Map(),
+    marketingTermsNotAccepted: [],
     throughputPerSecond: 80,
     pairRate: { intervalMs: 6000, burst: 3 },
     latencyMs: 0,
@@ -107,6 +112,7 @@ export function resolveSettings(options: SimulatorOptions): SimulatorSettings {
   applySettingsPatch(settings, {
     tokens: options.tokens,
     templates: options.templates,
+    marketingTermsNotAccepted: options.marketingTermsNotAccepted,
     limits: options.limits,
     latencyMs: options.latencyMs,
     webhooks: options.webhooks,
@@ -131,6 +137,14 @@ export function applySettingsPatch(settings: SimulatorSettings, patch: SettingsP
     next.tokens.set(phoneNumberId, new Set([...(next.tokens.get(phoneNumberId) ?? []), ...list]));
   }
   if (patch.templates !== undefined) next.templates = patch.templates ?? undefined;
+  if (patch.marketingTermsNotAccepted !== undefined) {
+    if (
+      !Array.isArray(patch.marketingTermsNotAccepted) ||
+      patch.marketingTermsNotAccepted.some((id) => typeof id !== 'string')
+    )
+      throw new Error('marketingTermsNotAccepted: a list of phone number ids');
+    next.marketingTermsNotAccepted = [...patch.marketingTermsNotAccepted];
+  }
   const limits = patch.limits ?? {};
   if (limits.throughputPerSecond !== undefined) {
     next.throughputPerSecond = positiveInteger('limits.throughputPerSecond', limits.throughputPerSecond);

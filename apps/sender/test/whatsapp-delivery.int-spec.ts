@@ -28,7 +28,10 @@ const reminder: TemplateMessage = {
   category: 'MARKETING',
 };
 
-function sendRequest(i: number, body: SendRequest['body'] = reminder): SendRequest {
+/** The same template through /messages (no category configured): carries the sendId as callback data. */
+const reminderOnMessages: TemplateMessage = { ...reminder, category: undefined };
+
+function sendRequest(i: number, body: SendRequest['body'] = reminderOnMessages): SendRequest {
   return {
     phoneNumberId: PHONE_NUMBER_ID,
     accessToken: TOKEN,
@@ -50,7 +53,13 @@ describe('WhatsAppClient against the simulator', () => {
         { name: 'order_update', language: 'es', category: 'UTILITY', bodyParameters: 1 },
       ],
     });
-    client = new WhatsAppClient({ baseUrl: sim.url, graphApiVersion: 'v23.0', timeoutMs: 400, connections: 4 });
+    client = new WhatsAppClient({
+      baseUrl: sim.url,
+      graphApiVersion: 'v26.0',
+      timeoutMs: 400,
+      connections: 4,
+      marketing: { ttlSeconds: 43_200, productPolicy: 'STRICT' },
+    });
   });
 
   afterEach(() => sim.reset());
@@ -60,14 +69,14 @@ describe('WhatsAppClient against the simulator', () => {
     await sim.close();
   });
 
-  it('sends a marketing template to marketing_messages in the real wire format and gets its wamid', async () => {
-    const result = await client.send(sendRequest(1));
+  it("sends a marketing template to marketing_messages in that route's wire format and gets its wamid", async () => {
+    const result = await client.send(sendRequest(1, reminder));
     expect(result).toEqual({ kind: 'accepted', whatsappMessageId: expect.stringMatching(/^wamid\./) });
-    const [message] = sim.record.findMessages({ bizOpaqueCallbackData: 'send-1' });
+    const [message] = sim.record.findMessages({ to: '+34600100001' });
     expect(message).toMatchObject({
       wamid: (result as { whatsappMessageId: string }).whatsappMessageId,
       endpoint: 'marketing_messages',
-      apiVersion: 'v23.0',
+      apiVersion: 'v26.0',
       type: 'template',
       templateName: 'cart_reminder',
       language: 'es',
@@ -93,8 +102,23 @@ describe('WhatsAppClient against the simulator', () => {
           { type: 'button', sub_type: 'url', index: '0', parameters: [{ type: 'text', text: '8812' }] },
         ],
       },
-      biz_opaque_callback_data: 'send-1',
+      // No biz_opaque_callback_data: Meta's body of this route does not take it.
+      product_policy: 'STRICT',
+      message_send_ttl_seconds: 43_200,
     });
+  });
+
+  it('131055 (terms not accepted) stops the store; the same template through /messages goes', async () => {
+    sim.updateSettings({ marketingTermsNotAccepted: [PHONE_NUMBER_ID] });
+    try {
+      expect(await client.send(sendRequest(5, reminder))).toMatchObject({ kind: 'token-rejected', code: 131055 });
+      expect(await client.send(sendRequest(6, { ...reminder, fallbackToMessages: true }))).toMatchObject({
+        kind: 'accepted',
+      });
+      expect(sim.record.findMessages({ bizOpaqueCallbackData: 'send-6' })[0].endpoint).toBe('messages');
+    } finally {
+      sim.updateSettings({ marketingTermsNotAccepted: [] });
+    }
   });
 
   it('sends a utility template to messages and a text with link preview', async () => {
@@ -231,18 +255,20 @@ describe('WhatsAppClient against the simulator', () => {
   });
 
   it('uses the configured Graph API version and a base URL with a path', async () => {
-    const prefixed = new WhatsAppClient({
-      baseUrl: `${sim.url}/`,
-      graphApiVersion: 'v21.0',
-      timeoutMs: 400,
-      connections: 1,
-    });
-    expect((await prefixed.send(sendRequest(50))).kind).toBe('accepted');
-    expect(sim.record.attempts.at(-1)).toMatchObject({
-      apiVersion: 'v21.0',
-      path: `/v21.0/${PHONE_NUMBER_ID}/marketing_messages`,
-    });
-    await prefixed.close();
+    for (const [i, version] of ['v23.0', 'v24.0', 'v25.0', 'v26.0'].entries()) {
+      const prefixed = new WhatsAppClient({
+        baseUrl: `${sim.url}/`,
+        graphApiVersion: version,
+        timeoutMs: 400,
+        connections: 1,
+      });
+      expect((await prefixed.send(sendRequest(50 + i, reminder))).kind).toBe('accepted');
+      expect(sim.record.attempts.at(-1)).toMatchObject({
+        apiVersion: version,
+        path: `/${version}/${PHONE_NUMBER_ID}/marketing_messages`,
+      });
+      await prefixed.close();
+    }
   });
 });
 
@@ -307,6 +333,47 @@ describe('deliver() against a faulty simulator', () => {
     });
     expect(outcomes.some((o) => o.settledFromWebhook)).toBe(true);
     expect(outcomes.some((o) => o.attempts > 1)).toBe(true);
+    limiter.close();
+    await client.close();
+  });
+
+  it('on marketing_messages, with the same faults, no message is ever accepted twice: a lost answer stays ambiguous', async () => {
+    sim.reset();
+    sim.faults.failRandomly({
+      probability: 0.3,
+      failures: [
+        { kind: 'error', code: 131000 },
+        { kind: 'error', code: 130429 },
+        { kind: 'hang' },
+        { kind: 'reset' },
+        { kind: 'lose-answer' },
+      ],
+    });
+    const client = new WhatsAppClient({ baseUrl: sim.url, graphApiVersion: 'v26.0', timeoutMs: 300, connections: 16 });
+    const limiter = new ThroughputLimiter({ perSecond: 80 });
+    const settle = jest.fn(async () => undefined);
+    const parts = {
+      client,
+      limiter,
+      retryPolicy: new RetryPolicy({ maxAttempts: 12, baseDelayMs: 50, maxDelayMs: 1_000 }),
+      settle,
+      settleAfterMs: 1_500,
+    };
+    const requests = Array.from({ length: 60 }, (_, i) => sendRequest(700 + i, reminder));
+    const outcomes = await Promise.all(requests.map((r) => deliver(parts, r)));
+    expect(settle).not.toHaveBeenCalled();
+    let ambiguous = 0;
+    outcomes.forEach((outcome, i) => {
+      const messages = sim.record.findMessages({ to: requests[i].to });
+      expect(messages.length).toBeLessThanOrEqual(1);
+      if (outcome.result.kind === 'accepted') {
+        expect(outcome.result.whatsappMessageId).toBe(messages[0].wamid);
+      } else {
+        expect(outcome.result).toMatchObject({ kind: 'transient', ambiguous: true });
+        ambiguous++;
+      }
+    });
+    expect(ambiguous).toBeGreaterThan(0);
     limiter.close();
     await client.close();
   });

@@ -1,0 +1,214 @@
+// Marketing templates on the Marketing Messages API route, end to end on the real broker and
+// database with the WhatsApp simulator: the request body of /marketing_messages (Meta's
+// closed schema: the time-to-live, STRICT, no biz_opaque_callback_data), the US market skip,
+// a lost answer on that route, and 131055 (terms not accepted) as a pause or a fallback.
+import type { WhatsAppSimulator } from '../../../test/whatsapp-simulator';
+import {
+  database,
+  Environment,
+  freshPhone,
+  isolatedEnvironment,
+  outcomesUntil,
+  PHONE_NUMBER_ID,
+  produceSendDue,
+  produceSettings,
+  RunningSender,
+  sendDue,
+  sleep,
+  startSender,
+  startSimulator,
+  storeSettings,
+  TOKEN,
+} from './harness';
+
+const sims: WhatsAppSimulator[] = [];
+const senders: RunningSender[] = [];
+afterAll(async () => {
+  await Promise.all(senders.map((s) => s.close().catch(() => undefined)));
+  await Promise.all(sims.map((s) => s.close()));
+});
+
+/** A store sending the approved MARKETING template `cart_reminder`: routed to /marketing_messages. */
+const marketingStore = () =>
+  storeSettings({
+    whatsapp: {
+      phoneNumberId: PHONE_NUMBER_ID,
+      accessToken: TOKEN,
+      mode: 'template',
+      templateName: 'cart_reminder',
+      templateLanguage: 'es',
+      templateCategory: 'marketing',
+    },
+  });
+
+async function setup(
+  label: string,
+  extra: Record<string, string> = {},
+  simulator: Parameters<typeof startSimulator>[0] = {},
+) {
+  const env = await isolatedEnvironment(label);
+  const sim = await startSimulator(simulator);
+  sims.push(sim);
+  await produceSettings(env, marketingStore());
+  const sender = await startSender(env, sim, extra);
+  senders.push(sender);
+  return { env, sim, sender };
+}
+
+const statusOf = (outcomes: Array<{ sendId?: string; status?: string }>, sendId: string) =>
+  outcomes.filter((o) => o.sendId === sendId).map((o) => o.status);
+
+async function query<T>(env: Environment, sql: string, values: unknown[] = []): Promise<T[]> {
+  const db = await database(env.schema);
+  try {
+    return (await db.query(sql, values)).rows as T[];
+  } finally {
+    await db.close();
+  }
+}
+
+const rowOf = async (env: Environment, sendId: string) =>
+  (
+    await query<{ state: string; reason: string | null; wamid: string | null; attempts: number; error_code: number }>(
+      env,
+      'SELECT state, reason, wamid, attempts, error_code FROM messages WHERE send_id = $1',
+      [sendId],
+    )
+  )[0];
+
+async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 15_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let value = await read();
+  while (!ok(value) && Date.now() < end) {
+    await sleep(200);
+    value = await read();
+  }
+  return value;
+}
+
+const metricsOf = async (sender: RunningSender) => (await fetch(`${sender.url}/metrics`)).text();
+
+describe('sender on /marketing_messages', () => {
+  it("sends the route's own body (TTL, STRICT, no callback data), settles it by its message id, and skips US shoppers", async () => {
+    const { env, sim } = await setup('marketing-body');
+    const spain = sendDue('mm-es');
+    const canada = sendDue('mm-ca', { customer: { ...spain.customer, phone: '+14165550123' } });
+    const us = sendDue('mm-us', { customer: { ...spain.customer, phone: '+12125550123' } });
+    await produceSendDue(env, [spain, canada, us]);
+    const outcomes = await outcomesUntil(
+      env,
+      (o) =>
+        statusOf(o, spain.sendId).includes('read') &&
+        statusOf(o, canada.sendId).includes('read') &&
+        statusOf(o, us.sendId).includes('skipped'),
+    );
+
+    const [message] = sim.record.findMessages({ to: spain.customer.phone });
+    expect(message).toMatchObject({ endpoint: 'marketing_messages', templateName: 'cart_reminder' });
+    expect(Object.keys(message.body as object).sort()).toEqual([
+      'message_send_ttl_seconds',
+      'messaging_product',
+      'product_policy',
+      'recipient_type',
+      'template',
+      'to',
+      'type',
+    ]);
+    expect(message.body).toMatchObject({ message_send_ttl_seconds: 43_200, product_policy: 'STRICT' });
+    // Settled by the message id of the answer: the webhooks (no sendId in them) move it to read.
+    expect(statusOf(outcomes, spain.sendId)).toEqual(['sent', 'delivered', 'read']);
+    expect(await rowOf(env, spain.sendId)).toMatchObject({ state: 'read', wamid: message.wamid });
+
+    // Canada shares +1 and is not blocked; the United States is, before any call or frequency slot.
+    expect(sim.record.findMessages({ to: canada.customer.phone })).toHaveLength(1);
+    expect(outcomes.find((o) => o.sendId === us.sendId)).toMatchObject({ status: 'skipped', reason: 'market-blocked' });
+    expect(sim.record.findAttempts({ to: us.customer.phone })).toHaveLength(0);
+    expect(await query(env, 'SELECT 1 FROM contacts WHERE phone = $1', [us.customer.phone])).toEqual([]);
+    expect(await rowOf(env, us.sendId)).toMatchObject({ state: 'skipped', reason: 'market-blocked', attempts: 0 });
+  });
+
+  it('sends US shoppers too when the market block is turned off', async () => {
+    const { env, sim } = await setup('marketing-us-on', { SENDER_MARKET_BLOCK_US: 'false' });
+    const us = sendDue('mm-us-on', { customer: { phone: '+13055550123', firstName: 'Ann', locale: 'en-US' } });
+    await produceSendDue(env, [us]);
+    await outcomesUntil(env, (o) => statusOf(o, us.sendId).includes('sent'));
+    expect(sim.record.findMessages({ to: us.customer.phone })).toHaveLength(1);
+  });
+
+  it('a lost answer on the route is never sent again: left unknown, one message at Meta, no outcome', async () => {
+    const { env, sim, sender } = await setup('marketing-lost', {
+      WHATSAPP_TIMEOUT_MS: '800',
+      SENDER_AMBIGUOUS_SETTLE_MS: '300',
+    });
+    sim.faults.failNext(1, { kind: 'lose-answer' });
+    const due = sendDue('mm-lost');
+    await produceSendDue(env, [due]);
+    const row = await until(
+      () => rowOf(env, due.sendId),
+      (r) => r?.state === 'unknown',
+    );
+    expect(row).toMatchObject({ state: 'unknown', attempts: 1, wamid: null });
+    // Meta did accept it, and its webhooks came (no sendId in them, an id the sender never heard).
+    expect(sim.record.findMessages({ to: due.customer.phone })).toHaveLength(1);
+    await until(
+      () => metricsOf(sender),
+      (m) => /sender_webhook_statuses_total\{[^}]*result="unknown-message"[^}]*\} [1-9]/.test(m),
+    );
+    await sleep(1500); // past the settle wait: a /messages send would have been tried again by now
+    expect(sim.record.findAttempts({ to: due.customer.phone })).toHaveLength(1);
+    expect(statusOf(await outcomesUntil(env, () => true, 2000), due.sendId)).toEqual([]);
+    // The next shopper goes as usual.
+    const next = sendDue('mm-after-lost');
+    await produceSendDue(env, [next]);
+    await outcomesUntil(env, (o) => statusOf(o, next.sendId).includes('sent'));
+  });
+
+  it('131055 (terms not accepted) pauses the store with an alert and a metric; its messages wait', async () => {
+    const { env, sim, sender } = await setup('marketing-terms', {}, { marketingTermsNotAccepted: [PHONE_NUMBER_ID] });
+    const due = sendDue('mm-terms');
+    await produceSendDue(env, [due]);
+    const outcomes = await outcomesUntil(env, (o) => statusOf(o, due.sendId).includes('deferred'));
+    expect(outcomes.find((o) => o.sendId === due.sendId)).toMatchObject({ status: 'deferred', reason: 'store-paused' });
+    expect(await rowOf(env, due.sendId)).toMatchObject({ state: 'deferred', error_code: 131055 });
+    expect(sim.record.findAttempts({ to: due.customer.phone }).map((a) => a.errorCode)).toEqual([131055]);
+    expect(sim.record.messages).toHaveLength(0);
+    const logs = sender.logs.join('');
+    expect(logs).toMatch(/"alert":"marketing-terms-not-accepted".*"storeId":"lola-shoes"/);
+    expect(logs).not.toContain(TOKEN);
+    const metrics = await metricsOf(sender);
+    expect(metrics).toMatch(/sender_marketing_terms_missing_total\{[^}]*action="paused"[^}]*\} 1/);
+    expect(metrics).toMatch(/sender_store_paused_total\{[^}]*code="131055"[^}]*\} 1/);
+    // Paused: the next one is not even tried.
+    const second = sendDue('mm-terms-2', { customer: { ...due.customer, phone: freshPhone() } });
+    await produceSendDue(env, [second]);
+    await outcomesUntil(env, (o) => statusOf(o, second.sendId).includes('deferred'));
+    expect(sim.record.findAttempts({ to: second.customer.phone })).toHaveLength(0);
+  });
+
+  it('131055 with the fallback on: sent once through /messages (callback data, no TTL), the store not paused', async () => {
+    const { env, sim, sender } = await setup(
+      'marketing-fallback',
+      { WHATSAPP_MARKETING_TERMS_FALLBACK: 'true' },
+      { marketingTermsNotAccepted: [PHONE_NUMBER_ID] },
+    );
+    const due = sendDue('mm-fallback');
+    await produceSendDue(env, [due]);
+    await outcomesUntil(env, (o) => statusOf(o, due.sendId).includes('delivered'));
+    const attempts = sim.record.findAttempts({ to: due.customer.phone });
+    expect(attempts.map((a) => [a.endpoint, a.errorCode ?? a.outcome])).toEqual([
+      ['marketing_messages', 131055],
+      ['messages', 'accepted'],
+    ]);
+    const [message] = sim.record.findMessages({ to: due.customer.phone });
+    expect(message).toMatchObject({ endpoint: 'messages', bizOpaqueCallbackData: due.sendId });
+    expect(message.body).not.toHaveProperty('message_send_ttl_seconds');
+    expect(await rowOf(env, due.sendId)).toMatchObject({
+      state: expect.stringMatching(/^(delivered|read)$/),
+      wamid: message.wamid,
+      attempts: 2,
+    });
+    const metrics = await metricsOf(sender);
+    expect(metrics).toMatch(/sender_marketing_terms_missing_total\{[^}]*action="fallback"[^}]*\} 1/);
+    expect(metrics).not.toMatch(/sender_store_paused_total\{/);
+  });
+});
