@@ -5,6 +5,7 @@
 import type { ConsoleApi } from './api';
 import { debounce, el, svg } from './dom';
 import type { Language, Words } from './i18n';
+import { sendWindows, type SendPreview, type SendWindows } from './send-windows';
 import {
   addDays,
   clockOf,
@@ -24,24 +25,6 @@ export interface HoursState {
   timezone: string;
   openingHours: Hours;
   closedDates: string[];
-}
-
-/** ingest's SendPreview (libs/contracts), the fields the screen reads. */
-interface SendPreview {
-  outcome: 'send' | 'expire';
-  enabled: boolean;
-  detectedAt: string;
-  desiredAt: string;
-  notAfter: string;
-  sendAt?: string;
-  openUntil?: string | null;
-}
-
-interface Week {
-  start: number;
-  windows: Array<[number, number]>;
-  /** Carts abandoned as the store closes that would get no message: when, and until when. */
-  expiring: Array<{ at: number; notAfter: number }>;
 }
 
 const MINUTES_A_DAY = 1440;
@@ -107,58 +90,22 @@ export function hoursScreen(api: ConsoleApi, words: Words, language: Language, s
         : `${words.abandonedAt} ${when(at.toISOString())} ${words.expires}.`;
     if (!answer.value.enabled) sentence.textContent += ` ${words.storeDisabled}`;
     strip.setAttribute('aria-busy', 'true');
-    const week = await weekFrom(dayOf(at, state.timezone), answer.value);
+    const day = dayOf(at, state.timezone);
+    const week = await sendWindows(
+      zonedInstant(day, state.timezone)!.getTime(),
+      zonedInstant(addDays(day, 7), state.timezone)!.getTime(),
+      answer.value,
+      async (detectedAt) => {
+        const asked = await ask(detectedAt);
+        return asked.ok ? asked.value : undefined;
+      },
+    );
     if (mine !== generation || !week) return;
-    drawWeek(week, dayOf(at, state.timezone));
+    drawWeek(week, day);
     strip.setAttribute('aria-busy', 'false');
   }, 250);
 
-  /**
-   * The week's sending windows, asked of send-preview alone: a cart whose desired time is `t`
-   * is sent at the next opening (sendAt) and the store stays open until openUntil; so from the
-   * week's start, each answer gives one window and where to ask next. A closing that starts a
-   * closed span is asked once more, as a cart abandoned then, to say whether it would expire.
-   */
-  async function weekFrom(startDay: string, sample: SendPreview): Promise<Week | undefined> {
-    const start = zonedInstant(startDay, state.timezone)!.getTime();
-    const end = zonedInstant(addDays(startDay, 7), state.timezone)!.getTime();
-    const delay = Date.parse(sample.desiredAt) - Date.parse(sample.detectedAt);
-    const horizon = Math.max(3_600_000, Date.parse(sample.notAfter) - Date.parse(sample.detectedAt) - delay);
-    const windows: Week['windows'] = [];
-    const closings: number[] = [];
-    let closedFrom: number | undefined;
-    let t = start;
-    for (let asked = 0; t < end && asked < 60; asked++) {
-      const answer = await ask(new Date(t - delay));
-      if (!answer.ok) return undefined;
-      const p = answer.value;
-      if (p.outcome === 'expire') {
-        // Nothing opens within the horizon: ask again from there.
-        closedFrom ??= t;
-        t += horizon;
-        continue;
-      }
-      const opens = Date.parse(p.sendAt!);
-      if (opens > t) closedFrom ??= t;
-      if (closedFrom !== undefined) closings.push(closedFrom);
-      closedFrom = undefined;
-      if (opens >= end) break;
-      const closes = p.openUntil ? Date.parse(p.openUntil) : end;
-      windows.push([opens, Math.min(closes, end)]);
-      t = closes;
-    }
-    if (closedFrom !== undefined) closings.push(closedFrom);
-    const expiring: Week['expiring'] = [];
-    const answers = await Promise.all(closings.filter((c) => c < end).map((c) => ask(new Date(c))));
-    for (const answer of answers) {
-      if (answer.ok && answer.value.outcome === 'expire') {
-        expiring.push({ at: Date.parse(answer.value.detectedAt), notAfter: Date.parse(answer.value.notAfter) });
-      }
-    }
-    return { start, windows, expiring };
-  }
-
-  function drawWeek(week: Week, startDay: string): void {
+  function drawWeek(week: SendWindows, startDay: string): void {
     const rows = daysBetween(startDay, addDays(startDay, 6)).map((day) => {
       const from = zonedInstant(day, state.timezone)!.getTime();
       const to = zonedInstant(addDays(day, 1), state.timezone)!.getTime();
@@ -311,15 +258,15 @@ export function hoursScreen(api: ConsoleApi, words: Words, language: Language, s
       'div',
       { class: 'calendar' },
       el(
-        'div',
-        { class: 'calendar-nav' },
-        el('button', { type: 'button', id: 'cal-prev', 'aria-label': words.previousMonth, onclick: turn(-1) }, '‹'),
-        el('button', { type: 'button', id: 'cal-next', 'aria-label': words.nextMonth, onclick: turn(1) }, '›'),
-      ),
-      el(
         'table',
         {},
-        el('caption', {}, `${words.calendarTitle}: ${formatDay(first, language, { month: 'long', year: 'numeric' })}`),
+        el(
+          'caption',
+          {},
+          el('button', { type: 'button', id: 'cal-prev', 'aria-label': words.previousMonth, onclick: turn(-1) }, '‹'),
+          el('span', {}, `${words.calendarTitle}: ${formatDay(first, language, { month: 'long', year: 'numeric' })}`),
+          el('button', { type: 'button', id: 'cal-next', 'aria-label': words.nextMonth, onclick: turn(1) }, '›'),
+        ),
         el(
           'thead',
           {},

@@ -165,7 +165,7 @@ export function resultsScreen(api: ConsoleApi, words: Words, language: Language,
   }
 
   function chart(days: string[], daily: Array<Stats | undefined>): HTMLElement {
-    const width = 720;
+    const width = 480;
     const height = 220;
     const left = 36;
     const bottom = 24;
@@ -180,7 +180,7 @@ export function resultsScreen(api: ConsoleApi, words: Words, language: Language,
       ['sent', 'bar-sent'],
       ['recovered', 'bar-recovered'],
     ];
-    const labelEvery = Math.ceil(days.length / 8);
+    const labelEvery = Math.ceil(days.length / 6);
     const dayLabel = (day: string) => formatDay(day, language, { day: 'numeric', month: 'short' });
     const drawing = svg(
       'svg',
