@@ -79,6 +79,40 @@ describe('due carts', () => {
     });
   });
 
+  it('a granted cart drawn into the holdout closes held-out now, with the sendId its message would have had', () => {
+    const cart = scheduledCart();
+    const now = cart.episode.dueAt! + 250;
+    expect(closeEpisode(cart, { kind: 'contact', verdict: 'granted', arm: 'holdout' }, now)).toMatchObject({
+      status: 'held-out',
+      reason: null,
+      closedAt: now,
+      dueAt: cart.episode.dueAt,
+      sendId: sendIdOf('lola-shoes', 'c_8812', 1),
+    });
+    expect(closeEpisode(cart, { kind: 'contact', verdict: 'granted', arm: 'treated' }, now).status).toBe('emitted');
+    expect(closeEpisode(cart, { kind: 'contact', verdict: 'granted', arm: null }, now).status).toBe('emitted');
+    // A held-out episode is closed: later activity starts the next episode, as after a message.
+    const heldOut = {
+      ...cart,
+      episode: closeEpisode(cart, { kind: 'contact', verdict: 'granted', arm: 'holdout' }, now),
+    };
+    const next = applyCartEvents(
+      heldOut,
+      [
+        {
+          schemaVersion: 1,
+          eventId: 'e2',
+          type: 'cart.updated',
+          occurredAt: new Date(now + MIN).toISOString(),
+          storeId: 'lola-shoes',
+          cartId: 'c_8812',
+        },
+      ],
+      alwaysOpen,
+    ).state;
+    expect(next.episode).toMatchObject({ number: 2, status: 'scheduled' });
+  });
+
   it('an expiring cart expires when its timer fires', () => {
     const expiring = { ...scheduledCart(), episode: { ...scheduledCart().episode, status: 'expiring' as const } };
     expect(triageDue(expiring, settings)).toEqual({ action: 'expire' });
