@@ -93,6 +93,31 @@ async function intent(by: SenderProcess, ageMs = 0): Promise<NewMessage> {
   return m;
 }
 
+const MARKETING_STORE = 'lola-marketing';
+
+/** An intent of a store sending its MARKETING template: delivered on /marketing_messages. */
+async function marketingIntent(by: SenderProcess): Promise<NewMessage> {
+  const due = sendDue(`medium-mm-${++carts}`, { storeId: MARKETING_STORE });
+  const m: NewMessage = {
+    sendId: `${MARKETING_STORE}:${due.cartId}:1`,
+    storeId: MARKETING_STORE,
+    cartId: due.cartId,
+    phone: due.customer.phone,
+    phoneNumberId: PHONE_NUMBER_ID,
+    state: 'sending',
+    reason: null,
+    locale: 'es',
+    renderedText: 'Hola Ana',
+    template: { templateName: 'cart_reminder', languageCode: 'es', bodyParameters: ['Ana'] },
+    sendDue: { ...due, sendId: `${MARKETING_STORE}:${due.cartId}:1` },
+    deferredUntil: null,
+    at: new Date(),
+  };
+  const written = await dataSource.transaction((manager) => by.messages.insert([m], manager));
+  expect(written.has(m.sendId)).toBe(true);
+  return m;
+}
+
 async function row(sendId: string) {
   const [r] = await dataSource.query(
     `SELECT state, reason, wamid, error_code, attempts, history, owner, called_at, send_due
@@ -135,6 +160,18 @@ beforeAll(async () => {
   await runMigrations(dataSource);
   sender = await senderProcess();
   await sender.settings.put(STORE, storeSettings() as unknown as StoreSettings);
+  const marketing = storeSettings({
+    storeId: MARKETING_STORE,
+    whatsapp: {
+      phoneNumberId: PHONE_NUMBER_ID,
+      accessToken: TOKEN,
+      mode: 'template',
+      templateName: 'cart_reminder',
+      templateLanguage: 'es',
+      templateCategory: 'marketing',
+    },
+  });
+  await sender.settings.put(MARKETING_STORE, marketing as unknown as StoreSettings);
 });
 
 afterEach(() => sim.reset());
@@ -244,6 +281,38 @@ describe('MessageDelivery against the database and the simulator', () => {
     expect(await row(orphan.sendId)).toMatchObject({ state: 'sent', owner: sender.messages.owner });
     // Once called, it is never taken over again.
     expect((await sender.messages.takeOverUncalled(0, 10, [])).map((t) => t.sendId)).not.toContain(orphan.sendId);
+  });
+
+  it('marketing_messages: a lost answer is not tried again (no callback data can settle it), a /messages one is', async () => {
+    sim.faults.failNext(1, { kind: 'lose-answer' });
+    const marketing = await marketingIntent(sender);
+    expect(await sender.delivery.deliverAll([marketing])).toEqual([]);
+    expect(sim.record.findAttempts({ to: marketing.phone })).toHaveLength(1);
+    expect(sim.record.findMessages({ to: marketing.phone })).toHaveLength(1); // Meta took it
+    expect(await row(marketing.sendId)).toMatchObject({ state: 'unknown', attempts: 1, wamid: null });
+
+    // The same fault on /messages: waited SENDER_AMBIGUOUS_SETTLE_MS, no webhook here, sent again.
+    sim.faults.failNext(1, { kind: 'lose-answer' });
+    const text = await intent(sender);
+    await sender.delivery.deliverAll([text]);
+    expect(sim.record.findAttempts({ bizOpaqueCallbackData: text.sendId })).toHaveLength(2);
+  });
+
+  it('131055 on marketing_messages pauses the store; nothing went out', async () => {
+    sim.updateSettings({ marketingTermsNotAccepted: [PHONE_NUMBER_ID] });
+    try {
+      const m = await marketingIntent(sender);
+      const outcomes = valuesOf(await sender.delivery.deliverAll([m]));
+      expect(outcomes).toEqual([
+        expect.objectContaining({ sendId: m.sendId, status: 'deferred', reason: 'store-paused' }),
+      ]);
+      expect(await row(m.sendId)).toMatchObject({ state: 'deferred', error_code: 131055 });
+      expect((await sender.settings.ofStores([MARKETING_STORE])).get(MARKETING_STORE)?.paused).toBe(true);
+      expect(sim.record.findMessages({ to: m.phone })).toHaveLength(0);
+    } finally {
+      sim.updateSettings({ marketingTermsNotAccepted: [] });
+      await dataSource.query('UPDATE store_settings SET paused_at = NULL, paused_reason = NULL, paused_token = NULL');
+    }
   });
 
   it('a batch of mixed results is recorded in one go, each message with its own end', async () => {
