@@ -1,5 +1,6 @@
 import { commonChecks, commonEnv, env, readConfig, type EnvVar } from '@lib/config';
 import { consoleSigningKeysEnv } from '@lib/console-access';
+import { phoneHashKeyEnv } from '@lib/secrets';
 
 export const schedulerEnv = {
   ...commonEnv('scheduler', 3002),
@@ -61,6 +62,9 @@ export const schedulerEnv = {
   }),
   EXPERIMENT_ASSIGNMENT_KEY: experimentAssignmentKeyEnv(
     'Key of the holdout draw (HMAC-SHA-256 of store, period and phone; docs/scheduler.md "Holdout"), at least 32 characters, the same on every instance; changing it draws every shopper again. Unset: no store\'s shoppers are held out, whatever its experiments.holdoutPercent',
+  ),
+  ERASURE_HASH_KEY: phoneHashKeyEnv(
+    "Key of the phones' keyed hashes (HMAC-SHA256, 32 bytes in base64), ingest's and the sender's same key: an erased shopper's cart events still on cart-events are known by it and dropped. Unset: erasure requests wait on their topic",
   ),
   CONSOLE_SIGNING_KEYS: consoleSigningKeysEnv(
     "Keys verifying the merchant console's tokens for its stats: ingest's CONSOLE_SIGNING_KEYS, the same list. Unset: the console's stats are refused",

@@ -4,12 +4,14 @@ import { DatabaseConnection } from '@lib/database';
 import { BatchContext, ConsumedRecord, KafkaService } from '@lib/kafka';
 import { CartEventsPipeline } from './cart-events/cart-events.pipeline';
 import type { SchedulerConfig } from './config';
+import { ErasureRequestsPipeline } from './erasure/erasure-requests.pipeline';
 import { MessageOutcomesPipeline } from './message-outcomes/message-outcomes.pipeline';
 import { StoreSettingsPipeline } from './store-settings/store-settings.pipeline';
 import { SCHEDULER_CONFIG } from './tokens';
 
 /**
- * The scheduler's one consumer (group SCHEDULER_GROUP_ID) on its three inputs. Each batch is
+ * The scheduler's one consumer (group SCHEDULER_GROUP_ID) on its inputs (erasure-requests
+ * only with ERASURE_HASH_KEY set). Each batch is
  * one partition of one topic, handed to that topic's pipeline; partitions run concurrently.
  */
 @Injectable()
@@ -20,6 +22,7 @@ export class SchedulerInputs implements OnApplicationBootstrap {
     private readonly cartEvents: CartEventsPipeline,
     private readonly storeSettings: StoreSettingsPipeline,
     private readonly messageOutcomes: MessageOutcomesPipeline,
+    private readonly erasures: ErasureRequestsPipeline,
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
   ) {}
 
@@ -41,6 +44,10 @@ export class SchedulerInputs implements OnApplicationBootstrap {
       [this.kafka.topic(TOPIC.storeSettings)]: (r: ConsumedRecord[], ctx: BatchContext) =>
         this.storeSettings.handle(r, ctx),
       [this.kafka.topic(TOPIC.messageOutcomes)]: (r: ConsumedRecord[]) => this.messageOutcomes.handle(r),
+      // Without the hash key an erasure could not be remembered: the requests wait on their topic.
+      ...(this.config.ERASURE_HASH_KEY
+        ? { [this.kafka.topic(TOPIC.erasureRequests)]: (r: ConsumedRecord[]) => this.erasures.handle(r) }
+        : {}),
     };
     await this.kafka.consume({
       groupId: this.config.SCHEDULER_GROUP_ID,

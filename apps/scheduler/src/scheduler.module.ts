@@ -1,4 +1,6 @@
 import { kafkaSecurityOf } from '@lib/config';
+import { ErasureRepository } from './erasure/erasure.repository';
+import { ErasureRequestsPipeline } from './erasure/erasure-requests.pipeline';
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { DatabaseModule } from '@lib/database';
 import { KafkaModule } from '@lib/kafka';
@@ -58,6 +60,8 @@ export class SchedulerModule {
       TimerRepository,
       StatsRepository,
       PurgeRepository,
+      ErasureRepository,
+      ErasureRequestsPipeline,
       // consume → decide → produce
       CartReplanner,
       CartEventsPipeline,

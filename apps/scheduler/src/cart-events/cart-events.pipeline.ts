@@ -4,9 +4,12 @@ import { latestConsents, withdrawsConsent } from '@lib/consent';
 import { BatchResult, ConsumedRecord, DeadLetter } from '@lib/kafka';
 import { ConsentRecordRepository } from '../contacts/consent-record.repository';
 import { ContactHoldRepository } from '../contacts/contact-hold.repository';
+import type { SchedulerConfig } from '../config';
+import { isErasedEvent } from '../erasure/erasure-rule';
+import { ErasureRepository } from '../erasure/erasure.repository';
 import { StoreSettingsRepository } from '../store-settings/store-settings.repository';
 import { TimerWakeups } from '../timers/timer-wakeups';
-import { PLAN_SEND } from '../tokens';
+import { PLAN_SEND, SCHEDULER_CONFIG } from '../tokens';
 import { PlanSend, timerOf } from './abandonment';
 import { CartFacts, mergeCartEvent, orderOf, reachablePhone } from './cart-facts';
 import { CartRepository, cartKeyOf, StoredCart } from './cart.repository';
@@ -32,19 +35,21 @@ export class CartEventsPipeline {
     private readonly wakeups: TimerWakeups,
     private readonly metrics: SchedulerMetrics,
     private readonly replanner: CartReplanner,
+    private readonly erasures: ErasureRepository,
     @Inject(PLAN_SEND) private readonly planSend: PlanSend,
+    @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
   ) {}
 
   async handle(records: ConsumedRecord[]): Promise<BatchResult> {
     const deadLetters: DeadLetter[] = [];
     const byCart = new Map<string, { storeId: string; cartId: string; events: CartEvent[] }>();
+    const events: CartEvent[] = [];
     for (const record of records) {
       const decoded = cartEventContract.decode(record.value);
-      if (!decoded.ok) {
-        deadLetters.push({ record, reason: decoded.reason, error: decoded.error });
-        continue;
-      }
-      const e = decoded.value;
+      if (!decoded.ok) deadLetters.push({ record, reason: decoded.reason, error: decoded.error });
+      else events.push(decoded.value);
+    }
+    for (const e of await this.withoutErasedShoppers(events)) {
       const key = cartKeyOf(e.storeId, e.cartId);
       let group = byCart.get(key);
       if (!group) byCart.set(key, (group = { storeId: e.storeId, cartId: e.cartId, events: [] }));
@@ -70,7 +75,10 @@ export class CartEventsPipeline {
       const timer = timerOf(w.state.episode);
       if (timer && (soonest === null || timer.at < soonest)) soonest = timer.at;
     }
-    this.metrics.cartEvents.inc({ result: 'accepted' }, records.length - deadLetters.length);
+    this.metrics.cartEvents.inc(
+      { result: 'accepted' },
+      [...byCart.values()].reduce((n, g) => n + g.events.length, 0),
+    );
     this.metrics.cartsWritten.inc(landed.length);
     // A conversion merged before its message's outcome reached the scheduler is not counted
     // here (the stats API, which compares the times, counts it).
@@ -80,6 +88,26 @@ export class CartEventsPipeline {
     for (const w of withdrawn) await this.replanner.replanPhone(w.storeId, w.phone, settings.get(w.storeId));
     await this.catchUpWithSettings(settings, [...byCart.values()]);
     return { deadLetters };
+  }
+
+  /**
+   * Drops the events of erased shoppers that happened before their erasure and were still on
+   * the topic (erasure/erasure-rule.ts): they must not bring the erased data back. One lookup
+   * per batch, by the phones' keyed hashes.
+   */
+  private async withoutErasedShoppers(events: CartEvent[]): Promise<CartEvent[]> {
+    const key = this.config.ERASURE_HASH_KEY;
+    if (!key) return events;
+    const hashOf = new Map<string, string>();
+    for (const e of events) if (e.customer?.phone) hashOf.set(e.customer.phone, key.hash(e.customer.phone));
+    const erased = await this.erasures.erasedShoppers([...new Set(hashOf.values())]);
+    if (erased.size === 0) return events;
+    const kept = events.filter((e) => {
+      const hash = e.customer?.phone ? hashOf.get(e.customer.phone) : undefined;
+      return !(hash && isErasedEvent(erased.get(hash) ?? [], e.storeId, Date.parse(e.occurredAt)));
+    });
+    this.metrics.cartEvents.inc({ result: 'erased' }, events.length - kept.length);
+    return kept;
   }
 
   /** Keeps each shopper's latest consent record; a withdrawal kept is an opt-out from then on. */

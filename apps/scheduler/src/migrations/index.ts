@@ -4,6 +4,7 @@ import { StatsDaily1765200000000 } from './1765200000000-stats-daily';
 import { StoreSecretsDropped1766100000001 } from './1766100000001-store-secrets-dropped';
 import { HoldoutArm1766240000000 } from './1766240000000-holdout-arm';
 import { ConsentRecords1766300000000 } from './1766300000000-consent-records';
+import { ErasedShoppers1767000000001 } from './1767000000001-erased-shoppers';
 
 /** Every migration of the scheduler schema, oldest first. */
 export const schedulerMigrations: Array<new () => MigrationInterface> = [
@@ -12,4 +13,5 @@ export const schedulerMigrations: Array<new () => MigrationInterface> = [
   StoreSecretsDropped1766100000001,
   HoldoutArm1766240000000,
   ConsentRecords1766300000000,
+  ErasedShoppers1767000000001,
 ];

@@ -219,9 +219,10 @@ export class PurgeRepository {
   /**
    * Adds what these carts count for in the stats (stats-sql.ts, the same definitions the stats
    * API counts live rows with) to `stats_daily`, by store and UTC day of detection. Additive, in
-   * the transaction that deletes them: never counted twice, never lost.
+   * the transaction that deletes them: never counted twice, never lost. An erasure rolls up
+   * the carts it deletes with it too (erasure/erasure.repository.ts).
    */
-  private async rollUp(tx: EntityManager, keys: string[][]): Promise<void> {
+  async rollUp(tx: EntityManager, keys: string[][]): Promise<void> {
     const day = (column: string) => `(${column} AT TIME ZONE 'UTC')::date`;
     const closedJoin = `FROM abandonments a JOIN batch b ON b.store_id = a.store_id AND b.cart_id = a.cart_id
       LEFT JOIN message_outcomes o ON o.send_id = a.send_id`;
