@@ -98,7 +98,14 @@ export function resultsScreen(api: ConsoleApi, words: Words, language: Language,
             'ul',
             { class: 'won' },
             ...currencies.map((c) =>
-              el('li', { 'data-currency': c }, el('strong', {}, money(stats.recoveredRevenue[c], c))),
+              // The code too: "$" alone could be any of several dollars or pesos.
+              el(
+                'li',
+                { 'data-currency': c },
+                el('strong', {}, money(stats.recoveredRevenue[c], c)),
+                ' ',
+                el('span', { class: 'code' }, c),
+              ),
             ),
           ),
       el(
