@@ -260,6 +260,36 @@ const CHANNELS: ChannelSpec[] = [
       },
     ],
   },
+  {
+    topic: 'recoveryLinks',
+    description:
+      "Each message's click-tracked link: the sender writes it before the message can go out; ingest keeps it in recovery_links and redirects GET /r/{token} to its destination.",
+    messages: [
+      {
+        id: 'recoveryLink',
+        name: 'RecoveryLink',
+        title: 'Recovery link',
+        summary: 'The token of one message (sendId) and the store URL it redirects to.',
+        payload: 'recovery-link.v1',
+        key: cartKeySchema(),
+      },
+    ],
+  },
+  {
+    topic: 'linkClicks',
+    description:
+      "A shopper followed a message's link (link previews and bots not counted): ingest writes each counted click with the link's totals; the scheduler counts clicked messages in its stats.",
+    messages: [
+      {
+        id: 'linkClick',
+        name: 'LinkClick',
+        title: 'Link click',
+        summary: 'A counted click on the link of one message, with its first click time and count so far.',
+        payload: 'link-click.v1',
+        key: cartKeySchema(),
+      },
+    ],
+  },
 ];
 
 function dlqHeaders(): Json {
@@ -316,7 +346,50 @@ function operations(): OperationSpec[] {
     default: `${defaultOf(ingestEnv.INGEST_GROUP_ID)}-erasures`,
     description: '`<INGEST_GROUP_ID>-erasures` (its default shown).',
   };
+  const ingestLinks: Json = {
+    type: 'string',
+    default: `${defaultOf(ingestEnv.INGEST_GROUP_ID)}-links`,
+    description: '`<INGEST_GROUP_ID>-links` (its default shown).',
+  };
   return [
+    {
+      service: 'ingest',
+      action: 'receive',
+      channel: 'recoveryLinks',
+      groupId: ingestLinks,
+      summary: 'Keep every message link for GET /r/{token}.',
+    },
+    {
+      service: 'ingest',
+      action: 'send',
+      channel: 'recoveryLinksDlq',
+      summary: 'Dead-letter links it cannot read.',
+    },
+    {
+      service: 'ingest',
+      action: 'send',
+      channel: 'linkClicks',
+      summary: 'Publish each counted click on a link.',
+    },
+    {
+      service: 'scheduler',
+      action: 'receive',
+      channel: 'linkClicks',
+      groupId: scheduler,
+      summary: 'Count clicked messages in the stats.',
+    },
+    {
+      service: 'scheduler',
+      action: 'send',
+      channel: 'linkClicksDlq',
+      summary: 'Dead-letter clicks it cannot read.',
+    },
+    {
+      service: 'sender',
+      action: 'send',
+      channel: 'recoveryLinks',
+      summary: "Publish each message's tracked link before the message can go out.",
+    },
     {
       service: 'ingest',
       action: 'receive',

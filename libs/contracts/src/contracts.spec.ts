@@ -24,6 +24,8 @@ import {
   erasureCompletionContract,
   erasureRequestKey,
   erasureCompletionKey,
+  recoveryLinkContract,
+  linkClickContract,
 } from './index';
 
 // Examples of every contract, as the platforms and the services exchange them.
@@ -270,7 +272,7 @@ describe('contracts', () => {
       const bytes = Number(topics.find((t) => t.name === raw)!.config['max.message.bytes']);
       expect(bytes).toBeGreaterThan(MAX_RECORD_BYTES);
     }
-    expect(topics).toHaveLength(14);
+    expect(topics).toHaveLength(18);
   });
 
   it('gives every topic its cleanup policy and every deleting topic its retention, in days', () => {
@@ -285,6 +287,9 @@ describe('contracts', () => {
     // An erasure must survive a service down for a while: GDPR gives a month to answer.
     expect(days('erasure-requests')).toBe(30);
     expect(days('erasure-completions')).toBe(30);
+    // A link must resolve for as long as a shopper may tap it.
+    expect(days('recovery-links')).toBe(30);
+    expect(days('link-clicks')).toBe(7);
     for (const t of allTopics('', { brokers: 3 })) {
       if (t.name === 'store-settings') {
         expect(t.config['cleanup.policy']).toBe('compact');
@@ -306,7 +311,7 @@ describe('contracts', () => {
     expect(allTopics('t1.', { brokers: 1 })).toEqual(allTopics('t1.'));
     expect(allTopics('t1.').every((t) => !('min.insync.replicas' in t.config))).toBe(true);
     const cluster = allTopics('t1.', { brokers: 3 });
-    expect(cluster).toHaveLength(14);
+    expect(cluster).toHaveLength(18);
     for (const t of cluster) {
       expect(t.replicationFactor).toBe(3);
       expect(t.config['min.insync.replicas']).toBe('2');
@@ -359,5 +364,43 @@ describe('erasure contracts', () => {
   it("keys a shopper's requests by phone and a completion by its request", () => {
     expect(erasureRequestKey('+34600111222')).toBe('+34600111222');
     expect(erasureCompletionKey(request.id)).toBe(request.id);
+  });
+});
+
+describe('recovery link contracts', () => {
+  const link = {
+    schemaVersion: 1,
+    token: 'AAAAAAAAAAAAAAAA.BBBBBBBBBBBBBBBB',
+    sendId: 'lola-shoes:c1:1',
+    storeId: 'lola-shoes',
+    cartId: 'c1',
+    destination: 'https://lola.example/cart/recover/c1?k=1',
+    createdAt: '2026-12-07T10:00:00Z',
+  };
+
+  it('reads a link, with or without its UTM overrides, and refuses a bad token or an http destination', () => {
+    expect(recoveryLinkContract.check(link).ok).toBe(true);
+    expect(recoveryLinkContract.check({ ...link, utmCampaign: 'navidad', utmMedium: 'wa' }).ok).toBe(true);
+    expect(recoveryLinkContract.check({ ...link, token: 'short.tag' })).toMatchObject({
+      ok: false,
+      reason: 'invalid-id',
+    });
+    expect(recoveryLinkContract.check({ ...link, destination: 'http://lola.example/' }).ok).toBe(false);
+  });
+
+  it('reads a click with its totals and a known user agent class only', () => {
+    const click = {
+      schemaVersion: 1,
+      sendId: link.sendId,
+      storeId: link.storeId,
+      cartId: link.cartId,
+      firstClickedAt: '2026-12-07T10:01:00Z',
+      clickedAt: '2026-12-07T10:05:00Z',
+      clicks: 2,
+      userAgentClass: 'mobile',
+    };
+    expect(linkClickContract.check(click).ok).toBe(true);
+    expect(linkClickContract.check({ ...click, clicks: 0 }).ok).toBe(false);
+    expect(linkClickContract.check({ ...click, userAgentClass: 'bot' }).ok).toBe(false);
   });
 });

@@ -1,6 +1,7 @@
 import { CartEventSchema } from './cart-event';
 import { Decoded, defineContract, withDefaults } from './decode';
 import { ErasureCompletionSchema, ErasureRequestSchema } from './erasure';
+import { LinkClickSchema, RecoveryLinkSchema } from './recovery-link';
 import { CustomerOptedOutSchema, MessageOutcomeSchema, type MessageOutcomesRecord } from './message-outcome';
 import { SendDueSchema } from './send-due';
 import { StoreSettings, StoreSettingsSchema } from './store-settings';
@@ -15,6 +16,8 @@ export const messageOutcomeContract = defineContract(MessageOutcomeSchema);
 export const customerOptedOutContract = defineContract(CustomerOptedOutSchema);
 export const erasureRequestContract = defineContract(ErasureRequestSchema);
 export const erasureCompletionContract = defineContract(ErasureCompletionSchema);
+export const recoveryLinkContract = defineContract(RecoveryLinkSchema);
+export const linkClickContract = defineContract(LinkClickSchema);
 
 /** A record of the compacted `store-settings` topic, once understood. */
 export type StoreSettingsChange =
@@ -73,4 +76,6 @@ export const PUBLISHED_SCHEMAS = {
   'customer-opted-out.v1': CustomerOptedOutSchema,
   'erasure-request.v1': ErasureRequestSchema,
   'erasure-completion.v1': ErasureCompletionSchema,
+  'recovery-link.v1': RecoveryLinkSchema,
+  'link-click.v1': LinkClickSchema,
 } as const;

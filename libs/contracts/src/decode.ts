@@ -28,9 +28,12 @@ export const MAX_RECORD_BYTES = 1024 * 1024;
 const REASON_BY_FIELD: Array<[RegExp, RejectReason]> = [
   [/^\/schemaVersion$/, 'unknown-schema-version'],
   [/^\/type$/, 'unknown-type'],
-  [/^\/(storeId|cartId|eventId|sendId|id)$/, 'invalid-id'],
+  [/^\/(storeId|cartId|eventId|sendId|id|token)$/, 'invalid-id'],
   [/^\/(total|items\/\d+\/unitPrice)$/, 'invalid-money'],
-  [/^\/(occurredAt|at|dueAt|detectedAt|notAfter|requestedAt|completedAt)$/, 'invalid-time'],
+  [
+    /^\/(occurredAt|at|dueAt|detectedAt|notAfter|requestedAt|completedAt|createdAt|clickedAt|firstClickedAt)$/,
+    'invalid-time',
+  ],
 ];
 
 export interface Contract<S extends TSchema> {

@@ -6,6 +6,7 @@ export * from './store-settings';
 export * from './send-due';
 export * from './message-outcome';
 export * from './erasure';
+export * from './recovery-link';
 export * from './decode';
 export * from './contracts';
 export * from './json-schema';

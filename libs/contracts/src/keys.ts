@@ -4,8 +4,8 @@
  */
 
 /**
- * A cart's records (cart-events, send-due, a message's outcomes) share this key, so they stay
- * in order on one partition. Also a cart's key in the services' maps.
+ * A cart's records (cart-events, send-due, a message's outcomes, its recovery link and link
+ * clicks) share this key, so they stay in order on one partition. Also a cart's key in the services' maps.
  */
 export function cartKey(storeId: string, cartId: string): string {
   return `${storeId}:${cartId}`;

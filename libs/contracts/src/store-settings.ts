@@ -119,6 +119,36 @@ export const ExperimentsSettingsSchema = Type.Object(
 );
 export type ExperimentsSettings = Static<typeof ExperimentsSettingsSchema>;
 
+/**
+ * Click-tracked recovery links (docs/ingest.md, "Recovery links"): with `baseUrl`, a message's
+ * cart link is `${baseUrl}/r/<token>` on ingest, which counts the click and redirects to the
+ * store's recovery URL with UTM parameters. Without it the message keeps the store's own URL.
+ */
+export const LinksSettingsSchema = Type.Object(
+  {
+    baseUrl: Type.Optional(
+      Type.String({
+        format: 'https-url',
+        pattern: '^https://[^/?#]+(/[^?#]*[^/?#])?$',
+        maxLength: 200,
+        description: "Public https URL ingest's /r/ route is served under, without a trailing slash or query",
+      }),
+    ),
+    utmCampaign: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 100,
+        description: 'utm_campaign of the redirect (default cart-recovery)',
+      }),
+    ),
+    utmMedium: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 100, description: 'utm_medium of the redirect (default message)' }),
+    ),
+  },
+  { $id: 'LinksSettings', additionalProperties: false },
+);
+export type LinksSettings = Static<typeof LinksSettingsSchema>;
+
 export const StoreSettingsSchema = Type.Object(
   {
     schemaVersion: Type.Optional(SchemaVersion1),
@@ -140,6 +170,7 @@ export const StoreSettingsSchema = Type.Object(
     ),
     shopify: Type.Optional(PlatformWebhookSchema),
     experiments: Type.Optional(ExperimentsSettingsSchema),
+    links: Type.Optional(LinksSettingsSchema),
   },
   { $id: 'StoreSettings', title: 'Store settings v1' },
 );

@@ -10,6 +10,8 @@ export const TOPIC = {
   messageOutcomes: 'message-outcomes',
   erasureRequests: 'erasure-requests',
   erasureCompletions: 'erasure-completions',
+  recoveryLinks: 'recovery-links',
+  linkClicks: 'link-clicks',
 } as const;
 
 export type TopicKey = keyof typeof TOPIC;
@@ -46,6 +48,9 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * - erasure requests and completions: 30 days. A service down for a while must still erase
  *   when it is back (GDPR gives a month to answer), and ingest keeps each request's state in
  *   PostgreSQL, so the topics are never the record of an erasure.
+ * - recovery links: 30 days, as long as a link lives (ingest keeps each link in PostgreSQL
+ *   once read; a replay of the topic rebuilds every link still live).
+ * - link clicks: 7 days, as message-outcomes (the scheduler keeps them in its stats).
  * - dead-letter topics: 30 days, so an operator can find the cause, fix it and replay them
  *   (docs/operations.md) even when the alert is read late.
  * `store-settings` is compacted: the latest settings of every store stay, whatever their age.
@@ -57,6 +62,8 @@ export const TOPIC_RETENTION_DAYS: Readonly<Record<Exclude<TopicName, (typeof CO
   [TOPIC.messageOutcomes]: 7,
   [TOPIC.erasureRequests]: 30,
   [TOPIC.erasureCompletions]: 30,
+  [TOPIC.recoveryLinks]: 30,
+  [TOPIC.linkClicks]: 7,
 };
 
 /** Days a dead-letter topic keeps its records (`TOPIC_RETENTION_DAYS` says why). */

@@ -10,3 +10,10 @@ export {
   webhookSecretContext,
 } from './store-secrets';
 export { PhoneHashKey, parsePhoneHashKey, phoneHashKeyEnv } from './phone-hash';
+export {
+  LinkSigningKeys,
+  linkSigningKeysEnv,
+  mintLinkToken,
+  parseLinkSigningKeys,
+  verifyLinkToken,
+} from './link-token';
