@@ -142,7 +142,13 @@ async function main(): Promise<void> {
 
   // 3. Simulator + three services.
   display.line('starting the WhatsApp simulator and the three services…');
-  const pipeline = await startPipeline({ label: 'demo', log: (m) => display.line(dim(m)) });
+  const pipeline = await startPipeline({
+    label: 'demo',
+    log: (m) => display.line(dim(m)),
+    // The merchant console, with the development key docker-compose uses (never a production key).
+    consoleSigningKeys: DEMO_CONSOLE_SIGNING_KEYS,
+    env: { ingest: { CONSOLE_TOKEN_MINUTES: '60' } },
+  });
   const observed = new Observed();
   const now0 = new Date();
   const { stores, brooklynOpensAt } = demoStores(now0);
@@ -225,6 +231,7 @@ async function main(): Promise<void> {
     display.clearStatus();
 
     const met = summary(observed, stores, brooklynOpensAt, display);
+    await printConsoleLinks(pipeline, stores, display, flags.keepUp);
     if (flags.keepUp) {
       display.block(
         `\n${bold('Left up (--keep-up).')} ingest ${pipeline.url('ingest')}, scheduler ${pipeline.url('scheduler')}, ` +
@@ -625,6 +632,36 @@ function summary(observed: Observed, stores: StoreSettings[], brooklynOpensAt: D
       (all === total ? '' : dim(' (✗ did not happen as expected; ? not demonstrated: that store messaged no one)')),
   );
   return all === total;
+}
+
+/** The development console key of docker-compose.yml (not a secret). */
+const DEMO_CONSOLE_SIGNING_KEYS = 'dev:ZGV2ZWxvcG1lbnQgY29uc29sZSBrZXksIG5vdCBzZWM=';
+
+/** Each sample store's console, opened with a token the platform would mint (60 minutes). */
+async function printConsoleLinks(
+  pipeline: Awaited<ReturnType<typeof startPipeline>>,
+  stores: StoreSettings[],
+  display: Display,
+  keptUp: boolean,
+): Promise<void> {
+  display.block(`\n${bold('Merchant console')} (POST /v1/stores/{id}/console-tokens on ingest, valid 60 minutes)`);
+  for (const store of stores) {
+    const res = await fetch(`${pipeline.url('ingest')}/v1/stores/${encodeURIComponent(store.storeId)}/console-tokens`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${pipeline.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ locale: store.storeId === BROOKLYN ? 'en' : 'es' }),
+      signal: AbortSignal.timeout(10_000),
+    }).catch((e: Error) => e);
+    if (res instanceof Error || res.status !== 201) {
+      display.block(
+        `  ${store.name}: ${yellow(`no console token (${res instanceof Error ? res.message : res.status})`)}`,
+      );
+      continue;
+    }
+    const { consolePath } = (await res.json()) as { consolePath: string };
+    display.block(`  ${bold(store.name.padEnd(15))} ${cyan(`${pipeline.url('ingest')}${consolePath}`)}`);
+  }
+  if (!keptUp) display.block(dim('  (the services stop with the demo: run it with -- --keep-up to open these)'));
 }
 
 main().catch((error: Error) => {

@@ -16,7 +16,7 @@ import { DateTime } from 'luxon';
 import { allTopics, prefixedTopic, TOPIC, WEEKDAYS, type StoreSettings, type Weekday } from '@lib/contracts';
 import { ensureTopics, stackUp } from '../../scripts/stack';
 import { harnessKafka } from './kafka';
-import { AppName, RunningService, startService } from './services';
+import { AppName, freePort, RunningService, startService } from './services';
 
 export const APPS: readonly AppName[] = ['ingest', 'scheduler', 'sender'];
 const ROOT = join(__dirname, '../..');
@@ -40,6 +40,11 @@ export interface PipelineOptions {
   kafkaBrokers?: string;
   /** How long each service may take to report healthy (default 90 s). */
   healthTimeoutMs?: number;
+  /**
+   * The merchant console on, signed with these keys (CONSOLE_SIGNING_KEYS): ingest serves it and
+   * forwards its stats requests to scheduler instance 0, whose port is chosen beforehand.
+   */
+  consoleSigningKeys?: string;
   /**
    * Processes of each service (default 1), sharing its environment: one consumer group, one
    * schema. Instance 0 is the one `url`, `service`, `kill` and `restart` mean unless told, and
@@ -135,18 +140,25 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     DATABASE_POOL_SIZE: '5',
     ...options.env?.all,
   };
+  const schedulerPort = options.consoleSigningKeys ? await freePort() : undefined;
+  const consoleEnv: Record<string, string> = options.consoleSigningKeys
+    ? { CONSOLE_SIGNING_KEYS: options.consoleSigningKeys }
+    : {};
   // Variables a service does not know are ignored by readConfig, so each gets the whole set.
   const envOf: Record<AppName, Record<string, string>> = {
     ingest: {
       ...common,
       DATABASE_SCHEMA: schemas.ingest,
       INGEST_GROUP_ID: groups.ingest,
+      ...consoleEnv,
+      ...(schedulerPort ? { CONSOLE_SCHEDULER_URL: `http://127.0.0.1:${schedulerPort}/` } : {}),
       ...options.env?.ingest,
     },
     scheduler: {
       ...common,
       DATABASE_SCHEMA: schemas.scheduler,
       SCHEDULER_GROUP_ID: groups.scheduler,
+      ...consoleEnv,
       ...options.env?.scheduler,
     },
     sender: {
@@ -166,7 +178,9 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   const all = () => APPS.flatMap((n) => running[n].filter(Boolean));
   const healthTimeoutMs = options.healthTimeoutMs ?? 90_000;
   const startOne = async (name: AppName, instance = 0): Promise<RunningService> => {
-    const service = await startService(name, envOf[name]);
+    const port: Record<string, string> =
+      name === 'scheduler' && instance === 0 && schedulerPort ? { HTTP_PORT: String(schedulerPort) } : {};
+    const service = await startService(name, { ...envOf[name], ...port });
     running[name][instance] = service;
     await service.waitUntil((h) => h.status === 200, healthTimeoutMs);
     if (name === 'sender' && instance === 0)

@@ -44,7 +44,8 @@ export function deployedNodeOptions(service: AppName): string | undefined {
 
 /** Starts a built service (`npm run build`) as its own process, as production runs it. */
 export async function startService(name: AppName, env: Record<string, string>): Promise<RunningService> {
-  const port = await freePort();
+  // A port chosen beforehand (another service must know it before this one starts), or a free one.
+  const port = env.HTTP_PORT ? Number(env.HTTP_PORT) : await freePort();
   const nodeOptions = deployedNodeOptions(name);
   const child = spawn(process.execPath, [join(__dirname, '../../dist/apps', name, 'main.js')], {
     env: {
