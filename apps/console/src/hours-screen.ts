@@ -263,9 +263,13 @@ export function hoursScreen(api: ConsoleApi, words: Words, language: Language, s
         el(
           'caption',
           {},
-          el('button', { type: 'button', id: 'cal-prev', 'aria-label': words.previousMonth, onclick: turn(-1) }, '‹'),
-          el('span', {}, `${words.calendarTitle}: ${formatDay(first, language, { month: 'long', year: 'numeric' })}`),
-          el('button', { type: 'button', id: 'cal-next', 'aria-label': words.nextMonth, onclick: turn(1) }, '›'),
+          el(
+            'div',
+            { class: 'calendar-head' },
+            el('button', { type: 'button', id: 'cal-prev', 'aria-label': words.previousMonth, onclick: turn(-1) }, '‹'),
+            el('span', {}, `${words.calendarTitle}: ${formatDay(first, language, { month: 'long', year: 'numeric' })}`),
+            el('button', { type: 'button', id: 'cal-next', 'aria-label': words.nextMonth, onclick: turn(1) }, '›'),
+          ),
         ),
         el(
           'thead',

@@ -334,6 +334,13 @@ describe('the merchant console in Chromium', () => {
   it('is usable on a phone and has no serious accessibility violation', async () => {
     const { page } = await openConsole('es', { width: 390, height: 844 });
     await sentenceSays(page, 'recibe');
+    await page.locator('[data-test=week-strip][aria-busy=false] li').first().waitFor();
+    // The calendar fits the phone, its month above its weeks.
+    const table = await page.locator('.calendar table').boundingBox();
+    expect(table!.x + table!.width).toBeLessThanOrEqual(390);
+    const caption = await page.locator('.calendar caption').boundingBox();
+    const firstWeek = await page.locator('.calendar thead tr').boundingBox();
+    expect(caption!.y + caption!.height).toBeLessThanOrEqual(firstWeek!.y + 1);
     await page.screenshot({ path: join(ARTEFACTS, 'hours-phone-es.png'), fullPage: true });
     const hours = await axeViolations(page);
     await page.click('#tab-message');
