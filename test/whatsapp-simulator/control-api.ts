@@ -3,6 +3,8 @@ import type { FaultOrder } from './faults';
 import { readBody, sendJson } from './http-exchange';
 import type { MessageFilter, StatusName } from './record';
 import type { SettingsPatch } from './settings';
+import type { ShopperIdentityProfile } from './shopper-identities';
+import type { TemplateEvent } from './webhook-payloads';
 import type { ShopperReplyOrder, WhatsAppSimulator } from './simulator';
 
 /**
@@ -67,6 +69,26 @@ export async function handleControlRequest(
         return ok({
           delivery: (await simulator.sendStatus(String(input.wamid), input.status as StatusName, errorCode)) ?? null,
         });
+      }
+      case 'POST /_simulator/template-webhooks': {
+        const { wabaId, ...event } = input as { wabaId?: string } & Record<string, unknown>;
+        if (!['status', 'category-impending', 'category-completed'].includes(String(event.kind))) {
+          return sendJson(res, 400, { error: 'kind must be status, category-impending or category-completed' });
+        }
+        if (typeof event.name !== 'string' || typeof event.language !== 'string') {
+          return sendJson(res, 400, { error: 'name and language are required' });
+        }
+        const delivery = await simulator.templateWebhook(event as unknown as TemplateEvent, wabaId);
+        return ok({ delivery: delivery ?? null });
+      }
+      case 'GET /_simulator/shopper-identities':
+        return ok(simulator.identities.describe());
+      case 'POST /_simulator/shopper-identities': {
+        if (input.defaults !== undefined) simulator.identities.defaults = input.defaults as ShopperIdentityProfile;
+        if (typeof input.waId === 'string') {
+          simulator.identities.set(input.waId, (input.profile ?? null) as ShopperIdentityProfile | null);
+        }
+        return ok(simulator.identities.describe());
       }
       case 'POST /_simulator/webhook-verification':
         return ok(

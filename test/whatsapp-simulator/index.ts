@@ -20,6 +20,14 @@ export type {
 } from './record';
 export { peakPerSecond } from './record';
 export type { GraphErrorBody } from './graph-errors';
-export type { InboundWebhook, StatusWebhook } from './webhook-payloads';
+export type {
+  InboundWebhook,
+  StatusWebhook,
+  TemplateEvent,
+  TemplateStatusEvent,
+  TemplateCategoryEvent,
+} from './webhook-payloads';
+export { userIdOf, parentUserIdOf } from './shopper-identities';
+export type { ShopperIdentities, ShopperIdentityProfile, ShopperIdentity } from './shopper-identities';
 export { webhookSignature } from './webhook-outbox';
 export { verifyWebhookSubscription, type WebhookVerificationResult } from './webhook-verification';

@@ -2,6 +2,7 @@ import type { Faults } from './faults';
 import type { PendingWork } from './pending-work';
 import type { AcceptedMessage, StatusName, WebhookDelivery } from './record';
 import type { WebhookSettings } from './settings';
+import type { ShopperIdentity } from './shopper-identities';
 import { statusWebhook, type BusinessNumber } from './webhook-payloads';
 import type { WebhookOutbox } from './webhook-outbox';
 
@@ -11,6 +12,8 @@ export interface MessageStatusesDeps {
   outbox: WebhookOutbox;
   pending: PendingWork;
   businessNumber: (phoneNumberId: string) => BusinessNumber;
+  /** How the webhooks name the recipient (BSUID, phone withheld…); default: the phone only. */
+  identityOf?: (waId: string, business: BusinessNumber) => ShopperIdentity;
   clock: () => number;
   random: () => number;
 }
@@ -49,7 +52,9 @@ export class MessageStatuses {
   emit(message: AcceptedMessage, status: StatusName, errorCode?: number): Promise<WebhookDelivery | undefined> {
     const at = this.deps.clock();
     message.statuses.push(errorCode === undefined ? { status, at } : { status, at, errorCode });
-    const payload = statusWebhook(this.deps.businessNumber(message.phoneNumberId), message, status, at, errorCode);
+    const business = this.deps.businessNumber(message.phoneNumberId);
+    const identity = this.deps.identityOf?.(message.waId, business) ?? { waId: message.waId };
+    const payload = statusWebhook(business, message, status, at, errorCode, identity);
     return this.deps.outbox.deliver({ kind: 'status', wamid: message.wamid, status }, payload);
   }
 

@@ -78,7 +78,7 @@ export interface WebhookAttempt {
 
 export interface WebhookDelivery {
   seq: number;
-  kind: 'status' | 'inbound';
+  kind: 'status' | 'inbound' | 'template';
   /** The message the webhook is about (the status's message, or the inbound message). */
   wamid: string;
   status?: StatusName;

@@ -19,7 +19,8 @@ import {
   type SimulatorSettings,
 } from './settings';
 import { newWamid } from './wamid';
-import { inboundWebhook } from './webhook-payloads';
+import { ShopperIdentities } from './shopper-identities';
+import { inboundWebhook, templateWebhook, type TemplateEvent } from './webhook-payloads';
 import { WebhookOutbox } from './webhook-outbox';
 import { verifyWebhookSubscription, type WebhookVerificationResult } from './webhook-verification';
 
@@ -62,6 +63,13 @@ export interface WhatsAppSimulator {
   updateSettings(patch: SettingsPatch): void;
   /** Sends the inbound-message webhook of a shopper's reply; resolves once it is delivered or given up. */
   replyFromShopper(reply: ShopperReplyOrder): Promise<ShopperReplyResult>;
+  /** How webhooks name each shopper (BSUID, phone withheld, username, parent id): per shopper or by default. */
+  readonly identities: ShopperIdentities;
+  /**
+   * Sends a template webhook (status update or category change) for a business account
+   * (default: the only business number's); a status also applies to the approved templates.
+   */
+  templateWebhook(event: TemplateEvent, wabaId?: string): Promise<WebhookDelivery | undefined>;
   /** Sends one more status webhook for an accepted message (late, duplicate, or a failure). */
   sendStatus(wamid: string, status: StatusName, errorCode?: number): Promise<WebhookDelivery | undefined>;
   /** Performs Meta's subscription handshake against the configured webhook URL. */
@@ -84,6 +92,7 @@ export async function startWhatsAppSimulator(options: SimulatorOptions): Promise
   const pairRate = new PairRateLimit(settings.pairRate);
   const pending = new PendingWork();
   const numberOf = (phoneNumberId: string) => businessNumber(options, phoneNumberId);
+  const identities = new ShopperIdentities();
   const outbox = new WebhookOutbox({
     settings: () => settings.webhooks,
     signatureFault: () => faults.webhookSignature,
@@ -99,6 +108,7 @@ export async function startWhatsAppSimulator(options: SimulatorOptions): Promise
     outbox,
     pending,
     businessNumber: numberOf,
+    identityOf: (waId, business) => identities.of(waId, business.wabaId),
     clock,
     random,
   });
@@ -154,6 +164,7 @@ export async function startWhatsAppSimulator(options: SimulatorOptions): Promise
     },
     record,
     faults,
+    identities,
 
     settings() {
       const { appSecret, ...webhooks } = settings.webhooks;
@@ -182,18 +193,44 @@ export async function startWhatsAppSimulator(options: SimulatorOptions): Promise
       if (reply.text === undefined && reply.button === undefined) throw new Error('replyFromShopper: text or button');
       const wamid = newWamid(from);
       const inReplyTo = reply.inReplyTo ?? (reply.button ? last?.wamid : undefined);
-      const payload = inboundWebhook(numberOf(phoneNumberId), {
-        from,
-        name: reply.name ?? 'Shopper',
-        wamid,
-        at: clock(),
-        text: reply.text,
-        button: reply.button,
-        inReplyTo,
-      });
+      const business = numberOf(phoneNumberId);
+      const payload = inboundWebhook(
+        business,
+        {
+          from,
+          name: reply.name ?? 'Shopper',
+          wamid,
+          at: clock(),
+          text: reply.text,
+          button: reply.button,
+          inReplyTo,
+        },
+        identities.of(from, business.wabaId),
+      );
       log('inbound', { from, phoneNumberId, wamid, text: reply.text, button: reply.button?.payload });
       const delivery = await outbox.deliver({ kind: 'inbound', wamid }, payload);
       return { wamid, phoneNumberId, ...(delivery ? { delivery } : {}) };
+    },
+
+    async templateWebhook(event, wabaId) {
+      const configured = [...settings.tokens.keys()].filter((id) => id !== '*');
+      const account = wabaId ?? numberOf(configured[0] ?? '').wabaId;
+      if (event.kind === 'status') {
+        for (const t of (settings.templates ?? []).filter(
+          (t) => t.name === event.name && t.language === event.language,
+        )) {
+          if (['APPROVED', 'PAUSED', 'DISABLED'].includes(event.event)) t.status = event.event as typeof t.status;
+        }
+      } else if (event.kind === 'category-completed') {
+        for (const t of (settings.templates ?? []).filter(
+          (t) => t.name === event.name && t.language === event.language,
+        )) {
+          t.category = event.newCategory as typeof t.category;
+        }
+      }
+      log('template-webhook', { wabaId: account, ...event });
+      const wamid = `template:${event.name}:${event.language}`;
+      return outbox.deliver({ kind: 'template', wamid }, templateWebhook(account, event, clock()));
     },
 
     async sendStatus(wamid, status, errorCode) {
@@ -212,6 +249,7 @@ export async function startWhatsAppSimulator(options: SimulatorOptions): Promise
     reset() {
       record.clear();
       faults.clear();
+      identities.clear();
       throughput.reset();
       pairRate.reset();
       log('reset', {});

@@ -3,6 +3,7 @@ import { cartReminder, postMessage } from './graph-client';
 import {
   startWhatsAppSimulator,
   verifyWebhookSubscription,
+  userIdOf,
   type InboundWebhook,
   type StatusWebhook,
   type WhatsAppSimulator,
@@ -96,12 +97,14 @@ describe('WhatsApp simulator: webhooks', () => {
                     timestamp: expect.stringMatching(/^\d{10}$/),
                     recipient_id: '34600111222',
                     biz_opaque_callback_data: 'send-42',
+                    recipient_user_id: userIdOf('34600111222', WABA),
+                    contacts: [{ wa_id: '34600111222', user_id: userIdOf('34600111222', WABA) }],
                     conversation: {
                       id: expect.stringMatching(/^[0-9a-f]{32}$/),
                       expiration_timestamp: expect.stringMatching(/^\d{10}$/),
                       origin: { type: 'marketing' },
                     },
-                    pricing: { billable: true, pricing_model: 'PMP', category: 'marketing' },
+                    pricing: { billable: true, pricing_model: 'PMP', type: 'regular', category: 'marketing' },
                   },
                 ],
               },
@@ -231,10 +234,11 @@ describe('WhatsApp simulator: webhooks', () => {
               value: {
                 messaging_product: 'whatsapp',
                 metadata: { display_phone_number: '34910000000', phone_number_id: PHONE },
-                contacts: [{ profile: { name: 'Ana' }, wa_id: '34600111222' }],
+                contacts: [{ profile: { name: 'Ana' }, wa_id: '34600111222', user_id: userIdOf('34600111222', WABA) }],
                 messages: [
                   {
                     from: '34600111222',
+                    from_user_id: userIdOf('34600111222', WABA),
                     id: reply.wamid,
                     timestamp: expect.stringMatching(/^\d{10}$/),
                     type: 'text',
@@ -257,11 +261,156 @@ describe('WhatsApp simulator: webhooks', () => {
     expect(message).toEqual({
       context: { from: '34910000000', id: wamid },
       from: '34600111222',
+      from_user_id: userIdOf('34600111222', WABA),
       id: expect.any(String),
       timestamp: expect.any(String),
       type: 'button',
       button: { text: 'Stop promotions', payload: 'STOP' },
     });
+  });
+
+  it('names shoppers by BSUID: phone withheld, a parent id and a username, the BSUID in wa_id, or as before 2026', async () => {
+    sim.updateSettings({ webhooks: { statuses: ['sent', 'delivered'] } });
+    sim.identities.set('34600111444', { phoneWithheld: true, parentUserId: true, username: '@lola_fan' });
+    const wamid = await accept('34600111444', 'withheld');
+    await receiver.waitFor(2);
+    await sim.webhooksIdle();
+    const userId = userIdOf('34600111444', WABA);
+    expect(userId).toMatch(/^ES\.\d+$/);
+    const byStatus = new Map(statusesReceived().map((s) => [s!.status, s!]));
+    expect(byStatus.get('sent')).toEqual(
+      expect.objectContaining({
+        id: wamid,
+        recipient_user_id: userId,
+        contacts: [expect.objectContaining({ user_id: userId })],
+      }),
+    );
+    const delivered = byStatus.get('delivered')!;
+    expect(delivered).not.toHaveProperty('recipient_id');
+    expect(delivered.recipient_parent_user_id).toMatch(/^ES\.ENT\.\d+$/);
+    expect(delivered.username).toBe('@lola_fan');
+    expect(delivered.contacts).toEqual([{ user_id: userId, parent_user_id: delivered.recipient_parent_user_id }]);
+    expect(byStatus.get('sent')).not.toHaveProperty('username');
+
+    receiver.received.length = 0;
+    await sim.replyFromShopper({ from: '34600111444', text: 'BAJA', phoneNumberId: PHONE });
+    const value = (receiver.received[0].body as InboundWebhook).entry[0].changes[0].value;
+    expect(value.contacts).toEqual([
+      {
+        profile: { name: 'Shopper', username: '@lola_fan' },
+        user_id: userId,
+        parent_user_id: delivered.recipient_parent_user_id,
+      },
+    ]);
+    expect(value.messages[0]).not.toHaveProperty('from');
+    expect(value.messages[0].from_user_id).toBe(userId);
+
+    receiver.received.length = 0;
+    sim.identities.set('34600111444', { userIdInWaId: true });
+    await sim.replyFromShopper({ from: '34600111444', text: 'stop', phoneNumberId: PHONE });
+    expect((receiver.received[0].body as InboundWebhook).entry[0].changes[0].value.messages[0].from).toBe(userId);
+
+    receiver.received.length = 0;
+    sim.identities.defaults = { withoutUserId: true };
+    sim.identities.set('34600111444', null);
+    await sim.replyFromShopper({ from: '34600111444', text: 'hola', phoneNumberId: PHONE });
+    const old = (receiver.received[0].body as InboundWebhook).entry[0].changes[0].value;
+    expect(old.contacts).toEqual([{ profile: { name: 'Shopper' }, wa_id: '34600111444' }]);
+    expect(old.messages[0]).not.toHaveProperty('from_user_id');
+  });
+
+  it('leaves contacts and the BSUID out of failed statuses (the send named a phone)', async () => {
+    sim.faults.failAfterAccept('34600000132', 131049);
+    await accept('34600000132', 'failed-no-bsuid');
+    await receiver.waitFor(1);
+    const failed = statusesReceived()[0]!;
+    expect(failed.status).toBe('failed');
+    expect(failed).not.toHaveProperty('contacts');
+    expect(failed).not.toHaveProperty('recipient_user_id');
+    expect(failed.recipient_id).toBe('34600000132');
+  });
+
+  it('sends template status and category webhooks, and a paused template refuses sends until approved', async () => {
+    sim.updateSettings({
+      webhooks: { statuses: [] },
+      templates: [
+        { name: 'cart_reminder', language: 'es', category: 'MARKETING', bodyParameters: 3, urlButtons: ['0'] },
+      ],
+    });
+    const paused = await sim.templateWebhook({
+      kind: 'status',
+      event: 'PAUSED',
+      name: 'cart_reminder',
+      language: 'es',
+      reason: 'LOW_QUALITY',
+      category: 'MARKETING',
+    });
+    expect(paused).toEqual(expect.objectContaining({ kind: 'template', outcome: 'delivered' }));
+    const body = receiver.received[0].body as { entry: Array<{ id: string; time: number; changes: unknown[] }> };
+    expect(body.entry[0].id).toBe(WABA);
+    expect(Math.abs(body.entry[0].time - Date.now() / 1000)).toBeLessThan(5);
+    expect(body.entry[0].changes).toEqual([
+      {
+        field: 'message_template_status_update',
+        value: {
+          event: 'PAUSED',
+          message_template_id: expect.any(Number),
+          message_template_name: 'cart_reminder',
+          message_template_language: 'es',
+          reason: 'LOW_QUALITY',
+          message_template_category: 'MARKETING',
+        },
+      },
+    ]);
+    const refused = await postMessage(sim.url, PHONE, TOKEN, cartReminder('34600111222', 'while-paused'));
+    expect((refused.body.error as { code: number }).code).toBe(132015);
+    await sim.templateWebhook({ kind: 'status', event: 'APPROVED', name: 'cart_reminder', language: 'es' });
+    expect((await postMessage(sim.url, PHONE, TOKEN, cartReminder('34600111222', 'approved'))).status).toBe(200);
+
+    receiver.received.length = 0;
+    await sim.templateWebhook({
+      kind: 'category-impending',
+      name: 'cart_reminder',
+      language: 'es',
+      currentCategory: 'UTILITY',
+      correctCategory: 'MARKETING',
+      effectiveAt: Date.parse('2026-12-08T10:00:00Z'),
+    });
+    await sim.templateWebhook({
+      kind: 'category-completed',
+      name: 'cart_reminder',
+      language: 'es',
+      previousCategory: 'UTILITY',
+      newCategory: 'MARKETING',
+    });
+    const values = receiver.received.map(
+      (r) =>
+        (r.body as { entry: Array<{ changes: Array<{ field: string; value: Record<string, unknown> }> }> }).entry[0]
+          .changes[0],
+    );
+    expect(values.map((c) => c.field)).toEqual(['template_category_update', 'template_category_update']);
+    expect(values[0].value).toEqual(
+      expect.objectContaining({
+        correct_category: 'MARKETING',
+        new_category: 'UTILITY',
+        category_update_timestamp: Date.parse('2026-12-08T10:00:00Z') / 1000,
+      }),
+    );
+    expect(values[1].value).toEqual(
+      expect.objectContaining({ previous_category: 'UTILITY', new_category: 'MARKETING' }),
+    );
+    expect(values[1].value).not.toHaveProperty('correct_category');
+    sim.updateSettings({ templates: null });
+  });
+
+  it('leaves conversation out of statuses of sends on Graph v24.0 and later, pricing kept', async () => {
+    sim.updateSettings({ webhooks: { statuses: ['sent'] } });
+    const answer = await postMessage(sim.url, PHONE, TOKEN, cartReminder('34600111222', 'v26'), { version: 'v26.0' });
+    expect(answer.status).toBe(200);
+    await receiver.waitFor(1);
+    const sent = statusesReceived()[0]!;
+    expect(sent).not.toHaveProperty('conversation');
+    expect(sent.pricing).toEqual({ billable: true, pricing_model: 'PMP', type: 'regular', category: 'marketing' });
   });
 
   it('can sign webhooks wrongly, or not at all, to exercise the receiving side', async () => {

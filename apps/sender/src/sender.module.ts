@@ -13,6 +13,9 @@ import { senderDatabase } from './database';
 import { OptOutRepository } from './opt-outs/opt-out.repository';
 import { OptOutsPipeline } from './opt-outs/opt-outs.pipeline';
 import { FrequencySlotRepository } from './contacts/frequency-slot.repository';
+import { MarketingLimitRepository } from './contacts/marketing-limit.repository';
+import { ShopperIdentityRepository } from './contacts/shopper-identity.repository';
+import { TemplateStateRepository } from './templates/template-state.repository';
 import type { StoreOpenings } from './plan/decide-send';
 import { DeferralLoop } from './defer/deferral-loop';
 import { GraphApi } from './deliver/graph-api';
@@ -52,6 +55,9 @@ export class SenderModule {
       OptOutRepository,
       CartClosureRepository,
       FrequencySlotRepository,
+      ShopperIdentityRepository,
+      MarketingLimitRepository,
+      TemplateStateRepository,
       MessageRepository,
       PurgeRepository,
       // consume → decide → send → record → produce

@@ -441,10 +441,10 @@ describe('sender webhooks', () => {
 
   it('a failed status after acceptance fails the message and gives the shopper slot back', async () => {
     const due = sendDue('fails-later');
-    sim.faults.failAfterAccept(due.customer.phone.replace('+', ''), 131049);
+    sim.faults.failAfterAccept(due.customer.phone.replace('+', ''), 131026);
     await produceSendDue(env, [due]);
     const outcomes = await outcomesUntil(env, (o) => statusOf(o, due.sendId).includes('failed'));
-    expect(outcomes.find((o) => o.sendId === due.sendId && o.status === 'failed')!.reason).toBe('131049');
+    expect(outcomes.find((o) => o.sendId === due.sendId && o.status === 'failed')!.reason).toBe('131026');
     expect((await rowsOf(env)).get(due.sendId)).toMatchObject({ state: 'failed' });
     const next = sendDue('fails-later-next', { customer: due.customer });
     await sleep(6500); // the pair pace of the simulator for this recipient

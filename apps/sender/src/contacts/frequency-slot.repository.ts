@@ -9,6 +9,8 @@ import {
   type FrequencyHold,
 } from '@lib/contact-frequency';
 import type { ShopperKey } from '@lib/contracts';
+import { limitedByMeta } from './marketing-limit';
+import { marketingLimitsInForce } from './marketing-limit.repository';
 
 interface SlotRow {
   store_id: string;
@@ -42,10 +44,15 @@ export class FrequencySlotRepository {
    * Takes the shopper's slot for each message at `at`, as the rule decides, on the shoppers'
    * rows locked in `manager`'s transaction: two partitions deciding for one shopper meet on the
    * row lock, so only one gets the slot. Every message the rule lets through is recorded as
-   * the shopper's last when its slot was free, also where the rule is off. Returns the granted
-   * sendIds.
+   * the shopper's last when its slot was free, also where the rule is off. A shopper Meta
+   * limited is granted nothing until the limit ends. Returns the granted sendIds.
    */
-  async reserve(asks: ContactAsk[], at: Date, manager: EntityManager): Promise<Set<string>> {
+  async reserve(allAsks: ContactAsk[], at: Date, manager: EntityManager): Promise<Set<string>> {
+    if (allAsks.length === 0) return new Set();
+    // A shopper Meta limited (131049) gets nothing for 24 h, whatever the store's rule: no
+    // grant, no slot taken (marketing-limit.ts).
+    const limits = await marketingLimitsInForce(manager, allAsks, at);
+    const asks = limits.size === 0 ? allAsks : allAsks.filter((a) => !limitedByMeta(limits.get(contactKeyOf(a)), at));
     if (asks.length === 0) return new Set();
     const slots = await this.lock(contendingAsks(asks), at, manager);
     const decided = decideContacts(asks, slots, at);

@@ -18,6 +18,7 @@ import {
   SettlingView,
   staleUnknown,
   statusEnd,
+  LIMITED_BY_META_REASON,
   WebhookStatus,
 } from './message-lifecycle';
 
@@ -85,6 +86,7 @@ describe('status updates', () => {
       },
       releasesSlot: true,
       optsOut: true,
+      limitedByMeta: false,
     });
     const delivered = applyStatus(run(sending, 'delivered'), update).next;
     expect(statusEnd(message, update, delivered)).toMatchObject({ releasesSlot: false, optsOut: true });
@@ -94,6 +96,20 @@ describe('status updates', () => {
       releasesSlot: false,
       optsOut: false,
     });
+  });
+
+  it('131049 (limited by Meta): a reason of its own, the slot back and the shopper held, unless delivered', () => {
+    const update = { status: 'failed' as const, at: at(3), wamid: 'wamid.1', errorCode: 131049 };
+    const failed = applyStatus(run(sending, 'sent'), update).next;
+    expect(statusEnd(message, update, failed)).toMatchObject({
+      outcome: { status: 'failed', reason: LIMITED_BY_META_REASON },
+      releasesSlot: true,
+      optsOut: false,
+      limitedByMeta: true,
+    });
+    expect(LIMITED_BY_META_REASON).toBe('131049: limited-by-meta');
+    const delivered = applyStatus(run(sending, 'delivered'), update).next;
+    expect(statusEnd(message, update, delivered)).toMatchObject({ releasesSlot: false, limitedByMeta: false });
   });
 });
 

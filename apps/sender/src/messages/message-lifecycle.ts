@@ -1,5 +1,6 @@
 import type { MessageOutcome, OutcomeStatus } from '@lib/contracts';
 import type { DeliveryOutcome } from '../whatsapp';
+import { LIMITED_BY_META } from '../contacts/marketing-limit';
 
 /**
  * A message's life in the sender, as pure functions: its states, the moves allowed between
@@ -301,6 +302,9 @@ const WEBHOOK_MOVES: Partial<Record<MessageState, readonly WebhookStatus[]>> = {
 /** 131050: the shopper stopped marketing messages from this business. */
 export const STOPPED_MARKETING = 131050;
 
+/** The outcome reason of a 131049 failed status (Meta's per-user marketing limit). */
+export const LIMITED_BY_META_REASON = '131049: limited-by-meta';
+
 export interface MessageStatusView {
   state: MessageState;
   wamid: string | null;
@@ -344,18 +348,22 @@ export function statusEnd(
   message: { sendId: string; storeId: string; cartId: string },
   update: StatusUpdate,
   next: MessageStatusView,
-): { outcome: MessageOutcome; releasesSlot: boolean; optsOut: boolean } {
+): { outcome: MessageOutcome; releasesSlot: boolean; optsOut: boolean; limitedByMeta: boolean } {
+  const limitedByMeta = update.status === 'failed' && update.errorCode === LIMITED_BY_META;
   return {
     outcome: messageOutcome({
       ...message,
       status: update.status,
-      reason: update.errorCode ? String(update.errorCode) : null,
+      // 131049 has a reason of its own: the stats count it apart as "limited by Meta".
+      reason: limitedByMeta ? LIMITED_BY_META_REASON : update.errorCode ? String(update.errorCode) : null,
       wamid: update.wamid,
       at: new Date(update.at),
     }),
     // Failed later (131049, 131026…) before any delivered: the shopper was not reached.
     releasesSlot: update.status === 'failed' && next.state === 'failed',
     optsOut: update.status === 'failed' && update.errorCode === STOPPED_MARKETING,
+    // Meta's per-user marketing limit: that shopper is held 24 h (contacts/marketing-limit.ts).
+    limitedByMeta: limitedByMeta && next.state === 'failed',
   };
 }
 

@@ -19,6 +19,14 @@ import type { FilledTemplate } from './reminder';
 
 export type { HistoryEntry, MessageState, Settlement } from './message-lifecycle';
 
+/** Meta's `pricing` of a status webhook, as kept in `messages.pricing`. */
+export interface MessagePricing {
+  billable: boolean | null;
+  category: string | null;
+  type: string | null;
+  pricingModel: string | null;
+}
+
 /** A message row as decided for a send-due, written before anything goes out. */
 export interface NewMessage {
   sendId: string;
@@ -235,15 +243,21 @@ export class MessageRepository {
     return rows.map(storedOf);
   }
 
-  /** Writes what status webhooks moved (the lifecycle's `applyStatus`), one statement for the batch. */
-  async saveStatuses(messages: Array<MessageStatusView & { sendId: string }>, manager: EntityManager): Promise<void> {
+  /**
+   * Writes what status webhooks moved (the lifecycle's `applyStatus`), one statement for the
+   * batch, with the `pricing` object of the latest webhook that carried one (what Meta charges).
+   */
+  async saveStatuses(
+    messages: Array<MessageStatusView & { sendId: string; pricing?: MessagePricing | null }>,
+    manager: EntityManager,
+  ): Promise<void> {
     if (messages.length === 0) return;
     await manager.query(
       `UPDATE messages m SET state = k.state, wamid = coalesce(m.wamid, k.wamid),
          error_code = coalesce(k.error_code, m.error_code), history = k.history, sending_since = NULL,
-         updated_at = now()
-       FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::jsonb[])
-         AS k(send_id, state, wamid, error_code, history)
+         pricing = coalesce(k.pricing, m.pricing), updated_at = now()
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::jsonb[], $6::jsonb[])
+         AS k(send_id, state, wamid, error_code, history, pricing)
        WHERE m.send_id = k.send_id`,
       [
         messages.map((m) => m.sendId),
@@ -251,8 +265,18 @@ export class MessageRepository {
         messages.map((m) => m.wamid),
         messages.map((m) => m.errorCode),
         messages.map((m) => JSON.stringify(m.history)),
+        messages.map((m) => (m.pricing ? JSON.stringify(m.pricing) : null)),
       ],
     );
+  }
+
+  /** The pricing Meta reported for these messages (null: no status webhook carried one). */
+  async pricingOf(sendIds: string[]): Promise<Map<string, MessagePricing | null>> {
+    const rows: Array<{ send_id: string; pricing: MessagePricing | null }> = await this.dataSource.query(
+      'SELECT send_id, pricing FROM messages WHERE send_id = ANY($1::text[])',
+      [sendIds],
+    );
+    return new Map(rows.map((r) => [r.send_id, r.pricing]));
   }
 
   /**

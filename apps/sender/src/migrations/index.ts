@@ -2,10 +2,12 @@ import type { MigrationInterface } from 'typeorm';
 import { SenderState1764200000000 } from './1764200000000-sender-state';
 import { NumberPace1764900000000 } from './1764900000000-number-pace';
 import { StoreTokenPlaintextDropped1766100000000 } from './1766100000000-store-token-plaintext-dropped';
+import { ShopperIdentitiesAndTemplates1766700000000 } from './1766700000000-shopper-identities-and-templates';
 
 /** Every migration of the sender schema, oldest first. */
 export const senderMigrations: Array<new () => MigrationInterface> = [
   SenderState1764200000000,
   NumberPace1764900000000,
   StoreTokenPlaintextDropped1766100000000,
+  ShopperIdentitiesAndTemplates1766700000000,
 ];

@@ -9,7 +9,10 @@ import { SENDER_CONFIG } from '../tokens';
 export interface KnownStore {
   /** The settings, with `whatsapp.accessToken` opened in memory (absent when it does not open). */
   settings: StoreSettings;
+  /** Its sends wait: token rejected, or its template paused by Meta. */
   paused: boolean;
+  /** Paused because Meta paused or disabled its template (resumed when approved again). */
+  templateHeld: boolean;
 }
 
 /** Digest of a token: enough to tell "the same token again" without keeping a second copy. */
@@ -50,13 +53,34 @@ export class StoreSettingsRepository {
     return token;
   }
 
+  /**
+   * The stores' settings and whether each is paused: its token was rejected, or (template mode)
+   * Meta paused or disabled its template (`whatsapp_templates`, matched through the business
+   * account of its phone number; see templates/template-state.ts).
+   */
   async ofStores(storeIds: string[]): Promise<Map<string, KnownStore>> {
     if (storeIds.length === 0) return new Map();
-    const rows: Array<{ store_id: string; settings: StoreSettings; paused: boolean }> = await this.dataSource.query(
-      `SELECT store_id, settings, paused_at IS NOT NULL AS paused FROM store_settings WHERE store_id = ANY($1::text[])`,
-      [storeIds],
+    const rows: Array<{ store_id: string; settings: StoreSettings; paused: boolean; template_held: boolean }> =
+      await this.dataSource.query(
+        `SELECT s.store_id, s.settings, s.paused_at IS NOT NULL AS paused,
+           (s.settings->'whatsapp'->>'mode' = 'template' AND EXISTS (
+              SELECT 1 FROM business_numbers b JOIN whatsapp_templates t ON t.waba_id = b.waba_id
+              WHERE b.phone_number_id = s.settings->'whatsapp'->>'phoneNumberId'
+                AND t.name = s.settings->'whatsapp'->>'templateName'
+                AND t.status IN ('PAUSED', 'DISABLED'))) AS template_held
+         FROM store_settings s WHERE s.store_id = ANY($1::text[])`,
+        [storeIds],
+      );
+    return new Map(
+      rows.map((r) => [
+        r.store_id,
+        {
+          settings: this.withTokenOpened(r.settings),
+          paused: r.paused || r.template_held === true,
+          templateHeld: r.template_held === true,
+        },
+      ]),
     );
-    return new Map(rows.map((r) => [r.store_id, { settings: this.withTokenOpened(r.settings), paused: r.paused }]));
   }
 
   /** Stores whose phone number id is this one (inbound webhooks name the number, not the store). */

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { normalizeReply, optOutMatcher } from './opt-out-keywords';
-import { readWebhook } from './webhook-payload';
+import { isBusinessScopedUserId, readWebhook } from './webhook-payload';
 import { hasValidSignature } from './webhook-signature';
 
 describe('webhook signature', () => {
@@ -91,8 +91,15 @@ describe('reading a webhook', () => {
     };
     const { statuses, replies } = readWebhook(payload);
     expect(statuses).toEqual([
-      { wamid: 'wamid.A', status: 'read', at: '2024-11-24T18:00:01.000Z', sendId: 'send-1' },
-      { wamid: 'wamid.B', status: 'failed', at: '2024-11-24T18:00:02.000Z', sendId: undefined, errorCode: 131026 },
+      { wamid: 'wamid.A', status: 'read', at: '2024-11-24T18:00:01.000Z', sendId: 'send-1', recipient: {} },
+      {
+        wamid: 'wamid.B',
+        status: 'failed',
+        at: '2024-11-24T18:00:02.000Z',
+        sendId: undefined,
+        errorCode: 131026,
+        recipient: {},
+      },
     ]);
     expect(replies).toEqual([
       { phoneNumberId: '106540352242922', phone: '+34600111222', text: 'BAJA', at: '2024-11-24T18:01:40.000Z' },
@@ -102,7 +109,180 @@ describe('reading a webhook', () => {
 
   it('yields nothing for shapes it cannot read', () => {
     for (const p of [null, {}, { entry: 'x' }, { entry: [{ changes: [{ field: 'account_update', value: {} }] }] }]) {
-      expect(readWebhook(p)).toEqual({ statuses: [], replies: [] });
+      expect(readWebhook(p)).toEqual({ statuses: [], replies: [], templates: [], numbers: [] });
     }
+  });
+});
+
+const envelope = (field: string, value: Record<string, unknown>, time?: number) => ({
+  object: 'whatsapp_business_account',
+  entry: [{ id: '102290129340398', ...(time ? { time } : {}), changes: [{ field, value }] }],
+});
+const metadata = { display_phone_number: '34910000000', phone_number_id: '106540352242922' };
+
+describe('reading a webhook with business-scoped user ids (2026)', () => {
+  it('reads a status with the phone, the BSUID, the parent id and the pricing', () => {
+    const { statuses, numbers } = readWebhook(
+      envelope('messages', {
+        metadata,
+        statuses: [
+          {
+            id: 'wamid.A',
+            status: 'delivered',
+            timestamp: '1732471201',
+            recipient_id: '34600111222',
+            recipient_user_id: 'ES.13491208655302741918',
+            recipient_parent_user_id: 'ES.ENT.11815799212886844830',
+            contacts: [{ wa_id: '34600111222', user_id: 'ES.13491208655302741918' }],
+            username: '@ana',
+            biz_opaque_callback_data: 'send-1',
+            pricing: { billable: true, pricing_model: 'PMP', type: 'regular', category: 'marketing' },
+          },
+        ],
+      }),
+    );
+    expect(statuses[0]).toEqual({
+      wamid: 'wamid.A',
+      status: 'delivered',
+      at: '2024-11-24T18:00:01.000Z',
+      sendId: 'send-1',
+      recipient: {
+        phone: '+34600111222',
+        userId: 'ES.13491208655302741918',
+        parentUserId: 'ES.ENT.11815799212886844830',
+        username: '@ana',
+      },
+      pricing: { billable: true, category: 'marketing', type: 'regular', pricingModel: 'PMP' },
+    });
+    expect(numbers).toEqual([{ phoneNumberId: '106540352242922', wabaId: '102290129340398' }]);
+  });
+
+  it('reads a status that names the shopper by BSUID only, or by nothing (failed), still by its id', () => {
+    const { statuses } = readWebhook(
+      envelope('messages', {
+        metadata,
+        statuses: [
+          { id: 'wamid.B', status: 'read', timestamp: '1732471201', recipient_user_id: 'US.abc123' },
+          // Some write-ups put the BSUID in recipient_id itself: opaque, recognised by its shape.
+          { id: 'wamid.C', status: 'sent', timestamp: '1732471201', recipient_id: 'BR.XyZ09' },
+          { id: 'wamid.D', status: 'failed', timestamp: '1732471201', errors: [{ code: 131049 }] },
+        ],
+      }),
+    );
+    expect(statuses.map((s) => [s.wamid, s.recipient, s.errorCode])).toEqual([
+      ['wamid.B', { userId: 'US.abc123' }, undefined],
+      ['wamid.C', { userId: 'BR.XyZ09' }, undefined],
+      ['wamid.D', {}, 131049],
+    ]);
+  });
+
+  it('reads replies without a phone: from_user_id, contacts user_id, a BSUID in from, a username', () => {
+    const { replies } = readWebhook(
+      envelope('messages', {
+        metadata,
+        contacts: [
+          { profile: { name: 'Ana', username: '@ana' }, user_id: 'ES.111', parent_user_id: 'ES.ENT.9' },
+          { profile: { name: 'Bo' }, wa_id: '34600111333', user_id: 'ES.222' },
+        ],
+        messages: [
+          { from_user_id: 'ES.111', id: 'wamid.in1', timestamp: '1732471300', type: 'text', text: { body: 'BAJA' } },
+          {
+            from: '34600111333',
+            from_user_id: 'ES.222',
+            id: 'wamid.in2',
+            timestamp: '1732471300',
+            type: 'text',
+            text: { body: 'STOP' },
+          },
+          { from: 'ES.333', id: 'wamid.in3', timestamp: '1732471300', type: 'text', text: { body: 'stop' } },
+          { id: 'wamid.in4', timestamp: '1732471300', type: 'text', text: { body: 'stop' } },
+        ],
+      }),
+    );
+    const at = '2024-11-24T18:01:40.000Z';
+    const phoneNumberId = '106540352242922';
+    expect(replies).toEqual([
+      { phoneNumberId, userId: 'ES.111', parentUserId: 'ES.ENT.9', username: '@ana', text: 'BAJA', at },
+      { phoneNumberId, phone: '+34600111333', userId: 'ES.222', text: 'STOP', at },
+      { phoneNumberId, userId: 'ES.333', text: 'stop', at },
+    ]);
+  });
+
+  it('tells a BSUID from a phone by its shape', () => {
+    expect(isBusinessScopedUserId('US.13491208655302741918')).toBe(true);
+    expect(isBusinessScopedUserId('ES.ENT.11815799212886844830')).toBe(true);
+    for (const v of ['34600111222', 'us.123', 'USA.1', 'U.1', '', 'ES.', 42])
+      expect(isBusinessScopedUserId(v)).toBe(false);
+  });
+});
+
+describe('reading template webhooks', () => {
+  const base = { message_template_id: 278077987957091, message_template_name: 'cart_reminder' };
+
+  it('reads a template status update (paused, approved) with its time', () => {
+    const { templates } = readWebhook(
+      envelope(
+        'message_template_status_update',
+        {
+          ...base,
+          event: 'PAUSED',
+          message_template_language: 'es',
+          reason: 'LOW_QUALITY',
+          message_template_category: 'MARKETING',
+        },
+        1739321024,
+      ),
+    );
+    expect(templates).toEqual([
+      {
+        wabaId: '102290129340398',
+        templateId: '278077987957091',
+        name: 'cart_reminder',
+        language: 'es',
+        at: '2025-02-12T00:43:44.000Z',
+        kind: 'status',
+        status: 'PAUSED',
+        reason: 'LOW_QUALITY',
+        category: 'MARKETING',
+      },
+    ]);
+  });
+
+  it('reads both forms of a category update: impending (correct_category) and completed', () => {
+    const impending = readWebhook(
+      envelope('template_category_update', {
+        ...base,
+        message_template_language: 'en_US',
+        correct_category: 'MARKETING',
+        new_category: 'UTILITY',
+        category_update_timestamp: 1760711433,
+      }),
+    ).templates[0];
+    expect(impending).toMatchObject({
+      kind: 'category-impending',
+      currentCategory: 'UTILITY',
+      correctCategory: 'MARKETING',
+      effectiveAt: '2025-10-17T14:30:33.000Z',
+    });
+    const completed = readWebhook(
+      envelope('template_category_update', {
+        ...base,
+        message_template_language: 'en_US',
+        previous_category: 'UTILITY',
+        new_category: 'MARKETING',
+      }),
+    ).templates[0];
+    expect(completed).toMatchObject({
+      kind: 'category-completed',
+      previousCategory: 'UTILITY',
+      newCategory: 'MARKETING',
+    });
+  });
+
+  it('leaves out template webhooks it cannot read', () => {
+    for (const value of [{ event: 'PAUSED' }, { ...base }, { ...base, event: '' }]) {
+      expect(readWebhook(envelope('message_template_status_update', value)).templates).toEqual([]);
+    }
+    expect(readWebhook(envelope('template_category_update', { ...base })).templates).toEqual([]);
   });
 });

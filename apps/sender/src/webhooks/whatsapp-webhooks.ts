@@ -7,6 +7,17 @@ import type { Logger } from '@lib/observability';
 import type { SenderConfig } from '../config';
 import { OptOutRepository } from '../opt-outs/opt-out.repository';
 import { FrequencySlotRepository } from '../contacts/frequency-slot.repository';
+import { marketingLimitOf, type MarketingLimit } from '../contacts/marketing-limit';
+import { MarketingLimitRepository } from '../contacts/marketing-limit.repository';
+import {
+  optOutsOnPairing,
+  optOutTargets,
+  pairingOfStatus,
+  pairingsOfReply,
+  type IdentityPair,
+} from '../contacts/shopper-identity';
+import { ShopperIdentityRepository } from '../contacts/shopper-identity.repository';
+import { TemplateStateRepository } from '../templates/template-state.repository';
 import { applyStatus, statusEnd } from '../messages/message-lifecycle';
 import { MessageRepository } from '../messages/message.repository';
 import { optOutRecord, outcomeRecordOf } from '../messages/outcomes';
@@ -14,11 +25,11 @@ import { SenderMetrics } from '../sender.metrics';
 import { StoreSettingsRepository } from '../store-settings/store-settings.repository';
 import { SENDER_CONFIG } from '../tokens';
 import { optOutMatcher } from './opt-out-keywords';
-import { readWebhook, ShopperReply, StatusNotice } from './webhook-payload';
+import { readWebhook, ShopperReply, StatusNotice, TemplateNotice } from './webhook-payload';
 import { OutcomePublisher } from '../messages/outcome-publisher';
 
-/** A shopper leaving: a reply names the business number (so the stores), a 131050 the store. */
-type OptingOut = Pick<ShopperReply, 'phone' | 'at'> & { phoneNumberId?: string; storeId?: string };
+/** A shopper leaving by phone: a reply names the business number (so the stores), a 131050 the store. */
+type OptingOut = { phone: string; at: string; phoneNumberId?: string; storeId?: string };
 
 /**
  * A signed webhook, once its signature is good: statuses move messages forward (and settle a
@@ -37,6 +48,9 @@ export class WhatsAppWebhooks {
     private readonly optOuts: OptOutRepository,
     private readonly contacts: FrequencySlotRepository,
     private readonly settings: StoreSettingsRepository,
+    private readonly identities: ShopperIdentityRepository,
+    private readonly limits: MarketingLimitRepository,
+    private readonly templates: TemplateStateRepository,
     private readonly kafka: KafkaService,
     private readonly publisher: OutcomePublisher,
     private readonly metrics: SenderMetrics,
@@ -47,28 +61,39 @@ export class WhatsAppWebhooks {
   }
 
   async receive(payload: unknown): Promise<void> {
-    const { statuses, replies } = readWebhook(payload);
+    const { statuses, replies, templates, numbers } = readWebhook(payload);
+    await this.templates.learnNumbers(numbers);
     if (statuses.length > 0) await this.applyStatuses(statuses);
     const optingOut = replies.filter((r) => this.isOptOut(r.text));
-    if (optingOut.length > 0) await this.optOut(optingOut, 'reply');
+    const pairingReplies = replies.filter((r) => r.phone && r.userId);
+    if (pairingReplies.length > 0) await this.learnFromReplies(pairingReplies);
+    if (optingOut.length > 0) await this.optOutReplies(optingOut);
+    if (templates.length > 0) await this.applyTemplates(templates);
   }
 
   private async applyStatuses(notices: StatusNotice[]): Promise<void> {
     const topic = this.kafka.topic(TOPIC.messageOutcomes);
     const stoppedMarketing: OptingOut[] = [];
     const neverReached: Array<{ storeId: string; phone: string; sendId: string }> = [];
+    const limited: MarketingLimit[] = [];
+    const pairs: IdentityPair[] = [];
     await this.dataSource.transaction(async (manager) => {
       const rows = await this.messages.forStatuses(notices, manager);
       const byWamid = new Map(rows.filter((r) => r.wamid).map((r) => [r.wamid!, r]));
       const bySendId = new Map(rows.map((r) => [r.sendId, r]));
       const outputs: OutgoingRecord[] = [];
       const changed = new Set<string>();
+      const pricing = new Map<string, NonNullable<StatusNotice['pricing']>>();
       for (const notice of notices) {
         const row = byWamid.get(notice.wamid) ?? (notice.sendId ? bySendId.get(notice.sendId) : undefined);
         if (!row || (row.wamid && row.wamid !== notice.wamid)) {
           this.metrics.webhookStatuses.inc({ status: notice.status, result: 'unknown-message' });
           continue;
         }
+        // Settled by its id whatever identity fields came; a BSUID next to the row's phone pairs them.
+        const pair = pairingOfStatus(row, notice.recipient);
+        if (pair) pairs.push(pair);
+        if (notice.pricing) pricing.set(row.sendId, notice.pricing);
         const { isNew, next } = applyStatus(row, notice);
         this.metrics.webhookStatuses.inc({ status: notice.status, result: isNew ? 'applied' : 'already-known' });
         if (!isNew) continue;
@@ -79,16 +104,125 @@ export class WhatsAppWebhooks {
         outputs.push(outcomeRecordOf(topic, end.outcome));
         if (end.releasesSlot) neverReached.push(row);
         if (end.optsOut) stoppedMarketing.push({ storeId: row.storeId, phone: row.phone, at: notice.at });
+        if (end.limitedByMeta) {
+          limited.push(marketingLimitOf(row, new Date(notice.at)));
+          this.metrics.limitedByMeta.inc({ store_id: row.storeId });
+        }
       }
       await this.publisher.publish(outputs);
+      // A known status with new pricing (Meta reports it on sent, or changes it later) is written too.
+      for (const sendId of pricing.keys()) changed.add(sendId);
       await this.messages.saveStatuses(
-        [...changed].map((sendId) => bySendId.get(sendId)!),
+        [...changed].map((sendId) => ({ ...bySendId.get(sendId)!, pricing: pricing.get(sendId) ?? null })),
         manager,
       );
     });
+    if (pairs.length > 0) await this.learn(pairs);
+    if (limited.length > 0) {
+      await this.limits.hold(limited, new Date());
+      this.logger.warn(
+        { limited: limited.map((l) => ({ storeId: l.storeId, phone: maskPhone(l.phone), until: l.until })) },
+        'limited by Meta (131049): shoppers held 24 h',
+      );
+    }
     // Failed later (131049, 131026…): the shopper was not reached, the frequency slot goes back.
     await this.contacts.release(neverReached);
     if (stoppedMarketing.length > 0) await this.optOut(stoppedMarketing, 'graph-131050');
+  }
+
+  /**
+   * Opt-out replies: by phone when the reply has one; by the phone its BSUID was paired with,
+   * store by store; a BSUID never paired is kept (pending_opt_outs) until a webhook pairs it.
+   */
+  private async optOutReplies(replies: ShopperReply[]): Promise<void> {
+    const byPhone: OptingOut[] = [];
+    for (const reply of replies) {
+      if (reply.phone) {
+        byPhone.push({ phone: reply.phone, at: reply.at, phoneNumberId: reply.phoneNumberId });
+        continue;
+      }
+      const stores = await this.settings.storesOfPhoneNumber(reply.phoneNumberId);
+      const paired = await this.identities.phonesOf(stores, reply.userId!);
+      const targets = optOutTargets(stores, reply, (storeId) => paired.get(storeId));
+      for (const t of targets.byPhone) byPhone.push({ phone: t.phone, at: reply.at, storeId: t.storeId });
+      if (targets.pending.length > 0) {
+        await this.identities.keepPending(
+          targets.pending.map((p) => ({ ...p, at: new Date(reply.at), source: 'reply' })),
+        );
+        this.metrics.optOuts.inc({ source: 'reply-pending-bsuid' }, targets.pending.length);
+        this.logger.info(
+          { stores: targets.pending.map((p) => p.storeId) },
+          'shopper opted out by business-scoped id alone: kept until its phone is known',
+        );
+      }
+    }
+    if (byPhone.length > 0) await this.optOut(byPhone, 'reply');
+  }
+
+  /** A reply with both the phone and the BSUID pairs them for every store of its number. */
+  private async learnFromReplies(replies: ShopperReply[]): Promise<void> {
+    const pairs: IdentityPair[] = [];
+    for (const reply of replies) {
+      pairs.push(...pairingsOfReply(await this.settings.storesOfPhoneNumber(reply.phoneNumberId), reply));
+    }
+    await this.learn(pairs);
+  }
+
+  /**
+   * Records new pairs; opt-outs that waited for one of them become opt-outs by phone (recorded
+   * and announced) in the same transaction that takes them.
+   */
+  private async learn(pairs: IdentityPair[]): Promise<void> {
+    if (pairs.length === 0) return;
+    const found = await this.dataSource.transaction(async (manager) => {
+      const learnt = await this.identities.learn(pairs, manager);
+      this.metrics.identitiesLearnt.inc(learnt.length);
+      const resolved = optOutsOnPairing(learnt, await this.identities.takePending(learnt, manager));
+      if (resolved.length === 0) return 0;
+      const topic = this.kafka.topic(TOPIC.messageOutcomes);
+      const optOuts = resolved.map((o) => ({ storeId: o.storeId, phone: o.phone, at: o.at, source: 'reply-bsuid' }));
+      await this.publisher.publish(optOuts.map((o) => optOutRecord(topic, o)));
+      const fresh = await this.optOuts.record(optOuts, manager);
+      this.metrics.optOuts.inc({ source: 'reply-bsuid' }, fresh.length);
+      return resolved.length;
+    });
+    if (found > 0) this.logger.info({ optOuts: found }, 'opt-outs kept by business-scoped id matched their phone');
+  }
+
+  /**
+   * Template status and category webhooks: the latest of each is kept; a template paused or
+   * disabled pauses the stores sending it (alert), approved again releases what they held.
+   */
+  private async applyTemplates(notices: TemplateNotice[]): Promise<void> {
+    for (const n of notices) this.metrics.templateWebhooks.inc({ kind: n.kind });
+    const turns = await this.templates.apply(notices);
+    for (const turn of turns) {
+      const { state } = turn;
+      if (turn.paused) {
+        for (const storeId of turn.stores) {
+          this.metrics.templatePaused.inc({ store_id: storeId, template: state.name, status: state.status ?? '' });
+        }
+        this.logger.error(
+          {
+            alert: 'template-paused',
+            template: state.name,
+            language: state.language,
+            status: state.status,
+            reason: state.statusReason,
+            stores: turn.stores,
+          },
+          'template paused by Meta: the stores sending it hold their messages until it is approved again',
+        );
+      } else if (turn.resumed) {
+        let released = 0;
+        for (const storeId of turn.stores) released += await this.messages.releasePaused(storeId);
+        this.logger.info(
+          { template: state.name, status: state.status, stores: turn.stores, released },
+          'template sendable again: held messages released',
+        );
+      }
+    }
+    if (turns.length > 0) this.metrics.templatesHolding.set(await this.templates.holdingCount());
   }
 
   /** Records and announces opt-outs; a reply names the business number, which names the stores. */
