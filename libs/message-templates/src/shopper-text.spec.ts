@@ -109,7 +109,13 @@ describe('any names and titles (property)', () => {
             { type: 'button', sub_type: 'url', index: '0', parameters: [{ type: 'text', text: '8812' }] },
           ],
         };
-        const request = { messaging_product: 'whatsapp', to: '34600111222', type: 'template', template };
+        const request = {
+          messaging_product: 'whatsapp',
+          recipient_type: 'individual',
+          to: '34600111222',
+          type: 'template',
+          template,
+        };
         expect(checkSendRequest(request, 'marketing_messages')).toMatchObject({ ok: true });
       }),
       { numRuns: 300 },
