@@ -65,7 +65,8 @@ export function resultsScreen(api: ConsoleApi, words: Words, language: Language,
     body.setAttribute('aria-busy', 'true');
     const total = await api.call<Stats>('GET', `stats?${windowOf(state.from, state.to)}`);
     if (mine !== generation) return;
-    if (!total.ok) return refuse(total.problems.join(' '), body);
+    // The API's own words are for the platform (503: no CONSOLE_SCHEDULER_URL here); the merchant reads ours.
+    if (!total.ok) return refuse(words.statsUnavailable, body);
     const daily = await eachDay(days, (day) => api.call<Stats>('GET', `stats?${windowOf(day, day)}`));
     if (mine !== generation) return;
     body.replaceChildren(...draw(total.value, days, daily));

@@ -31,6 +31,7 @@ const kafka = testKafka();
 let ingest: IngestUnderTest;
 let scheduler: RunningScheduler;
 let browser: Browser;
+let assets: string;
 
 const split = [
   ['09:00', '14:00'],
@@ -50,7 +51,7 @@ const lola = {
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium; .ci/run does)`);
-  const assets = await mkdtemp(join(tmpdir(), 'console-'));
+  assets = await mkdtemp(join(tmpdir(), 'console-'));
   await buildConsole(assets);
   const env = await isolatedEnvironment('console-browser');
   // The scheduler's copy of the store is open around the clock, so the history below goes out.
@@ -525,6 +526,36 @@ describe('the merchant console in Chromium', () => {
     await page.keyboard.press('ArrowRight');
     expect(await page.locator('#tab-message').getAttribute('aria-selected')).toBe('true');
     await page.close();
+  });
+
+  it('a deployment whose console has no stats says so on Results, in the merchant’s words', async () => {
+    const alone = await startIngest('ingest-console-no-stats', {
+      CONSOLE_SIGNING_KEYS: TEST_CONSOLE_SIGNING_KEYS,
+      CONSOLE_ASSETS_DIR: assets,
+    });
+    try {
+      const headers = { authorization: `Bearer ${TEST_API_KEY}`, 'content-type': 'application/json' };
+      const put = await fetch(`${alone.url}/v1/stores/lola-shoes`, {
+        method: 'PUT',
+        headers,
+        body: JSON.stringify(lola),
+      });
+      expect(put.status).toBe(201);
+      const minted = await fetch(`${alone.url}/v1/stores/lola-shoes/console-tokens`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ locale: 'es' }),
+      });
+      const page = await browser.newPage();
+      await page.goto(`${alone.url}${((await minted.json()) as { consolePath: string }).consolePath}`);
+      await page.click('#tab-results');
+      const problem = page.locator('[data-test=results][aria-busy=false] .problem');
+      await problem.waitFor();
+      expect(await problem.textContent()).toBe('Los resultados no están disponibles ahora. Inténtalo más tarde.');
+      await page.close();
+    } finally {
+      await alone.close();
+    }
   });
 
   it('an expired or foreign session says so instead of showing anything', async () => {
