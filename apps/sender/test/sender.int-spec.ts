@@ -335,8 +335,10 @@ describe('sender on the real broker, database and the WhatsApp simulator', () =>
     const due = sendDue('tpl');
     await produceSendDue(env, [due]);
     await outcomesUntil(env, (o) => statusOf(o, due.sendId).includes('sent'));
-    const [message] = sim.record.findMessages({ bizOpaqueCallbackData: due.sendId });
+    // /marketing_messages takes no biz_opaque_callback_data: the message is found by its recipient.
+    const [message] = sim.record.findMessages({ to: due.customer.phone });
     expect(message).toMatchObject({ type: 'template', templateName: 'cart_reminder', endpoint: 'marketing_messages' });
+    expect(message.bizOpaqueCallbackData).toBeUndefined();
     const row = (await rowsOf(env)).get(due.sendId)!;
     expect(row.rendered_text).toContain('Zapatería Lola');
   });
