@@ -1,5 +1,5 @@
 import { commonChecks, commonEnv, env, EnvVar, readConfig, type ConfigCheck } from '@lib/config';
-import { keyringEnv, keyringNotRead } from '@lib/secrets';
+import { keyringEnv, keyringNotRead, phoneHashKeyEnv } from '@lib/secrets';
 import { CLOSURE_DECIDES_DAYS, SLOT_DECIDES_DAYS } from './retention/retention-rule';
 
 /** Keywords that opt a shopper out when a reply is exactly one of them (any case or accent). */
@@ -87,6 +87,9 @@ export const senderEnv = {
     max: 50,
   }),
   // Optional so the sender runs where no webhook reaches it; without them every webhook is refused.
+  ERASURE_HASH_KEY: phoneHashKeyEnv(
+    "Key of the phones' keyed hashes (HMAC-SHA256, 32 bytes in base64), ingest's and the scheduler's same key: an erased shopper's opt-out is kept as the hash of their phone (a suppression), checked before every send. Never change or drop it once erasures were done (the suppressions would no longer match). Unset: erasure requests wait on their topic",
+  ),
   SECRETS_ENCRYPTION_KEYS: keyringEnv(
     "Keys opening the stores' WhatsApp access tokens, as ingest sealed them: id:base64key,… (ingest's SECRETS_ENCRYPTION_KEYS, or at least the keys still in use); a store whose token does not open is paused",
   ),

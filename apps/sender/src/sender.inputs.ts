@@ -6,6 +6,7 @@ import { CartEventsPipeline } from './cart-events/cart-events.pipeline';
 import { LOGGER } from '@lib/observability';
 import type { Logger } from '@lib/observability';
 import type { SenderConfig } from './config';
+import { ErasureRequestsPipeline } from './erasure/erasure-requests.pipeline';
 import { FactsRead } from './facts-read';
 import { OptOutsPipeline } from './opt-outs/opt-outs.pipeline';
 import { SendDuePipeline } from './send-due/send-due.pipeline';
@@ -14,8 +15,8 @@ import { SENDER_CONFIG } from './tokens';
 
 /**
  * Two consumers. `send-due` in its own group, since its batches wait on the Graph API. What
- * the sender must know before sending (store settings, conversions and emptyings, opt-outs)
- * in a second group, so it is read while send-due batches are busy and stays near the head.
+ * the sender must know before sending (store settings, conversions and emptyings, opt-outs,
+ * erasures) in a second group, so it is read while send-due batches are busy and stays near the head.
  * send-due is read only once that group has caught up with what was published before the
  * start: a sender starting fresh (or after downtime) would otherwise decide against settings,
  * conversions and opt-outs it has not read yet, and skip a known store as unknown. The
@@ -30,6 +31,7 @@ export class SenderInputs implements OnApplicationBootstrap {
     private readonly storeSettings: StoreSettingsPipeline,
     private readonly cartEvents: CartEventsPipeline,
     private readonly optOuts: OptOutsPipeline,
+    private readonly erasures: ErasureRequestsPipeline,
     private readonly factsRead: FactsRead,
     @Inject(SENDER_CONFIG) private readonly config: SenderConfig,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -53,6 +55,11 @@ export class SenderInputs implements OnApplicationBootstrap {
       [this.kafka.topic(TOPIC.storeSettings)]: (r) => this.storeSettings.handle(r),
       [this.kafka.topic(TOPIC.cartEvents)]: (r) => this.cartEvents.handle(r),
       [this.kafka.topic(TOPIC.messageOutcomes)]: (r) => this.optOuts.handle(r),
+      // Erasures with the facts: a sender starting erases what is pending before any send.
+      // Without the hash key no suppression could be kept: the requests wait on their topic.
+      ...(this.config.ERASURE_HASH_KEY
+        ? { [this.kafka.topic(TOPIC.erasureRequests)]: (r: ConsumedRecord[]) => this.erasures.handle(r) }
+        : {}),
     };
     await this.kafka.consume({
       groupId: this.config.SENDER_FACTS_GROUP_ID,

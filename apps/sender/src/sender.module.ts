@@ -10,6 +10,8 @@ import { CartClosureRepository } from './cart-events/cart-closure.repository';
 import { CartEventsPipeline } from './cart-events/cart-events.pipeline';
 import type { SenderConfig } from './config';
 import { senderDatabase } from './database';
+import { ErasureRepository } from './erasure/erasure.repository';
+import { ErasureRequestsPipeline } from './erasure/erasure-requests.pipeline';
 import { OptOutRepository } from './opt-outs/opt-out.repository';
 import { OptOutsPipeline } from './opt-outs/opt-outs.pipeline';
 import { FrequencySlotRepository } from './contacts/frequency-slot.repository';
@@ -60,6 +62,8 @@ export class SenderModule {
       TemplateStateRepository,
       MessageRepository,
       PurgeRepository,
+      ErasureRepository,
+      ErasureRequestsPipeline,
       // consume → decide → send → record → produce
       GraphApi,
       OutcomePublisher,

@@ -3,6 +3,7 @@ import { SenderState1764200000000 } from './1764200000000-sender-state';
 import { NumberPace1764900000000 } from './1764900000000-number-pace';
 import { StoreTokenPlaintextDropped1766100000000 } from './1766100000000-store-token-plaintext-dropped';
 import { ShopperIdentitiesAndTemplates1766700000000 } from './1766700000000-shopper-identities-and-templates';
+import { Suppressions1767000000002 } from './1767000000002-suppressions';
 
 /** Every migration of the sender schema, oldest first. */
 export const senderMigrations: Array<new () => MigrationInterface> = [
@@ -10,4 +11,5 @@ export const senderMigrations: Array<new () => MigrationInterface> = [
   NumberPace1764900000000,
   StoreTokenPlaintextDropped1766100000000,
   ShopperIdentitiesAndTemplates1766700000000,
+  Suppressions1767000000002,
 ];
