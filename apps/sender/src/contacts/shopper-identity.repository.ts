@@ -17,10 +17,17 @@ export interface PendingOptOut {
  */
 @Injectable()
 export class ShopperIdentityRepository {
+  /**
+   * Pairs this process wrote or found written: every status of a message names its BSUID, and
+   * only the first can pair, so the next ones write nothing. Bounded; forgetting costs a write.
+   */
+  private readonly tried = new Set<string>();
+
   constructor(private readonly dataSource: DataSource) {}
 
   /** Records pairs; a (store, phone) or (store, BSUID) already paired keeps its first pair. Returns the new ones. */
-  async learn(pairs: IdentityPair[], manager: EntityManager = this.dataSource.manager): Promise<IdentityPair[]> {
+  async learn(all: IdentityPair[], manager: EntityManager = this.dataSource.manager): Promise<IdentityPair[]> {
+    const pairs = all.filter((p) => !this.tried.has(triedKey(p)));
     if (pairs.length === 0) return [];
     const rows: Array<{ store_id: string; phone: string; user_id: string; parent_user_id: string | null }> =
       await manager.query(
@@ -42,6 +49,12 @@ export class ShopperIdentityRepository {
       userId: r.user_id,
       parentUserId: r.parent_user_id,
     }));
+  }
+
+  /** Called once the transaction that learnt these pairs committed: they need no write again. */
+  remember(pairs: IdentityPair[]): void {
+    if (this.tried.size > 100_000) this.tried.clear();
+    for (const p of pairs) this.tried.add(triedKey(p));
   }
 
   /** The phone each of these stores paired with this BSUID (a store missing: never paired). */
@@ -90,4 +103,8 @@ export class ShopperIdentityRepository {
       source: r.source,
     }));
   }
+}
+
+function triedKey(p: IdentityPair): string {
+  return `${p.storeId}\u0000${p.phone}\u0000${p.userId}`;
 }

@@ -186,6 +186,7 @@ export class WhatsAppWebhooks {
       this.metrics.optOuts.inc({ source: 'reply-bsuid' }, fresh.length);
       return resolved.length;
     });
+    this.identities.remember(pairs);
     if (found > 0) this.logger.info({ optOuts: found }, 'opt-outs kept by business-scoped id matched their phone');
   }
 
