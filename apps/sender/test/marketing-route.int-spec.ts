@@ -163,7 +163,7 @@ describe('sender on /marketing_messages', () => {
     await outcomesUntil(env, (o) => statusOf(o, next.sendId).includes('sent'));
   });
 
-  it('131055 (terms not accepted) pauses the store with an alert and a metric; its messages wait', async () => {
+  it('131055 (terms not accepted) pauses the store with an alert and a metric; its messages wait for settings saved again', async () => {
     const { env, sim, sender } = await setup('marketing-terms', {}, { marketingTermsNotAccepted: [PHONE_NUMBER_ID] });
     const due = sendDue('mm-terms');
     await produceSendDue(env, [due]);
@@ -183,6 +183,17 @@ describe('sender on /marketing_messages', () => {
     await produceSendDue(env, [second]);
     await outcomesUntil(env, (o) => statusOf(o, second.sendId).includes('deferred'));
     expect(sim.record.findAttempts({ to: second.customer.phone })).toHaveLength(0);
+
+    // The merchant accepts the terms and saves the settings again, the same token: both go out.
+    sim.updateSettings({ marketingTermsNotAccepted: [] });
+    await produceSettings(env, marketingStore());
+    const after = await outcomesUntil(
+      env,
+      (o) => statusOf(o, due.sendId).includes('sent') && statusOf(o, second.sendId).includes('sent'),
+    );
+    expect(statusOf(after, due.sendId)).toContain('sent');
+    expect(sim.record.findMessages({ to: due.customer.phone })).toHaveLength(1);
+    expect(sim.record.findMessages({ to: second.customer.phone })).toHaveLength(1);
   });
 
   it('131055 with the fallback on: sent once through /messages (callback data, no TTL), the store not paused', async () => {

@@ -42,7 +42,10 @@ export class StoreSettingsPipeline {
       if (resumed) {
         const released = await this.messages.releasePaused(change.storeId);
         this.metrics.storesPaused.set((await this.settings.pausedStores()).length);
-        this.logger.info({ storeId: change.storeId, released }, 'store resumed with a new access token');
+        this.logger.info(
+          { storeId: change.storeId, released },
+          'store resumed by new settings (a new access token, or after 131055 any)',
+        );
       }
     }
     return { deadLetters };

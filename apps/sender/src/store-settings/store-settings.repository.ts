@@ -5,6 +5,7 @@ import { withoutAnySecret, withoutPlaintextSecrets, type StoreSettings } from '@
 import { openAccessToken, SecretUnreadable } from '@lib/secrets';
 import type { SenderConfig } from '../config';
 import { SENDER_CONFIG } from '../tokens';
+import { pauseEndedBy } from './pause-rule';
 
 export interface KnownStore {
   /** The settings, with `whatsapp.accessToken` opened in memory (absent when it does not open). */
@@ -94,7 +95,8 @@ export class StoreSettingsRepository {
 
   /**
    * Replaces the settings (kept without any plaintext secret). A store paused for a rejected
-   * token resumes when the token changes; returns whether it did, so its held messages can be
+   * token resumes when the token changes, one paused for 131055 with any settings
+   * (pause-rule.ts); returns whether it did, so its held messages can be
    * released, and the token opened (or why it does not open).
    */
   async put(
@@ -112,11 +114,16 @@ export class StoreSettingsRepository {
     const stored = { ...withoutAnySecret(settings), whatsapp: withoutPlaintextSecrets(settings).whatsapp };
     const digest = tokenDigest(token);
     return this.dataSource.transaction(async (manager) => {
-      const [before]: Array<{ paused_token: string | null }> = await manager.query(
-        'SELECT paused_token FROM store_settings WHERE store_id = $1 AND paused_at IS NOT NULL FOR UPDATE',
+      const [before]: Array<{ paused_token: string | null; paused_reason: string | null }> = await manager.query(
+        'SELECT paused_token, paused_reason FROM store_settings WHERE store_id = $1 AND paused_at IS NOT NULL FOR UPDATE',
         [storeId],
       );
-      const resumed = !unreadable && before !== undefined && before.paused_token !== digest;
+      const resumed =
+        before !== undefined &&
+        pauseEndedBy(
+          { reason: before.paused_reason, tokenDigest: before.paused_token },
+          { tokenDigest: digest, tokenOpens: !unreadable },
+        );
       await manager.query(
         `INSERT INTO store_settings AS s (store_id, settings, updated_at) VALUES ($1, $2::jsonb, now())
          ON CONFLICT (store_id) DO UPDATE SET settings = EXCLUDED.settings, updated_at = now()`,
