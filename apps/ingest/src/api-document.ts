@@ -516,6 +516,45 @@ function erasurePaths(): Record<string, Json> {
   };
 }
 
+/** Recovery links (apps/ingest/src/recovery-links): public, what a shopper taps in a message. */
+function recoveryLinkPaths(): Record<string, Json> {
+  return {
+    '/r/{token}': {
+      get: {
+        operationId: 'followRecoveryLink',
+        tags: ['recovery links'],
+        summary: "A message's cart link: counts the click and redirects to the store",
+        description:
+          "Public (the shopper taps it in WhatsApp). The token's signature (LINK_SIGNING_KEYS) is checked first: a forged or mistyped token answers 404 and records nothing. A well-signed token not read from recovery-links yet is waited for up to LINK_WAIT_MS. A live link answers 302 to the store's recovery URL with utm_source=whatsapp, utm_medium and utm_campaign (the store's `links` settings, else message and cart-recovery), its own query kept. A shopper's click is recorded (first time kept, count grown; no IP address, only the kind of browser) and published on link-clicks; link previews (WhatsApp, facebookexternalhit, Slackbot, Twitterbot, TelegramBot, Discordbot…), other bots and HEAD requests get the same redirect without being counted. A link older than 30 days, or of a deleted store, answers 404. See docs/ingest.md.",
+        security: NO_AUTHENTICATION,
+        parameters: [
+          {
+            name: 'token',
+            in: 'path',
+            required: true,
+            schema: { type: 'string', maxLength: 200 },
+            example: 'q3Vd0cK1xYp2LmNw.Zr8fT1uW4bHs9JkA',
+          },
+        ],
+        responses: {
+          '302': {
+            description: "To the store's recovery URL with the UTM parameters.",
+            headers: {
+              Location: {
+                description: 'Where the shopper goes',
+                schema: { type: 'string', format: 'uri' },
+                example:
+                  'https://shop.example/lola-shoes/cart/recover/c_7f3a?utm_source=whatsapp&utm_medium=message&utm_campaign=cart-recovery',
+              },
+            },
+          },
+          '404': errorAnswer('A forged, unknown or expired link.', 404, 'Not Found', 'no such link'),
+        },
+      },
+    },
+  };
+}
+
 export function ingestApiDocument(): OpenApiDocument {
   const preview = previewSend(storedExample, new Date('2026-11-24T19:33:12Z'));
   const expired = previewSend({ ...storedExample, maxDeferralHours: 1 }, new Date('2026-11-28T21:00:00Z'));
@@ -530,6 +569,7 @@ export function ingestApiDocument(): OpenApiDocument {
       { name: 'platform webhooks', description: "Platforms' own webhooks, signed with the store's secret." },
       { name: 'store admin', description: "Each store's settings (published on the compacted store-settings topic)." },
       { name: 'erasure', description: "Erasing a shopper's data (GDPR art. 17) in every service." },
+      { name: 'recovery links', description: 'The click-tracked cart links of the messages (public).' },
       { name: 'console', description: 'The merchant console: a page and an API behind a console token for one store.' },
     ],
     securitySchemes: {
@@ -551,6 +591,7 @@ export function ingestApiDocument(): OpenApiDocument {
     paths: {
       ...consolePaths(preview),
       ...erasurePaths(),
+      ...recoveryLinkPaths(),
       '/v1/cart-events': {
         post: {
           operationId: 'postCartEvents',

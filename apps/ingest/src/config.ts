@@ -1,6 +1,6 @@
 import { commonChecks, commonEnv, env, readConfig } from '@lib/config';
 import type { EnvVar } from '@lib/config';
-import { keyringEnv, keyringNotRead, phoneHashKeyEnv } from '@lib/secrets';
+import { keyringEnv, keyringNotRead, linkSigningKeysEnv, phoneHashKeyEnv } from '@lib/secrets';
 import { consoleSigningKeysEnv } from '@lib/console-access';
 import { frameAncestorsEnv } from './console/console-headers';
 
@@ -81,12 +81,22 @@ export const ingestEnv = {
   CONSOLE_SIGNING_KEYS: consoleSigningKeysEnv(
     "Keys signing the merchant console's tokens (HMAC-SHA256): id:base64key,… of 32-byte keys; the first signs, all verify (rotation: put the new key first, drop the old one after CONSOLE_TOKEN_MINUTES). The scheduler needs the same list (it verifies them for the stats). Unset: the console is off",
   ),
+  LINK_SIGNING_KEYS: linkSigningKeysEnv(
+    "Keys verifying recovery links' tokens (GET /r/{token}): the sender's LINK_SIGNING_KEYS, the same list of id:base64key,… (32-byte keys; the first signs, all verify). Unset: every /r/ link answers 404",
+  ),
+  LINK_WAIT_MS: env.int(
+    'How long GET /r/{token} waits for a well-signed link not read from recovery-links yet before answering 404',
+    { default: 3000, min: 0, max: 10_000 },
+  ),
   CONSOLE_TOKEN_MINUTES: env.int('How long a console token lives, in minutes', { default: 15, min: 1, max: 60 }),
   CONSOLE_FRAME_ANCESTORS: frameAncestorsEnv(
     "Who may embed the console in a frame (CSP frame-ancestors): 'self', 'none' or https origins (https://*.myshopify.com), space- or comma-separated",
   ),
   CONSOLE_SCHEDULER_URL: optionalUrl(
     "The scheduler's base URL (http://scheduler:3002), for the console's stats: ingest forwards the console token, never an API key. Unset: the console shows none",
+  ),
+  CONSOLE_SENDER_URL: optionalUrl(
+    "The sender's base URL (http://sender:3003), for the console's recent messages: ingest forwards the console token, never an API key. Unset: the console shows none",
   ),
   CONSOLE_ASSETS_DIR: env.string("Folder of the console's built front end (npm run build writes dist/console)", {
     default: 'dist/console',

@@ -23,6 +23,8 @@ export class IngestMetrics {
   readonly shopifyPollEvents: Counter<'resource'>;
   /** Stores whose poll is paused because Shopify refused their Admin API token. */
   readonly shopifyPollPausedStores: Gauge;
+  /** GET /r/{token} answers: clicked, preview (bots), forged, unknown, store-deleted, click-unrecorded. */
+  readonly linkVisits: Counter<'result'>;
 
   constructor(@Inject(METRICS) metrics: Metrics) {
     const registers = [metrics.registry];
@@ -69,6 +71,12 @@ export class IngestMetrics {
     this.shopifyPollPausedStores = new Gauge({
       name: 'ingest_shopify_poll_paused_stores',
       help: 'Stores whose reconciliation poll is paused: Shopify refused their Admin API token (401/403)',
+      registers,
+    });
+    this.linkVisits = new Counter({
+      name: 'ingest_link_visits_total',
+      help: 'Visits of recovery links (GET /r/{token}), by result: clicked, preview, forged, unknown, store-deleted, click-unrecorded',
+      labelNames: ['result'],
       registers,
     });
   }

@@ -22,6 +22,9 @@ import { IntakeContext } from './raw-events/intake-context';
 import { RawEventsPipeline } from './raw-events/raw-events.pipeline';
 import { ReconciliationRepository } from './shopify-reconciliation/reconciliation.repository';
 import { ShopifyReconciliation } from './shopify-reconciliation/shopify-reconciliation.service';
+import { LinkRedirectController } from './recovery-links/link-redirect.controller';
+import { RecoveryLinkRepository } from './recovery-links/recovery-link.repository';
+import { RecoveryLinksPipeline } from './recovery-links/recovery-links.pipeline';
 import { StoreAdminController } from './store-admin/store-admin.controller';
 import { StoreSettingsRepository } from './store-admin/store-settings.repository';
 import { StoreSettingsView } from './store-directory/store-settings.view';
@@ -53,6 +56,7 @@ export class IngestModule {
         ConsoleTokensController,
         ConsoleApiController,
         ConsolePageController,
+        LinkRedirectController,
       ],
       providers: [
         { provide: INGEST_CONFIG, useValue: config },
@@ -71,6 +75,8 @@ export class IngestModule {
         ShopifyReconciliation,
         ErasureRequestRepository,
         ErasureCompletionsPipeline,
+        RecoveryLinkRepository,
+        RecoveryLinksPipeline,
       ],
     };
   }
