@@ -117,6 +117,15 @@ describe('GET /v1/stores/{storeId}/stats over a scripted history', () => {
       recoveredRevenue: { EUR: '59.90', USD: '25.00' },
       recoveryRate: 0.3333,
       recoveryRateOfSent: 1,
+      // r1 was bought a second after its delivery (within 24 h): after message; r2's message
+      // never reported a delivery, so its order is an order after a message, not attributed.
+      attribution: {
+        clickWindowHours: 120,
+        messageWindowHours: 24,
+        recoveredAfterClick: { orders: 0, revenue: {} },
+        recoveredAfterMessage: { orders: 1, revenue: { EUR: '59.90' } },
+        notAttributed: { orders: 1, revenue: { USD: '25.00' } },
+      },
     });
 
     // The same two, counted as their conversions were merged.

@@ -221,6 +221,105 @@ const IntervalSchema = (description: string) =>
     description,
   });
 
+const RevenueByCurrency = (description: string) => Type.Record(Type.String(), Money, { description });
+
+/** A difference of money: a decimal string that may be negative. */
+const SignedMoney = Type.String({ pattern: '^-?(0|[1-9]\\d{0,14})(\\.\\d{1,4})?$' });
+
+const WindowArmSchema = Type.Object(
+  {
+    carts: Count('Carts of the arm (drawn at their send decision in the window).'),
+    converted: Count('Of those, the carts whose order came within the window after the send decision.'),
+    conversionRate: Rate('converted / carts (0 without carts).'),
+    revenue: RevenueByCurrency("Sum of those orders' totals, per currency."),
+  },
+  { additionalProperties: false },
+);
+
+/**
+ * One attribution window's comparison of the holdout's arms (docs/reading-the-figures.md):
+ * both arms counted within the same hours after the send decision (when the message went or
+ * would have gone), the lift, what the messages added, and whether the sample can tell yet.
+ */
+export const WindowComparisonSchema = Type.Object(
+  {
+    hours: Type.Integer({ minimum: 1, description: 'The window: hours after the send decision.' }),
+    treated: WindowArmSchema,
+    heldOut: WindowArmSchema,
+    lift: Type.Object(
+      {
+        absolute: Type.Union([Type.Number(), Type.Null()], {
+          description: 'treated.conversionRate − heldOut.conversionRate; null while an arm has no carts.',
+        }),
+        absoluteInterval: IntervalSchema("95% interval of the absolute lift (Newcombe's hybrid score interval)."),
+        relative: Type.Union([Type.Number(), Type.Null()], {
+          description: 'absolute / heldOut.conversionRate; null while no held-out cart converted.',
+        }),
+        relativeInterval: IntervalSchema("95% interval of the relative lift (Katz's log interval, minus 1)."),
+        confidence: Type.Literal(0.95),
+        method: Type.Literal('newcombe-wilson'),
+      },
+      { additionalProperties: false },
+    ),
+    incremental: Type.Object(
+      {
+        orders: Type.Union([Type.Number(), Type.Null()], {
+          description:
+            'Orders the messages added: (treated rate − held-out rate) × treated carts; null while an arm has no carts.',
+        }),
+        ordersInterval: IntervalSchema("The absolute lift's 95% interval × treated carts."),
+        revenue: Type.Record(Type.String(), SignedMoney, {
+          description:
+            'Revenue the messages added, per currency: (treated revenue / treated carts − held-out revenue / held-out carts) × treated carts, rounded to the digits the totals carry.',
+        }),
+        method: Type.Literal('difference-in-rates-times-treated-carts'),
+      },
+      { additionalProperties: false },
+    ),
+    tooSmall: Type.Boolean({
+      description:
+        'True while either arm has fewer than 100 carts or fewer than 10 conversions in the window: too few to conclude, whatever the interval says.',
+    }),
+    stillNeeded: Type.Object(
+      {
+        treatedCarts: Count('Carts the treated arm still lacks to reach 100.'),
+        heldOutCarts: Count('Carts the held-out arm still lacks to reach 100.'),
+        treatedConversions: Count('Conversions the treated arm still lacks to reach 10.'),
+        heldOutConversions: Count('Conversions the held-out arm still lacks to reach 10.'),
+      },
+      { additionalProperties: false, description: 'All 0 once tooSmall is false.' },
+    ),
+  },
+  { $id: 'WindowComparison', additionalProperties: false },
+);
+export type WindowComparison = Static<typeof WindowComparisonSchema>;
+
+const AttributedKindSchema = (description: string) =>
+  Type.Object(
+    { orders: Count(description), revenue: RevenueByCurrency("Sum of those orders' totals, per currency.") },
+    { additionalProperties: false },
+  );
+
+/**
+ * The orders after a message, by how the store's attribution windows count them
+ * (docs/reading-the-figures.md). Together they are exactly `recovered`.
+ */
+export const AttributionStatsSchema = Type.Object(
+  {
+    clickWindowHours: Type.Integer({ minimum: 1, description: "The store's click window, in hours." }),
+    messageWindowHours: Type.Integer({ minimum: 1, description: "The store's message window, in hours." }),
+    recoveredAfterClick: AttributedKindSchema(
+      'Orders within clickWindowHours after the first counted click on the latest message before the order.',
+    ),
+    recoveredAfterMessage: AttributedKindSchema(
+      'Orders within messageWindowHours after that message was delivered, not attributed to a click (view-through).',
+    ),
+    notAttributed: AttributedKindSchema('Orders after a message but outside both windows.'),
+  },
+  { $id: 'AttributionStats', additionalProperties: false },
+);
+export type AttributionStats = Static<typeof AttributionStatsSchema>;
+
 /**
  * The holdout's comparison (docs/scheduler.md "Holdout"): the carts of shoppers who got the
  * message (treated) against those held out of it, both counted at the moment the message went
@@ -249,6 +348,16 @@ export const HoldoutStatsSchema = Type.Object(
         method: Type.Literal('newcombe-wilson', { description: 'How absoluteInterval is computed.' }),
       },
       { additionalProperties: false },
+    ),
+    withinWindows: Type.Optional(
+      Type.Object(
+        { click: WindowComparisonSchema, message: WindowComparisonSchema },
+        {
+          additionalProperties: false,
+          description:
+            'The same arms counted within each attribution window after the send decision: click (clickWindowHours) and message (messageWindowHours). Above, converted counts an order any time after detection.',
+        },
+      ),
     ),
   },
   {
@@ -280,14 +389,18 @@ export const StoreStatsSchema = Type.Object(
     deferred: Count('Deferred by the sender to the next opening, not yet settled.'),
     skipped: Type.Object({ total: Count(), byReason: Type.Record(Type.String(), Count()) }),
     expired: Count(),
-    recovered: Count('Converted after a message went out (attributed to the latest message before the order).'),
+    recovered: Count(
+      'Orders after a message, any time: carts converted after a message went out, however long after (each cart once, for the latest message before the order). attribution splits them by window.',
+    ),
     recoveredRevenue: Type.Record(Type.String(), Money, {
-      description: "Sum of the recovered orders' totals, per currency, as decimal strings.",
+      description:
+        "Sum of the recovered orders' totals (orders after a message, any time), per currency, as decimal strings.",
     }),
     recoveryRate: Type.Number({ minimum: 0, description: 'recovered / abandoned.' }),
     recoveryRateOfSent: Type.Number({ minimum: 0, description: 'recovered / sent.' }),
     /** Present when carts of the window were drawn into an arm (the store ran a holdout). */
     holdout: Type.Optional(HoldoutStatsSchema),
+    attribution: Type.Optional(AttributionStatsSchema),
   },
   { $id: 'StoreStats', additionalProperties: false },
 );

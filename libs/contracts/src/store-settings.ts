@@ -149,6 +149,34 @@ export const LinksSettingsSchema = Type.Object(
 );
 export type LinksSettings = Static<typeof LinksSettingsSchema>;
 
+/**
+ * How long after a message an order counts for it (docs/reading-the-figures.md): within
+ * `clickWindowHours` of the shopper's first counted click on its link (recovered after click),
+ * else within `messageWindowHours` of its delivery (recovered after message, view-through).
+ * The holdout's lift counts both arms within the same hours from the send decision.
+ */
+export const AttributionSettingsSchema = Type.Object(
+  {
+    clickWindowHours: Type.Integer({
+      minimum: 1,
+      maximum: 720,
+      default: 120,
+      description: "Hours after the first click on a message's link in which an order counts as recovered after click.",
+    }),
+    messageWindowHours: Type.Integer({
+      minimum: 1,
+      maximum: 168,
+      default: 24,
+      description: 'Hours after the message was delivered in which an order counts as recovered after message.',
+    }),
+  },
+  { $id: 'AttributionSettings', additionalProperties: false },
+);
+export type AttributionSettings = Static<typeof AttributionSettingsSchema>;
+
+/** The windows of a store that set none. */
+export const ATTRIBUTION_DEFAULTS: AttributionSettings = { clickWindowHours: 120, messageWindowHours: 24 };
+
 export const StoreSettingsSchema = Type.Object(
   {
     schemaVersion: Type.Optional(SchemaVersion1),
@@ -171,6 +199,7 @@ export const StoreSettingsSchema = Type.Object(
     shopify: Type.Optional(PlatformWebhookSchema),
     experiments: Type.Optional(ExperimentsSettingsSchema),
     links: Type.Optional(LinksSettingsSchema),
+    attribution: Type.Optional(AttributionSettingsSchema),
   },
   { $id: 'StoreSettings', title: 'Store settings v1' },
 );

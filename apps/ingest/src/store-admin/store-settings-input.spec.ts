@@ -53,6 +53,33 @@ describe('checkStoreSettings', () => {
     ]);
   });
 
+  it('takes attribution windows: click 1 to 720 hours (default 120), message 1 to 168 (default 24), refused with the field named', () => {
+    expect(
+      checkStoreSettings(
+        'lola-shoes',
+        { ...valid, attribution: { clickWindowHours: 48, messageWindowHours: 12 } },
+        undefined,
+      ),
+    ).toMatchObject({ ok: true, settings: { attribution: { clickWindowHours: 48, messageWindowHours: 12 } } });
+    expect(checkStoreSettings('lola-shoes', { ...valid, attribution: {} }, undefined)).toMatchObject({
+      ok: true,
+      settings: { attribution: { clickWindowHours: 120, messageWindowHours: 24 } },
+    });
+    const out = checkStoreSettings(
+      'lola-shoes',
+      { ...valid, attribution: { clickWindowHours: 721, messageWindowHours: 0 } },
+      undefined,
+    );
+    expect(out.ok ? [] : out.problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^attribution\.clickWindowHours: .*720/),
+        expect.stringMatching(/^attribution\.messageWindowHours: .*1/),
+      ]),
+    );
+    const week = checkStoreSettings('lola-shoes', { ...valid, attribution: { messageWindowHours: 169 } }, undefined);
+    expect(week.ok ? [] : week.problems).toEqual([expect.stringMatching(/^attribution\.messageWindowHours: .*168/)]);
+  });
+
   it('fills the defaults, takes the path store id, drops unknown fields and keeps platform sections', () => {
     const out = checkStoreSettings('lola-shoes', { ...valid, color: 'red' }, undefined);
     expect(out).toMatchObject({

@@ -1,7 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { ARM_WINDOW_METRICS } from '../stats/daily-stats';
 import {
   armConversions,
+  armWindowConversions,
+  attributedOrders,
   CLOSED_COUNTS,
   OPEN_ABANDONMENT,
   OPEN_COUNTS,
@@ -252,6 +255,18 @@ export class PurgeRepository {
          SELECT r.store_id, ${day('r.detected_at')} AS day, r.arm AS key, count(*) AS n
          FROM (${armConversions('(a.store_id, a.cart_id) IN (SELECT store_id, cart_id FROM batch)')}) r
          GROUP BY 1, 2, 3
+       ), attributed AS (
+         SELECT r.store_id, ${day('r.detected_at')} AS day, r.kind AS metric, COALESCE(r.currency, '') AS key,
+                count(*) AS n, sum(r.total) AS amount
+         FROM (${attributedOrders('(a.store_id, a.cart_id) IN (SELECT store_id, cart_id FROM batch)')}) r
+         GROUP BY 1, 2, 3, 4
+       ), arm_windows AS (
+         SELECT r.store_id, ${day('r.detected_at')} AS day, m.metric, r.arm || ':' || COALESCE(r.currency, '') AS key,
+                count(*) AS n, sum(r.total) AS amount
+         FROM (${armWindowConversions('(a.store_id, a.cart_id) IN (SELECT store_id, cart_id FROM batch)')}) r
+         CROSS JOIN LATERAL (VALUES ('${ARM_WINDOW_METRICS.click}', r.in_click),
+                                    ('${ARM_WINDOW_METRICS.message}', r.in_message)) AS m(metric, inside)
+         WHERE m.inside GROUP BY 1, 2, 3, 4
        ), contributions AS (
          SELECT store_id, day, m.metric, ''::text AS key, m.n, NULL::numeric AS amount
          FROM closed CROSS JOIN LATERAL (VALUES ${values(closedMetrics)}) AS m(metric, n)
@@ -262,6 +277,8 @@ export class PurgeRepository {
          UNION ALL SELECT store_id, day, 'recovered', key, n, amount FROM recovered
          UNION ALL SELECT store_id, day, 'arm', key, n, NULL FROM arms
          UNION ALL SELECT store_id, day, 'arm-converted', key, n, NULL FROM arm_converted
+         UNION ALL SELECT store_id, day, metric, key, n, amount FROM attributed
+         UNION ALL SELECT store_id, day, metric, key, n, amount FROM arm_windows
        )
        INSERT INTO stats_daily AS s (store_id, day, metric, key, count, amount)
        SELECT store_id, day, metric, key, sum(n), sum(amount) FROM contributions WHERE n > 0 GROUP BY 1, 2, 3, 4

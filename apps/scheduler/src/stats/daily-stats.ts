@@ -16,7 +16,11 @@ function midnightAtOrAfter(at: Date): string {
   return day.toISOString().slice(0, 10);
 }
 
-/** Metrics of `stats_daily` besides `skipped` (key: reason) and `recovered` (key: currency). */
+/**
+ * Metrics of `stats_daily` besides `skipped` (key: reason), `recovered` and the attribution
+ * kinds `recovered-after-click`, `recovered-after-message`, `not-attributed` (key: currency,
+ * with the orders' amount), `arm` and `arm-converted` (key: arm) and ARM_WINDOW_METRICS.
+ */
 export const DAILY_COUNTS = [
   'abandoned',
   'scheduled',
@@ -29,3 +33,9 @@ export const DAILY_COUNTS = [
   'deferred',
   'expired',
 ] as const;
+
+/**
+ * The holdout arms' carts converted within each attribution window, rolled up with the window
+ * the store had at the purge (key `<arm>:<currency>`, with the orders' amount).
+ */
+export const ARM_WINDOW_METRICS = { click: 'arm-converted-click', message: 'arm-converted-message' } as const;

@@ -1,3 +1,5 @@
+import { ATTRIBUTION_DEFAULTS } from '@lib/contracts';
+
 /**
  * What each count of the stats means, in SQL, written once: the stats API counts live rows
  * with these, and the retention purge rolls the rows it deletes up into `stats_daily` with the
@@ -40,12 +42,15 @@ export const SKIPPED_REASON = "CASE WHEN a.status = 'skipped' THEN a.reason ELSE
 
 /**
  * The recovered carts among those `where` selects (on `a`): each cart converted after a message
- * went out counts once, for its latest episode whose message went out before the order. Columns:
- * store_id, cart_id, detected_at (of that episode), total, currency.
+ * went out counts once, for its latest episode whose message went out before the order, however
+ * long after ("orders after a message, any time"). Columns: store_id, cart_id, detected_at (of
+ * that episode), total, currency, and that message's send_id, delivered_at, read_at and the
+ * order's converted_at.
  */
 export function recoveredEpisodes(where: string): string {
   return `SELECT DISTINCT ON (a.store_id, a.cart_id) a.store_id, a.cart_id, a.detected_at,
-           c.order_total AS total, c.order_currency AS currency
+           c.order_total AS total, c.order_currency AS currency,
+           a.send_id, o.delivered_at, o.read_at, c.converted_at
          FROM abandonments a
          JOIN message_outcomes o ON o.send_id = a.send_id
          JOIN carts c ON c.store_id = a.store_id AND c.cart_id = a.cart_id
@@ -64,6 +69,61 @@ export function armConversions(where: string): string {
          JOIN carts c ON c.store_id = a.store_id AND c.cart_id = a.cart_id
          WHERE a.arm IS NOT NULL AND c.converted_at > a.detected_at AND ${where}
          ORDER BY a.store_id, a.cart_id, a.episode DESC`;
+}
+
+/**
+ * The first counted click on the link of the message `sendId` names, as a timestamptz, or NULL.
+ * NULL until the scheduler records link-clicks: the attribution below then counts no order
+ * after a click, and counts it as soon as this reads the recorded clicks.
+ */
+export function firstClickAt(_sendId: string): string {
+  return 'NULL::timestamptz';
+}
+
+/** The attribution windows of the store whose `store_settings` row is `s` (LEFT JOINed). */
+export const CLICK_WINDOW = `make_interval(hours => COALESCE((s.settings->'attribution'->>'clickWindowHours')::int,
+  ${ATTRIBUTION_DEFAULTS.clickWindowHours}))`;
+export const MESSAGE_WINDOW = `make_interval(hours => COALESCE((s.settings->'attribution'->>'messageWindowHours')::int,
+  ${ATTRIBUTION_DEFAULTS.messageWindowHours}))`;
+
+/**
+ * The recovered carts of recoveredEpisodes, each with its attribution `kind` (stats/attribution.ts
+ * `attributionKind`, the same rule): after click, after message (view-through) or not attributed,
+ * by the store's windows. Columns: store_id, cart_id, detected_at, total, currency, kind.
+ */
+export function attributedOrders(where: string): string {
+  const click = firstClickAt('r.send_id');
+  const delivered = 'COALESCE(r.delivered_at, r.read_at)';
+  return `SELECT r.store_id, r.cart_id, r.detected_at, r.total, r.currency,
+           CASE WHEN ${click} IS NOT NULL AND r.converted_at >= ${click}
+                     AND r.converted_at <= ${click} + ${CLICK_WINDOW} THEN 'recovered-after-click'
+                WHEN ${delivered} IS NOT NULL AND r.converted_at >= ${delivered}
+                     AND r.converted_at <= ${delivered} + ${MESSAGE_WINDOW} THEN 'recovered-after-message'
+                ELSE 'not-attributed' END AS kind
+         FROM (${recoveredEpisodes(where)}) r
+         LEFT JOIN store_settings s ON s.store_id = r.store_id`;
+}
+
+/**
+ * The holdout's carts converted within each window after their send decision (stats/attribution.ts
+ * `convertedWithin`): each cart once, for its latest episode drawn into an arm whose decision
+ * (closed_at: the message went or would have gone) came before the order. Columns: store_id,
+ * cart_id, arm, detected_at, total, currency, in_click, in_message (booleans: within the store's
+ * click and message windows).
+ */
+export function armWindowConversions(where: string): string {
+  return `SELECT w.store_id, w.cart_id, w.arm, w.detected_at, w.total, w.currency,
+           w.converted_at <= w.closed_at + ${CLICK_WINDOW} AS in_click,
+           w.converted_at <= w.closed_at + ${MESSAGE_WINDOW} AS in_message
+         FROM (
+           SELECT DISTINCT ON (a.store_id, a.cart_id) a.store_id, a.cart_id, a.arm, a.detected_at, a.closed_at,
+             c.converted_at, c.order_total AS total, c.order_currency AS currency
+           FROM abandonments a
+           JOIN carts c ON c.store_id = a.store_id AND c.cart_id = a.cart_id
+           WHERE a.arm IS NOT NULL AND c.converted_at > a.closed_at AND ${where}
+           ORDER BY a.store_id, a.cart_id, a.episode DESC
+         ) w
+         LEFT JOIN store_settings s ON s.store_id = w.store_id`;
 }
 
 /** `expressions` as a SELECT list: `<sql> AS <name>`. */

@@ -1,10 +1,14 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { ATTRIBUTION_DEFAULTS, type AttributionSettings } from '@lib/contracts';
 import type { Arm } from '../experiments/holdout';
-import { DAILY_COUNTS, dailyRange } from './daily-stats';
+import { attributionWindows, type AttributionKind } from './attribution';
+import { ARM_WINDOW_METRICS, DAILY_COUNTS, dailyRange } from './daily-stats';
 import type { ArmCount } from './holdout-lift';
 import {
   armConversions,
+  armWindowConversions,
+  attributedOrders,
   CLOSED_COUNTS,
   OPEN_ABANDONMENT,
   OPEN_COUNTS,
@@ -14,6 +18,17 @@ import {
   SKIPPED_REASON,
 } from './stats-sql';
 import type { StatsCounts } from './store-stats';
+import type { WindowArmCount } from './window-lift';
+
+export type AttributedOrders = Array<{
+  kind: AttributionKind;
+  currency: string | null;
+  count: number;
+  revenue: string | null;
+}>;
+
+/** The holdout's arms within each window (null when no episode of the window was drawn). */
+export type ArmWindows = Record<'click' | 'message', Record<Arm, WindowArmCount>>;
 
 /**
  * The stats' SQL. Closed episodes live in `abandonments` (with the sender's outcomes joined by
@@ -99,6 +114,82 @@ export class StatsRepository {
     if (rows.length === 0) return null;
     const arms: Record<Arm, ArmCount> = { treated: { carts: 0, converted: 0 }, holdout: { carts: 0, converted: 0 } };
     for (const r of rows) arms[r.arm] = { carts: Number(r.carts), converted: Number(r.converted) };
+    return arms;
+  }
+
+  /** The store's attribution windows (its settings' or the defaults). */
+  async windows(storeId: string): Promise<AttributionSettings> {
+    const rows: Array<{ settings: { attribution?: AttributionSettings } | null }> = await this.dataSource.query(
+      'SELECT settings FROM store_settings WHERE store_id = $1',
+      [storeId],
+    );
+    return rows.length === 0 ? { ...ATTRIBUTION_DEFAULTS } : attributionWindows(rows[0].settings);
+  }
+
+  /** The recovered carts (orders after a message, any time) by attribution kind and currency. */
+  async attributed(storeId: string, from: Date, to: Date): Promise<AttributedOrders> {
+    const { firstDay, endDay } = dailyRange(from, to);
+    const rows: Array<{ kind: AttributionKind; currency: string | null; count: string; revenue: string | null }> =
+      await this.dataSource.query(
+        `SELECT kind, currency, sum(n) AS count, sum(total)::text AS revenue FROM (
+           SELECT r.kind, r.currency, 1 AS n, r.total FROM (
+             ${attributedOrders('a.store_id = $1 AND a.detected_at >= $2')}
+           ) r WHERE r.detected_at < $3
+           UNION ALL
+           SELECT metric, NULLIF(key, ''), count, amount FROM stats_daily
+           WHERE store_id = $1 AND day >= $4 AND day < $5
+             AND metric IN ('recovered-after-click', 'recovered-after-message', 'not-attributed')
+         ) r
+         GROUP BY kind, currency ORDER BY kind, currency`,
+        [storeId, from, to, firstDay, endDay],
+      );
+    return rows.map((r) => ({ kind: r.kind, currency: r.currency, count: Number(r.count), revenue: r.revenue }));
+  }
+
+  /**
+   * The holdout's arms within each window: the drawn carts of each arm (as in holdout()) and
+   * those converted within the store's click and message windows after their send decision,
+   * with the orders' totals per currency.
+   */
+  async armWindows(storeId: string, from: Date, to: Date): Promise<ArmWindows | null> {
+    const { firstDay, endDay } = dailyRange(from, to);
+    const rows: Array<{ metric: string; arm: Arm; currency: string | null; count: string; revenue: string | null }> =
+      await this.dataSource.query(
+        `SELECT metric, arm, currency, sum(n) AS count, sum(total)::text AS revenue FROM (
+           SELECT 'arm' AS metric, a.arm, NULL::text AS currency, 1 AS n, NULL::numeric AS total FROM abandonments a
+           WHERE a.store_id = $1 AND a.detected_at >= $2 AND a.detected_at < $3 AND a.arm IS NOT NULL
+           UNION ALL
+           SELECT m.metric, r.arm, r.currency, 1, r.total
+           FROM (${armWindowConversions('a.store_id = $1 AND a.detected_at >= $2')}) r
+           CROSS JOIN LATERAL (VALUES ('${ARM_WINDOW_METRICS.click}', r.in_click),
+                                      ('${ARM_WINDOW_METRICS.message}', r.in_message)) AS m(metric, inside)
+           WHERE r.detected_at < $3 AND m.inside
+           UNION ALL
+           SELECT metric, split_part(key, ':', 1), NULLIF(split_part(key, ':', 2), ''), count, amount
+           FROM stats_daily
+           WHERE store_id = $1 AND day >= $4 AND day < $5 AND metric = ANY($6::text[])
+           UNION ALL
+           SELECT 'arm', key, NULL, count, NULL FROM stats_daily
+           WHERE store_id = $1 AND day >= $4 AND day < $5 AND metric = 'arm'
+         ) s GROUP BY metric, arm, currency`,
+        [storeId, from, to, firstDay, endDay, Object.values(ARM_WINDOW_METRICS)],
+      );
+    if (!rows.some((r) => r.metric === 'arm')) return null;
+    const empty = (): Record<Arm, WindowArmCount> => ({
+      treated: { carts: 0, converted: 0, revenue: {} },
+      holdout: { carts: 0, converted: 0, revenue: {} },
+    });
+    const arms: ArmWindows = { click: empty(), message: empty() };
+    for (const r of rows) {
+      if (r.metric === 'arm') {
+        arms.click[r.arm].carts += Number(r.count);
+        arms.message[r.arm].carts += Number(r.count);
+        continue;
+      }
+      const arm = arms[r.metric === ARM_WINDOW_METRICS.click ? 'click' : 'message'][r.arm];
+      arm.converted += Number(r.count);
+      if (r.currency && r.revenue !== null) arm.revenue[r.currency] = r.revenue;
+    }
     return arms;
   }
 

@@ -60,4 +60,56 @@ describe('store stats', () => {
       }).recoveryRate,
     ).toBe(0);
   });
+  it('splits the recovered orders by attribution kind and adds the holdout within each window', () => {
+    const base = {
+      storeId: 'lola-shoes',
+      from: new Date('2026-11-01T00:00:00Z'),
+      to: now,
+      counts: { abandoned: 10, sent: 5 } as never,
+      skippedByReason: [],
+      recovered: [{ currency: 'EUR', count: 4, revenue: '40.00' }],
+    };
+    const stats = storeStatsOf({
+      ...base,
+      arms: { treated: { carts: 8, converted: 4 }, holdout: { carts: 2, converted: 1 } },
+      windows: { clickWindowHours: 72, messageWindowHours: 12 },
+      attributed: [
+        { kind: 'recovered-after-click', currency: 'EUR', count: 1, revenue: '10.00' },
+        { kind: 'recovered-after-message', currency: 'EUR', count: 2, revenue: '25.00' },
+        { kind: 'not-attributed', currency: 'EUR', count: 1, revenue: '5.00' },
+      ],
+      armWindows: {
+        click: {
+          treated: { carts: 8, converted: 3, revenue: { EUR: '35.00' } },
+          holdout: { carts: 2, converted: 0, revenue: {} },
+        },
+        message: {
+          treated: { carts: 8, converted: 2, revenue: { EUR: '25.00' } },
+          holdout: { carts: 2, converted: 0, revenue: {} },
+        },
+      },
+    });
+    expect(stats.recovered).toBe(4);
+    expect(stats.attribution).toEqual({
+      clickWindowHours: 72,
+      messageWindowHours: 12,
+      recoveredAfterClick: { orders: 1, revenue: { EUR: '10.00' } },
+      recoveredAfterMessage: { orders: 2, revenue: { EUR: '25.00' } },
+      notAttributed: { orders: 1, revenue: { EUR: '5.00' } },
+    });
+    expect(stats.holdout?.withinWindows?.click).toMatchObject({ hours: 72, treated: { converted: 3 }, tooSmall: true });
+    expect(stats.holdout?.withinWindows?.message).toMatchObject({
+      hours: 12,
+      incremental: { orders: 2, revenue: { EUR: '25.00' } },
+    });
+    // Without a holdout: no holdout section, the attribution all the same.
+    const plain = storeStatsOf({
+      ...base,
+      arms: null,
+      windows: { clickWindowHours: 120, messageWindowHours: 24 },
+      attributed: [],
+    });
+    expect(plain.holdout).toBeUndefined();
+    expect(plain.attribution?.recoveredAfterClick).toEqual({ orders: 0, revenue: {} });
+  });
 });

@@ -1,6 +1,8 @@
-import type { StoreStats } from '@lib/contracts';
+import type { AttributionSettings, AttributionStats, StoreStats } from '@lib/contracts';
 import type { Arm } from '../experiments/holdout';
+import type { AttributionKind } from './attribution';
 import { holdoutLiftOf, type ArmCount } from './holdout-lift';
+import { windowComparisonOf, type WindowArmCount } from './window-lift';
 
 /**
  * The stats of one store over a window of abandonments (by `detectedAt` in [from, to)): what
@@ -32,6 +34,11 @@ export function storeStatsOf(input: {
   recovered: Array<{ currency: string | null; count: number; revenue: string | null }>;
   /** The holdout's arms; absent or null when no cart of the window was drawn into one. */
   arms?: Record<Arm, ArmCount> | null;
+  /** The store's windows and the recovered orders by attribution kind (absent: no attribution). */
+  windows?: AttributionSettings;
+  attributed?: Array<{ kind: AttributionKind; currency: string | null; count: number; revenue: string | null }>;
+  /** The arms within each window (absent or null: no holdout, or no window figures). */
+  armWindows?: Record<'click' | 'message', Record<Arm, WindowArmCount>> | null;
 }): StoreStats {
   const { counts } = input;
   const byReason: Record<string, number> = {};
@@ -50,8 +57,51 @@ export function storeStatsOf(input: {
     recoveredRevenue,
     recoveryRate: rate(recovered, counts.abandoned),
     recoveryRateOfSent: rate(recovered, counts.sent),
-    ...(input.arms ? { holdout: holdoutLiftOf(input.arms.treated, input.arms.holdout) } : {}),
+    ...(input.arms ? { holdout: holdoutOf(input.arms, input.windows, input.armWindows) } : {}),
+    ...(input.windows && input.attributed ? { attribution: attributionOf(input.windows, input.attributed) } : {}),
   };
+}
+
+function holdoutOf(
+  arms: Record<Arm, ArmCount>,
+  windows: AttributionSettings | undefined,
+  armWindows: Record<'click' | 'message', Record<Arm, WindowArmCount>> | null | undefined,
+): NonNullable<StoreStats['holdout']> {
+  const holdout = holdoutLiftOf(arms.treated, arms.holdout);
+  if (!windows || !armWindows) return holdout;
+  const { click, message } = armWindows;
+  return {
+    ...holdout,
+    withinWindows: {
+      click: windowComparisonOf(windows.clickWindowHours, click.treated, click.holdout),
+      message: windowComparisonOf(windows.messageWindowHours, message.treated, message.holdout),
+    },
+  };
+}
+
+const KIND_FIELD = {
+  'recovered-after-click': 'recoveredAfterClick',
+  'recovered-after-message': 'recoveredAfterMessage',
+  'not-attributed': 'notAttributed',
+} as const;
+
+function attributionOf(
+  windows: AttributionSettings,
+  attributed: NonNullable<Parameters<typeof storeStatsOf>[0]['attributed']>,
+): AttributionStats {
+  const out: AttributionStats = {
+    clickWindowHours: windows.clickWindowHours,
+    messageWindowHours: windows.messageWindowHours,
+    recoveredAfterClick: { orders: 0, revenue: {} },
+    recoveredAfterMessage: { orders: 0, revenue: {} },
+    notAttributed: { orders: 0, revenue: {} },
+  };
+  for (const r of attributed) {
+    const kind = out[KIND_FIELD[r.kind]];
+    kind.orders += r.count;
+    if (r.currency && r.revenue !== null) kind.revenue[r.currency] = r.revenue;
+  }
+  return out;
 }
 
 function rate(part: number, whole: number): number {
