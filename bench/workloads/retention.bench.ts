@@ -478,6 +478,8 @@ async function run(ctx: BenchContext): Promise<BenchFigure[]> {
           throw new Error(
             `stats of ${store} over days 0–${through} ${when}: ${JSON.stringify(actual)}, seeded ${JSON.stringify(want)}`,
           );
+        if (s === 0 && through === days - 1)
+          ctx.log(`stats of ${store}, days 0–${through} ${when}: ${canonical(actual)}`);
       }
     };
 
