@@ -403,6 +403,43 @@ describe('WhatsApp simulator: webhooks', () => {
     sim.updateSettings({ templates: null });
   });
 
+  it('takes shopper identities and template webhooks over its control API', async () => {
+    sim.updateSettings({ webhooks: { statuses: [] } });
+    const call = async (method: string, path: string, body?: unknown) => {
+      const r = await fetch(`${sim.url}${path}`, { method, ...(body ? { body: JSON.stringify(body) } : {}) });
+      return { status: r.status, body: (await r.json()) as Record<string, unknown> };
+    };
+    const set = await call('POST', '/_simulator/shopper-identities', {
+      waId: '+34 600 111 555',
+      profile: { phoneWithheld: true },
+    });
+    expect(set).toEqual({ status: 200, body: { defaults: {}, shoppers: { '34600111555': { phoneWithheld: true } } } });
+    await sim.replyFromShopper({ from: '34600111555', text: 'BAJA', phoneNumberId: PHONE });
+    expect((receiver.received[0].body as InboundWebhook).entry[0].changes[0].value.messages[0]).not.toHaveProperty(
+      'from',
+    );
+    const sent = await call('POST', '/_simulator/template-webhooks', {
+      kind: 'status',
+      event: 'DISABLED',
+      name: 'cart_reminder',
+      language: 'es',
+      wabaId: '999',
+    });
+    expect(sent.status).toBe(200);
+    expect(sent.body.delivery).toEqual(expect.objectContaining({ kind: 'template', outcome: 'delivered' }));
+    const template = receiver.received[1].body as { entry: Array<{ id: string; changes: Array<{ field: string }> }> };
+    expect([template.entry[0].id, template.entry[0].changes[0].field]).toEqual([
+      '999',
+      'message_template_status_update',
+    ]);
+    expect(
+      (await call('POST', '/_simulator/template-webhooks', { kind: 'other', name: 'x', language: 'es' })).status,
+    ).toBe(400);
+    expect((await call('POST', '/_simulator/template-webhooks', { kind: 'status' })).status).toBe(400);
+    await call('POST', '/_simulator/reset');
+    expect((await call('GET', '/_simulator/shopper-identities')).body).toEqual({ defaults: {}, shoppers: {} });
+  });
+
   it('leaves conversation out of statuses of sends on Graph v24.0 and later, pricing kept', async () => {
     sim.updateSettings({ webhooks: { statuses: ['sent'] } });
     const answer = await postMessage(sim.url, PHONE, TOKEN, cartReminder('34600111222', 'v26'), { version: 'v26.0' });
