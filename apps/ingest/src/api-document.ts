@@ -10,6 +10,7 @@ import {
   ErasureRequestInputSchema,
   ErasureStatusSchema,
   ConsoleChangesSchema,
+  ConsoleMessagesSchema,
   ConsoleTokenSchema,
   MessagePreviewSchema,
   MAX_RECORD_BYTES,
@@ -404,6 +405,41 @@ function consolePaths(preview: unknown): Record<string, Json> {
             503,
             'Service Unavailable',
             'the scheduler did not answer',
+          ),
+        },
+      },
+    },
+    '/console/api/stores/{storeId}/messages': {
+      get: {
+        operationId: 'getConsoleMessages',
+        tags: ['console'],
+        summary: "The store's latest messages with their status history, phones masked, from the sender",
+        description:
+          "The sender's `/console/api/stores/{storeId}/messages`, asked with the browser's console token as it came (the sender verifies it too), never an API key. Its 400 and refusals come back as the sender gave them.",
+        security: CONSOLE_TOKEN,
+        parameters: [
+          storeIdParameter,
+          {
+            name: 'limit',
+            in: 'query',
+            required: false,
+            description: 'How many, newest first (default 20, at most 100).',
+            schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
+          },
+        ],
+        responses: {
+          '200': {
+            description: "The sender's latest messages of the store.",
+            content: { 'application/json': { schema: ConsoleMessagesSchema } },
+          },
+          '400': errorAnswer('A limit the sender refuses.', 400, 'Bad Request', 'limit: an integer from 1 to 100'),
+          '401': (consoleRefusals as Record<string, Json>)['401'],
+          '403': (consoleRefusals as Record<string, Json>)['403'],
+          '503': errorAnswer(
+            'CONSOLE_SENDER_URL is unset, or the sender did not answer.',
+            503,
+            'Service Unavailable',
+            'the sender did not answer',
           ),
         },
       },

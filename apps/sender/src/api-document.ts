@@ -1,7 +1,9 @@
 // The sender's OpenAPI document (docs/api/sender.openapi.json, served at /openapi.json): the
-// WhatsApp webhook the Meta app calls (verification handshake, signed notifications).
-import { WhatsAppWebhookAckSchema, WhatsAppWebhookRefusalSchema } from '@lib/contracts';
-import { type Json, openApiDocument, type OpenApiDocument } from '@lib/runtime';
+// WhatsApp webhook the Meta app calls (verification handshake, signed notifications), and the
+// merchant console's recent messages (behind a console token, forwarded by ingest).
+import { ConsoleMessagesSchema, WhatsAppWebhookAckSchema, WhatsAppWebhookRefusalSchema } from '@lib/contracts';
+import { errorAnswer, type Json, openApiDocument, type OpenApiDocument } from '@lib/runtime';
+import { RECENT_MESSAGES_DEFAULT, RECENT_MESSAGES_MAX, recentMessageOf } from './console/recent-messages';
 import { senderEnv } from './config';
 
 /** The parts of Meta's notification the sender reads (webhooks/webhook-payload.ts); the rest is passed over. */
@@ -104,8 +106,18 @@ export function senderApiDocument(): OpenApiDocument {
     description:
       "Delivers each due reminder through the WhatsApp Cloud API and records its outcomes. Over HTTP it takes the webhook of the store's Meta app: message statuses and shoppers' replies. See docs/sender.md.",
     port: Number(senderEnv.HTTP_PORT.parse(undefined)),
-    tags: [{ name: 'whatsapp webhooks', description: 'The callback URL configured in the Meta app.' }],
+    tags: [
+      { name: 'whatsapp webhooks', description: 'The callback URL configured in the Meta app.' },
+      { name: 'console', description: "The merchant console's recent messages (ingest forwards the console token)." },
+    ],
     securitySchemes: {
+      consoleToken: {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'HS256 compact token',
+        description:
+          "A merchant console's token (minted by ingest's POST /v1/stores/{storeId}/console-tokens, forwarded by ingest's console API), for exactly the store in the path; verified with CONSOLE_SIGNING_KEYS.",
+      },
       whatsappVerifyToken: {
         type: 'apiKey',
         in: 'query',
@@ -122,6 +134,7 @@ export function senderApiDocument(): OpenApiDocument {
       },
     },
     paths: {
+      '/console/api/stores/{storeId}/messages': { get: consoleMessagesOperation() },
       '/v1/webhooks/whatsapp': {
         get: {
           operationId: 'verifyWhatsAppWebhook',
@@ -186,4 +199,79 @@ export function senderApiDocument(): OpenApiDocument {
       },
     },
   });
+}
+
+/** The console's recent messages, as ingest forwards them (docs/console.md). */
+function consoleMessagesOperation(): Json {
+  const example = {
+    storeId: 'lola-shoes',
+    messages: [
+      recentMessageOf({
+        sendId: 'lola-shoes:cart-8812:1',
+        cartId: 'cart-8812',
+        phone: '+34600111222',
+        state: 'read',
+        reason: null,
+        errorCode: null,
+        history: [
+          { status: 'sending', at: '2026-12-07T10:00:00.000Z' },
+          { status: 'sent', at: '2026-12-07T10:00:01.000Z' },
+          { status: 'delivered', at: '2026-12-07T10:00:03.000Z' },
+          { status: 'read', at: '2026-12-07T10:04:00.000Z' },
+        ],
+        renderedText: 'Hola Ana, tu carrito te espera: https://lola-shoes.example/cart/8812',
+        templateName: null,
+        locale: 'es',
+        createdAt: new Date('2026-12-07T10:00:00Z'),
+      }),
+    ],
+  };
+  return {
+    operationId: 'getConsoleRecentMessages',
+    tags: ['console'],
+    summary: "A store's latest messages with their status history, phones masked",
+    description:
+      "Newest first by decision time: every message the sender decided for the store (sent, skipped, deferred, expired or failed), with each step's time, the text sent or the template's name, and why it did not go, as a code. Behind a console token for exactly that store, verified here (CONSOLE_SIGNING_KEYS; unset, refused); never an API key. Ingest's console API forwards the browser's token to it (CONSOLE_SENDER_URL).",
+    security: [{ consoleToken: [] }],
+    parameters: [
+      {
+        name: 'storeId',
+        in: 'path',
+        required: true,
+        schema: { type: 'string' },
+        example: 'lola-shoes',
+      },
+      {
+        name: 'limit',
+        in: 'query',
+        required: false,
+        description: `How many (default ${RECENT_MESSAGES_DEFAULT}, at most ${RECENT_MESSAGES_MAX}).`,
+        schema: { type: 'integer', minimum: 1, maximum: RECENT_MESSAGES_MAX, default: RECENT_MESSAGES_DEFAULT },
+      },
+    ],
+    responses: {
+      '200': {
+        description: 'The latest messages.',
+        content: { 'application/json': { schema: ConsoleMessagesSchema, example } },
+      },
+      '400': errorAnswer(
+        `limit not an integer from 1 to ${RECENT_MESSAGES_MAX}.`,
+        400,
+        'Bad Request',
+        `limit: an integer from 1 to ${RECENT_MESSAGES_MAX}`,
+      ),
+      '401': errorAnswer(
+        'No console token, or one that is malformed, expired, tampered with or signed by an unknown key (or CONSOLE_SIGNING_KEYS is unset).',
+        401,
+        'Unauthorized',
+        'the console token has expired: ask the platform for a new console link',
+      ),
+      '403': errorAnswer(
+        'The console token is for another store.',
+        403,
+        'Forbidden',
+        'this console token is for another store',
+      ),
+    },
+  };
 }

@@ -1,5 +1,6 @@
 import { commonChecks, commonEnv, env, EnvVar, readConfig, type ConfigCheck } from '@lib/config';
 import { keyringEnv, keyringNotRead, phoneHashKeyEnv } from '@lib/secrets';
+import { consoleSigningKeysEnv } from '@lib/console-access';
 import { CLOSURE_DECIDES_DAYS, SLOT_DECIDES_DAYS } from './retention/retention-rule';
 
 /** Keywords that opt a shopper out when a reply is exactly one of them (any case or accent). */
@@ -155,6 +156,9 @@ export const senderEnv = {
     default: 3_600_000,
     min: 100,
   }),
+  CONSOLE_SIGNING_KEYS: consoleSigningKeysEnv(
+    "Keys verifying the merchant console's tokens for its recent messages: ingest's CONSOLE_SIGNING_KEYS, the same list. Unset: the console's messages are refused",
+  ),
 };
 
 /** Meta takes a marketing TTL of 12 h to 30 days, or none. */

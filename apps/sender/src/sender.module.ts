@@ -4,10 +4,13 @@ import { DatabaseModule } from '@lib/database';
 import { KafkaModule } from '@lib/kafka';
 import { ObservabilityModule } from '@lib/observability';
 import { ApiDocsModule } from '@lib/runtime';
+import { ConsoleAccess, ConsoleTokenGuard } from '@lib/console-access';
 import type { ServiceParts } from '@lib/runtime';
 import { senderApiDocument } from './api-document';
 import { CartClosureRepository } from './cart-events/cart-closure.repository';
 import { CartEventsPipeline } from './cart-events/cart-events.pipeline';
+import { RecentMessagesController } from './console/recent-messages.controller';
+import { RecentMessagesRepository } from './console/recent-messages.repository';
 import type { SenderConfig } from './config';
 import { senderDatabase } from './database';
 import { ErasureRepository } from './erasure/erasure.repository';
@@ -51,6 +54,8 @@ export class SenderModule {
       { provide: SENDER_CONFIG, useValue: config },
       { provide: STORE_OPENINGS, useValue: libraries.openings },
       { provide: REMINDER_RENDERER, useValue: libraries.renderer },
+      { provide: ConsoleAccess, useValue: new ConsoleAccess(config.CONSOLE_SIGNING_KEYS) },
+      ConsoleTokenGuard,
       SenderMetrics,
       // repositories
       StoreSettingsRepository,
@@ -61,6 +66,7 @@ export class SenderModule {
       MarketingLimitRepository,
       TemplateStateRepository,
       MessageRepository,
+      RecentMessagesRepository,
       PurgeRepository,
       ErasureRepository,
       ErasureRequestsPipeline,
@@ -92,7 +98,7 @@ export class SenderModule {
         DatabaseModule.forRoot({ ...senderDatabase(config), migrationsRun: config.MIGRATIONS_RUN }),
         ApiDocsModule.forRoot(senderApiDocument()),
       ],
-      controllers: [WhatsAppWebhooksController],
+      controllers: [WhatsAppWebhooksController, RecentMessagesController],
       providers,
     };
   }

@@ -11,3 +11,4 @@ export * from './decode';
 export * from './contracts';
 export * from './json-schema';
 export * from './http';
+export * from './console-messages';

@@ -88,25 +88,25 @@ export class ConsoleApiController {
    * forwarded as it came (the scheduler verifies it itself), never the platform API key.
    */
   @Get('stats')
-  async stats(
+  stats(
     @Param('storeId') storeId: string,
     @Headers('authorization') authorization: string,
     @Query('from') from?: string,
     @Query('to') to?: string,
   ): Promise<unknown> {
-    const scheduler = this.config.CONSOLE_SCHEDULER_URL?.replace(/\/+$/, '');
-    if (!scheduler) throw new ServiceUnavailableException('the console has no stats here (CONSOLE_SCHEDULER_URL)');
-    const query = new URLSearchParams({ ...(from ? { from } : {}), ...(to ? { to } : {}) }).toString();
-    const url = `${scheduler}/console/api/stores/${encodeURIComponent(storeId)}/stats${query ? `?${query}` : ''}`;
-    let answer: Response;
-    try {
-      answer = await fetch(url, { headers: { authorization }, signal: AbortSignal.timeout(10_000) });
-    } catch {
-      throw new ServiceUnavailableException('the scheduler did not answer');
-    }
-    const body: unknown = await answer.json().catch(() => ({}));
-    if (!answer.ok) throw new HttpException(body as object, answer.status);
-    return body;
+    const query = new URLSearchParams({ ...(from ? { from } : {}), ...(to ? { to } : {}) });
+    return forward(this.config.CONSOLE_SCHEDULER_URL, 'scheduler', 'stats', storeId, query, authorization);
+  }
+
+  /** The store's latest messages, from the sender's console route, with the token forwarded the same way. */
+  @Get('messages')
+  messages(
+    @Param('storeId') storeId: string,
+    @Headers('authorization') authorization: string,
+    @Query('limit') limit?: string,
+  ): Promise<unknown> {
+    const query = new URLSearchParams(limit ? { limit } : {});
+    return forward(this.config.CONSOLE_SENDER_URL, 'sender', 'messages', storeId, query, authorization);
   }
 
   private admin(): StoreAdminController {
@@ -141,4 +141,34 @@ function invalid(problems: string[]): UnprocessableEntityException {
     message: 'invalid store settings',
     problems,
   });
+}
+
+/**
+ * A console GET answered by another service's console route: the browser's token forwarded as
+ * it came (that service verifies it itself), its answer and status passed back.
+ */
+async function forward(
+  base: string | undefined,
+  service: 'scheduler' | 'sender',
+  route: string,
+  storeId: string,
+  query: URLSearchParams,
+  authorization: string,
+): Promise<unknown> {
+  const root = base?.replace(/\/+$/, '');
+  if (!root) {
+    const setting = service === 'scheduler' ? 'CONSOLE_SCHEDULER_URL' : 'CONSOLE_SENDER_URL';
+    throw new ServiceUnavailableException(`the console has no ${route} here (${setting})`);
+  }
+  const search = query.toString();
+  const url = `${root}/console/api/stores/${encodeURIComponent(storeId)}/${route}${search ? `?${search}` : ''}`;
+  let answer: Response;
+  try {
+    answer = await fetch(url, { headers: { authorization }, signal: AbortSignal.timeout(10_000) });
+  } catch {
+    throw new ServiceUnavailableException(`the ${service} did not answer`);
+  }
+  const body: unknown = await answer.json().catch(() => ({}));
+  if (!answer.ok) throw new HttpException(body as object, answer.status);
+  return body;
 }

@@ -4,6 +4,7 @@ import { NumberPace1764900000000 } from './1764900000000-number-pace';
 import { StoreTokenPlaintextDropped1766100000000 } from './1766100000000-store-token-plaintext-dropped';
 import { ShopperIdentitiesAndTemplates1766700000000 } from './1766700000000-shopper-identities-and-templates';
 import { Suppressions1767000000002 } from './1767000000002-suppressions';
+import { MessagesStoreRecent1767200000000 } from './1767200000000-messages-store-recent';
 
 /** Every migration of the sender schema, oldest first. */
 export const senderMigrations: Array<new () => MigrationInterface> = [
@@ -12,4 +13,5 @@ export const senderMigrations: Array<new () => MigrationInterface> = [
   StoreTokenPlaintextDropped1766100000000,
   ShopperIdentitiesAndTemplates1766700000000,
   Suppressions1767000000002,
+  MessagesStoreRecent1767200000000,
 ];
