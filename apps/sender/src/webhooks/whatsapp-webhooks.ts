@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { TOPIC } from '@lib/contracts';
 import { KafkaService, OutgoingRecord } from '@lib/kafka';
 import { LOGGER, maskPhone } from '@lib/observability';
@@ -116,8 +116,10 @@ export class WhatsAppWebhooks {
         [...changed].map((sendId) => ({ ...bySendId.get(sendId)!, pricing: pricing.get(sendId) ?? null })),
         manager,
       );
+      // A BSUID next to the row's phone pairs them, in the same transaction (no second one per POST).
+      await this.learnIn(pairs, manager);
     });
-    if (pairs.length > 0) await this.learn(pairs);
+    if (pairs.length > 0) this.identities.remember(pairs);
     if (limited.length > 0) {
       await this.limits.hold(limited, new Date());
       this.logger.warn(
@@ -168,26 +170,30 @@ export class WhatsAppWebhooks {
     await this.learn(pairs);
   }
 
-  /**
-   * Records new pairs; opt-outs that waited for one of them become opt-outs by phone (recorded
-   * and announced) in the same transaction that takes them.
-   */
+  /** Pairs learnt from replies, in a transaction of their own. */
   private async learn(pairs: IdentityPair[]): Promise<void> {
     if (pairs.length === 0) return;
-    const found = await this.dataSource.transaction(async (manager) => {
-      const learnt = await this.identities.learn(pairs, manager);
-      this.metrics.identitiesLearnt.inc(learnt.length);
-      const resolved = optOutsOnPairing(learnt, await this.identities.takePending(learnt, manager));
-      if (resolved.length === 0) return 0;
-      const topic = this.kafka.topic(TOPIC.messageOutcomes);
-      const optOuts = resolved.map((o) => ({ storeId: o.storeId, phone: o.phone, at: o.at, source: 'reply-bsuid' }));
-      await this.publisher.publish(optOuts.map((o) => optOutRecord(topic, o)));
-      const fresh = await this.optOuts.record(optOuts, manager);
-      this.metrics.optOuts.inc({ source: 'reply-bsuid' }, fresh.length);
-      return resolved.length;
-    });
+    await this.dataSource.transaction((manager) => this.learnIn(pairs, manager));
     this.identities.remember(pairs);
-    if (found > 0) this.logger.info({ optOuts: found }, 'opt-outs kept by business-scoped id matched their phone');
+  }
+
+  /**
+   * Records new pairs in `manager`'s transaction; opt-outs that waited for one of them become
+   * opt-outs by phone (announced, then recorded) in that same transaction, which takes them.
+   * The caller remembers the pairs once it committed.
+   */
+  private async learnIn(pairs: IdentityPair[], manager: EntityManager): Promise<void> {
+    if (pairs.length === 0) return;
+    const learnt = await this.identities.learn(pairs, manager);
+    this.metrics.identitiesLearnt.inc(learnt.length);
+    const resolved = optOutsOnPairing(learnt, await this.identities.takePending(learnt, manager));
+    if (resolved.length === 0) return;
+    const topic = this.kafka.topic(TOPIC.messageOutcomes);
+    const optOuts = resolved.map((o) => ({ storeId: o.storeId, phone: o.phone, at: o.at, source: 'reply-bsuid' }));
+    await this.publisher.publish(optOuts.map((o) => optOutRecord(topic, o)));
+    const fresh = await this.optOuts.record(optOuts, manager);
+    this.metrics.optOuts.inc({ source: 'reply-bsuid' }, fresh.length);
+    this.logger.info({ optOuts: resolved.length }, 'opt-outs kept by business-scoped id matched their phone');
   }
 
   /**
