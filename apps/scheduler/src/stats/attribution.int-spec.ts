@@ -13,6 +13,7 @@ import { schedulerMigrations } from '../migrations';
 import { PurgeRepository } from '../retention/purge.repository';
 import { attributionKind, convertedWithin, type AttributionKind } from './attribution';
 import { holdoutLiftOf } from './holdout-lift';
+import { attributedOrders } from './stats-sql';
 import { StatsController } from './stats.controller';
 import { StatsRepository } from './stats.repository';
 
@@ -354,8 +355,74 @@ describe('attribution windows in the stats, on PostgreSQL', () => {
     });
   });
 
+  it("with clicks: the SQL's after-click branch decides as the rule does, over random clicks and windows", async () => {
+    // Clicks are not recorded by the scheduler yet: the SQL reads them from a table of this
+    // test's own (test_clicks), in place of firstClickAt, so the branch is checked now.
+    await dataSource.query('CREATE TABLE test_clicks (send_id text PRIMARY KEY, first_clicked_at timestamptz)');
+    const store = 'lola-clicks';
+    const windows = { clickWindowHours: 30, messageWindowHours: 3 };
+    await putStore(store, windows);
+    const shape = fc.record({
+      deliveredIn: fc.option(fc.integer({ min: 0, max: 60 }), { nil: null }),
+      clickIn: fc.option(fc.integer({ min: 0, max: 40 * 60 }), { nil: null }),
+      orderIn: fc.integer({ min: 1, max: 50 * 60 }),
+    });
+    const minute = 60_000;
+    const carts = fc.sample(shape, { numRuns: 300, seed: 171717 }).map((c, i) => {
+      const closedAt = DAY + H;
+      const sentAt = closedAt + minute;
+      return {
+        cart: {
+          cartId: `k-${i}`,
+          episodes: [
+            {
+              episode: 1,
+              status: 'emitted' as const,
+              arm: null,
+              detectedAt: DAY,
+              closedAt,
+              sentAt,
+              deliveredAt: c.deliveredIn === null ? null : sentAt + c.deliveredIn * minute,
+              readAt: null,
+            },
+          ],
+          order: { at: sentAt + c.orderIn * minute, total: '1.00', currency: 'EUR' },
+        },
+        clickAt: c.clickIn === null ? null : sentAt + c.clickIn * minute,
+      };
+    });
+    await insertCarts(
+      store,
+      carts.map((c) => c.cart),
+    );
+    for (const c of carts.filter((c) => c.clickAt !== null)) {
+      await dataSource.query('INSERT INTO test_clicks VALUES ($1, $2)', [
+        `${store}:${c.cart.cartId}:1`,
+        new Date(c.clickAt!).toISOString(),
+      ]);
+    }
+    const rows: Array<{ cart_id: string; kind: AttributionKind }> = await dataSource.query(
+      `SELECT r.cart_id, r.kind FROM (${attributedOrders(
+        'a.store_id = $1',
+        (sendId) => `(SELECT k.first_clicked_at FROM test_clicks k WHERE k.send_id = ${sendId})`,
+      )}) r`,
+      [store],
+    );
+    const got = Object.fromEntries(rows.map((r) => [r.cart_id, r.kind]));
+    const expected = Object.fromEntries(
+      carts.map((c) => [
+        c.cart.cartId,
+        attributionKind({ ...c.cart.episodes[0], firstClickAt: c.clickAt, orderAt: c.cart.order.at }, windows),
+      ]),
+    );
+    expect(got).toEqual(expected);
+    const kinds = new Set(Object.values(expected));
+    expect(kinds).toEqual(new Set(['recovered-after-click', 'recovered-after-message', 'not-attributed']));
+    await dataSource.query('DROP TABLE test_clicks');
+  });
+
   it('the same figures after the retention purge rolled every cart up into stats_daily', async () => {
-    const stores = [ATTRIBUTED, HOLDOUT, 'lola-edges'];
+    const stores = [ATTRIBUTED, HOLDOUT, 'lola-edges', 'lola-clicks'];
     const before = await Promise.all(stores.map((s) => statsApi.storeStats(s, ...WINDOW)));
     expect(before[1].holdout?.withinWindows).toBeDefined();
     await purgeEverything();

@@ -90,9 +90,10 @@ export const MESSAGE_WINDOW = `make_interval(hours => COALESCE((s.settings->'att
  * The recovered carts of recoveredEpisodes, each with its attribution `kind` (stats/attribution.ts
  * `attributionKind`, the same rule): after click, after message (view-through) or not attributed,
  * by the store's windows. Columns: store_id, cart_id, detected_at, total, currency, kind.
+ * `clickOf` gives the first click's SQL for a send_id column (firstClickAt; a test passes its own).
  */
-export function attributedOrders(where: string): string {
-  const click = firstClickAt('r.send_id');
+export function attributedOrders(where: string, clickOf: (sendId: string) => string = firstClickAt): string {
+  const click = clickOf('r.send_id');
   const delivered = 'COALESCE(r.delivered_at, r.read_at)';
   return `SELECT r.store_id, r.cart_id, r.detected_at, r.total, r.currency,
            CASE WHEN ${click} IS NOT NULL AND r.converted_at >= ${click}
