@@ -27,7 +27,10 @@ describe('GET /v1/stores/{storeId}/stats over a scripted history', () => {
   it('counts abandoned, scheduled, sent… and attributes conversions after a sent message as recovered', async () => {
     const env = await isolatedEnvironment('stats');
     const topic = (name: string) => `${env.prefix}${name}`;
-    await produce(topic(TOPIC.storeSettings), [{ key: STORE, value: storeSettings() }]);
+    // The store's attribution windows come with its settings on the topic (a 72 h click window).
+    await produce(topic(TOPIC.storeSettings), [
+      { key: STORE, value: storeSettings({ attribution: { clickWindowHours: 72, messageWindowHours: 24 } }) },
+    ]);
     scheduler = await startScheduler(env);
     const db = await database(env.schema);
     const t0 = Date.now();
@@ -120,7 +123,7 @@ describe('GET /v1/stores/{storeId}/stats over a scripted history', () => {
       // r1 was bought a second after its delivery (within 24 h): after message; r2's message
       // never reported a delivery, so its order is an order after a message, not attributed.
       attribution: {
-        clickWindowHours: 120,
+        clickWindowHours: 72,
         messageWindowHours: 24,
         recoveredAfterClick: { orders: 0, revenue: {} },
         recoveredAfterMessage: { orders: 1, revenue: { EUR: '59.90' } },
