@@ -29,8 +29,9 @@ afterAll(async () => {
 });
 
 /** A store sending the approved MARKETING template `cart_reminder`: routed to /marketing_messages. */
-const marketingStore = () =>
+const marketingStore = (storeId?: string) =>
   storeSettings({
+    ...(storeId ? { storeId } : {}),
     whatsapp: {
       phoneNumberId: PHONE_NUMBER_ID,
       accessToken: TOKEN,
@@ -135,32 +136,57 @@ describe('sender on /marketing_messages', () => {
     expect(sim.record.findMessages({ to: us.customer.phone })).toHaveLength(1);
   });
 
-  it('a lost answer on the route is never sent again: left unknown, one message at Meta, no outcome', async () => {
-    const { env, sim, sender } = await setup('marketing-lost', {
+  it('a lost answer on the route is settled by its webhooks matched on the recipient, never sent again', async () => {
+    const { env, sim } = await setup('marketing-lost', {
       WHATSAPP_TIMEOUT_MS: '800',
       SENDER_AMBIGUOUS_SETTLE_MS: '300',
     });
     sim.faults.failNext(1, { kind: 'lose-answer' });
     const due = sendDue('mm-lost');
     await produceSendDue(env, [due]);
-    const row = await until(
-      () => rowOf(env, due.sendId),
-      (r) => r?.state === 'unknown',
+    const outcomes = await outcomesUntil(env, (o) => statusOf(o, due.sendId).includes('read'));
+    const [message] = sim.record.findMessages({ to: due.customer.phone });
+    expect(sim.record.findAttempts({ to: due.customer.phone }).map((a) => a.outcome)).toEqual(['answer-lost']);
+    expect(statusOf(outcomes, due.sendId)).toEqual(['sent', 'delivered', 'read']);
+    expect(outcomes.find((o) => o.sendId === due.sendId)!.whatsappMessageId).toBe(message.wamid);
+    expect(await rowOf(env, due.sendId)).toMatchObject({ state: 'read', wamid: message.wamid, attempts: 1 });
+    await sleep(1000); // past the settle wait: still one request
+    expect(sim.record.findAttempts({ to: due.customer.phone })).toHaveLength(1);
+  });
+
+  it('two lost answers to one recipient cannot be told apart: both stay unknown, neither sent again', async () => {
+    // Both in flight when their statuses come: no pair pause between them, statuses a little late.
+    const { env, sim, sender } = await setup(
+      'marketing-lost-two',
+      { WHATSAPP_TIMEOUT_MS: '1500', SENDER_AMBIGUOUS_SETTLE_MS: '1000', WHATSAPP_PAIR_INTERVAL_MS: '0' },
+      { webhooks: { delaysMs: { sent: 400, delivered: 600, read: 800 } } },
     );
-    expect(row).toMatchObject({ state: 'unknown', attempts: 1, wamid: null });
-    // Meta did accept it, and its webhooks came (no sendId in them, an id the sender never heard).
-    expect(sim.record.findMessages({ to: due.customer.phone })).toHaveLength(1);
+    // A second store on the same business number, the same shopper in both.
+    await produceSettings(env, marketingStore('lola-outlet'));
+    await sleep(1500);
+    sim.faults.failNext(2, { kind: 'lose-answer' });
+    const first = sendDue('mm-two-a');
+    const second = sendDue('mm-two-b', {
+      storeId: 'lola-outlet',
+      sendId: 'lola-outlet:mm-two-b:1',
+      customer: first.customer,
+    });
+    await produceSendDue(env, [first, second]);
+    const rows = await until(
+      async () => Promise.all([rowOf(env, first.sendId), rowOf(env, second.sendId)]),
+      (r) => r.every((row) => row?.state === 'unknown'),
+    );
+    expect(rows.map((r) => [r.state, r.wamid, r.attempts])).toEqual([
+      ['unknown', null, 1],
+      ['unknown', null, 1],
+    ]);
+    expect(sim.record.findMessages({ to: first.customer.phone })).toHaveLength(2); // Meta took both
     await until(
       () => metricsOf(sender),
       (m) => /sender_webhook_statuses_total\{[^}]*result="unknown-message"[^}]*\} [1-9]/.test(m),
     );
-    await sleep(1500); // past the settle wait: a /messages send would have been tried again by now
-    expect(sim.record.findAttempts({ to: due.customer.phone })).toHaveLength(1);
-    expect(statusOf(await outcomesUntil(env, () => true, 2000), due.sendId)).toEqual([]);
-    // The next shopper goes as usual.
-    const next = sendDue('mm-after-lost');
-    await produceSendDue(env, [next]);
-    await outcomesUntil(env, (o) => statusOf(o, next.sendId).includes('sent'));
+    await sleep(1000);
+    expect(sim.record.findAttempts({ to: first.customer.phone })).toHaveLength(2);
   });
 
   it('131055 (terms not accepted) pauses the store with an alert and a metric; its messages wait for settings saved again', async () => {

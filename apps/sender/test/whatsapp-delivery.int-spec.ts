@@ -361,7 +361,8 @@ describe('deliver() against a faulty simulator', () => {
     };
     const requests = Array.from({ length: 60 }, (_, i) => sendRequest(700 + i, reminder));
     const outcomes = await Promise.all(requests.map((r) => deliver(parts, r)));
-    expect(settle).not.toHaveBeenCalled();
+    // Asked once per ambiguous send (nothing to find here), and never followed by another request.
+    expect(settle.mock.calls.length).toBeGreaterThan(0);
     let ambiguous = 0;
     outcomes.forEach((outcome, i) => {
       const messages = sim.record.findMessages({ to: requests[i].to });

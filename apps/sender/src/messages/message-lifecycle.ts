@@ -420,9 +420,13 @@ export const NEVER_TWICE = {
   markStaleUnknown: 'MessageRepository.markStaleUnknown',
   /**
    * No retry after an answer that may have been an acceptance until the webhooks were asked
-   * (biz_opaque_callback_data carries the sendId); an ambiguous last attempt ends unknown.
+   * (biz_opaque_callback_data carries the sendId); an ambiguous last attempt ends unknown. On
+   * /marketing_messages (no callback data) the webhooks are tied to the send by its recipient
+   * (lost-answer.ts, only when it is the one send awaiting an id there) and an ambiguous
+   * attempt is never sent again, found or not.
    */
-  settleAmbiguous: 'whatsapp/delivery.ts deliver (settle), MessageRepository.settledByWebhook',
+  settleAmbiguous:
+    'whatsapp/delivery.ts deliver (settle, noResend), MessageRepository.settledByWebhook, MessageRepository.forStatuses (matchLostAnswers)',
   /** A settlement never moves a row a webhook moved on (SETTLEABLE): announced once. */
   settleable: 'message-lifecycle.ts settle, SETTLEABLE',
 } as const;

@@ -16,6 +16,7 @@ import {
   type SettlingView,
 } from './message-lifecycle';
 import type { FilledTemplate } from './reminder';
+import { matchLostAnswers } from './lost-answer';
 
 export type { HistoryEntry, MessageState, Settlement } from './message-lifecycle';
 
@@ -231,16 +232,47 @@ export class MessageRepository {
     return row?.wamid ?? null;
   }
 
-  /** Messages a status webhook is about: by wamid, or by the sendId echoed in biz_opaque_callback_data. */
-  async forStatuses(keys: Array<{ wamid: string; sendId?: string }>, manager: EntityManager): Promise<StoredMessage[]> {
+  /**
+   * Messages a status webhook is about: by wamid, or by the sendId echoed in
+   * biz_opaque_callback_data, or — a status naming neither (a send on /marketing_messages whose
+   * answer was lost) — by its recipient, as `matchLostAnswers` decides: such a message comes
+   * back with the status's wamid, which saving the statuses then records. Only messages still
+   * `sending` are looked at (the partial index of in-flight sends), so a status arriving after
+   * the send was recorded `unknown` is not matched.
+   */
+  async forStatuses(
+    keys: Array<{ wamid: string; sendId?: string; at?: string; recipient?: { phone?: string } }>,
+    manager: EntityManager,
+  ): Promise<StoredMessage[]> {
     if (keys.length === 0) return [];
+    const sendIds = keys.flatMap((k) => (k.sendId ? [k.sendId] : []));
     const rows: MessageRow[] = await manager.query(
       `SELECT ${COLUMNS} FROM messages
        WHERE wamid = ANY($1::text[]) OR send_id = ANY($2::text[])
        ORDER BY send_id FOR UPDATE`,
-      [keys.map((k) => k.wamid), keys.flatMap((k) => (k.sendId ? [k.sendId] : []))],
+      [keys.map((k) => k.wamid), sendIds],
     );
-    return rows.map(storedOf);
+    const known = new Set(rows.flatMap((r) => [r.send_id, ...(r.wamid ? [r.wamid] : [])]));
+    const unmatched = keys.flatMap((k) =>
+      known.has(k.wamid) || (k.sendId && known.has(k.sendId)) || !k.recipient?.phone || !k.at
+        ? []
+        : [{ wamid: k.wamid, phone: k.recipient.phone, at: k.at }],
+    );
+    if (unmatched.length === 0) return rows.map(storedOf);
+    const awaiting: Array<MessageRow & { called_at: Date }> = await manager.query(
+      `SELECT ${COLUMNS}, called_at FROM messages
+       WHERE state = 'sending' AND called_at IS NOT NULL AND wamid IS NULL
+         AND phone = ANY($1::text[]) AND NOT (send_id = ANY($2::text[]))
+       ORDER BY send_id FOR UPDATE`,
+      [[...new Set(unmatched.map((u) => u.phone))], [...known]],
+    );
+    const matched = matchLostAnswers(
+      unmatched,
+      awaiting.map((a) => ({ sendId: a.send_id, phone: a.phone, calledAt: new Date(a.called_at) })),
+    );
+    const bySendId = new Map(awaiting.map((a) => [a.send_id, a]));
+    const found = [...matched].map(([wamid, sendId]) => ({ ...storedOf(bySendId.get(sendId)!), wamid }));
+    return [...rows.map(storedOf), ...found];
   }
 
   /**

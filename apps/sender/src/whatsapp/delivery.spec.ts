@@ -140,21 +140,29 @@ describe('deliver', () => {
     expect(calls).toEqual(['acquire', 'send', 'acquire', 'send']);
   });
 
-  it('never sends again after an ambiguous attempt on marketing_messages: no callback data can settle it', async () => {
+  it('on marketing_messages settles an ambiguous attempt once, and never sends it again', async () => {
     const failure: DeliveryResult = { kind: 'transient', reason: 'timeout', ambiguous: true };
-    const settle = jest.fn(async () => 'wamid.never-asked');
-    const { built, calls } = parts([failure, accepted], { settle });
     const marketing: SendRequest = {
       ...request,
       body: { type: 'template', name: 'cart', languageCode: 'es', bodyParameters: [], category: 'MARKETING' },
     };
-    expect(await deliver(built, marketing)).toEqual({ result: failure, attempts: 1 });
-    expect(settle).not.toHaveBeenCalled();
-    expect(calls).toEqual(['acquire', 'send']);
-    // The same template through /messages (fallback) is settled as any other send.
-    const again = parts([failure], { settle });
+    // Found (a webhook matched by recipient gave the row its id): accepted, one request.
+    const found = parts([failure, accepted], { settle: async () => 'wamid.by-recipient', settleAfterMs: 2_000 });
+    expect(await deliver(found.built, marketing)).toEqual({
+      result: { kind: 'accepted', whatsappMessageId: 'wamid.by-recipient' },
+      attempts: 1,
+      settledFromWebhook: true,
+    });
+    expect(found.sleeps).toEqual([2_000]);
+    // Not found: handed back ambiguous, not sent again (on /messages it would be).
+    const settle = jest.fn(async () => undefined);
+    const lost = parts([failure, accepted], { settle });
+    expect(await deliver(lost.built, marketing)).toEqual({ result: failure, attempts: 1 });
+    expect(settle).toHaveBeenCalledTimes(1);
+    expect(lost.calls).toEqual(['acquire', 'send']);
     const fallback = { ...marketing, body: { ...marketing.body, fallbackToMessages: true } } as SendRequest;
-    expect(await deliver(again.built, fallback)).toMatchObject({ settledFromWebhook: true });
+    const again = parts([failure, accepted], { settle: async () => undefined });
+    expect(await deliver(again.built, fallback)).toEqual({ result: accepted, attempts: 2 });
   });
 
   it('tells the caller before and after every attempt', async () => {

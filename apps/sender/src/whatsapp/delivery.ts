@@ -16,8 +16,9 @@ export interface DeliveryParts {
    * Finds the WhatsApp message id of this send from the status webhooks already received
    * (matched on `biz_opaque_callback_data`). Without it an ambiguous failure (timeout, reset
    * after the request left) is handed back at once instead of being sent again: sending
-   * again blind could deliver twice. Not asked for a send on `/marketing_messages` (no
-   * callback data there): its ambiguous attempt is handed back at once.
+   * again blind could deliver twice. On `/marketing_messages` (no callback data there: the
+   * webhooks are matched by recipient) it is asked once, and a send it does not find is handed
+   * back, never sent again.
    */
   settle?: (bizOpaqueCallbackData: string) => Promise<string | undefined>;
   /** Least wait before settling an ambiguous attempt, so its `sent` webhook has time to arrive. */
@@ -69,9 +70,11 @@ export async function deliver(parts: DeliveryParts, request: DeliveryRequest): P
   // this message (seen under faults: six 130429 in a row used up a message's attempts, and
   // its last, ambiguous one left it unknown).
   let paced = 0;
-  // `/marketing_messages` takes no biz_opaque_callback_data: no webhook can name this send
-  // before its message id is known, so an ambiguous attempt there is never tried again.
-  const settle = endpointFor(request.body) === 'marketing_messages' ? undefined : parts.settle;
+  // `/marketing_messages` takes no biz_opaque_callback_data: only its recipient can tie a
+  // webhook to this send (a lost answer's id is unknown), a weaker link than a sendId, so an
+  // ambiguous attempt there is settled when a webhook was matched, and never tried again.
+  const noResend = endpointFor(request.body) === 'marketing_messages';
+  const settle = parts.settle;
   for (let attempt = 1; ; attempt++) {
     const result = await attemptOnce(parts, request, attempt);
     parts.afterAttempt?.(attempt, result);
@@ -86,12 +89,12 @@ export async function deliver(parts: DeliveryParts, request: DeliveryRequest): P
     if (result.paced) paced++;
     const decision = parts.retryPolicy.next(attempt - paced, result.retryAfterMs, paced);
     if (result.ambiguous && settle) {
-      await sleep(Math.max(parts.settleAfterMs ?? 0, decision.retry ? decision.delayMs : 0));
+      await sleep(Math.max(parts.settleAfterMs ?? 0, decision.retry && !noResend ? decision.delayMs : 0));
       const whatsappMessageId = await settle(request.bizOpaqueCallbackData);
       if (whatsappMessageId) {
         return { result: { kind: 'accepted', whatsappMessageId }, attempts: attempt, settledFromWebhook: true };
       }
-      if (!decision.retry) return { result, attempts: attempt };
+      if (!decision.retry || noResend) return { result, attempts: attempt };
       continue;
     }
     if (!decision.retry) return { result, attempts: attempt };
