@@ -19,6 +19,14 @@ describe('window comparison', () => {
       high: Math.round(lift.lift.absoluteInterval!.high * 400 * 100) / 100,
     });
     expect(w.incremental.revenue).toEqual({ EUR: '1200.00', USD: '100.00' });
+    // The example of docs/reading-the-figures.md: large enough, yet the interval crosses 0.
+    expect(w.lift).toMatchObject({
+      absolute: 0.05,
+      absoluteInterval: { low: -0.0308, high: 0.1089 },
+      relative: 0.5,
+      relativeInterval: { low: -0.2032, high: 1.8237 },
+    });
+    expect(w.incremental.ordersInterval).toEqual({ low: -12.32, high: 43.56 });
     expect(w.incremental.method).toBe('difference-in-rates-times-treated-carts');
     expect(w.tooSmall).toBe(false);
     expect(w.stillNeeded).toEqual({ treatedCarts: 0, heldOutCarts: 0, treatedConversions: 0, heldOutConversions: 0 });
