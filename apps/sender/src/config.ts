@@ -1,5 +1,5 @@
 import { commonChecks, commonEnv, env, EnvVar, readConfig, type ConfigCheck } from '@lib/config';
-import { keyringEnv, keyringNotRead, phoneHashKeyEnv } from '@lib/secrets';
+import { keyringEnv, keyringNotRead, linkSigningKeysEnv, phoneHashKeyEnv } from '@lib/secrets';
 import { consoleSigningKeysEnv } from '@lib/console-access';
 import { CLOSURE_DECIDES_DAYS, SLOT_DECIDES_DAYS } from './retention/retention-rule';
 
@@ -93,6 +93,9 @@ export const senderEnv = {
   ),
   SECRETS_ENCRYPTION_KEYS: keyringEnv(
     "Keys opening the stores' WhatsApp access tokens, as ingest sealed them: id:base64key,… (ingest's SECRETS_ENCRYPTION_KEYS, or at least the keys still in use); a store whose token does not open is paused",
+  ),
+  LINK_SIGNING_KEYS: linkSigningKeysEnv(
+    "Keys signing the messages' recovery links (GET /r/{token} on ingest, which needs the same list): id:base64key,… of 32-byte keys; the first signs, all verify (rotation: put the new key first, drop the old one 30 days later). Unset: messages keep each store's own recovery URL, links.baseUrl or not",
   ),
   WHATSAPP_APP_SECRET: env.optionalString(
     'Meta app secret: X-Hub-Signature-256 of webhooks is checked with it (unset: every webhook POST is refused)',

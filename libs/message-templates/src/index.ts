@@ -15,6 +15,7 @@ export {
   type RenderedTemplateParameters,
   type RendererStats,
   type RenderInput,
+  type TrackedLink,
 } from './renderer';
 export { DEFAULT_BODY_PARAMETERS, DEFAULT_TEMPLATES } from './default-templates';
 export { MessageTemplateError } from './message-template-error';

@@ -23,6 +23,24 @@ const SHIPPED_SCOPE = '*shipped*';
 export interface RenderInput {
   sendDue: SendDue;
   settings: StoreSettings;
+  /**
+   * The message's click-tracked link (store settings `links.baseUrl`), when it has one: it
+   * replaces the store's recovery URL wherever a template shows the link, and in template mode
+   * its token is the URL button's dynamic suffix (the button approved as `<baseUrl>/r/{{1}}`).
+   */
+  link?: TrackedLink;
+}
+
+export interface TrackedLink {
+  /** `<baseUrl>/r/<token>` */
+  url: string;
+  token: string;
+}
+
+/** The context a template of this message sees: the tracked link, when there is one, as its link. */
+function contextOf(input: RenderInput, language: string): MessageContext {
+  const sendDue = input.link ? { ...input.sendDue, recoveryUrl: input.link.url } : input.sendDue;
+  return messageContext(sendDue, input.settings, language);
 }
 
 export interface RenderedMessage {
@@ -135,7 +153,7 @@ export function createMessageRenderer(options: { cacheSize?: number } = {}): Mes
   }
 
   function renderWith(input: RenderInput, language: string, source: string, scope: string): string {
-    const context = messageContext(input.sendDue, input.settings, language);
+    const context = contextOf(input, language);
     const data: HelperData = { language, formatLocale: formattingLocale(language, input.sendDue.customer.locale) };
     const text = renderSource(source, scope, context, data).trim();
     if (text.length > TEXT_BODY_MAX) {
@@ -183,7 +201,7 @@ export function createMessageRenderer(options: { cacheSize?: number } = {}): Mes
     const languageCode = approvedLanguage(input) ?? whatsapp.templateLanguage ?? chooseLanguage(input);
     // The helpers speak the approved template's language, whatever the shopper's.
     const language = languageOf(languageCode) ?? LAST_RESORT_LANGUAGE;
-    const context = messageContext(input.sendDue, input.settings, language);
+    const context = contextOf(input, language);
     const data: HelperData = { language, formatLocale: formattingLocale(language, input.sendDue.customer.locale) };
     const configured = whatsapp.templateParameters?.body;
     const scope = configured ? input.settings.storeId : SHIPPED_SCOPE;
@@ -194,7 +212,9 @@ export function createMessageRenderer(options: { cacheSize?: number } = {}): Mes
     });
     const suffixExpression = whatsapp.templateParameters?.buttonUrlSuffix;
     const result: RenderedTemplateParameters = { templateName: whatsapp.templateName, languageCode, bodyParameters };
-    if (suffixExpression !== undefined) {
+    if (suffixExpression !== undefined && input.link) {
+      result.buttonUrlSuffix = input.link.token;
+    } else if (suffixExpression !== undefined) {
       const storeId = input.settings.storeId;
       result.buttonUrlSuffix = buttonUrlSuffix(() => renderSource(suffixExpression, storeId, context, data));
     }

@@ -13,6 +13,7 @@ import { MessageRepository, NewMessage } from '../messages/message.repository';
 import { redecidedOutcome } from '../messages/message-lifecycle';
 import { outcomeRecordOf } from '../messages/outcomes';
 import { SendPlanner } from '../plan/send-planner';
+import { recoveryLinkRecords } from '../messages/recovery-link';
 import { OutcomePublisher } from '../messages/outcome-publisher';
 
 /**
@@ -81,7 +82,8 @@ export class DeferralLoop implements OnApplicationBootstrap, OnApplicationShutdo
       await this.messages.redecide(planned, previousReasons, manager);
       // Skips and expiries are announced before the commit: a crash in between decides them
       // again (announced twice, never lost). A message still deferred was announced already.
-      const ended: OutgoingRecord[] = [];
+      // With them, the links of the messages now going out, before their intents commit.
+      const ended: OutgoingRecord[] = recoveryLinkRecords(this.kafka.topic(TOPIC.recoveryLinks), planned);
       for (const m of planned) {
         const outcome = redecidedOutcome(m);
         if (!outcome) continue;

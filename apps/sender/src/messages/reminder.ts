@@ -1,4 +1,5 @@
 import type { SendDue, StoreSettings } from '@lib/contracts';
+import type { TrackedLink } from '@lib/message-templates';
 
 /** The cart reminder for one send-due, rendered from the store's templates: what goes to WhatsApp. */
 export interface ReminderMessage {
@@ -19,5 +20,6 @@ export interface FilledTemplate {
 
 /** @lib/message-templates behind a port, so the pipeline does not care how text is made. */
 export interface ReminderRenderer {
-  render(sendDue: SendDue, settings: StoreSettings): ReminderMessage;
+  /** `link`: the message's click-tracked link, shown instead of the store's recovery URL. */
+  render(sendDue: SendDue, settings: StoreSettings, link?: TrackedLink): ReminderMessage;
 }

@@ -14,9 +14,9 @@ export const storeOpenings: StoreOpenings = {
  * mode adds the approved template's parameters, filled from the same send-due.
  */
 export const storeReminderRenderer: ReminderRenderer = {
-  render(sendDue, settings) {
-    const { locale, text } = renderMessage({ sendDue, settings });
+  render(sendDue, settings, link) {
+    const { locale, text } = renderMessage({ sendDue, settings, link });
     if (settings.whatsapp.mode !== 'template') return { locale, text };
-    return { locale, text, template: renderTemplateParameters({ sendDue, settings }) };
+    return { locale, text, template: renderTemplateParameters({ sendDue, settings, link }) };
   },
 };

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { contactKeyOf } from '@lib/contact-frequency';
-import { cartKey, type SendDue } from '@lib/contracts';
+import { cartKey, type RecoveryLink, type SendDue } from '@lib/contracts';
 import { CartClosureRepository } from '../cart-events/cart-closure.repository';
 import { OptOutRepository } from '../opt-outs/opt-out.repository';
 import { StoreSettingsRepository } from '../store-settings/store-settings.repository';
@@ -11,6 +11,10 @@ import { FrequencySlotRepository } from '../contacts/frequency-slot.repository';
 import { decideSend, StoreOpenings, SendDecision } from './decide-send';
 import type { NewMessage } from '../messages/message.repository';
 import type { ReminderRenderer } from '../messages/reminder';
+import { recoveryLinkFor } from '../messages/recovery-link';
+
+/** A message as decided, with the click-tracked link its text shows (published before it goes out). */
+export type PlannedMessage = NewMessage & { link?: RecoveryLink };
 
 export interface PlanFacts {
   stores: Awaited<ReturnType<StoreSettingsRepository['ofStores']>>;
@@ -33,7 +37,8 @@ export class SendPlanner {
     private readonly contacts: FrequencySlotRepository,
     @Inject(STORE_OPENINGS) private readonly hours: StoreOpenings,
     @Inject(REMINDER_RENDERER) private readonly renderer: ReminderRenderer,
-    @Inject(SENDER_CONFIG) private readonly config: Pick<SenderConfig, 'SENDER_MARKET_BLOCK_US'>,
+    @Inject(SENDER_CONFIG)
+    private readonly config: Pick<SenderConfig, 'SENDER_MARKET_BLOCK_US' | 'LINK_SIGNING_KEYS'>,
   ) {}
 
   /**
@@ -53,14 +58,14 @@ export class SendPlanner {
   }
 
   /** Decides and takes the frequency slots in `manager`'s transaction (reads the facts first). */
-  async plan(sendDues: SendDue[], now: Date, manager: EntityManager): Promise<NewMessage[]> {
+  async plan(sendDues: SendDue[], now: Date, manager: EntityManager): Promise<PlannedMessage[]> {
     const facts = await this.readFacts(sendDues);
     return this.takeSlots(this.decide(sendDues, now, facts), now, facts, manager);
   }
 
   /** Decides and renders each send-due: no database, so callers do it before their transaction. */
-  decide(sendDues: SendDue[], now: Date, { stores, optedOut, closures, last }: PlanFacts): NewMessage[] {
-    const planned: NewMessage[] = [];
+  decide(sendDues: SendDue[], now: Date, { stores, optedOut, closures, last }: PlanFacts): PlannedMessage[] {
+    const planned: PlannedMessage[] = [];
     for (const sendDue of sendDues) {
       const store = stores.get(sendDue.storeId);
       const decision = decideSend(
@@ -85,12 +90,12 @@ export class SendPlanner {
    * Takes the shoppers' frequency slots in `manager`'s transaction: a message to send that
    * did not get its slot is skipped as frequency-capped.
    */
-  async takeSlots(
-    planned: NewMessage[],
+  async takeSlots<M extends NewMessage>(
+    planned: M[],
     now: Date,
     { stores }: PlanFacts,
     manager: EntityManager,
-  ): Promise<NewMessage[]> {
+  ): Promise<M[]> {
     const sending = planned.filter((m) => m.state === 'sending');
     const granted = await this.contacts.reserve(
       sending.map((m) => ({
@@ -114,7 +119,7 @@ export class SendPlanner {
     decision: SendDecision,
     now: Date,
     settings: Parameters<ReminderRenderer['render']>[1] | undefined,
-  ): NewMessage {
+  ): PlannedMessage {
     const base: NewMessage = {
       sendId: sendDue.sendId,
       storeId: sendDue.storeId,
@@ -139,13 +144,15 @@ export class SendPlanner {
         return { ...base, state: 'deferred', reason: decision.reason, deferredUntil: decision.until };
       case 'send':
         try {
-          const rendered = this.renderer.render(sendDue, settings!);
+          const link = recoveryLinkFor(sendDue, settings!, this.config.LINK_SIGNING_KEYS, now);
+          const rendered = this.renderer.render(sendDue, settings!, link?.tracked);
           return {
             ...base,
             state: 'sending',
             locale: rendered.locale,
             renderedText: rendered.text,
             template: rendered.template ?? null,
+            link: link?.record,
           };
         } catch (error) {
           // A template the store cannot render will not render on a retry either.

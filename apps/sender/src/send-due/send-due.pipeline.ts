@@ -9,6 +9,7 @@ import { MessageDelivery } from '../deliver/message-delivery';
 import { MessageRepository, NewMessage } from '../messages/message.repository';
 import { decidedOutcome, restatedOutcome } from '../messages/message-lifecycle';
 import { outcomeRecordOf } from '../messages/outcomes';
+import { recoveryLinkRecords } from '../messages/recovery-link';
 import { SendPlanner } from '../plan/send-planner';
 
 /**
@@ -84,6 +85,11 @@ export class SendDuePipeline {
     const facts = await this.planner.readFacts(sendDues);
     const now = new Date();
     const decided = this.planner.decide(sendDues, now, facts);
+    // The links go first: once an intent is written its message may go out (now, or taken
+    // over after a crash), so ingest must be able to resolve its link. A crash between the two
+    // leaves a link no message shows, never a message whose link is 404.
+    const links = recoveryLinkRecords(this.kafka.topic(TOPIC.recoveryLinks), decided);
+    if (links.length > 0) await this.kafka.producer.send(links);
     const written = await this.dataSource.transaction(async (manager) => {
       const planned = await this.planner.takeSlots(decided, now, facts, manager);
       const inserted = await this.messages.insert(planned, manager);
