@@ -194,17 +194,21 @@ describe('template webhooks on the real broker, database and simulator', () => {
   let env: Environment;
   let sim: WhatsAppSimulator;
   let sender: RunningSender;
-  beforeAll(async () => {
-    const settings = storeSettings({
+  const templateSettings = (templateName: string) =>
+    storeSettings({
       whatsapp: {
         phoneNumberId: PHONE_NUMBER_ID,
         accessToken: TOKEN,
         mode: 'template',
-        templateName: 'cart_reminder',
+        templateName,
         templateLanguage: 'es',
       },
     });
-    ({ env, sim, sender } = await setup('templates', settings, { templates: [approved] }));
+  beforeAll(async () => {
+    const settings = templateSettings('cart_reminder');
+    ({ env, sim, sender } = await setup('templates', settings, {
+      templates: [approved, { ...approved, name: 'cart_reminder_v2' }],
+    }));
     // A first message: its webhooks tell the sender which business account the number is in.
     const first = sendDue('tpl-first');
     await produceSendDue(env, [first]);
@@ -290,5 +294,26 @@ describe('template webhooks on the real broker, database and simulator', () => {
     expect(statusOf(sent, held.sendId).slice(0, 2)).toEqual(['deferred', 'sent']);
     expect(sim.record.findMessages({ bizOpaqueCallbackData: held.sendId })).toHaveLength(1);
     expect(await metricsOf(sender)).toMatch(/sender_templates_paused\{[^}]*\} 0/);
+  });
+
+  it('a store held by a disabled template sends again once its settings name another template', async () => {
+    await sim.templateWebhook({ kind: 'status', event: 'DISABLED', name: 'cart_reminder', language: 'es' });
+    await until(
+      () => query<{ status: string }>(env, 'SELECT status FROM whatsapp_templates WHERE name = $1', ['cart_reminder']),
+      (rows) => rows[0]?.status === 'DISABLED',
+    );
+    const held = sendDue('tpl-disabled');
+    await produceSendDue(env, [held]);
+    const deferred = await outcomesUntil(env, (o) => statusOf(o, held.sendId).length > 0);
+    expect(deferred.find((o) => o.sendId === held.sendId)).toMatchObject({
+      status: 'deferred',
+      reason: 'store-paused',
+    });
+    await produceSettings(env, templateSettings('cart_reminder_v2'));
+    const sent = await outcomesUntil(env, (o) => statusOf(o, held.sendId).includes('sent'));
+    expect(statusOf(sent, held.sendId).slice(0, 2)).toEqual(['deferred', 'sent']);
+    expect(sim.record.findMessages({ bizOpaqueCallbackData: held.sendId })).toEqual([
+      expect.objectContaining({ templateName: 'cart_reminder_v2' }),
+    ]);
   });
 });

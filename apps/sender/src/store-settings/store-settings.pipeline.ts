@@ -46,6 +46,12 @@ export class StoreSettingsPipeline {
           { storeId: change.storeId, released },
           'store resumed by new settings (a new access token, or after 131055 any)',
         );
+      } else if ((await this.settings.ofStores([change.storeId])).get(change.storeId)?.paused === false) {
+        // Held for a template Meta paused, the store now sends another one (or text): what it
+        // held is decided again at once. A store never held has nothing to release.
+        const released = await this.messages.releasePaused(change.storeId);
+        if (released > 0)
+          this.logger.info({ storeId: change.storeId, released }, 'held messages released by new settings');
       }
     }
     return { deadLetters };
