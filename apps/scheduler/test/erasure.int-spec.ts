@@ -133,6 +133,15 @@ describe('erasure of a shopper in the scheduler', () => {
     expect([...remembered.keys()]).toEqual([hashKey.hash(PHONE)]);
     expect(remembered.get(hashKey.hash(PHONE))).toEqual([{ storeId: 'store-a', requestedAt: now }]);
 
+    // The in-flight rule on what is still on the topics: before the erasure, at that store, dropped.
+    const inFlight = [
+      { storeId: 'store-a', phone: PHONE, at: now - 1000 },
+      { storeId: 'store-a', phone: PHONE, at: now + 1000 },
+      { storeId: 'store-b', phone: PHONE, at: now - 1000 },
+      { storeId: 'store-a', phone: OTHER, at: now - 1000 },
+    ];
+    expect(await erasures.withoutErased(inFlight, hashKey, (i) => i)).toEqual(inFlight.slice(1));
+
     // Again (a redelivery): nothing more to erase, nothing counted twice.
     expect(
       await erasures.erase({

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { PurgeRepository } from '../retention/purge.repository';
-import { erasedShopperExpired, type ErasedShopper } from './erasure-rule';
+import type { PhoneHashKey } from '@lib/secrets';
+import { erasedShopperExpired, isErasedEvent, type ErasedShopper } from './erasure-rule';
 
 /** What one erasure removed, per table (counts only: nothing of the shopper). */
 export type ErasedRows = Record<string, number>;
@@ -92,6 +93,22 @@ export class ErasureRepository {
       out.set(r.phone_hash, list);
     }
     return out;
+  }
+
+  /** `items` without those of an erased shopper that happened before the erasure (the in-flight rule). */
+  async withoutErased<T>(
+    items: T[],
+    key: PhoneHashKey,
+    of: (item: T) => { storeId: string; phone: string; at: number },
+  ): Promise<T[]> {
+    if (items.length === 0) return items;
+    const hashes = new Map(items.map((i) => [of(i).phone, key.hash(of(i).phone)]));
+    const erased = await this.erasedShoppers([...new Set(hashes.values())]);
+    if (erased.size === 0) return items;
+    return items.filter((i) => {
+      const { storeId, phone, at } = of(i);
+      return !isErasedEvent(erased.get(hashes.get(phone)!) ?? [], storeId, at);
+    });
   }
 
   /** Forgets the erased shoppers no event of before their erasure can still be read of. */

@@ -1,8 +1,11 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { CustomerOptedOut, decodeMessageOutcomesRecord, isOptOut, MessageOutcome } from '@lib/contracts';
 import { BatchResult, ConsumedRecord, DeadLetter } from '@lib/kafka';
 import { CartReplanner } from '../cart-events/cart-replanner';
 import { ContactHoldRepository } from '../contacts/contact-hold.repository';
+import type { SchedulerConfig } from '../config';
+import { ErasureRepository } from '../erasure/erasure.repository';
+import { SCHEDULER_CONFIG } from '../tokens';
 import { StoreSettingsRepository } from '../store-settings/store-settings.repository';
 import { MessageOutcomeRepository } from './message-outcome.repository';
 import { holdSettlements, summarizeOutcomes } from './outcome-summary';
@@ -19,6 +22,8 @@ export class MessageOutcomesPipeline {
     private readonly contacts: ContactHoldRepository,
     private readonly settings: StoreSettingsRepository,
     private readonly replanner: CartReplanner,
+    private readonly erasures: ErasureRepository,
+    @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
   ) {}
 
   async handle(records: ConsumedRecord[]): Promise<BatchResult> {
@@ -34,7 +39,17 @@ export class MessageOutcomesPipeline {
     const summaries = summarizeOutcomes(outcomes);
     await this.outcomes.record(summaries);
     await this.contacts.settleHolds(holdSettlements(summaries));
-    for (const o of optOuts) {
+    // An opt-out of before the shopper's erasure, still on the topic, must not bring the phone
+    // back (the sender keeps it as a suppression).
+    const key = this.config.ERASURE_HASH_KEY;
+    const kept = key
+      ? await this.erasures.withoutErased(optOuts, key, (o) => ({
+          storeId: o.storeId,
+          phone: o.phone,
+          at: Date.parse(o.at),
+        }))
+      : optOuts;
+    for (const o of kept) {
       await this.contacts.optOut(o.storeId, o.phone, new Date(o.at).toISOString());
       await this.replanner.replanPhone(o.storeId, o.phone, await this.settings.of(o.storeId));
     }
