@@ -258,7 +258,7 @@ describe('attribution windows in the stats, on PostgreSQL', () => {
     expect(expected.recoveredAfterMessage.orders).toBeGreaterThan(20);
     expect(expected.notAttributed.orders).toBeGreaterThan(20);
     expect(stats.recovered).toBe(expected.recoveredAfterMessage.orders + expected.notAttributed.orders);
-    // No click is recorded yet: no order counts after a click.
+    // None of this store's messages was clicked: no order counts after a click.
     expect(expected.recoveredAfterClick.orders).toBe(0);
     expect(stats.holdout).toBeUndefined();
   });
@@ -356,8 +356,8 @@ describe('attribution windows in the stats, on PostgreSQL', () => {
   });
 
   it("with clicks: the SQL's after-click branch decides as the rule does, over random clicks and windows", async () => {
-    // Clicks are not recorded by the scheduler yet: the SQL reads them from a table of this
-    // test's own (test_clicks), in place of firstClickAt, so the branch is checked now.
+    // The SQL reads the clicks from a table of this test's own (test_clicks) in place of
+    // firstClickAt, so the branch is checked on clicks the test chooses, at any instant.
     await dataSource.query('CREATE TABLE test_clicks (send_id text PRIMARY KEY, first_clicked_at timestamptz)');
     const store = 'lola-clicks';
     const windows = { clickWindowHours: 30, messageWindowHours: 3 };
