@@ -60,7 +60,7 @@ export function senderEnv(env: Environment, sim: SimulatorEndpoint, extra: Recor
     TOPIC_PREFIX: env.prefix,
     DATABASE_SCHEMA: env.schema,
     WHATSAPP_GRAPH_BASE_URL: sim.url,
-    WHATSAPP_GRAPH_VERSION: 'v23.0',
+    WHATSAPP_GRAPH_VERSION: 'v26.0',
     WHATSAPP_APP_SECRET: APP_SECRET,
     WHATSAPP_VERIFY_TOKEN: VERIFY_TOKEN,
     WHATSAPP_TIMEOUT_MS: '1500',

@@ -105,7 +105,11 @@ describe('sender on /marketing_messages', () => {
     );
 
     const [message] = sim.record.findMessages({ to: spain.customer.phone });
-    expect(message).toMatchObject({ endpoint: 'marketing_messages', templateName: 'cart_reminder' });
+    expect(message).toMatchObject({
+      endpoint: 'marketing_messages',
+      templateName: 'cart_reminder',
+      apiVersion: 'v26.0',
+    });
     expect(Object.keys(message.body as object).sort()).toEqual([
       'message_send_ttl_seconds',
       'messaging_product',
