@@ -7,10 +7,15 @@ import { RECENT_MESSAGES_DEFAULT, RECENT_MESSAGES_MAX, recentMessageOf } from '.
 import { senderEnv } from './config';
 
 /** The parts of Meta's notification the sender reads (webhooks/webhook-payload.ts); the rest is passed over. */
+const identity = {
+  user_id: { type: 'string', description: 'Business-scoped user id (BSUID), e.g. `ES.13491208655302741918`.' },
+  parent_user_id: { type: 'string', description: 'Parent BSUID (`CC.ENT.…`) of a business portfolio.' },
+} as const;
+
 const notificationSchema: Json = {
   type: 'object',
   description:
-    "Meta's WhatsApp Business Account notification. The sender reads `messages` changes: `statuses` (sent, delivered, read, failed; `biz_opaque_callback_data` is the sendId) and shoppers' text or button replies (opt-out keywords). Anything else is answered 200 and left out, so Meta does not retry it.",
+    "Meta's WhatsApp Business Account notification. The sender reads `messages` changes: `statuses` (sent, delivered, read, failed; `biz_opaque_callback_data` is the sendId; settled by id whatever identity they carry; a BSUID next to the message's phone is learnt; `pricing` kept per message) and shoppers' text or button replies (opt-out keywords; a reply may name the shopper by BSUID only). `message_template_status_update` and `template_category_update` changes keep each template's status and category (a paused or disabled template holds its stores' sends). `wa_id`, `from` and `recipient_id` are opaque: digits are a phone, the `^[A-Z]{2}\\.` shape a BSUID. Anything else is answered 200 and left out, so Meta does not retry it.",
   properties: {
     object: { type: 'string', examples: ['whatsapp_business_account'] },
     entry: {
@@ -18,13 +23,17 @@ const notificationSchema: Json = {
       items: {
         type: 'object',
         properties: {
-          id: { type: 'string' },
+          id: { type: 'string', description: 'The WhatsApp Business Account id.' },
+          time: { type: 'integer', description: 'Unix seconds (template webhooks).' },
           changes: {
             type: 'array',
             items: {
               type: 'object',
               properties: {
-                field: { type: 'string', examples: ['messages'] },
+                field: {
+                  type: 'string',
+                  examples: ['messages', 'message_template_status_update', 'template_category_update'],
+                },
                 value: {
                   type: 'object',
                   properties: {
@@ -38,9 +47,40 @@ const notificationSchema: Json = {
                           status: { type: 'string', enum: ['sent', 'delivered', 'read', 'failed'] },
                           timestamp: { type: 'string', description: 'Unix seconds.' },
                           biz_opaque_callback_data: { type: 'string', description: 'The sendId.' },
+                          recipient_id: { type: 'string', description: 'The phone; may be missing (BSUID only).' },
+                          recipient_user_id: identity.user_id,
+                          recipient_parent_user_id: identity.parent_user_id,
+                          contacts: {
+                            type: 'array',
+                            description: 'sent, delivered and read only.',
+                            items: { type: 'object', properties: { wa_id: { type: 'string' }, ...identity } },
+                          },
+                          pricing: {
+                            type: 'object',
+                            properties: {
+                              billable: { type: 'boolean' },
+                              category: { type: 'string' },
+                              type: { type: 'string', examples: ['regular', 'free_customer_service'] },
+                              pricing_model: { type: 'string', examples: ['PMP'] },
+                            },
+                          },
                           errors: {
                             type: 'array',
                             items: { type: 'object', properties: { code: { type: 'integer' } } },
+                          },
+                        },
+                      },
+                    },
+                    contacts: {
+                      type: 'array',
+                      items: {
+                        type: 'object',
+                        properties: {
+                          wa_id: { type: 'string', description: 'Only when the phone is shareable.' },
+                          ...identity,
+                          profile: {
+                            type: 'object',
+                            properties: { name: { type: 'string' }, username: { type: 'string' } },
                           },
                         },
                       },
@@ -50,7 +90,8 @@ const notificationSchema: Json = {
                       items: {
                         type: 'object',
                         properties: {
-                          from: { type: 'string', description: "The shopper's number, digits only." },
+                          from: { type: 'string', description: "The shopper's number, digits only; may be missing." },
+                          from_user_id: identity.user_id,
                           timestamp: { type: 'string' },
                           type: { type: 'string', examples: ['text', 'button'] },
                           text: { type: 'object', properties: { body: { type: 'string' } } },
@@ -61,6 +102,15 @@ const notificationSchema: Json = {
                         },
                       },
                     },
+                    event: { type: 'string', description: 'Template status: APPROVED, PAUSED, DISABLED…' },
+                    message_template_id: { type: 'integer' },
+                    message_template_name: { type: 'string' },
+                    message_template_language: { type: 'string' },
+                    reason: { type: 'string' },
+                    correct_category: { type: 'string', description: 'Impending category change.' },
+                    previous_category: { type: 'string', description: 'Completed category change.' },
+                    new_category: { type: 'string' },
+                    category_update_timestamp: { type: 'integer' },
                   },
                 },
               },
