@@ -42,7 +42,8 @@ export interface PipelineOptions {
   healthTimeoutMs?: number;
   /**
    * The merchant console on, signed with these keys (CONSOLE_SIGNING_KEYS): ingest serves it and
-   * forwards its stats requests to scheduler instance 0, whose port is chosen beforehand.
+   * forwards its stats requests to scheduler instance 0 and its recent messages to sender
+   * instance 0, whose ports are chosen beforehand.
    */
   consoleSigningKeys?: string;
   /**
@@ -141,6 +142,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
     ...options.env?.all,
   };
   const schedulerPort = options.consoleSigningKeys ? await freePort() : undefined;
+  const senderPort = options.consoleSigningKeys ? await freePort() : undefined;
   const consoleEnv: Record<string, string> = options.consoleSigningKeys
     ? { CONSOLE_SIGNING_KEYS: options.consoleSigningKeys }
     : {};
@@ -152,6 +154,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       INGEST_GROUP_ID: groups.ingest,
       ...consoleEnv,
       ...(schedulerPort ? { CONSOLE_SCHEDULER_URL: `http://127.0.0.1:${schedulerPort}/` } : {}),
+      ...(senderPort ? { CONSOLE_SENDER_URL: `http://127.0.0.1:${senderPort}/` } : {}),
       ...options.env?.ingest,
     },
     scheduler: {
@@ -168,6 +171,7 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
       // Its default pool: six send-due partitions at once plus webhooks starve on five
       // connections (due-to-delivered p50 6.5 s with 5, 306 ms with 10 in the pipeline bench).
       DATABASE_POOL_SIZE: '10',
+      ...consoleEnv,
       ...options.env?.sender,
     },
   };
@@ -178,8 +182,10 @@ export async function startPipeline(options: PipelineOptions): Promise<Pipeline>
   const all = () => APPS.flatMap((n) => running[n].filter(Boolean));
   const healthTimeoutMs = options.healthTimeoutMs ?? 90_000;
   const startOne = async (name: AppName, instance = 0): Promise<RunningService> => {
-    const port: Record<string, string> =
-      name === 'scheduler' && instance === 0 && schedulerPort ? { HTTP_PORT: String(schedulerPort) } : {};
+    // Instance 0 of the scheduler and of the sender answer the console, on ports chosen before ingest starts.
+    const consolePort =
+      instance === 0 ? { scheduler: schedulerPort, sender: senderPort, ingest: undefined }[name] : undefined;
+    const port: Record<string, string> = consolePort ? { HTTP_PORT: String(consolePort) } : {};
     const service = await startService(name, { ...envOf[name], ...port });
     running[name][instance] = service;
     await service.waitUntil((h) => h.status === 200, healthTimeoutMs);

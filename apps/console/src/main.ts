@@ -6,6 +6,7 @@ import { el } from './dom';
 import { hoursScreen, type HoursState } from './hours-screen';
 import { chooseLanguage, type Language, wordsFor } from './i18n';
 import { messageScreen, type MessageState } from './message-screen';
+import { messagesScreen, type MessagesState } from './messages-screen';
 import { defaultPeriod, resultsScreen, type ResultsState } from './results-screen';
 
 interface Settings extends HoursState {
@@ -14,7 +15,7 @@ interface Settings extends HoursState {
   messageTemplates?: Record<string, string>;
 }
 
-const SCREENS = ['hours', 'message', 'results'] as const;
+const SCREENS = ['hours', 'message', 'results', 'messages'] as const;
 type Screen = (typeof SCREENS)[number];
 
 async function start(): Promise<void> {
@@ -49,10 +50,12 @@ async function start(): Promise<void> {
     templateParameters: settings.whatsapp.templateParameters,
   };
   const results: ResultsState = { timezone: settings.timezone, ...defaultPeriod(settings.timezone) };
+  const recent: MessagesState = { timezone: settings.timezone, limit: 20 };
   const screens: Record<Screen, () => HTMLElement> = {
     hours: () => hoursScreen(api, words, language, hours),
     message: () => messageScreen(api, words, language, message),
     results: () => resultsScreen(api, words, language, results),
+    messages: () => messagesScreen(api, words, language, recent),
   };
   let current: Screen = 'hours';
 
@@ -80,7 +83,9 @@ async function start(): Promise<void> {
             document.getElementById(`tab-${next}`)?.focus();
           },
         },
-        { hours: words.tabHours, message: words.tabMessage, results: words.tabResults }[name],
+        { hours: words.tabHours, message: words.tabMessage, results: words.tabResults, messages: words.tabMessages }[
+          name
+        ],
       ),
     );
     const languages = el(

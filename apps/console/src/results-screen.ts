@@ -5,6 +5,7 @@
 import type { ConsoleApi } from './api';
 import { debounce, el, svg } from './dom';
 import type { Language, Words } from './i18n';
+import { type Holdout, liftSentence, liftVerdict, points } from './lift';
 import { addDays, dayOf, daysBetween, formatDay, zonedInstant } from './zoned-time';
 
 /** The scheduler's StoreStats (libs/contracts), the fields the screen shows. */
@@ -23,6 +24,8 @@ export interface Stats {
   recovered: number;
   recoveredRevenue: Record<string, string>;
   recoveryRate: number;
+  /** Present when the store ran a holdout over the window. */
+  holdout?: Holdout;
 }
 
 export interface ResultsState {
@@ -169,7 +172,41 @@ export function resultsScreen(api: ConsoleApi, words: Words, language: Language,
               .map(([text, n]) => el('li', {}, el('span', {}, text), el('span', { class: 'count' }, number.format(n)))),
           ),
     );
-    return [wonBack, funnel, chart(days, daily), notSent];
+    return [wonBack, ...(stats.holdout ? [lift(stats.holdout)] : []), funnel, chart(days, daily), notSent];
+  }
+
+  /** The holdout's lift: both arms' share of carts bought, the difference with its interval, one sentence. */
+  function lift(holdout: Holdout): HTMLElement {
+    const interval = holdout.lift.absoluteInterval;
+    const arm = (label: string, a: Holdout['treated']) =>
+      el(
+        'li',
+        {},
+        el('span', { class: 'step' }, label),
+        ' ',
+        el('strong', {}, percent.format(a.conversionRate)),
+        ' ',
+        el('span', { class: 'note' }, words.liftCarts.replace('{n}', number.format(a.carts))),
+      );
+    return el(
+      'section',
+      { 'aria-labelledby': 'lift-title', 'data-test': 'lift', 'data-verdict': liftVerdict(holdout) },
+      el('h2', { id: 'lift-title' }, words.liftTitle),
+      el('ul', { class: 'won' }, arm(words.liftHeldOut, holdout.heldOut), arm(words.liftTreated, holdout.treated)),
+      holdout.lift.absolute !== null && interval
+        ? el(
+            'p',
+            { 'data-test': 'lift-figure' },
+            el('strong', {}, words.liftPoints.replace('{n}', points(holdout.lift.absolute, language))),
+            ' · ',
+            words.liftInterval
+              .replace('{low}', points(interval.low, language))
+              .replace('{high}', points(interval.high, language)),
+          )
+        : null,
+      el('p', { 'data-test': 'lift-sentence' }, liftSentence(holdout, words, language)),
+      el('p', { class: 'note' }, words.liftNote),
+    );
   }
 
   function chart(days: string[], daily: Array<Stats | undefined>): HTMLElement {
