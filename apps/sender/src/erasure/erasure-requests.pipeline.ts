@@ -35,9 +35,11 @@ export class ErasureRequestsPipeline {
       }
       const request = decoded.value;
       const erased = await this.repository.erase({
+        id: request.id,
         phone: request.phone,
         phoneHash: key.hash(request.phone),
         storeId: request.storeId,
+        requestedAt: new Date(request.requestedAt),
       });
       // Counts only: the log names the request, never the phone.
       this.logger.info({ erasureId: request.id, storeId: request.storeId, erased }, 'shopper erased');

@@ -51,10 +51,14 @@ it("erases the shopper's rows at the store, keeps the opt-out as a suppression t
     { storeId: 'lola-shoes', phone: PHONE, at: new Date('2026-12-01T10:00:00Z'), source: 'reply' },
   ]);
 
-  const erased = await new ErasureRepository(dataSource).erase({
+  const requestedAt = new Date();
+  const repository = new ErasureRepository(dataSource);
+  const erased = await repository.erase({
+    id: '0b5f3f6e-8d8e-4e4b-9a8e-2f1c7d9b6a11',
     phone: PHONE,
     phoneHash: key.hash(PHONE),
     storeId: 'lola-shoes',
+    requestedAt,
   });
   expect(erased).toEqual({ opt_outs: 1, messages: 1, contacts: 1, shopper_identities: 1, marketing_limits: 1 });
 
@@ -108,4 +112,13 @@ it("erases the shopper's rows at the store, keeps the opt-out as a suppression t
     ]),
   ).toEqual([]);
   expect(await left('lola-shoes')).toBe(0);
+
+  // A send-due of hers detected before the erasure, still on the topic, is dropped; a later one is not.
+  const sendDues = [
+    { storeId: 'lola-shoes', phone: PHONE, detectedAt: requestedAt.getTime() - 1000 },
+    { storeId: 'lola-shoes', phone: PHONE, detectedAt: requestedAt.getTime() + 1000 },
+    { storeId: 'other-store', phone: PHONE, detectedAt: requestedAt.getTime() - 1000 },
+    { storeId: 'lola-shoes', phone: OTHER, detectedAt: requestedAt.getTime() - 1000 },
+  ];
+  expect(await repository.withoutErased(sendDues, key, (d) => d)).toEqual(sendDues.slice(1));
 });

@@ -5,6 +5,7 @@ import { StoreTokenPlaintextDropped1766100000000 } from './1766100000000-store-t
 import { ShopperIdentitiesAndTemplates1766700000000 } from './1766700000000-shopper-identities-and-templates';
 import { Suppressions1767000000002 } from './1767000000002-suppressions';
 import { MessagesStoreRecent1767200000000 } from './1767200000000-messages-store-recent';
+import { SenderErasedShoppers1767300000000 } from './1767300000000-erased-shoppers';
 
 /** Every migration of the sender schema, oldest first. */
 export const senderMigrations: Array<new () => MigrationInterface> = [
@@ -14,4 +15,5 @@ export const senderMigrations: Array<new () => MigrationInterface> = [
   ShopperIdentitiesAndTemplates1766700000000,
   Suppressions1767000000002,
   MessagesStoreRecent1767200000000,
+  SenderErasedShoppers1767300000000,
 ];

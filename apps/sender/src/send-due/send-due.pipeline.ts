@@ -10,6 +10,7 @@ import { MessageRepository, NewMessage } from '../messages/message.repository';
 import { decidedOutcome, restatedOutcome } from '../messages/message-lifecycle';
 import { outcomeRecordOf } from '../messages/outcomes';
 import { recoveryLinkRecords } from '../messages/recovery-link';
+import { ErasureRepository } from '../erasure/erasure.repository';
 import { SendPlanner } from '../plan/send-planner';
 
 /**
@@ -33,6 +34,7 @@ export class SendDuePipeline {
     private readonly delivery: MessageDelivery,
     private readonly kafka: KafkaService,
     private readonly metrics: SenderMetrics,
+    private readonly erasures: ErasureRepository,
     @Inject(SENDER_CONFIG) private readonly config: SenderConfig,
   ) {}
 
@@ -62,6 +64,22 @@ export class SendDuePipeline {
     return { outputs, deadLetters };
   }
 
+  /**
+   * Drops the send-dues of erased shoppers detected before their erasure, still on the topic
+   * (erasure/erasure-scope.ts): no message and no row brings their data back.
+   */
+  private async withoutErasedShoppers(sendDues: SendDue[]): Promise<SendDue[]> {
+    const key = this.config.ERASURE_HASH_KEY;
+    if (!key) return sendDues;
+    const kept = await this.erasures.withoutErased(sendDues, key, (d) => ({
+      storeId: d.storeId,
+      phone: d.customer.phone,
+      detectedAt: Date.parse(d.detectedAt),
+    }));
+    if (kept.length < sendDues.length) this.metrics.decisions.inc({ result: 'erased' }, sendDues.length - kept.length);
+    return kept;
+  }
+
   private async handleSlice(bySendId: Map<string, SendDue>, ctx: BatchContext): Promise<OutgoingRecord[]> {
     const topic = this.kafka.topic(TOPIC.messageOutcomes);
     const outputs: OutgoingRecord[] = [];
@@ -77,7 +95,8 @@ export class SendDuePipeline {
     }
     if (bySendId.size === 0) return outputs;
 
-    const sendDues = [...bySendId.values()];
+    const sendDues = await this.withoutErasedShoppers([...bySendId.values()]);
+    if (sendDues.length === 0) return outputs;
     const decidedAt = Date.now();
     for (const d of sendDues) this.metrics.sendDueAge.observe(Math.max(0, decidedAt - Date.parse(d.dueAt)) / 1000);
     // Facts read and decisions made before the transaction: it then holds its pooled connection
