@@ -70,12 +70,15 @@ afterAll(async () => {
 
 const changes = { openingHours: { ...store('x', 'x').openingHours, sat: [['10:00', '14:00']] } };
 const monday1930 = '2026-12-07T18:30:00Z'; // 19:30 in Madrid: 30 min before closing
-// Every console endpoint, with a body that would succeed for the token's own store.
+// Every console endpoint, with a body that would succeed for the token's own store (the stats
+// and the messages, forwarded to the scheduler and the sender, are refused before forwarding).
 const endpoints = (storeId: string): Array<[string, string, unknown?]> => [
   ['GET', `/console/api/stores/${storeId}/settings`],
   ['PUT', `/console/api/stores/${storeId}/settings`, changes],
   ['POST', `/console/api/stores/${storeId}/send-preview`, { detectedAt: monday1930, changes }],
   ['POST', `/console/api/stores/${storeId}/message-preview`, { language: 'es', changes }],
+  ['GET', `/console/api/stores/${storeId}/stats`],
+  ['GET', `/console/api/stores/${storeId}/messages?limit=5`],
 ];
 
 describe('console tokens', () => {

@@ -528,7 +528,7 @@ describe('the merchant console in Chromium', () => {
     await page.close();
   });
 
-  it('a deployment whose console has no stats says so on Results, in the merchant’s words', async () => {
+  it('a deployment whose console has no stats nor messages says so on Results and Recent messages, in the merchant’s words', async () => {
     const alone = await startIngest('ingest-console-no-stats', {
       CONSOLE_SIGNING_KEYS: TEST_CONSOLE_SIGNING_KEYS,
       CONSOLE_ASSETS_DIR: assets,
@@ -552,6 +552,11 @@ describe('the merchant console in Chromium', () => {
       const problem = page.locator('[data-test=results][aria-busy=false] .problem');
       await problem.waitFor();
       expect(await problem.textContent()).toBe('Los resultados no están disponibles ahora. Inténtalo más tarde.');
+      // Nor messages (no CONSOLE_SENDER_URL): Recent messages says so too.
+      await page.click('#tab-messages');
+      const none = page.locator('[data-test=messages][aria-busy=false] .problem');
+      await none.waitFor();
+      expect(await none.textContent()).toBe('Los mensajes no están disponibles ahora. Inténtalo más tarde.');
       await page.close();
     } finally {
       await alone.close();

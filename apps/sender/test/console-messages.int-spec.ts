@@ -1,8 +1,10 @@
 // The console's recent messages, from a real sender run (broker, database, the WhatsApp
 // simulator's status webhooks): the sender serves them behind a console token for exactly
 // that store, verified with CONSOLE_SIGNING_KEYS, phones masked; nothing else opens them.
+// Ingest's console API forwards the browser's token to it (CONSOLE_SENDER_URL).
 import { TEST_CONSOLE_SIGNING_KEYS, forgedToken } from '../../ingest/test/console-keys';
 import type { ConsoleMessages } from '@lib/contracts';
+import { IngestUnderTest, startIngest } from '../../ingest/test/ingest-app';
 import type { WhatsAppSimulator } from '../../../test/whatsapp-simulator';
 import {
   Environment,
@@ -22,6 +24,7 @@ let env: Environment;
 let sim: WhatsAppSimulator;
 let sender: RunningSender;
 let unkeyed: RunningSender | undefined;
+const ingests: IngestUnderTest[] = [];
 const OTHER = 'brooklyn-bikes';
 const read = sendDue('cart-read');
 // The same shopper again within minHoursBetweenMessages: decided, and skipped.
@@ -45,6 +48,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
+  for (const ingest of ingests) await ingest.close();
   await unkeyed?.close();
   await sender?.close();
   await sim?.close();
@@ -119,5 +123,27 @@ describe("the sender's console messages", () => {
       headers: { authorization: `Bearer ${forgedToken(STORE)}` },
     });
     expect(res.status).toBe(401);
+  });
+
+  it("reach the browser through ingest's console API, which forwards the token and nothing else", async () => {
+    const ingest = await startIngest('console-messages-ingest', {
+      CONSOLE_SIGNING_KEYS: TEST_CONSOLE_SIGNING_KEYS,
+      CONSOLE_SENDER_URL: `${sender.url}/`,
+    });
+    ingests.push(ingest);
+    const via = (storeId: string, query = '') => `${ingest.url}/console/api/stores/${storeId}/messages${query}`;
+    const token = `Bearer ${forgedToken(STORE)}`;
+    const forwarded = await get(via(STORE, '?limit=5'), token);
+    expect(forwarded).toEqual(await get(at(STORE, '?limit=5'), token));
+    expect((await get(via(OTHER), token)).status).toBe(403);
+    // The sender's own refusals come back as it gave them.
+    expect((await get(via(STORE, '?limit=500'), token)).status).toBe(400);
+    const without = await startIngest('console-messages-no-sender', {
+      CONSOLE_SIGNING_KEYS: TEST_CONSOLE_SIGNING_KEYS,
+    });
+    ingests.push(without);
+    const off = await get(`${without.url}/console/api/stores/${STORE}/messages`, token);
+    expect(off.status).toBe(503);
+    expect(JSON.stringify(off.body)).toContain('CONSOLE_SENDER_URL');
   });
 });
