@@ -71,6 +71,7 @@ export function schedulerApiDocument(): OpenApiDocument {
       sent: 352,
       delivered: 340,
       read: 281,
+      clicked: 164,
       failed: 7,
       deferred: 2,
       expired: 4,

@@ -5,6 +5,7 @@ import { BatchContext, ConsumedRecord, KafkaService } from '@lib/kafka';
 import { CartEventsPipeline } from './cart-events/cart-events.pipeline';
 import type { SchedulerConfig } from './config';
 import { ErasureRequestsPipeline } from './erasure/erasure-requests.pipeline';
+import { LinkClicksPipeline } from './link-clicks/link-clicks.pipeline';
 import { MessageOutcomesPipeline } from './message-outcomes/message-outcomes.pipeline';
 import { StoreSettingsPipeline } from './store-settings/store-settings.pipeline';
 import { SCHEDULER_CONFIG } from './tokens';
@@ -23,6 +24,7 @@ export class SchedulerInputs implements OnApplicationBootstrap {
     private readonly storeSettings: StoreSettingsPipeline,
     private readonly messageOutcomes: MessageOutcomesPipeline,
     private readonly erasures: ErasureRequestsPipeline,
+    private readonly linkClicks: LinkClicksPipeline,
     @Inject(SCHEDULER_CONFIG) private readonly config: SchedulerConfig,
   ) {}
 
@@ -44,6 +46,7 @@ export class SchedulerInputs implements OnApplicationBootstrap {
       [this.kafka.topic(TOPIC.storeSettings)]: (r: ConsumedRecord[], ctx: BatchContext) =>
         this.storeSettings.handle(r, ctx),
       [this.kafka.topic(TOPIC.messageOutcomes)]: (r: ConsumedRecord[]) => this.messageOutcomes.handle(r),
+      [this.kafka.topic(TOPIC.linkClicks)]: (r: ConsumedRecord[]) => this.linkClicks.handle(r),
       // Without the hash key an erasure could not be remembered: the requests wait on their topic.
       ...(this.config.ERASURE_HASH_KEY
         ? { [this.kafka.topic(TOPIC.erasureRequests)]: (r: ConsumedRecord[]) => this.erasures.handle(r) }

@@ -17,6 +17,8 @@ import type { SchedulerConfig } from './config';
 import { ConsentRecordRepository } from './contacts/consent-record.repository';
 import { ContactHoldRepository } from './contacts/contact-hold.repository';
 import { schedulerDatabase } from './database';
+import { LinkClickRepository } from './link-clicks/link-click.repository';
+import { LinkClicksPipeline } from './link-clicks/link-clicks.pipeline';
 import { MessageOutcomeRepository } from './message-outcomes/message-outcome.repository';
 import { MessageOutcomesPipeline } from './message-outcomes/message-outcomes.pipeline';
 import { PurgeLoop } from './retention/purge-loop';
@@ -67,6 +69,8 @@ export class SchedulerModule {
       CartEventsPipeline,
       StoreSettingsPipeline,
       MessageOutcomesPipeline,
+      LinkClickRepository,
+      LinkClicksPipeline,
       SchedulerInputs,
       TimerWakeups,
       SendDueEmitter,

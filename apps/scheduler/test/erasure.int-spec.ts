@@ -107,7 +107,14 @@ describe('erasure of a shopper in the scheduler', () => {
       storeId: 'store-a',
       requestedAt: new Date(now),
     });
-    expect(erased).toEqual({ carts: 2, abandonments: 2, message_outcomes: 2, contacts: 1, consent_records: 1 });
+    expect(erased).toEqual({
+      carts: 2,
+      abandonments: 2,
+      message_outcomes: 2,
+      link_clicks: 0,
+      contacts: 1,
+      consent_records: 1,
+    });
 
     expect(await stats.storeStats('store-a', from, to)).toEqual(before);
     // Nothing of the shopper at store-a is left in any table; store-b's cart and the other shopper stay.

@@ -112,6 +112,7 @@ describe('GET /v1/stores/{storeId}/stats over a scripted history', () => {
       sent: 2,
       delivered: 1,
       read: 1,
+      clicked: 0, // no link-clicks in this history (apps/scheduler/test/link-clicks.int-spec.ts)
       failed: 1,
       deferred: 0,
       expired: 0,

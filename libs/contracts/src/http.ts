@@ -385,6 +385,9 @@ export const StoreStatsSchema = Type.Object(
     sent: Count(),
     delivered: Count(),
     read: Count(),
+    clicked: Count(
+      'Messages whose link the shopper followed at least once (stores with links.baseUrl; link previews and bots not counted).',
+    ),
     failed: Count(),
     deferred: Count('Deferred by the sender to the next opening, not yet settled.'),
     skipped: Type.Object({ total: Count(), byReason: Type.Record(Type.String(), Count()) }),

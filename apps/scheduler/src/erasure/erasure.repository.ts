@@ -49,6 +49,11 @@ export class ErasureRepository {
              WHERE o.store_id = b.store_id AND o.cart_id = b.cart_id RETURNING 1) SELECT count(*) AS n FROM d`,
           keys,
         );
+        erased.link_clicks = await count(
+          `WITH d AS (DELETE FROM link_clicks l USING ${batch}
+             WHERE l.store_id = b.store_id AND l.cart_id = b.cart_id RETURNING 1) SELECT count(*) AS n FROM d`,
+          keys,
+        );
         erased.abandonments = await count(
           `WITH d AS (DELETE FROM abandonments a USING ${batch}
              WHERE a.store_id = b.store_id AND a.cart_id = b.cart_id RETURNING 1) SELECT count(*) AS n FROM d`,

@@ -5,6 +5,7 @@ import { StoreSecretsDropped1766100000001 } from './1766100000001-store-secrets-
 import { HoldoutArm1766240000000 } from './1766240000000-holdout-arm';
 import { ConsentRecords1766300000000 } from './1766300000000-consent-records';
 import { ErasedShoppers1767000000001 } from './1767000000001-erased-shoppers';
+import { LinkClicks1767100000001 } from './1767100000001-link-clicks';
 
 /** Every migration of the scheduler schema, oldest first. */
 export const schedulerMigrations: Array<new () => MigrationInterface> = [
@@ -14,4 +15,5 @@ export const schedulerMigrations: Array<new () => MigrationInterface> = [
   HoldoutArm1766240000000,
   ConsentRecords1766300000000,
   ErasedShoppers1767000000001,
+  LinkClicks1767100000001,
 ];

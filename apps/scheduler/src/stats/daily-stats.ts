@@ -29,6 +29,7 @@ export const DAILY_COUNTS = [
   'sent',
   'delivered',
   'read',
+  'clicked',
   'failed',
   'deferred',
   'expired',

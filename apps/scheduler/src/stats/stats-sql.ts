@@ -17,6 +17,8 @@ export const CLOSED_COUNTS = {
   sent: `count(*) FILTER (WHERE ${WENT_OUT})`,
   delivered: 'count(*) FILTER (WHERE COALESCE(o.delivered_at, o.read_at) IS NOT NULL)',
   read: 'count(*) FILTER (WHERE o.read_at IS NOT NULL)',
+  // A message whose link the shopper followed at least once (ingest counts no preview or bot).
+  clicked: 'count(*) FILTER (WHERE EXISTS (SELECT 1 FROM link_clicks lc WHERE lc.send_id = a.send_id))',
   failed: 'count(*) FILTER (WHERE o.failed_at IS NOT NULL AND COALESCE(o.delivered_at, o.read_at) IS NULL)',
   deferred: `count(*) FILTER (WHERE o.deferred_at IS NOT NULL AND COALESCE(o.sent_at, o.delivered_at, o.read_at,
     o.failed_at, o.skipped_at, o.expired_at) IS NULL)`,
@@ -72,12 +74,12 @@ export function armConversions(where: string): string {
 }
 
 /**
- * The first counted click on the link of the message `sendId` names, as a timestamptz, or NULL.
- * NULL until the scheduler records link-clicks: the attribution below then counts no order
- * after a click, and counts it as soon as this reads the recorded clicks.
+ * The first counted click on the link of the message `sendId` names, as a timestamptz, or NULL
+ * (no click, or a store without tracked links): from `link_clicks`, which the scheduler keeps
+ * from `link-clicks`.
  */
-export function firstClickAt(_sendId: string): string {
-  return 'NULL::timestamptz';
+export function firstClickAt(sendId: string): string {
+  return `(SELECT lc.first_clicked_at FROM link_clicks lc WHERE lc.send_id = ${sendId})`;
 }
 
 /** The attribution windows of the store whose `store_settings` row is `s` (LEFT JOINed). */

@@ -29,6 +29,7 @@ describe('store stats', () => {
         sent: 4,
         delivered: 3,
         read: 2,
+        clicked: 1,
         failed: 1,
         deferred: 0,
         expired: 1,

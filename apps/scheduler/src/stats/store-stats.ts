@@ -20,6 +20,7 @@ export interface StatsCounts {
   sent: number;
   delivered: number;
   read: number;
+  clicked: number;
   failed: number;
   deferred: number;
   expired: number;
