@@ -15,6 +15,8 @@ export {
   type RenderedTemplateParameters,
   type RendererStats,
   type RenderInput,
+  sampleLink,
+  SAMPLE_LINK_TOKEN,
   type TrackedLink,
 } from './renderer';
 export { DEFAULT_BODY_PARAMETERS, DEFAULT_TEMPLATES } from './default-templates';

@@ -37,6 +37,18 @@ export interface TrackedLink {
   token: string;
 }
 
+/** A sample token, shaped as real ones are (libs/secrets link-token.ts), for previews. */
+export const SAMPLE_LINK_TOKEN = 'PreviewSample000.NotARealLink0000';
+
+/**
+ * The link a preview shows for a store with `links.baseUrl` (a sample token that leads nowhere),
+ * or none: the preview then shows the store's own recovery URL, as the message will.
+ */
+export function sampleLink(settings: StoreSettings): TrackedLink | undefined {
+  const baseUrl = settings.links?.baseUrl;
+  return baseUrl ? { url: `${baseUrl}/r/${SAMPLE_LINK_TOKEN}`, token: SAMPLE_LINK_TOKEN } : undefined;
+}
+
 /** The context a template of this message sees: the tracked link, when there is one, as its link. */
 function contextOf(input: RenderInput, language: string): MessageContext {
   const sendDue = input.link ? { ...input.sendDue, recoveryUrl: input.link.url } : input.sendDue;

@@ -1,4 +1,4 @@
-import { renderMessage, renderTemplateParameters } from './index';
+import { renderMessage, renderTemplateParameters, sampleLink, SAMPLE_LINK_TOKEN } from './index';
 import { sendDue, storeSettings } from './send-due.fixture';
 
 const link = {
@@ -51,5 +51,14 @@ describe('a message with a click-tracked link', () => {
       },
     });
     expect(renderTemplateParameters({ sendDue: sendDue(), settings, link }).buttonUrlSuffix).toBeUndefined();
+  });
+
+  it("gives previews a sample link under the store's base URL, and none without one", () => {
+    expect(sampleLink(storeSettings({ links: { baseUrl: 'https://links.example' } }))).toEqual({
+      url: `https://links.example/r/${SAMPLE_LINK_TOKEN}`,
+      token: SAMPLE_LINK_TOKEN,
+    });
+    expect(SAMPLE_LINK_TOKEN).toMatch(/^[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{16}$/);
+    expect(sampleLink(storeSettings())).toBeUndefined();
   });
 });

@@ -87,6 +87,16 @@ describe('renderSamples', () => {
     expect(english.find((s) => s.sample === 'jpy')!.text).not.toBe(english.find((s) => s.sample === 'usd')!.text);
   });
 
+  it('shows a store with tracked links the link its messages carry, with a sample token', () => {
+    const samples = renderSamples(
+      stored({ links: { baseUrl: 'https://links.lola.example' } }),
+      'es',
+      new Date('2026-12-07T10:00:00Z'),
+    );
+    for (const s of samples) expect(s.text).toMatch(/https:\/\/links\.lola\.example\/r\/PreviewSample000\./);
+    expect(samples.some((s) => s.text.includes('/cart/recover/'))).toBe(false);
+  });
+
   it('in template mode gives the parameters the approved template is sent with', () => {
     const settings = stored({
       whatsapp: {

@@ -1,5 +1,5 @@
 import type { CartItem, SendDue, StoreSettings } from '@lib/contracts';
-import { renderMessage, renderTemplateParameters } from '@lib/message-templates';
+import { renderMessage, renderTemplateParameters, sampleLink } from '@lib/message-templates';
 import type { RenderedTemplateParameters } from '@lib/message-templates';
 
 /** The carts the message preview is drawn over: what a merchant's shoppers leave behind. */
@@ -88,11 +88,13 @@ export function sampleSendDue(settings: StoreSettings, sample: SampleCart, langu
 export function renderSamples(settings: StoreSettings, language: string, now: Date): MessageSample[] {
   return SAMPLE_CARTS.map((sample) => {
     const sendDue = sampleSendDue(settings, sample, language, now);
-    const { locale, text, template, fallbackReason } = renderMessage({ sendDue, settings });
+    // A store with tracked links sees the link its messages will carry (with a sample token).
+    const link = sampleLink(settings);
+    const { locale, text, template, fallbackReason } = renderMessage({ sendDue, settings, link });
     const drawn: MessageSample = { sample, locale, text, template, ...(fallbackReason ? { fallbackReason } : {}) };
     if (settings.whatsapp.mode !== 'template') return drawn;
     try {
-      return { ...drawn, templateParameters: renderTemplateParameters({ sendDue, settings }) };
+      return { ...drawn, templateParameters: renderTemplateParameters({ sendDue, settings, link }) };
     } catch (e) {
       return { ...drawn, problem: (e as Error).message };
     }
