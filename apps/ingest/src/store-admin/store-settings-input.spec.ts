@@ -26,6 +26,31 @@ const valid = {
 };
 
 describe('checkStoreSettings', () => {
+  it("takes links: an https base URL of ingest's /r/ route and UTM names, refused with the field named", () => {
+    const links = { baseUrl: 'https://links.lola.example/go', utmCampaign: 'navidad', utmMedium: 'whatsapp-message' };
+    expect(checkStoreSettings('lola-shoes', { ...valid, links }, undefined)).toMatchObject({
+      ok: true,
+      settings: { links },
+    });
+    expect(checkStoreSettings('lola-shoes', { ...valid, links: {} }, undefined)).toMatchObject({ ok: true });
+    for (const baseUrl of [
+      'http://links.lola.example',
+      'https://links.lola.example/',
+      'https://x.example/r?a=1',
+      'links',
+    ]) {
+      const out = checkStoreSettings('lola-shoes', { ...valid, links: { baseUrl } }, undefined);
+      expect({ baseUrl, problems: out.ok ? [] : out.problems }).toEqual({
+        baseUrl,
+        problems: expect.arrayContaining([expect.stringMatching(/^links\.baseUrl: /)]),
+      });
+    }
+    const out = checkStoreSettings('lola-shoes', { ...valid, links: { utmCampaign: '', other: 1 } }, undefined);
+    expect(out.ok ? [] : out.problems).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^links\.utmCampaign: /), expect.stringMatching(/links/)]),
+    );
+  });
+
   it('takes experiments: the holdout percent (0 to 50, default 0) and a period name, refused with the field named', () => {
     expect(
       checkStoreSettings('lola-shoes', { ...valid, experiments: { holdoutPercent: 10, period: '2026-12' } }, undefined),
