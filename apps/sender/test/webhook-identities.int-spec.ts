@@ -186,11 +186,11 @@ describe('business-scoped user ids, pricing and 131049, on the real broker, data
     expect(await metricsOf(sender)).toMatch(
       new RegExp(`sender_limited_by_meta_total\\{[^}]*store_id="${STORE}"[^}]*\\} 1`),
     );
-    // …but no message goes to that shopper within 24 hours.
+    // …but no message goes to that shopper within 24 hours, skipped as limited by Meta.
     const next = sendDue('limited-next', { customer: due.customer });
     await produceSendDue(env, [next]);
     const later = await outcomesUntil(env, (o) => statusOf(o, next.sendId).length > 0);
-    expect(later.find((o) => o.sendId === next.sendId)).toMatchObject({ status: 'skipped', reason: 'frequency-cap' });
+    expect(later.find((o) => o.sendId === next.sendId)).toMatchObject({ status: 'skipped', reason: 'limited-by-meta' });
     expect(sim.record.findMessages({ to: due.customer.phone })).toHaveLength(1);
   });
 });

@@ -27,6 +27,11 @@ export class MarketingLimitRepository {
       ],
     );
   }
+
+  /** The limits in force at `at` for these shoppers (the send decision reads them). */
+  inForce(pairs: Array<{ storeId: string; phone: string }>, at: Date): Promise<Map<ShopperKey, { until: Date }>> {
+    return marketingLimitsInForce(this.dataSource.manager, pairs, at);
+  }
 }
 
 /**

@@ -48,6 +48,7 @@ function facts(patch: Partial<SendFacts> = {}): SendFacts {
     settings,
     storePaused: false,
     optedOut: false,
+    limitedByMeta: false,
     closure: undefined,
     lastMessage: undefined,
     now: NOW,
@@ -56,6 +57,23 @@ function facts(patch: Partial<SendFacts> = {}): SendFacts {
 }
 
 describe('decideSend', () => {
+  it('skips a shopper Meta limited (131049) with a reason of its own, before the frequency rule', () => {
+    const recent = { sendId: 'lola-shoes:c0:1', at: new Date(NOW.getTime() - 60_000) };
+    expect(decideSend(facts({ limitedByMeta: true }), alwaysOpen)).toEqual({
+      action: 'skip',
+      reason: 'limited-by-meta',
+    });
+    expect(decideSend(facts({ limitedByMeta: true, lastMessage: recent }), alwaysOpen)).toEqual({
+      action: 'skip',
+      reason: 'limited-by-meta',
+    });
+    // Reasons that end the message for good come first.
+    expect(decideSend(facts({ limitedByMeta: true, optedOut: true }), alwaysOpen)).toEqual({
+      action: 'skip',
+      reason: 'opted-out',
+    });
+  });
+
   it('sends when nothing stands in the way', () => {
     expect(decideSend(facts(), alwaysOpen)).toEqual({ action: 'send' });
   });

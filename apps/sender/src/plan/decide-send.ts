@@ -10,7 +10,14 @@ export interface StoreOpenings {
 }
 
 export type SkipReason =
-  'unknown-store' | 'disabled' | 'opted-out' | 'converted' | 'emptied' | 'market-blocked' | 'frequency-cap';
+  | 'unknown-store'
+  | 'disabled'
+  | 'opted-out'
+  | 'converted'
+  | 'emptied'
+  | 'market-blocked'
+  | 'limited-by-meta'
+  | 'frequency-cap';
 
 export type DeferReason = 'outside-opening-hours' | 'not-yet-due' | 'store-paused';
 
@@ -28,6 +35,8 @@ export interface SendFacts {
   /** The store's token was rejected and no new token came since. */
   storePaused: boolean;
   optedOut: boolean;
+  /** Meta limited this shopper's marketing messages (131049) less than 24 h ago. */
+  limitedByMeta: boolean;
   /** The newest conversion or emptying of the cart, if any. */
   closure: { kind: 'converted' | 'emptied'; occurredAt: Date } | undefined;
   /** The last message that went (or is going) out to this shopper from this store (maybe this one). */
@@ -56,6 +65,8 @@ export function decideSend(
   }
   // Before the frequency check: a message Meta would not deliver takes no slot and no call.
   if (marketBlocked(sendDue.customer.phone, settings, markets)) return { action: 'skip', reason: 'market-blocked' };
+  // Meta would hold it back again: no call, no slot, a reason of its own (not the store's rule).
+  if (facts.limitedByMeta) return { action: 'skip', reason: 'limited-by-meta' };
   if (heldBackByLastMessage(facts.lastMessage, sendDue.sendId, now, settings.minHoursBetweenMessages)) {
     return { action: 'skip', reason: 'frequency-cap' };
   }

@@ -8,6 +8,8 @@ import { StoreSettingsRepository } from '../store-settings/store-settings.reposi
 import type { SenderConfig } from '../config';
 import { REMINDER_RENDERER, SENDER_CONFIG, STORE_OPENINGS } from '../tokens';
 import { FrequencySlotRepository } from '../contacts/frequency-slot.repository';
+import { limitedByMeta } from '../contacts/marketing-limit';
+import { MarketingLimitRepository } from '../contacts/marketing-limit.repository';
 import { decideSend, StoreOpenings, SendDecision } from './decide-send';
 import type { NewMessage } from '../messages/message.repository';
 import type { ReminderRenderer } from '../messages/reminder';
@@ -21,6 +23,7 @@ export interface PlanFacts {
   optedOut: Awaited<ReturnType<OptOutRepository['optedOut']>>;
   closures: Awaited<ReturnType<CartClosureRepository['ofCarts']>>;
   last: Awaited<ReturnType<FrequencySlotRepository['lastMessages']>>;
+  limits: Awaited<ReturnType<MarketingLimitRepository['inForce']>>;
 }
 
 /**
@@ -35,6 +38,7 @@ export class SendPlanner {
     private readonly optOuts: OptOutRepository,
     private readonly closures: CartClosureRepository,
     private readonly contacts: FrequencySlotRepository,
+    private readonly marketingLimits: MarketingLimitRepository,
     @Inject(STORE_OPENINGS) private readonly hours: StoreOpenings,
     @Inject(REMINDER_RENDERER) private readonly renderer: ReminderRenderer,
     @Inject(SENDER_CONFIG)
@@ -54,6 +58,7 @@ export class SendPlanner {
       optedOut: await this.optOuts.optedOut(shoppers),
       closures: await this.closures.ofCarts(sendDues),
       last: await this.contacts.lastMessages(shoppers),
+      limits: await this.marketingLimits.inForce(shoppers, new Date()),
     };
   }
 
@@ -64,7 +69,7 @@ export class SendPlanner {
   }
 
   /** Decides and renders each send-due: no database, so callers do it before their transaction. */
-  decide(sendDues: SendDue[], now: Date, { stores, optedOut, closures, last }: PlanFacts): PlannedMessage[] {
+  decide(sendDues: SendDue[], now: Date, { stores, optedOut, closures, last, limits }: PlanFacts): PlannedMessage[] {
     const planned: PlannedMessage[] = [];
     for (const sendDue of sendDues) {
       const store = stores.get(sendDue.storeId);
@@ -74,6 +79,10 @@ export class SendPlanner {
           settings: store?.settings,
           storePaused: store?.paused ?? false,
           optedOut: optedOut.has(sendDue.storeId, sendDue.customer.phone),
+          limitedByMeta: limitedByMeta(
+            limits.get(contactKeyOf({ storeId: sendDue.storeId, phone: sendDue.customer.phone })),
+            now,
+          ),
           closure: closures.get(cartKey(sendDue.storeId, sendDue.cartId)),
           lastMessage: last.get(contactKeyOf({ storeId: sendDue.storeId, phone: sendDue.customer.phone })),
           now,
