@@ -20,6 +20,11 @@ export interface ApprovedTemplate {
   /** Button indexes (as strings, like the API) whose URL has a variable suffix. */
   urlButtons?: string[];
   status?: 'APPROVED' | 'PAUSED' | 'DISABLED';
+  /**
+   * The template's time-to-live, as set on POST /<WABA_ID>/message_templates (marketing:
+   * 43200–2592000; Meta's default 30 days). Metadata only: the simulator expires nothing by it.
+   */
+  message_send_ttl_seconds?: number;
 }
 
 export function findTemplate(

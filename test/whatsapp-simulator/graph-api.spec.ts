@@ -261,21 +261,25 @@ describe('WhatsApp simulator: Graph API send endpoints', () => {
       return { status: answer.status, error: answer.body.error as Record<string, unknown> | undefined };
     };
 
-    it('takes the documented fields: product policy, activity sharing and the time-to-live in range', async () => {
-      const body = marketingReminder('34600111222', {
-        product_policy: 'STRICT',
-        message_activity_sharing: false,
-        message_send_ttl_seconds: 43_200,
-      });
+    it("takes exactly Meta's documented fields: product policy and activity sharing", async () => {
+      const body = marketingReminder('34600111222', { product_policy: 'STRICT', message_activity_sharing: false });
       const answer = await postMessage(sim.url, PHONE, TOKEN, body, { endpoint: 'marketing_messages' });
       expect(answer.status).toBe(200);
       expect(sim.record.messages[0]).toMatchObject({
         endpoint: 'marketing_messages',
         bizOpaqueCallbackData: undefined,
       });
-      expect(sim.record.messages[0].body).toMatchObject({ message_send_ttl_seconds: 43_200 });
-      const longest = marketingReminder('34600111223', { message_send_ttl_seconds: 2_592_000 });
-      expect((await refusal(longest)).status).toBe(200);
+      expect(Object.keys(sim.record.messages[0].body as object).sort()).toEqual(
+        [
+          'messaging_product',
+          'recipient_type',
+          'to',
+          'type',
+          'template',
+          'product_policy',
+          'message_activity_sharing',
+        ].sort(),
+      );
     });
 
     it("refuses a key outside the schema, biz_opaque_callback_data included, in Meta's error shape", async () => {
@@ -294,12 +298,22 @@ describe('WhatsApp simulator: Graph API send endpoints', () => {
       expect(sim.record.messages.map((m) => m.endpoint)).toEqual(['messages']);
     });
 
-    it('refuses a time-to-live outside 12 hours to 30 days, a bad policy, and a missing recipient_type', async () => {
-      for (const ttl of [43_199, 2_592_001, 600, -1, 43_200.5, '43200']) {
-        const { error } = await refusal(marketingReminder('34600111222', { message_send_ttl_seconds: ttl }));
-        expect(error).toMatchObject({ code: 100 });
-        expect(String((error?.error_data as { details: string }).details)).toContain('message_send_ttl_seconds');
+    it('refuses a time-to-live in the body (Meta takes it on the template) like any key outside the schema', async () => {
+      for (const ttl of [43_200, 2_592_000]) {
+        const { status, error } = await refusal(marketingReminder('34600111222', { message_send_ttl_seconds: ttl }));
+        expect(status).toBe(400);
+        expect(error).toEqual({
+          message: '(#100) Param message_send_ttl_seconds is not a valid parameter.',
+          type: 'OAuthException',
+          code: 100,
+          error_data: { messaging_product: 'whatsapp', details: expect.stringContaining('Unexpected key') },
+          fbtrace_id: expect.any(String),
+        });
       }
+      expect(sim.record.messages).toHaveLength(0);
+    });
+
+    it('refuses a bad policy and a missing recipient_type', async () => {
       expect((await refusal(marketingReminder('34600111222', { product_policy: 'LOOSE' }))).error?.code).toBe(100);
       const { recipient_type: _r, ...noType } = marketingReminder('34600111222');
       expect((await refusal(noType)).error?.code).toBe(100);

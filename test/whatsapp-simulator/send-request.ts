@@ -7,7 +7,9 @@ import type { GraphErrorSpec } from './graph-errors';
  *
  * `/marketing_messages` takes a closed body (Meta's `MarketingMessageRequestPayload`,
  * `additionalProperties: false`): exactly MARKETING_FIELDS, `recipient_type` required, a key
- * outside them (`biz_opaque_callback_data` included) refused with 100.
+ * outside them (`biz_opaque_callback_data` and `message_send_ttl_seconds` included) refused
+ * with 100. Meta takes the time-to-live on the template (POST /<WABA_ID>/message_templates),
+ * never on a send.
  */
 
 export interface TemplateParameter {
@@ -39,16 +41,11 @@ export interface SendRequest {
   template?: TemplateRequest;
   text?: { body: string; previewUrl: boolean };
   bizOpaqueCallbackData?: string;
-  /** `/marketing_messages` only: the time-to-live asked for, in seconds. */
-  ttlSeconds?: number;
   productPolicy?: 'CLOUD_API_FALLBACK' | 'STRICT';
   messageActivitySharing?: boolean;
 }
 
-/**
- * The keys of a `/marketing_messages` body: Meta's schema's seven, and the time-to-live
- * `message_send_ttl_seconds` (Meta documents it on the template, its partners on the send).
- */
+/** The keys of a `/marketing_messages` body: Meta's schema's seven, nothing else. */
 export const MARKETING_FIELDS = [
   'messaging_product',
   'recipient_type',
@@ -57,10 +54,7 @@ export const MARKETING_FIELDS = [
   'template',
   'product_policy',
   'message_activity_sharing',
-  'message_send_ttl_seconds',
 ] as const;
-/** Meta's range for marketing templates: 12 hours to 30 days. */
-export const MARKETING_TTL_SECONDS = { min: 43_200, max: 2_592_000 };
 
 export type SendRequestCheck = { ok: true; send: SendRequest } | { ok: false; error: GraphErrorSpec };
 
@@ -100,7 +94,7 @@ const BODY_ONLY_PARAMETER_MAX = 32768;
 export function checkSendRequest(body: unknown, endpoint: 'messages' | 'marketing_messages'): SendRequestCheck {
   const fail = (error: GraphErrorSpec): SendRequestCheck => ({ ok: false, error });
   if (!isObject(body)) return fail({ code: 100, details: 'The request body must be a JSON object' });
-  let marketing: Pick<SendRequest, 'ttlSeconds' | 'productPolicy' | 'messageActivitySharing'> = {};
+  let marketing: Pick<SendRequest, 'productPolicy' | 'messageActivitySharing'> = {};
   if (endpoint === 'marketing_messages') {
     const checked = checkMarketingFields(body);
     if ('code' in checked) return fail(checked);
@@ -151,7 +145,7 @@ export function checkSendRequest(body: unknown, endpoint: 'messages' | 'marketin
 
 function checkMarketingFields(
   body: Record<string, unknown>,
-): Pick<SendRequest, 'ttlSeconds' | 'productPolicy' | 'messageActivitySharing'> | GraphErrorSpec {
+): Pick<SendRequest, 'productPolicy' | 'messageActivitySharing'> | GraphErrorSpec {
   const unknown = Object.keys(body).filter((key) => !(MARKETING_FIELDS as readonly string[]).includes(key));
   if (unknown.length > 0) {
     return {
@@ -161,17 +155,7 @@ function checkMarketingFields(
     };
   }
   if (body.recipient_type === undefined) return required('recipient_type');
-  const checked: Pick<SendRequest, 'ttlSeconds' | 'productPolicy' | 'messageActivitySharing'> = {};
-  const ttl = body.message_send_ttl_seconds;
-  if (ttl !== undefined) {
-    const { min, max } = MARKETING_TTL_SECONDS;
-    if (typeof ttl !== 'number' || !Number.isInteger(ttl) || ttl < min || ttl > max) {
-      return invalid(
-        `Param message_send_ttl_seconds must be an integer from ${min} to ${max} for marketing templates.`,
-      );
-    }
-    checked.ttlSeconds = ttl;
-  }
+  const checked: Pick<SendRequest, 'productPolicy' | 'messageActivitySharing'> = {};
   const policy = body.product_policy;
   if (policy !== undefined) {
     if (policy !== 'CLOUD_API_FALLBACK' && policy !== 'STRICT') {

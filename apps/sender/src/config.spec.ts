@@ -19,22 +19,17 @@ describe('sender configuration', () => {
     });
   });
 
-  it("sends on Graph v26.0 with Meta's shortest marketing TTL, and refuses a TTL Meta would not take", () => {
-    expect(readSenderConfig(base)).toMatchObject({
+  it('sends on Graph v26.0, marketing templates STRICT, and has no time-to-live of its own (the template carries it)', () => {
+    const config = readSenderConfig(base);
+    expect(config).toMatchObject({
       WHATSAPP_GRAPH_VERSION: 'v26.0',
-      WHATSAPP_MARKETING_TTL_SECONDS: 43_200,
       WHATSAPP_MARKETING_STRICT: true,
       WHATSAPP_MARKETING_TERMS_FALLBACK: false,
       SENDER_MARKET_BLOCK_US: true,
     });
+    expect(config).not.toHaveProperty('WHATSAPP_MARKETING_TTL_SECONDS');
     expect(readSenderConfig({ ...base, WHATSAPP_GRAPH_VERSION: 'v23.0' }).WHATSAPP_GRAPH_VERSION).toBe('v23.0');
-    expect(readSenderConfig({ ...base, WHATSAPP_MARKETING_TTL_SECONDS: '0' }).WHATSAPP_MARKETING_TTL_SECONDS).toBe(0);
-    expect(() => readSenderConfig({ ...base, WHATSAPP_MARKETING_TTL_SECONDS: '3600' })).toThrow(
-      /WHATSAPP_MARKETING_TTL_SECONDS: Meta takes 43200/,
-    );
-    expect(() => readSenderConfig({ ...base, WHATSAPP_MARKETING_TTL_SECONDS: '2592001' })).toThrow(
-      /WHATSAPP_MARKETING_TTL_SECONDS/,
-    );
+    expect(readSenderConfig({ ...base, WHATSAPP_MARKETING_STRICT: 'false' }).WHATSAPP_MARKETING_STRICT).toBe(false);
   });
 
   it("needs the keyring that opens the stores' tokens, except to migrate", () => {

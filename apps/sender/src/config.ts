@@ -49,12 +49,8 @@ export const senderEnv = {
       pattern: /^v\d+\.\d+$/,
     },
   ),
-  WHATSAPP_MARKETING_TTL_SECONDS: env.int(
-    "Time-to-live of marketing templates sent on /marketing_messages (message_send_ttl_seconds): how long Meta keeps trying a phone that is offline. Meta's range is 43200 (12 h, the shortest) to 2592000 (30 days); 0 leaves the field out of the send (the template's own TTL applies)",
-    { default: 43_200, min: 0, max: 2_592_000 },
-  ),
   WHATSAPP_MARKETING_STRICT: env.bool(
-    "Send product_policy STRICT on /marketing_messages: Meta never delivers the template through the Cloud API instead (where it would live 30 days, not WHATSAPP_MARKETING_TTL_SECONDS); false leaves Meta's default (CLOUD_API_FALLBACK)",
+    "Send product_policy STRICT on /marketing_messages: Meta never delivers the template through the Cloud API instead (where a marketing template lives 30 days, not its own time-to-live); false leaves Meta's default (CLOUD_API_FALLBACK)",
     { default: true },
   ),
   WHATSAPP_MARKETING_TERMS_FALLBACK: env.bool(
@@ -164,14 +160,6 @@ export const senderEnv = {
   ),
 };
 
-/** Meta takes a marketing TTL of 12 h to 30 days, or none. */
-const marketingTtlChecks: ConfigCheck = (c) =>
-  typeof c.WHATSAPP_MARKETING_TTL_SECONDS === 'number' &&
-  c.WHATSAPP_MARKETING_TTL_SECONDS !== 0 &&
-  c.WHATSAPP_MARKETING_TTL_SECONDS < 43_200
-    ? ['WHATSAPP_MARKETING_TTL_SECONDS: Meta takes 43200 (12 hours) to 2592000 (30 days), or 0 to leave it out']
-    : [];
-
 /** A message's body cannot outlive its row. */
 const retentionChecks: ConfigCheck = (c) =>
   typeof c.RETENTION_MESSAGE_BODY_DAYS === 'number' &&
@@ -219,5 +207,5 @@ export function readSenderConfig(source: NodeJS.ProcessEnv = process.env, comman
     command === 'migrate'
       ? { ...senderEnv, SECRETS_ENCRYPTION_KEYS: keyringNotRead(senderEnv.SECRETS_ENCRYPTION_KEYS.description) }
       : senderEnv;
-  return readConfig(spec, source, [...commonChecks, retentionChecks, marketingTtlChecks]);
+  return readConfig(spec, source, [...commonChecks, retentionChecks]);
 }

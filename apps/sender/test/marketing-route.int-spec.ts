@@ -1,6 +1,6 @@
 // Marketing templates on the Marketing Messages API route, end to end on the real broker and
 // database with the WhatsApp simulator: the request body of /marketing_messages (Meta's
-// closed schema: the time-to-live, STRICT, no biz_opaque_callback_data), the US market skip,
+// closed schema: STRICT, no time-to-live, no biz_opaque_callback_data), the US market skip,
 // a lost answer on that route, and 131055 (terms not accepted) as a pause or a fallback.
 import type { WhatsAppSimulator } from '../../../test/whatsapp-simulator';
 import {
@@ -90,7 +90,7 @@ async function until<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeo
 const metricsOf = async (sender: RunningSender) => (await fetch(`${sender.url}/metrics`)).text();
 
 describe('sender on /marketing_messages', () => {
-  it("sends the route's own body (TTL, STRICT, no callback data), settles it by its message id, and skips US shoppers", async () => {
+  it("sends exactly Meta's body of the route (STRICT; no TTL, no callback data), settles it by its message id, and skips US shoppers", async () => {
     const { env, sim } = await setup('marketing-body');
     const spain = sendDue('mm-es');
     const canada = sendDue('mm-ca', { customer: { ...spain.customer, phone: '+14165550123' } });
@@ -110,8 +110,8 @@ describe('sender on /marketing_messages', () => {
       templateName: 'cart_reminder',
       apiVersion: 'v26.0',
     });
+    // Meta's closed schema of the route; the time-to-live is the template's, never the send's.
     expect(Object.keys(message.body as object).sort()).toEqual([
-      'message_send_ttl_seconds',
       'messaging_product',
       'product_policy',
       'recipient_type',
@@ -119,7 +119,8 @@ describe('sender on /marketing_messages', () => {
       'to',
       'type',
     ]);
-    expect(message.body).toMatchObject({ message_send_ttl_seconds: 43_200, product_policy: 'STRICT' });
+    expect(message.body).toMatchObject({ product_policy: 'STRICT' });
+    expect(message.body).not.toHaveProperty('message_send_ttl_seconds');
     // Settled by the message id of the answer: the webhooks (no sendId in them) move it to read.
     expect(statusOf(outcomes, spain.sendId)).toEqual(['sent', 'delivered', 'read']);
     expect(await rowOf(env, spain.sendId)).toMatchObject({ state: 'read', wamid: message.wamid });

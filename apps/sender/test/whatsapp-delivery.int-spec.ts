@@ -49,7 +49,15 @@ describe('WhatsAppClient against the simulator', () => {
     sim = await startWhatsAppSimulator({
       tokens: { [PHONE_NUMBER_ID]: TOKEN },
       templates: [
-        { name: 'cart_reminder', language: 'es', category: 'MARKETING', bodyParameters: 3, urlButtons: ['0'] },
+        // The time-to-live is the template's, set when it was created (the store's setup step).
+        {
+          name: 'cart_reminder',
+          language: 'es',
+          category: 'MARKETING',
+          bodyParameters: 3,
+          urlButtons: ['0'],
+          message_send_ttl_seconds: 43_200,
+        },
         { name: 'order_update', language: 'es', category: 'UTILITY', bodyParameters: 1 },
       ],
     });
@@ -58,7 +66,7 @@ describe('WhatsAppClient against the simulator', () => {
       graphApiVersion: 'v26.0',
       timeoutMs: 400,
       connections: 4,
-      marketing: { ttlSeconds: 43_200, productPolicy: 'STRICT' },
+      marketing: { productPolicy: 'STRICT' },
     });
   });
 
@@ -102,9 +110,9 @@ describe('WhatsAppClient against the simulator', () => {
           { type: 'button', sub_type: 'url', index: '0', parameters: [{ type: 'text', text: '8812' }] },
         ],
       },
-      // No biz_opaque_callback_data: Meta's body of this route does not take it.
+      // Exactly Meta's keys of this route: no biz_opaque_callback_data, no message_send_ttl_seconds
+      // (the time-to-live is the template's).
       product_policy: 'STRICT',
-      message_send_ttl_seconds: 43_200,
     });
   });
 

@@ -27,10 +27,7 @@ export class GraphApi implements OnApplicationShutdown {
     this.client = new WhatsAppClient({
       baseUrl: config.WHATSAPP_GRAPH_BASE_URL,
       graphApiVersion: config.WHATSAPP_GRAPH_VERSION,
-      marketing: {
-        ttlSeconds: config.WHATSAPP_MARKETING_TTL_SECONDS,
-        ...(config.WHATSAPP_MARKETING_STRICT ? { productPolicy: 'STRICT' as const } : {}),
-      },
+      marketing: config.WHATSAPP_MARKETING_STRICT ? { productPolicy: 'STRICT' } : {},
       timeoutMs: config.WHATSAPP_TIMEOUT_MS,
       connections: config.SENDER_MAX_IN_FLIGHT,
     });

@@ -63,31 +63,26 @@ describe('Graph API wire format', () => {
     });
   });
 
-  it('writes a marketing_messages body with only the fields of that route: no callback data, the TTL', () => {
+  it("writes a marketing_messages body with only Meta's keys of that route: no callback data, no TTL", () => {
     const marketing = { ...reminder, category: 'MARKETING' as const };
-    const body = graphMessageBody('+34600111222', marketing, 'send-1', { ttlSeconds: 43_200, productPolicy: 'STRICT' });
+    const body = graphMessageBody('+34600111222', marketing, 'send-1', { productPolicy: 'STRICT' });
     expect(Object.keys(body).sort()).toEqual(
-      [
-        'messaging_product',
-        'recipient_type',
-        'to',
-        'type',
-        'template',
-        'product_policy',
-        'message_send_ttl_seconds',
-      ].sort(),
+      ['messaging_product', 'recipient_type', 'to', 'type', 'template', 'product_policy'].sort(),
     );
-    expect(body).toMatchObject({ message_send_ttl_seconds: 43_200, product_policy: 'STRICT', to: '34600111222' });
-    // TTL 0: left to the template's own (Meta documents the TTL on the template too).
-    expect(graphMessageBody('34600111222', marketing, 's', { ttlSeconds: 0 })).not.toHaveProperty(
-      'message_send_ttl_seconds',
+    expect(body).toMatchObject({ product_policy: 'STRICT', to: '34600111222' });
+    // The time-to-live belongs to the template (POST /<WABA_ID>/message_templates), never to a send.
+    expect(body).not.toHaveProperty('message_send_ttl_seconds');
+    // Without STRICT: Meta's default policy, the key left out.
+    expect(Object.keys(graphMessageBody('34600111222', marketing, 's')).sort()).toEqual(
+      ['messaging_product', 'recipient_type', 'to', 'type', 'template'].sort(),
     );
-    // Falling back to /messages: the body of /messages, callback data and no TTL.
+    // Falling back to /messages: the body of /messages, callback data and no TTL either.
     const fallback = graphMessageBody('34600111222', { ...marketing, fallbackToMessages: true }, 's', {
-      ttlSeconds: 43_200,
+      productPolicy: 'STRICT',
     });
     expect(fallback).toMatchObject({ biz_opaque_callback_data: 's' });
     expect(fallback).not.toHaveProperty('message_send_ttl_seconds');
+    expect(fallback).not.toHaveProperty('product_policy');
     expect(endpointFor({ ...marketing, fallbackToMessages: true })).toBe('messages');
   });
 

@@ -47,14 +47,12 @@ export function endpointFor(message: OutgoingMessage): SendEndpoint {
 
 /**
  * What a send on `/marketing_messages` adds to the body. Meta's request schema of that route
- * (`MarketingMessageRequestPayload`, closed) lists `messaging_product`, `recipient_type`,
- * `to`, `type`, `template`, `product_policy`, `message_activity_sharing`; the time-to-live
- * `message_send_ttl_seconds` (43200–2592000 for marketing) is documented by Meta on the
- * template and by its partners on the send: see docs/sender-delivery.md.
+ * (`MarketingMessageRequestPayload`, closed) lists only `messaging_product`, `recipient_type`,
+ * `to`, `type`, `template`, `product_policy`, `message_activity_sharing`. The time-to-live is
+ * not among them: Meta takes `message_send_ttl_seconds` on the template itself
+ * (POST /<WABA_ID>/message_templates), a setup step of each store: see docs/sender-delivery.md.
  */
 export interface MarketingSendOptions {
-  /** Seconds Meta keeps trying to deliver; 0 leaves the field out (the template's own TTL applies). */
-  ttlSeconds: number;
   /** STRICT: never delivered through the Cloud API instead (where a marketing template lives 30 days). */
   productPolicy?: 'STRICT' | 'CLOUD_API_FALLBACK';
 }
@@ -78,7 +76,7 @@ export function graphMessageBody(
   to: string,
   message: OutgoingMessage,
   bizOpaqueCallbackData: string,
-  marketing: MarketingSendOptions = { ttlSeconds: 0 },
+  marketing: MarketingSendOptions = {},
 ): object {
   const common = { messaging_product: 'whatsapp', recipient_type: 'individual', to: graphRecipient(to) };
   if (message.type === 'text') {
@@ -112,7 +110,6 @@ export function graphMessageBody(
       type: 'template',
       template,
       ...(marketing.productPolicy ? { product_policy: marketing.productPolicy } : {}),
-      ...(marketing.ttlSeconds > 0 ? { message_send_ttl_seconds: marketing.ttlSeconds } : {}),
     };
   }
   return { ...common, type: 'template', template, biz_opaque_callback_data: bizOpaqueCallbackData };

@@ -14,7 +14,7 @@ export interface WhatsAppClientOptions {
   baseUrl: string;
   /** e.g. `v26.0`. */
   graphApiVersion: string;
-  /** What sends on `/marketing_messages` add (time-to-live, product policy). */
+  /** What sends on `/marketing_messages` add (the product policy; the time-to-live is the template's). */
   marketing?: MarketingSendOptions;
   /** Whole request, connection to last byte of the answer. */
   timeoutMs: number;
