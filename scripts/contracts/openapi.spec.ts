@@ -88,7 +88,11 @@ describe.each(services)('docs/api/%s.openapi.json', (service) => {
     expect(new Set(ids).size).toBe(ids.length);
     for (const { path, method, op } of operations(doc)) {
       const statuses = Object.keys(op.responses);
-      expect({ path, method, success: statuses.some((s) => /^2/.test(s) || (s === '302' && path === '/r/{token}')) }).toEqual({ path, method, success: true });
+      expect({
+        path,
+        method,
+        success: statuses.some((s) => /^2/.test(s) || (s === '302' && path === '/r/{token}')),
+      }).toEqual({ path, method, success: true });
       if (op.security.length) {
         // Guarded: the refusal is documented with its body.
         const refusal = op.responses['401'] ?? op.responses['403'];

@@ -138,7 +138,7 @@ export class SenderMetrics {
     });
     this.limitedByMeta = new Counter({
       name: 'sender_limited_by_meta_total',
-      help: "Messages Meta did not deliver for its per-user marketing limit (131049), per store: the shopper is held 24 h",
+      help: 'Messages Meta did not deliver for its per-user marketing limit (131049), per store: the shopper is held 24 h',
       labelNames: ['store_id'],
       registers,
     });
