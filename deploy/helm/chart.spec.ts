@@ -30,6 +30,10 @@ const SECRETS = {
   WHATSAPP_APP_SECRET: 'app-secret-7731',
   WHATSAPP_VERIFY_TOKEN: 'verify-token-7731',
   SECRETS_ENCRYPTION_KEYS: `k-7731:${Buffer.alloc(32, 'chart-spec-7731').toString('base64')}`,
+  ERASURE_HASH_KEY: Buffer.alloc(32, 'erasure-7731').toString('base64'),
+  CONSOLE_SIGNING_KEYS: `c-7731:${Buffer.alloc(32, 'console-7731').toString('base64')}`,
+  LINK_SIGNING_KEYS: `l-7731:${Buffer.alloc(32, 'link-7731').toString('base64')}`,
+  EXPERIMENT_ASSIGNMENT_KEY: 'experiment-key-7731-experiment-key-7731',
 };
 
 interface Case {
@@ -362,6 +366,14 @@ describe.each(cases)('rendered: %s', (name) => {
         keys.map((key) => [key, `/etc/cart-recovery/secrets/${key}`]).sort(),
       );
       expect(keys).toContain('DATABASE_URL');
+      // With every secret in the values, each service gets exactly the ones its configuration reads.
+      if (CASES[name].secrets.length === Object.keys(SECRETS).length)
+        expect([service, [...keys].sort()]).toEqual([
+          service,
+          secretVariables(SERVICE_ENV[service])
+            .filter((k) => !(service === 'sender' && k === 'API_KEYS'))
+            .sort(),
+        ]);
       if (service === 'sender') expect(keys).not.toContain('API_KEYS');
       else expect(keys.filter((k) => k.startsWith('WHATSAPP_'))).toEqual([]);
       // The keyring of the stores' secrets: ingest and the sender, as a file; never the scheduler.

@@ -47,6 +47,26 @@ export function secretVariables(spec: Spec): string[] {
   return Object.keys(spec).filter((name) => spec[name].secret);
 }
 
+export const CHART_SECRET_VARIABLES_FILE = join(
+  __dirname,
+  '../../deploy/helm/cart-recovery/files/secret-variables.json',
+);
+
+/**
+ * files/secret-variables.json: per service, the secret variables its configuration reads, as
+ * the chart's templates mount them (each as <NAME>_FILE, when the Secret holds it). The sender
+ * serves no API a platform key opens, so it never holds the platform's keys.
+ */
+export function chartSecretVariables(): string {
+  const out = Object.fromEntries(
+    (Object.keys(SERVICE_ENV) as ServiceName[]).map((service) => [
+      service,
+      secretVariables(SERVICE_ENV[service]).filter((name) => !(service === 'sender' && name === 'API_KEYS')),
+    ]),
+  );
+  return `${JSON.stringify(out, null, 2)}\n`;
+}
+
 /** The variables a service's `env` block accepts. */
 export function plainVariables(spec: Spec): string[] {
   return Object.keys(spec).filter((name) => !spec[name].secret && !CHART_OWNED.includes(name));

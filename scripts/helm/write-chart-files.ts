@@ -1,12 +1,13 @@
 /**
  * Writes the chart files generated from the code: files/topics.json (the contracts' topics),
- * values.schema.json (with each service's variables) and files/alerts.yml (a copy of
+ * values.schema.json (with each service's variables), files/secret-variables.json (the secret
+ * ones each service reads) and files/alerts.yml (a copy of
  * deploy/prometheus/alerts.yml for the PrometheusRule: a chart reads only its own files).
  * `--check` writes nothing and exits 1 naming the files that are out of date.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { CHART_SCHEMA_FILE, chartSchemaText } from './chart-schema';
+import { CHART_SCHEMA_FILE, CHART_SECRET_VARIABLES_FILE, chartSchemaText, chartSecretVariables } from './chart-schema';
 import { CHART_TOPICS_FILE, chartTopics } from './chart-topics';
 
 const ALERTS = join(__dirname, '../../deploy/prometheus/alerts.yml');
@@ -16,6 +17,7 @@ export async function chartFiles(): Promise<Record<string, string>> {
   return {
     [CHART_TOPICS_FILE]: chartTopics(),
     [CHART_SCHEMA_FILE]: await chartSchemaText(),
+    [CHART_SECRET_VARIABLES_FILE]: chartSecretVariables(),
     [CHART_ALERTS_FILE]: `# A copy of deploy/prometheus/alerts.yml, written by \`npm run chart:files\`; do not edit.\n${readFileSync(ALERTS, 'utf8')}`,
   };
 }

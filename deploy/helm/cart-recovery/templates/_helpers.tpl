@@ -93,12 +93,10 @@ app.kubernetes.io/part-of: cart-recovery
 {{- define "cart-recovery.secretVariables" -}}
 {{- $root := index . 0 -}}
 {{- $service := index . 1 -}}
-{{- $wanted := list "DATABASE_URL" -}}
-{{- if ne $service "sender" -}}{{- $wanted = append $wanted "API_KEYS" -}}{{- end -}}
-{{- if include "cart-recovery.kafkaUsesPassword" $root -}}{{- $wanted = append $wanted "KAFKA_SASL_PASSWORD" -}}{{- end -}}
-{{- if eq $service "sender" -}}{{- $wanted = concat $wanted (list "WHATSAPP_APP_SECRET" "WHATSAPP_VERIFY_TOKEN") -}}{{- end -}}
-{{- /* The keyring of the stores' secrets: only the services that open them (never the scheduler). */ -}}
-{{- if ne $service "scheduler" -}}{{- $wanted = append $wanted "SECRETS_ENCRYPTION_KEYS" -}}{{- end -}}
+{{- /* Written from the services' configuration by `npm run chart:files` (the sender never gets
+API_KEYS, the scheduler never the stores' keyring). */ -}}
+{{- $wanted := index ($root.Files.Get "files/secret-variables.json" | fromJson) $service -}}
+{{- if not (include "cart-recovery.kafkaUsesPassword" $root) -}}{{- $wanted = without $wanted "KAFKA_SASL_PASSWORD" -}}{{- end -}}
 {{- $have := list -}}
 {{- if $root.Values.secrets.existingSecret -}}
 {{- $have = $root.Values.secrets.existingSecretKeys -}}
