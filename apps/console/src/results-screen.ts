@@ -18,6 +18,8 @@ export interface Stats {
   sent: number;
   delivered: number;
   read: number;
+  /** Messages whose tracked link was clicked (absent from a scheduler before click tracking). */
+  clicked?: number;
   failed: number;
   expired: number;
   skipped: { total: number; byReason: Record<string, number> };
@@ -126,6 +128,7 @@ export function resultsScreen(api: ConsoleApi, words: Words, language: Language,
       ['sent', stats.sent],
       ['delivered', stats.delivered],
       ['read', stats.read],
+      ...(stats.clicked === undefined ? [] : [['clicked', stats.clicked] as [keyof Words['funnel'], number]]),
       ['recovered', stats.recovered],
     ];
     const funnel = el(

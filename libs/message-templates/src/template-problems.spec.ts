@@ -111,6 +111,15 @@ describe('templateProblems', () => {
     ]);
   });
 
+  it('refuses a utility or authentication category for the cart reminder, naming the field', () => {
+    for (const templateCategory of ['utility', 'authentication'] as const)
+      expect(templateProblems(storeSettings({ whatsapp: { ...whatsapp, templateCategory } }))).toEqual([
+        `whatsapp.templateCategory: a cart reminder is a marketing message; approve the template as "marketing", not "${templateCategory}"`,
+      ]);
+    expect(templateProblems(storeSettings({ whatsapp: { ...whatsapp, templateCategory: 'marketing' } }))).toEqual([]);
+    expect(templateProblems(storeSettings({ whatsapp })).length).toBe(0); // no category: taken as marketing
+  });
+
   it('asks for the template name in template mode', () => {
     expect(templateProblems(storeSettings({ whatsapp: { ...whatsapp, templateName: undefined } }))).toEqual([
       'whatsapp.templateName: required when whatsapp.mode is "template"',

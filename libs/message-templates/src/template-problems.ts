@@ -82,6 +82,13 @@ export function findTemplateProblems(renderer: MessageRenderer, settings: StoreS
   if (whatsapp.mode === 'template' && !whatsapp.templateName) {
     problems.push('whatsapp.templateName: required when whatsapp.mode is "template"');
   }
+  // A cart reminder is a promotion (Meta's own example of a marketing template): Meta
+  // re-categorises a utility or authentication template used for it, or refuses the send.
+  if (whatsapp.mode === 'template' && whatsapp.templateCategory && whatsapp.templateCategory !== 'marketing') {
+    problems.push(
+      `whatsapp.templateCategory: a cart reminder is a marketing message; approve the template as "marketing", not "${whatsapp.templateCategory}"`,
+    );
+  }
   const parameters = whatsapp.templateParameters;
   // The parameters are rendered in each language the template is approved in.
   const approved = [whatsapp.templateLanguage, ...(whatsapp.templateLanguages ?? [])].map(languageOf);
