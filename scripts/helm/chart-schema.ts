@@ -55,14 +55,13 @@ export const CHART_SECRET_VARIABLES_FILE = join(
 /**
  * files/secret-variables.json: per service, the secret variables its configuration reads, as
  * the chart's templates mount them (each as <NAME>_FILE, when the Secret holds it). The sender
- * serves no API a platform key opens, so it never holds the platform's keys.
+ * holds the platform's keys too: they open its part of a shopper's access request
+ * (GET /v1/shoppers/{phone}/data, which ingest asks with the key it was called with) and
+ * nothing else there.
  */
 export function chartSecretVariables(): string {
   const out = Object.fromEntries(
-    (Object.keys(SERVICE_ENV) as ServiceName[]).map((service) => [
-      service,
-      secretVariables(SERVICE_ENV[service]).filter((name) => !(service === 'sender' && name === 'API_KEYS')),
-    ]),
+    (Object.keys(SERVICE_ENV) as ServiceName[]).map((service) => [service, secretVariables(SERVICE_ENV[service])]),
   );
   return `${JSON.stringify(out, null, 2)}\n`;
 }

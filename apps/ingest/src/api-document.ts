@@ -7,6 +7,8 @@ import {
   CartEventsAnswerSchema,
   ErasureAcceptedSchema,
   ErasureRefusalSchema,
+  ShopperDataSchema,
+  ShopperDataUnansweredSchema,
   ErasureRequestInputSchema,
   ErasureStatusSchema,
   ConsoleChangesSchema,
@@ -34,6 +36,9 @@ import {
   openApiDocument,
   type OpenApiDocument,
   PLATFORM_API_KEY,
+  SHOPPER_DATA_EXAMPLES,
+  SHOPPER_DATA_PATH,
+  shopperDataOperation,
 } from '@lib/runtime';
 import { MAX_EVENTS_PER_REQUEST } from './cart-events-api/answer-cart-events';
 import { ingestEnv } from './config';
@@ -552,6 +557,51 @@ function erasurePaths(): Record<string, Json> {
   };
 }
 
+/** The access request (apps/ingest/src/shopper-data): ingest's part and the other services'. */
+function shopperDataPaths(): Record<string, Json> {
+  const unanswered = (description: string, statusCode: 502 | 503, error: string, message: string, service: string) => ({
+    description,
+    content: {
+      'application/json': {
+        schema: ShopperDataUnansweredSchema,
+        example: { statusCode, error, message, service },
+      },
+    },
+  });
+  return {
+    [SHOPPER_DATA_PATH]: shopperDataOperation({
+      operationId: 'getShopperData',
+      summary: 'Everything the product holds about a shopper (the subject access request)',
+      description:
+        "GDPR art. 15: every row the three services hold about the phone, at the store or (`storeId` left out) at every store, as kept. Ingest's part is the erasure requests made for the phone (by its keyed hash, ERASURE_HASH_KEY); the scheduler's (SHOPPER_DATA_SCHEDULER_URL) and the sender's (SHOPPER_DATA_SENDER_URL) are asked of them on the same path with the platform's key this request came with, and answered under their names: carts with their facts, abandonments, message outcomes, link clicks, contacts and consent records; messages with their status history, frequency slots, opt-outs, erasure suppressions, BSUIDs and marketing limits. All or nothing: a service that does not answer makes a 502 naming it. The phone is never logged. See docs/data-lifecycle.md (access requests).",
+      schema: ShopperDataSchema,
+      example: {
+        phone: '+34600111222',
+        storeId: 'lola-shoes',
+        generatedAt: '2026-12-07T10:00:00.000Z',
+        ingest: { erasureRequests: [] },
+        ...SHOPPER_DATA_EXAMPLES,
+      },
+      responses: {
+        '502': unanswered(
+          'The scheduler or the sender did not answer (down, timed out after 10 s, refused the key, or answered something else): the service is named.',
+          502,
+          'Bad Gateway',
+          'the sender did not answer',
+          'sender',
+        ),
+        '503': unanswered(
+          'SHOPPER_DATA_SCHEDULER_URL or SHOPPER_DATA_SENDER_URL is unset: the service is named.',
+          503,
+          'Service Unavailable',
+          'access requests are not configured: SHOPPER_DATA_SENDER_URL is unset',
+          'sender',
+        ),
+      },
+    }),
+  };
+}
+
 /** Recovery links (apps/ingest/src/recovery-links): public, what a shopper taps in a message. */
 function recoveryLinkPaths(): Record<string, Json> {
   return {
@@ -605,6 +655,7 @@ export function ingestApiDocument(): OpenApiDocument {
       { name: 'platform webhooks', description: "Platforms' own webhooks, signed with the store's secret." },
       { name: 'store admin', description: "Each store's settings (published on the compacted store-settings topic)." },
       { name: 'erasure', description: "Erasing a shopper's data (GDPR art. 17) in every service." },
+      { name: 'access requests', description: 'Everything the product holds about a shopper (GDPR art. 15).' },
       { name: 'recovery links', description: 'The click-tracked cart links of the messages (public).' },
       { name: 'console', description: 'The merchant console: a page and an API behind a console token for one store.' },
     ],
@@ -627,6 +678,7 @@ export function ingestApiDocument(): OpenApiDocument {
     paths: {
       ...consolePaths(preview),
       ...erasurePaths(),
+      ...shopperDataPaths(),
       ...recoveryLinkPaths(),
       '/v1/cart-events': {
         post: {

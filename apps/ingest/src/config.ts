@@ -98,6 +98,12 @@ export const ingestEnv = {
   CONSOLE_SENDER_URL: optionalUrl(
     "The sender's base URL (http://sender:3003), for the console's recent messages: ingest forwards the console token, never an API key. Unset: the console shows none",
   ),
+  SHOPPER_DATA_SCHEDULER_URL: optionalUrl(
+    "The scheduler's base URL (http://scheduler:3002), for a shopper's access request (GET /v1/shoppers/{phone}/data): ingest forwards the platform's API key it was called with. Unset: the route answers 503",
+  ),
+  SHOPPER_DATA_SENDER_URL: optionalUrl(
+    "The sender's base URL (http://sender:3003), for a shopper's access request: ingest forwards the platform's API key it was called with (the sender needs the same API_KEYS). Unset: the route answers 503",
+  ),
   CONSOLE_ASSETS_DIR: env.string("Folder of the console's built front end (npm run build writes dist/console)", {
     default: 'dist/console',
   }),

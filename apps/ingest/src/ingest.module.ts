@@ -16,6 +16,7 @@ import { CartEventsController } from './cart-events-api/cart-events.controller';
 import { ErasureCompletionsPipeline } from './erasure/erasure-completions.pipeline';
 import { ErasureRequestRepository } from './erasure/erasure-request.repository';
 import { ErasureRequestsController } from './erasure/erasure-requests.controller';
+import { ShopperDataController } from './shopper-data/shopper-data.controller';
 import { IngestMetrics } from './ingest.metrics';
 import { BatchDecisions, DECISION_WORKER_ENTRY } from './raw-events/batch-decisions';
 import { IntakeContext } from './raw-events/intake-context';
@@ -53,6 +54,7 @@ export class IngestModule {
         PlatformWebhooksController,
         StoreAdminController,
         ErasureRequestsController,
+        ShopperDataController,
         ConsoleTokensController,
         ConsoleApiController,
         ConsolePageController,

@@ -1,6 +1,6 @@
 // The scheduler's OpenAPI document (docs/api/scheduler.openapi.json, served at /openapi.json):
 // the stats API. The answer's schema is the contracts'; its example is made by storeStatsOf.
-import { STORE_ID_PATTERN, StoreStatsSchema } from '@lib/contracts';
+import { SchedulerShopperDataSchema, STORE_ID_PATTERN, StoreStatsSchema } from '@lib/contracts';
 import {
   API_KEY_REFUSED,
   errorAnswer,
@@ -8,6 +8,9 @@ import {
   openApiDocument,
   type OpenApiDocument,
   PLATFORM_API_KEY,
+  SHOPPER_DATA_EXAMPLES,
+  SHOPPER_DATA_PATH,
+  shopperDataOperation,
 } from '@lib/runtime';
 import { schedulerEnv } from './config';
 import { MAX_WINDOW_DAYS, storeStatsOf } from './stats/store-stats';
@@ -91,7 +94,10 @@ export function schedulerApiDocument(): OpenApiDocument {
     description:
       "Keeps every cart's abandonment state and emits `send-due` at business-hours-adjusted times; over HTTP it answers each store's recovery stats. See docs/scheduler.md.",
     port: Number(schedulerEnv.HTTP_PORT.parse(undefined)),
-    tags: [{ name: 'stats', description: 'What became of the carts abandoned in a window.' }],
+    tags: [
+      { name: 'stats', description: 'What became of the carts abandoned in a window.' },
+      { name: 'access requests', description: "The scheduler's part of a shopper's access request (ingest asks it)." },
+    ],
     securitySchemes: {
       consoleToken: {
         type: 'http',
@@ -102,6 +108,14 @@ export function schedulerApiDocument(): OpenApiDocument {
       },
     },
     paths: {
+      [SHOPPER_DATA_PATH]: shopperDataOperation({
+        operationId: 'getShopperSchedulerData',
+        summary: 'Everything the scheduler holds about a shopper',
+        description:
+          "The scheduler's part of the access request (GDPR art. 15) ingest's `GET /v1/shoppers/{phone}/data` gathers, asked by ingest with the platform's key it was called with: the shopper's carts (by the phone column or the phone in the facts: items, name, locale, recovery URL, order), those carts' abandonments, message outcomes and link clicks, the contact rows (opt-out, frequency hold) and consent records. The same tables the erasure deletes from. See docs/data-lifecycle.md (access requests).",
+        schema: SchedulerShopperDataSchema,
+        example: SHOPPER_DATA_EXAMPLES.scheduler,
+      }),
       '/v1/stores/{storeId}/stats': {
         get: statsOperation('getStoreStats', PLATFORM_API_KEY, { '401': API_KEY_REFUSED }),
       },

@@ -1,6 +1,8 @@
 import { kafkaSecurityOf } from '@lib/config';
 import { ErasureRepository } from './erasure/erasure.repository';
 import { ErasureRequestsPipeline } from './erasure/erasure-requests.pipeline';
+import { ShopperDataController } from './shopper-data/shopper-data.controller';
+import { ShopperDataRepository } from './shopper-data/shopper-data.repository';
 import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { DatabaseModule } from '@lib/database';
 import { KafkaModule } from '@lib/kafka';
@@ -64,6 +66,7 @@ export class SchedulerModule {
       PurgeRepository,
       ErasureRepository,
       ErasureRequestsPipeline,
+      ShopperDataRepository,
       // consume → decide → produce
       CartReplanner,
       CartEventsPipeline,
@@ -92,7 +95,7 @@ export class SchedulerModule {
         DatabaseModule.forRoot({ ...schedulerDatabase(config), migrationsRun: config.MIGRATIONS_RUN }),
         ApiDocsModule.forRoot(schedulerApiDocument()),
       ],
-      controllers: [StatsController, ConsoleStatsController],
+      controllers: [StatsController, ConsoleStatsController, ShopperDataController],
       providers,
     };
   }

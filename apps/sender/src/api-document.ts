@@ -1,8 +1,21 @@
 // The sender's OpenAPI document (docs/api/sender.openapi.json, served at /openapi.json): the
 // WhatsApp webhook the Meta app calls (verification handshake, signed notifications), and the
 // merchant console's recent messages (behind a console token, forwarded by ingest).
-import { ConsoleMessagesSchema, WhatsAppWebhookAckSchema, WhatsAppWebhookRefusalSchema } from '@lib/contracts';
-import { errorAnswer, type Json, openApiDocument, type OpenApiDocument } from '@lib/runtime';
+import {
+  ConsoleMessagesSchema,
+  SenderShopperDataSchema,
+  WhatsAppWebhookAckSchema,
+  WhatsAppWebhookRefusalSchema,
+} from '@lib/contracts';
+import {
+  errorAnswer,
+  type Json,
+  openApiDocument,
+  type OpenApiDocument,
+  SHOPPER_DATA_EXAMPLES,
+  SHOPPER_DATA_PATH,
+  shopperDataOperation,
+} from '@lib/runtime';
 import { RECENT_MESSAGES_DEFAULT, RECENT_MESSAGES_MAX, recentMessageOf } from './console/recent-messages';
 import { senderEnv } from './config';
 
@@ -159,6 +172,7 @@ export function senderApiDocument(): OpenApiDocument {
     tags: [
       { name: 'whatsapp webhooks', description: 'The callback URL configured in the Meta app.' },
       { name: 'console', description: "The merchant console's recent messages (ingest forwards the console token)." },
+      { name: 'access requests', description: "The sender's part of a shopper's access request (ingest asks it)." },
     ],
     securitySchemes: {
       consoleToken: {
@@ -185,6 +199,14 @@ export function senderApiDocument(): OpenApiDocument {
     },
     paths: {
       '/console/api/stores/{storeId}/messages': { get: consoleMessagesOperation() },
+      [SHOPPER_DATA_PATH]: shopperDataOperation({
+        operationId: 'getShopperSenderData',
+        summary: 'Everything the sender holds about a shopper',
+        description:
+          "The sender's part of the access request (GDPR art. 15) ingest's `GET /v1/shoppers/{phone}/data` gathers, asked by ingest with the platform's key it was called with: the only route API_KEYS open on the sender. Every message decided for the shopper (state, reason, the text sent or the template and its parameters, status history, pricing, the send-due copy), the frequency slots, opt-outs, the suppressions an erasure left (found by the phone's keyed hash, ERASURE_HASH_KEY; shown as \"an erasure suppression exists\", never the hash), the shopper's BSUIDs and Meta's marketing limits. See docs/data-lifecycle.md (access requests).",
+        schema: SenderShopperDataSchema,
+        example: SHOPPER_DATA_EXAMPLES.sender,
+      }),
       '/v1/webhooks/whatsapp': {
         get: {
           operationId: 'verifyWhatsAppWebhook',

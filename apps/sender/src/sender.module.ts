@@ -3,7 +3,7 @@ import { DynamicModule, Module, Provider } from '@nestjs/common';
 import { DatabaseModule } from '@lib/database';
 import { KafkaModule } from '@lib/kafka';
 import { ObservabilityModule } from '@lib/observability';
-import { ApiDocsModule } from '@lib/runtime';
+import { ApiDocsModule, ApiKeyGuard, ApiKeys } from '@lib/runtime';
 import { ConsoleAccess, ConsoleTokenGuard } from '@lib/console-access';
 import type { ServiceParts } from '@lib/runtime';
 import { senderApiDocument } from './api-document';
@@ -15,6 +15,8 @@ import type { SenderConfig } from './config';
 import { senderDatabase } from './database';
 import { ErasureRepository } from './erasure/erasure.repository';
 import { ErasureRequestsPipeline } from './erasure/erasure-requests.pipeline';
+import { ShopperDataController } from './shopper-data/shopper-data.controller';
+import { ShopperDataRepository } from './shopper-data/shopper-data.repository';
 import { OptOutRepository } from './opt-outs/opt-out.repository';
 import { OptOutsPipeline } from './opt-outs/opt-outs.pipeline';
 import { FrequencySlotRepository } from './contacts/frequency-slot.repository';
@@ -56,6 +58,9 @@ export class SenderModule {
       { provide: REMINDER_RENDERER, useValue: libraries.renderer },
       { provide: ConsoleAccess, useValue: new ConsoleAccess(config.CONSOLE_SIGNING_KEYS) },
       ConsoleTokenGuard,
+      // The platform's keys open only the shopper's access request here (ingest forwards them).
+      { provide: ApiKeys, useValue: new ApiKeys(config.API_KEYS) },
+      ApiKeyGuard,
       SenderMetrics,
       // repositories
       StoreSettingsRepository,
@@ -70,6 +75,7 @@ export class SenderModule {
       PurgeRepository,
       ErasureRepository,
       ErasureRequestsPipeline,
+      ShopperDataRepository,
       // consume → decide → send → record → produce
       GraphApi,
       OutcomePublisher,
@@ -98,7 +104,7 @@ export class SenderModule {
         DatabaseModule.forRoot({ ...senderDatabase(config), migrationsRun: config.MIGRATIONS_RUN }),
         ApiDocsModule.forRoot(senderApiDocument()),
       ],
-      controllers: [WhatsAppWebhooksController, RecentMessagesController],
+      controllers: [WhatsAppWebhooksController, RecentMessagesController, ShopperDataController],
       providers,
     };
   }

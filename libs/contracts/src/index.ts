@@ -12,3 +12,4 @@ export * from './contracts';
 export * from './json-schema';
 export * from './http';
 export * from './console-messages';
+export * from './shopper-data';

@@ -44,18 +44,17 @@ export class ErasureRequestRepository {
 
   async get(id: string): Promise<ErasureRecord | undefined> {
     const rows: Row[] = await this.dataSource.query('SELECT * FROM erasure_requests WHERE id = $1', [id]);
-    const row = rows[0];
-    if (!row) return undefined;
-    return {
-      id: row.id,
-      storeId: row.store_id,
-      requestedAt: row.requested_at,
-      completedAt: {
-        ingest: row.ingest_completed_at,
-        scheduler: row.scheduler_completed_at,
-        sender: row.sender_completed_at,
-      },
-    };
+    return rows[0] ? recordOf(rows[0]) : undefined;
+  }
+
+  /** The requests for a phone (by its hash), at `storeId` or at every store, oldest first: for its access request. */
+  async forPhone(phoneHash: string, storeId: string | null): Promise<ErasureRecord[]> {
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT * FROM erasure_requests WHERE phone_hash = $1 AND ($2::text IS NULL OR store_id = $2 OR store_id IS NULL)
+       ORDER BY requested_at, id`,
+      [phoneHash, storeId],
+    );
+    return rows.map(recordOf);
   }
 
   /**
@@ -74,4 +73,17 @@ export class ErasureRequestRepository {
     }
     return unknown;
   }
+}
+
+function recordOf(row: Row): ErasureRecord {
+  return {
+    id: row.id,
+    storeId: row.store_id,
+    requestedAt: row.requested_at,
+    completedAt: {
+      ingest: row.ingest_completed_at,
+      scheduler: row.scheduler_completed_at,
+      sender: row.sender_completed_at,
+    },
+  };
 }

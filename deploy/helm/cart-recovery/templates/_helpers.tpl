@@ -93,8 +93,8 @@ app.kubernetes.io/part-of: cart-recovery
 {{- define "cart-recovery.secretVariables" -}}
 {{- $root := index . 0 -}}
 {{- $service := index . 1 -}}
-{{- /* Written from the services' configuration by `npm run chart:files` (the sender never gets
-API_KEYS, the scheduler never the stores' keyring). */ -}}
+{{- /* Written from the services' configuration by `npm run chart:files` (the scheduler never
+the stores' keyring; the sender's API_KEYS open only its part of an access request). */ -}}
 {{- $wanted := index ($root.Files.Get "files/secret-variables.json" | fromJson) $service -}}
 {{- if not (include "cart-recovery.kafkaUsesPassword" $root) -}}{{- $wanted = without $wanted "KAFKA_SASL_PASSWORD" -}}{{- end -}}
 {{- $have := list -}}
