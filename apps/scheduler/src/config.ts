@@ -43,6 +43,10 @@ export const schedulerEnv = {
     "Days a shopper's contact row is kept after its frequency hold and last message ended (never an opt-out). At least 22: a message deferred up to 14 days can still report late (message-outcomes keeps 7 days) and move the hold",
     { default: 30, min: 22, max: 3650 },
   ),
+  RETENTION_DELETED_STORE_DAYS: env.int(
+    "Days after a store's deletion (DELETE /v1/stores/{id}, a store-settings tombstone) before every row of it goes: its carts, episodes, outcomes, clicks, contacts (opt-outs too), consent records and daily stats, whatever their age. The grace lets a platform undo a mistaken deletion by PUTting the store again, which keeps everything",
+    { default: 30, min: 1, max: 3650 },
+  ),
   SCHEDULER_PURGE_ENABLED: env.bool('Run the retention purge on this instance (instances take turns on a lock)', {
     default: true,
   }),

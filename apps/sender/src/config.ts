@@ -138,6 +138,10 @@ export const senderEnv = {
     `Days a shopper's frequency slot is kept after its hold and last message ended (opt-outs are kept apart, always). At least ${SLOT_DECIDES_DAYS}: the store's minHoursBetweenMessages (≤ 720 h) may grow after the hold was written`,
     { default: 30, min: Math.ceil(SLOT_DECIDES_DAYS), max: 3650 },
   ),
+  RETENTION_DELETED_STORE_DAYS: env.int(
+    "Days after a store's deletion (DELETE /v1/stores/{id}, a store-settings tombstone) before every row of it goes: its messages (whatever their state), cart closures, frequency slots, opt-outs and suppressions, shopper identities and marketing limits. The grace lets a platform undo a mistaken deletion by PUTting the store again, which keeps everything",
+    { default: 30, min: 1, max: 3650 },
+  ),
   SENDER_PURGE_ENABLED: env.bool('Run the retention purge on this instance (instances take turns on a lock)', {
     default: true,
   }),

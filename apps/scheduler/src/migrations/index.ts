@@ -6,6 +6,7 @@ import { HoldoutArm1766240000000 } from './1766240000000-holdout-arm';
 import { ConsentRecords1766300000000 } from './1766300000000-consent-records';
 import { ErasedShoppers1767000000001 } from './1767000000001-erased-shoppers';
 import { LinkClicks1767100000001 } from './1767100000001-link-clicks';
+import { StoreDeletedAt1767400000000 } from './1767400000000-store-deleted-at';
 
 /** Every migration of the scheduler schema, oldest first. */
 export const schedulerMigrations: Array<new () => MigrationInterface> = [
@@ -16,4 +17,5 @@ export const schedulerMigrations: Array<new () => MigrationInterface> = [
   ConsentRecords1766300000000,
   ErasedShoppers1767000000001,
   LinkClicks1767100000001,
+  StoreDeletedAt1767400000000,
 ];

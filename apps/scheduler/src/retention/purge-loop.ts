@@ -5,18 +5,25 @@ import type { SchedulerConfig } from '../config';
 import { SchedulerMetrics } from '../scheduler.metrics';
 import { SCHEDULER_CONFIG } from '../tokens';
 import { PurgeRepository, type PurgeBatch, type SweepCursor } from './purge.repository';
-import type { RetentionPolicy } from './retention-rule';
+import type { RetentionPolicy, StoreDeletionPolicy } from './retention-rule';
 
 /** The first sweep of an instance waits this long after start (or the interval, if shorter). */
 export const FIRST_SWEEP_AFTER_MS = 5 * 60_000;
 
-type Sweep = (after: SweepCursor | null, limit: number, now: Date, policy: RetentionPolicy) => Promise<PurgeBatch>;
+type Sweep = (
+  after: SweepCursor | null,
+  limit: number,
+  now: Date,
+  policy: RetentionPolicy & StoreDeletionPolicy,
+) => Promise<PurgeBatch>;
 
 /**
- * The retention purge of this instance, off the hot path: it sweeps `carts`, `contacts`, then `consent_records` by
- * primary key, one small transaction per batch with a pause between, then waits
- * SCHEDULER_PURGE_INTERVAL_MS before the next sweep; the first sweep waits FIRST_SWEEP_AFTER_MS. Instances take turns on an advisory lock;
- * a failed batch is tried again after a backoff, from where the sweep was.
+ * The retention purge of this instance, off the hot path: it sweeps `carts`, `contacts`, then
+ * `consent_records` by primary key, then the rows of stores deleted longer ago than
+ * RETENTION_DELETED_STORE_DAYS, one small transaction per batch with a pause between, then
+ * waits SCHEDULER_PURGE_INTERVAL_MS before the next sweep; the first sweep waits
+ * FIRST_SWEEP_AFTER_MS. Instances take turns on an advisory lock; a failed batch is tried
+ * again after a backoff, from where the sweep was.
  */
 @Injectable()
 export class PurgeLoop implements OnApplicationBootstrap, OnModuleDestroy {
@@ -43,17 +50,23 @@ export class PurgeLoop implements OnApplicationBootstrap, OnModuleDestroy {
     await this.running;
   }
 
-  get policy(): RetentionPolicy {
+  get policy(): RetentionPolicy & StoreDeletionPolicy {
     return {
       closedCartDays: this.config.RETENTION_CLOSED_CART_DAYS,
       contactHoldDays: this.config.RETENTION_CONTACT_HOLD_DAYS,
+      deletedStoreDays: this.config.RETENTION_DELETED_STORE_DAYS,
     };
   }
 
   /** One whole sweep of the tables (also what tests call); resolves with the rows deleted. */
   async sweepOnce(): Promise<Record<string, number>> {
     const total: Record<string, number> = {};
-    const sweeps = [this.purge.purgeCarts, this.purge.purgeContacts, this.purge.purgeConsents];
+    const sweeps: Sweep[] = [
+      this.purge.purgeCarts,
+      this.purge.purgeContacts,
+      this.purge.purgeConsents,
+      this.purge.purgeDeletedStores,
+    ];
     for (const sweep of sweeps.map((s) => s.bind(this.purge))) {
       await this.sweepTable(sweep, total);
       if (this.stopping) break;

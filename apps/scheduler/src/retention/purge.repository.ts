@@ -17,12 +17,17 @@ import {
   cartVerdict,
   consentVerdict,
   contactVerdict,
+  deletedStoreVerdict,
   type CartAtRest,
   type ContactAtRest,
   type RetentionPolicy,
+  type StoreDeletionPolicy,
 } from './retention-rule';
 
-/** Where a sweep is: the primary key of the last row it looked at. */
+/**
+ * Where a sweep is: the primary key of the last row it looked at. The deleted stores sweep's
+ * is the store and whether it is done (`done`: resume after it; `more`: at it).
+ */
 export type SweepCursor = readonly [string, string];
 
 export interface PurgeBatch {
@@ -216,6 +221,93 @@ export class PurgeRepository {
         ],
       );
       return { busy: false, deleted: Number(n) > 0 ? { consent_records: Number(n) } : {}, next };
+    });
+  }
+
+  /**
+   * One batch of the deleted stores sweep: up to `limit` rows of the first store after the
+   * cursor whose deletion is older than the grace (deletedStoreVerdict), whatever their own
+   * state: carts with their episodes, outcomes and clicks first, then contacts (opt-outs too),
+   * consent records and daily stats (not rolled up: the store's stats go too). The store's
+   * row is locked, so a PUT of it meanwhile waits for the batch, and the next batch finds it
+   * no longer deleted. Its row (no settings, the deletion time) stays: rows a late record
+   * writes for the store are purged by the next sweep.
+   */
+  purgeDeletedStores(
+    after: SweepCursor | null,
+    limit: number,
+    now: Date,
+    policy: StoreDeletionPolicy,
+  ): Promise<PurgeBatch> {
+    return this.dataSource.transaction(async (tx): Promise<PurgeBatch> => {
+      if (!(await this.locked(tx))) return { busy: true, deleted: {}, next: after };
+      const from = after === null ? '' : after[1] === 'done' ? 'AND store_id > $2' : 'AND store_id >= $2';
+      type Row = { store_id: string; deleted_at: Date | null };
+      const mayGo = (r: Row) =>
+        deletedStoreVerdict({ deletedAt: r.deleted_at?.getTime() ?? null }, now.getTime(), policy).purge;
+      const scanned: Row[] = await tx.query(
+        `SELECT store_id, deleted_at FROM store_settings WHERE deleted_at IS NOT NULL ${from}
+         ORDER BY store_id LIMIT $1`,
+        after === null ? [limit] : [limit, after[0]],
+      );
+      const candidate = scanned.find(mayGo);
+      if (!candidate) {
+        const last = scanned.at(-1);
+        return { busy: false, deleted: {}, next: scanned.length < limit || !last ? null : [last.store_id, 'done'] };
+      }
+      const storeId = candidate.store_id;
+      const [store]: Row[] = await tx.query(
+        'SELECT store_id, deleted_at FROM store_settings WHERE store_id = $1 FOR UPDATE',
+        [storeId],
+      );
+      if (!store || !mayGo(store)) return { busy: false, deleted: {}, next: [storeId, 'done'] };
+
+      const deleted: Record<string, number> = {};
+      const add = (table: string, n: number) => {
+        if (n > 0) deleted[table] = (deleted[table] ?? 0) + n;
+      };
+      const carts: Array<{ cart_id: string; send_id: string | null }> = await tx.query(
+        `SELECT cart_id, send_id FROM carts WHERE store_id = $1 ORDER BY cart_id LIMIT $2 FOR UPDATE SKIP LOCKED`,
+        [storeId, limit],
+      );
+      if (carts.length > 0) {
+        const cartIds = carts.map((c) => c.cart_id);
+        const current = carts.flatMap((c) => (c.send_id === null ? [] : [c.send_id]));
+        const count = async (sql: string, params: unknown[]) => Number((await tx.query(sql, params))[0].n);
+        add(
+          'message_outcomes',
+          await count(
+            `WITH d AS (DELETE FROM message_outcomes o WHERE o.send_id = ANY($3::text[]) OR o.send_id IN (
+               SELECT a.send_id FROM abandonments a WHERE a.store_id = $1 AND a.cart_id = ANY($2::text[]))
+             RETURNING 1) SELECT count(*) AS n FROM d`,
+            [storeId, cartIds, current],
+          ),
+        );
+        for (const table of ['link_clicks', 'abandonments', 'carts'])
+          add(
+            table,
+            await count(
+              `WITH d AS (DELETE FROM ${table} WHERE store_id = $1 AND cart_id = ANY($2::text[]) RETURNING 1)
+               SELECT count(*) AS n FROM d`,
+              [storeId, cartIds],
+            ),
+          );
+      }
+      // Then the store's other rows, up to the batch's size (each by an index led by store_id).
+      let budget = limit - carts.length;
+      for (const table of ['abandonments', 'link_clicks', 'contacts', 'consent_records', 'stats_daily']) {
+        if (budget <= 0) break;
+        const [{ n }] = await tx.query(
+          `WITH d AS (DELETE FROM ${table} WHERE ctid = ANY(ARRAY(
+             SELECT ctid FROM ${table} WHERE store_id = $1 LIMIT $2 FOR UPDATE SKIP LOCKED)) RETURNING 1)
+           SELECT count(*) AS n FROM d`,
+          [storeId, budget],
+        );
+        add(table, Number(n));
+        budget -= Number(n);
+      }
+      // A full batch may have left rows; a short one reached the end of the store (or its locked rows).
+      return { busy: false, deleted, next: [storeId, budget > 0 ? 'done' : 'more'] };
     });
   }
 

@@ -11,7 +11,8 @@ import { StoreSettingsRepository } from './store-settings.repository';
 /**
  * consume `store-settings` (compacted) → validate → keep the latest settings per store, without
  * their secrets →
- * re-plan the store's carts not yet due when hours, delays or `enabled` changed. A record that
+ * re-plan the store's carts not yet due when hours, delays or `enabled` changed. A tombstone
+ * keeps the store's row without settings and with its deletion time (the purge's grace). A record that
  * fails validation goes to `store-settings-dlq` and the previous settings stay.
  */
 @Injectable()
@@ -34,7 +35,10 @@ export class StoreSettingsPipeline {
       // The scheduler uses no secret: its copy keeps none, sealed or not.
       const next = change.kind === 'put' ? withoutAnySecret(change.settings) : undefined;
       // Settings first, so carts planned from now on use them; then the carts planned before.
-      const { plannedFor } = await this.settings.put(change.storeId, next ?? null);
+      // A deletion is dated by its tombstone (a replay dates it the same): the grace of
+      // RETENTION_DELETED_STORE_DAYS counts from it.
+      const at = new Date(Number(record.timestamp) || Date.now());
+      const { plannedFor } = await this.settings.put(change.storeId, next ?? null, at);
       const fingerprint = planningFingerprint(next);
       if (plannedFor === fingerprint) continue; // templates or tokens changed: no cart moves
       const replanned = await this.replanner.replanStore(change.storeId, next, () => ctx.heartbeat());

@@ -20,13 +20,22 @@ export class StoreSettingsRepository {
     return (await this.ofStores([storeId])).get(storeId);
   }
 
-  /** Stores the settings (null: deleted) and says which planning the carts were last given. */
-  async put(storeId: string, settings: StoreSettings | null): Promise<{ plannedFor: string | null }> {
+  /**
+   * Stores the settings (null: deleted, at the tombstone's time; a second tombstone keeps the
+   * first time, a PUT clears it) and says which planning the carts were last given.
+   */
+  async put(
+    storeId: string,
+    settings: StoreSettings | null,
+    at: Date = new Date(),
+  ): Promise<{ plannedFor: string | null }> {
     const [row]: Array<{ planned_for: string | null }> = await this.dataSource.query(
-      `INSERT INTO store_settings (store_id, settings, updated_at) VALUES ($1, $2::jsonb, now())
-       ON CONFLICT (store_id) DO UPDATE SET settings = EXCLUDED.settings, updated_at = now()
+      `INSERT INTO store_settings AS s (store_id, settings, updated_at, deleted_at)
+       VALUES ($1, $2::jsonb, now(), CASE WHEN $2::jsonb IS NULL THEN $3::timestamptz END)
+       ON CONFLICT (store_id) DO UPDATE SET settings = EXCLUDED.settings, updated_at = now(),
+         deleted_at = CASE WHEN EXCLUDED.settings IS NULL THEN COALESCE(s.deleted_at, EXCLUDED.deleted_at) END
        RETURNING planned_for`,
-      [storeId, settings === null ? null : JSON.stringify(settings)],
+      [storeId, settings === null ? null : JSON.stringify(settings), at.toISOString()],
     );
     return { plannedFor: row.planned_for };
   }

@@ -6,6 +6,7 @@ import { ShopperIdentitiesAndTemplates1766700000000 } from './1766700000000-shop
 import { Suppressions1767000000002 } from './1767000000002-suppressions';
 import { MessagesStoreRecent1767200000000 } from './1767200000000-messages-store-recent';
 import { SenderErasedShoppers1767300000000 } from './1767300000000-erased-shoppers';
+import { DeletedStores1767400000000 } from './1767400000000-deleted-stores';
 
 /** Every migration of the sender schema, oldest first. */
 export const senderMigrations: Array<new () => MigrationInterface> = [
@@ -16,4 +17,5 @@ export const senderMigrations: Array<new () => MigrationInterface> = [
   Suppressions1767000000002,
   MessagesStoreRecent1767200000000,
   SenderErasedShoppers1767300000000,
+  DeletedStores1767400000000,
 ];

@@ -5,12 +5,17 @@ import type { SenderConfig } from '../config';
 import { SenderMetrics } from '../sender.metrics';
 import { SENDER_CONFIG } from '../tokens';
 import { PurgeRepository, type PurgeBatch, type SweepCursor } from './purge.repository';
-import type { RetentionPolicy } from './retention-rule';
+import type { RetentionPolicy, StoreDeletionPolicy } from './retention-rule';
 
 /** The first sweep of an instance waits this long after start (or the interval, if shorter). */
 export const FIRST_SWEEP_AFTER_MS = 5 * 60_000;
 
-type Sweep = (after: SweepCursor | null, limit: number, now: Date, policy: RetentionPolicy) => Promise<PurgeBatch>;
+type Sweep = (
+  after: SweepCursor | null,
+  limit: number,
+  now: Date,
+  policy: RetentionPolicy & StoreDeletionPolicy,
+) => Promise<PurgeBatch>;
 
 /** What one whole sweep did: rows deleted by table, and message bodies blanked. */
 export interface SweepResult {
@@ -20,7 +25,8 @@ export interface SweepResult {
 
 /**
  * The retention purge of this sender instance, off the hot path: it sweeps `messages`, then
- * `cart_closures`, then `contacts` by primary key, one small transaction per batch with a
+ * `cart_closures`, then `contacts` by primary key, then the rows of stores deleted longer ago
+ * than RETENTION_DELETED_STORE_DAYS, one small transaction per batch with a
  * pause between, then waits SENDER_PURGE_INTERVAL_MS before the next sweep; the first sweep
  * waits FIRST_SWEEP_AFTER_MS, not while send-due and the facts catch up. Instances take
  * turns on an advisory lock; a failed batch is tried again after a backoff, from where the
@@ -52,22 +58,24 @@ export class PurgeLoop implements OnApplicationBootstrap, OnModuleDestroy {
     await this.running;
   }
 
-  get policy(): RetentionPolicy {
+  get policy(): RetentionPolicy & StoreDeletionPolicy {
     return {
       messageDays: this.config.RETENTION_MESSAGE_DAYS,
       messageBodyDays: this.config.RETENTION_MESSAGE_BODY_DAYS,
       cartClosureDays: this.config.RETENTION_CART_CLOSURE_DAYS,
       contactHoldDays: this.config.RETENTION_CONTACT_HOLD_DAYS,
+      deletedStoreDays: this.config.RETENTION_DELETED_STORE_DAYS,
     };
   }
 
-  /** One whole sweep of the three tables (also what tests call). */
+  /** One whole sweep of the tables (also what tests call). */
   async sweepOnce(): Promise<SweepResult> {
     const result: SweepResult = { deleted: {}, blanked: 0 };
     const sweeps: Sweep[] = [
       (...a) => this.purge.purgeMessages(...a),
       (...a) => this.purge.purgeCartClosures(...a),
       (...a) => this.purge.purgeContacts(...a),
+      (...a) => this.purge.purgeDeletedStores(...a),
     ];
     for (const sweep of sweeps) {
       if (this.stopping) break;

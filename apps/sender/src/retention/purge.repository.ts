@@ -1,9 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import type { MessageState } from '../messages/message-lifecycle';
-import { cartClosureVerdict, contactSlotVerdict, messageVerdict, type RetentionPolicy } from './retention-rule';
+import {
+  cartClosureVerdict,
+  contactSlotVerdict,
+  deletedStoreVerdict,
+  messageVerdict,
+  type RetentionPolicy,
+  type StoreDeletionPolicy,
+} from './retention-rule';
 
-/** Where a sweep is: the primary key of the last row it looked at. */
+/**
+ * Where a sweep is: the primary key of the last row it looked at. The deleted stores sweep's
+ * is the store and whether it is done (`done`: resume after it; `more`: at it).
+ */
 export type SweepCursor = readonly string[];
 
 export interface PurgeBatch {
@@ -64,13 +74,25 @@ const CONTACTS: Swept<{ hold_until: Date; last_sent_at: Date }> = {
       : 'keep',
 };
 
+/** Every table holding rows of a store, in the order a deleted store's rows go (each led by store_id). */
+const STORE_TABLES = [
+  'messages',
+  'cart_closures',
+  'contacts',
+  'opt_outs',
+  'suppressions',
+  'shopper_identities',
+  'pending_opt_outs',
+  'marketing_limits',
+] as const;
+
 /**
  * The sender's retention purge SQL (docs/data-lifecycle.md). Each batch is one short
  * transaction: it looks at the next rows of a sweep by primary key (no index on a column the
  * pipelines write at every change), asks the retention rule which may go, locks those (SKIP
  * LOCKED: a row being written is left for the next sweep), asks again on what it locked, and
  * deletes them, or blanks a message's body. Opt-outs, store settings and number paces are
- * never swept.
+ * never swept, except every row of a store deleted longer ago than the grace.
  */
 @Injectable()
 export class PurgeRepository {
@@ -89,6 +111,58 @@ export class PurgeRepository {
   /** One batch of the frequency slots sweep. */
   purgeContacts(after: SweepCursor | null, limit: number, now: Date, policy: RetentionPolicy): Promise<PurgeBatch> {
     return this.batch(CONTACTS, after, limit, now, policy);
+  }
+
+  /**
+   * One batch of the deleted stores sweep: up to `limit` rows of the first store after the
+   * cursor whose deletion is older than the grace (deletedStoreVerdict), whatever their own
+   * state, table by table (STORE_TABLES). The store's `deleted_stores` row is locked, so a PUT
+   * of it meanwhile waits for the batch, and the next batch finds it no longer deleted. That
+   * row stays: rows a late record writes for the store are purged by the next sweep.
+   */
+  purgeDeletedStores(
+    after: SweepCursor | null,
+    limit: number,
+    now: Date,
+    policy: StoreDeletionPolicy,
+  ): Promise<PurgeBatch> {
+    return this.dataSource.transaction(async (tx): Promise<PurgeBatch> => {
+      if (!(await this.locked(tx))) return { busy: true, deleted: {}, blanked: 0, next: after };
+      const from = after === null ? '' : after[1] === 'done' ? 'WHERE store_id > $2' : 'WHERE store_id >= $2';
+      type Row = { store_id: string; deleted_at: Date };
+      const mayGo = (r: Row) => deletedStoreVerdict({ deletedAt: r.deleted_at.getTime() }, now.getTime(), policy).purge;
+      const scanned: Row[] = await tx.query(
+        `SELECT store_id, deleted_at FROM deleted_stores ${from} ORDER BY store_id LIMIT $1`,
+        after === null ? [limit] : [limit, after[0]],
+      );
+      const candidate = scanned.find(mayGo);
+      if (!candidate) {
+        const last = scanned.at(-1);
+        const next = scanned.length < limit || !last ? null : [last.store_id, 'done'];
+        return { busy: false, deleted: {}, blanked: 0, next };
+      }
+      const storeId = candidate.store_id;
+      const [store]: Row[] = await tx.query(
+        'SELECT store_id, deleted_at FROM deleted_stores WHERE store_id = $1 FOR UPDATE',
+        [storeId],
+      );
+      if (!store || !mayGo(store)) return { busy: false, deleted: {}, blanked: 0, next: [storeId, 'done'] };
+      const deleted: Record<string, number> = {};
+      let budget = limit;
+      for (const table of STORE_TABLES) {
+        if (budget <= 0) break;
+        const [{ n }] = await tx.query(
+          `WITH d AS (DELETE FROM ${table} WHERE ctid = ANY(ARRAY(
+             SELECT ctid FROM ${table} WHERE store_id = $1 LIMIT $2 FOR UPDATE SKIP LOCKED)) RETURNING 1)
+           SELECT count(*) AS n FROM d`,
+          [storeId, budget],
+        );
+        if (Number(n) > 0) deleted[table] = Number(n);
+        budget -= Number(n);
+      }
+      // A full batch may have left rows; a short one reached the end of the store (or its locked rows).
+      return { busy: false, deleted, blanked: 0, next: [storeId, budget > 0 ? 'done' : 'more'] };
+    });
   }
 
   private batch<Row>(

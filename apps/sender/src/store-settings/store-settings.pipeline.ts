@@ -34,7 +34,8 @@ export class StoreSettingsPipeline {
       }
       const change = accepted.value;
       if (change.kind === 'delete') {
-        await this.settings.delete(change.storeId);
+        // Dated by the tombstone (a replay dates it the same): the purge's grace counts from it.
+        await this.settings.delete(change.storeId, new Date(Number(record.timestamp) || Date.now()));
         continue;
       }
       const { resumed, unreadable } = await this.settings.put(change.storeId, change.settings);

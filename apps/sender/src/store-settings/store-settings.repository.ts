@@ -96,8 +96,8 @@ export class StoreSettingsRepository {
   /**
    * Replaces the settings (kept without any plaintext secret). A store paused for a rejected
    * token resumes when the token changes, one paused for 131055 with any settings
-   * (pause-rule.ts); returns whether it did, so its held messages can be
-   * released, and the token opened (or why it does not open).
+   * (pause-rule.ts), and a deleted store is deleted no more; returns whether it resumed, so
+   * its held messages can be released, and the token opened (or why it does not open).
    */
   async put(
     storeId: string,
@@ -129,6 +129,8 @@ export class StoreSettingsRepository {
          ON CONFLICT (store_id) DO UPDATE SET settings = EXCLUDED.settings, updated_at = now()`,
         [storeId, JSON.stringify(stored)],
       );
+      // PUT again: the store is no longer deleted, and its rows stay (within the grace, all of them).
+      await manager.query('DELETE FROM deleted_stores WHERE store_id = $1', [storeId]);
       if (resumed) {
         await manager.query(
           'UPDATE store_settings SET paused_at = NULL, paused_reason = NULL, paused_token = NULL WHERE store_id = $1',
@@ -139,8 +141,18 @@ export class StoreSettingsRepository {
     });
   }
 
-  async delete(storeId: string): Promise<void> {
-    await this.dataSource.query('DELETE FROM store_settings WHERE store_id = $1', [storeId]);
+  /**
+   * Forgets the store's settings and records when it was deleted (the tombstone's time; a second
+   * tombstone keeps the first): RETENTION_DELETED_STORE_DAYS later the purge deletes its rows.
+   */
+  async delete(storeId: string, at: Date = new Date()): Promise<void> {
+    await this.dataSource.transaction(async (manager) => {
+      await manager.query('DELETE FROM store_settings WHERE store_id = $1', [storeId]);
+      await manager.query(
+        'INSERT INTO deleted_stores (store_id, deleted_at) VALUES ($1, $2) ON CONFLICT (store_id) DO NOTHING',
+        [storeId, at.toISOString()],
+      );
+    });
   }
 
   /**
