@@ -956,7 +956,7 @@ export function ingestApiDocument(): OpenApiDocument {
           tags: ['store admin'],
           summary: 'Delete a store',
           description:
-            'Removes the settings and publishes a tombstone on `store-settings`: every service forgets the store, and compaction removes it from the topic.',
+            'Removes the settings and publishes a tombstone on `store-settings`: nothing more is sent for the store, and compaction removes it from the topic. The scheduler and the sender keep its data for a grace (`RETENTION_DELETED_STORE_DAYS`, 30 days by default), then delete every row of it (carts, messages, contacts and opt-outs, consent records, daily stats); a PUT of the store within the grace keeps everything.',
           security: PLATFORM_API_KEY,
           responses: {
             '204': { description: 'Deleted (tombstone acknowledged by Kafka).' },
