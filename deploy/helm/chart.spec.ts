@@ -465,15 +465,21 @@ describe.each(cases)('rendered: %s', (name) => {
       envOf(objects, podOf(deployments.find((d) => serviceOf(d) === service)!).containers[0]);
     const prefix = env('ingest').TOPIC_PREFIX ?? '';
     const t = (topic: string) => `${prefix}${topic}`;
+    // Erasure requests are read only by a service given the erasure hash key.
+    const erasing = (service: ServiceName) =>
+      env(service).ERASURE_HASH_KEY_FILE !== undefined ? [TOPIC.erasureRequests] : [];
     const expected: Record<ServiceName, [string, string][]> = {
       ingest: [[env('ingest').INGEST_GROUP_ID, t(TOPIC.cartEventsRaw)]],
-      scheduler: [TOPIC.cartEvents, TOPIC.storeSettings, TOPIC.messageOutcomes].map((topic) => [
-        env('scheduler').SCHEDULER_GROUP_ID,
-        t(topic),
-      ]),
+      scheduler: [
+        TOPIC.cartEvents,
+        TOPIC.storeSettings,
+        TOPIC.messageOutcomes,
+        TOPIC.linkClicks,
+        ...erasing('scheduler'),
+      ].map((topic) => [env('scheduler').SCHEDULER_GROUP_ID, t(topic)]),
       sender: [
         [env('sender').SENDER_GROUP_ID, t(TOPIC.sendDue)],
-        ...[TOPIC.storeSettings, TOPIC.cartEvents, TOPIC.messageOutcomes].map(
+        ...[TOPIC.storeSettings, TOPIC.cartEvents, TOPIC.messageOutcomes, ...erasing('sender')].map(
           (topic) => [env('sender').SENDER_FACTS_GROUP_ID, t(topic)] as [string, string],
         ),
       ],

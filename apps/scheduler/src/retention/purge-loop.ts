@@ -107,8 +107,9 @@ export class PurgeLoop implements OnApplicationBootstrap, OnModuleDestroy {
         stop();
       }
       for (const [table, n] of Object.entries(batch.deleted)) {
+        if (n === 0) continue; // a table the batch looked at and left alone
         total[table] = (total[table] ?? 0) + n;
-        if (n > 0) this.metrics.purgedRows.inc({ table }, n);
+        this.metrics.purgedRows.inc({ table }, n);
       }
       if (batch.busy || batch.next === null) return; // another instance is sweeping, or the end
       cursor = batch.next;

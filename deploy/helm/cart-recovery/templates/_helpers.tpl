@@ -227,10 +227,13 @@ store-settings reader is left out: its group is per instance (every instance rea
 {{- range (splitList "," (default "" $env.INGEST_EXTRA_SOURCE_TOPICS)) -}}{{- if trim . -}}{{- $topics = append $topics (include "cart-recovery.topic" (list $root (trim .))) -}}{{- end -}}{{- end -}}
 {{- list (dict "group" (default "ingest" $env.INGEST_GROUP_ID) "topics" $topics) | toJson -}}
 {{- else if eq $service "scheduler" -}}
-{{- $topics := list (include "cart-recovery.topic" (list $root "cart-events")) (include "cart-recovery.topic" (list $root "store-settings")) (include "cart-recovery.topic" (list $root "message-outcomes")) -}}
+{{- $topics := list (include "cart-recovery.topic" (list $root "cart-events")) (include "cart-recovery.topic" (list $root "store-settings")) (include "cart-recovery.topic" (list $root "message-outcomes")) (include "cart-recovery.topic" (list $root "link-clicks")) -}}
+{{- /* Erasure requests are read only by a service holding the erasure hash key. */ -}}
+{{- if has "ERASURE_HASH_KEY" (splitList " " (include "cart-recovery.secretVariables" (list $root $service))) -}}{{- $topics = append $topics (include "cart-recovery.topic" (list $root "erasure-requests")) -}}{{- end -}}
 {{- list (dict "group" (default "scheduler" $env.SCHEDULER_GROUP_ID) "topics" $topics) | toJson -}}
 {{- else -}}
 {{- $facts := list (include "cart-recovery.topic" (list $root "store-settings")) (include "cart-recovery.topic" (list $root "cart-events")) (include "cart-recovery.topic" (list $root "message-outcomes")) -}}
+{{- if has "ERASURE_HASH_KEY" (splitList " " (include "cart-recovery.secretVariables" (list $root $service))) -}}{{- $facts = append $facts (include "cart-recovery.topic" (list $root "erasure-requests")) -}}{{- end -}}
 {{- list (dict "group" (default "sender" $env.SENDER_GROUP_ID) "topics" (list (include "cart-recovery.topic" (list $root "send-due")))) (dict "group" (default "sender-facts" $env.SENDER_FACTS_GROUP_ID) "topics" $facts) | toJson -}}
 {{- end -}}
 {{- end -}}
