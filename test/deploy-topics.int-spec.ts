@@ -18,6 +18,7 @@ import { allTopics } from '../libs/contracts/src/topics';
 import { kafkaJsSecurity } from '../libs/kafka/src/security';
 import { startLocalKafka, unsecuredJwt, type LocalKafka } from '../scripts/stack';
 import { CHART, ROOT, render } from '../deploy/helm/chart-render';
+import { TEST_SECRETS_ENCRYPTION_KEYS } from './support/secrets';
 
 const POM = path.join(ROOT, 'test/support/kafka-tools/pom.xml');
 const LIB = path.join(ROOT, '.stack/kafka-tools/lib');
@@ -72,7 +73,13 @@ describe("the chart's topic Job script against a SASL_SSL broker, with Kafka's o
   const topicJob = (values: unknown) => {
     const file = path.join(dir, `values-${Math.random().toString(36).slice(2)}.yaml`);
     writeFileSync(file, stringify(values));
-    const objects = render(['-f', file]);
+    // The keyring the chart requires of every install (the topic Job never reads it).
+    const keyring = path.join(dir, 'keyring.yaml');
+    writeFileSync(
+      keyring,
+      stringify({ secrets: { values: { SECRETS_ENCRYPTION_KEYS: TEST_SECRETS_ENCRYPTION_KEYS } } }),
+    );
+    const objects = render(['-f', keyring, '-f', file]);
     const cm = objects.find(
       (o) => o.kind === 'ConfigMap' && o.metadata.labels?.['app.kubernetes.io/component'] === 'topics',
     )!;

@@ -281,7 +281,13 @@ describe('the three services as processes', () => {
         `select table_name from information_schema.tables where table_schema = $1 order by table_name`,
         [schema],
       );
-      expect(tables.rows.map((r) => r.table_name)).toEqual(['migrations', 'shopify_reconciliation', 'store_settings']);
+      expect(tables.rows.map((r) => r.table_name)).toEqual([
+        'erasure_requests',
+        'migrations',
+        'recovery_links',
+        'shopify_reconciliation',
+        'store_settings',
+      ]);
       const applied = await pg.query(`select name from "${schema}".migrations order by id`);
       // Each migration once, in order, however many times migrate ran.
       expect(applied.rows.map((r) => r.name)).toEqual(ingestMigrations.map((m) => m.name));
