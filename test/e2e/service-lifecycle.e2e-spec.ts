@@ -291,10 +291,7 @@ describe('the three services as processes', () => {
       const applied = await pg.query(`select name from "${schema}".migrations order by id`);
       // Each migration once, in order, however many times migrate ran.
       expect(applied.rows.map((r) => r.name)).toEqual(ingestMigrations.map((m) => m.name));
-      expect(applied.rows.map((r) => r.name)).toEqual([
-        'StoreSettings1764000000000',
-        'ShopifyReconciliation1765100000000',
-      ]);
+      expect(applied.rows.map((r) => r.name)[0]).toBe('StoreSettings1764000000000');
     } finally {
       await pg.end();
     }
