@@ -19,6 +19,7 @@ import { SenderMetrics } from '../sender.metrics';
 import { StoreSettingsRepository } from '../store-settings/store-settings.repository';
 import { SENDER_CONFIG } from '../tokens';
 import { FrequencySlotRepository } from '../contacts/frequency-slot.repository';
+import { TemplateStateRepository } from '../templates/template-state.repository';
 import { GraphApi } from './graph-api';
 import { MessageDelivery } from './message-delivery';
 import { MessageRepository, NewMessage } from '../messages/message.repository';
@@ -53,6 +54,7 @@ async function senderProcess() {
       StoreSettingsRepository,
       OptOutRepository,
       FrequencySlotRepository,
+      TemplateStateRepository,
       MessageRepository,
       GraphApi,
       MessageDelivery,

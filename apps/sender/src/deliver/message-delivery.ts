@@ -9,6 +9,8 @@ import { SenderMetrics } from '../sender.metrics';
 import { StoreSettingsRepository } from '../store-settings/store-settings.repository';
 import { SENDER_CONFIG } from '../tokens';
 import { deliver, DeliveryOutcome, endpointFor, MARKETING_TERMS_NOT_ACCEPTED, OutgoingMessage } from '../whatsapp';
+import { TemplateStateRepository } from '../templates/template-state.repository';
+import { routingCategory } from '../templates/template-state';
 import { FrequencySlotRepository } from '../contacts/frequency-slot.repository';
 import { GraphApi } from './graph-api';
 import { deliveryEnd } from '../messages/message-lifecycle';
@@ -36,6 +38,7 @@ export class MessageDelivery {
     private readonly settings: StoreSettingsRepository,
     private readonly optOuts: OptOutRepository,
     private readonly contacts: FrequencySlotRepository,
+    private readonly templates: TemplateStateRepository,
     private readonly kafka: KafkaService,
     private readonly metrics: SenderMetrics,
     @Inject(SENDER_CONFIG) private readonly config: SenderConfig,
@@ -57,6 +60,7 @@ export class MessageDelivery {
 
   private async deliverEach(messages: NewMessage[], heartbeat?: () => Promise<void>): Promise<OutgoingRecord[]> {
     const stores = await this.settings.ofStores([...new Set(messages.map((m) => m.storeId))]);
+    const categories = await this.latestCategories(messages);
     const beat = heartbeat ? setInterval(() => void heartbeat().catch(() => undefined), 2000) : undefined;
     try {
       // Settled one by one: a message that failed unexpectedly must not keep the others, maybe
@@ -65,7 +69,8 @@ export class MessageDelivery {
         messages.map(async (m) => {
           const settings = stores.get(m.storeId)?.settings;
           const started = Date.now();
-          const outcome = await this.deliverOne(m, settings).catch((error: unknown) => {
+          const latest = m.template ? categories.get(`${m.phoneNumberId}\u0000${m.template.templateName}`) : null;
+          const outcome = await this.deliverOne(m, settings, latest ?? null).catch((error: unknown) => {
             if (error instanceof TakenOver) return undefined;
             throw error;
           });
@@ -90,6 +95,17 @@ export class MessageDelivery {
     }
   }
 
+  /** Meta's latest category of each template the batch sends (by phone number id and name). */
+  private async latestCategories(messages: NewMessage[]): Promise<Map<string, string | null>> {
+    const out = new Map<string, string | null>();
+    for (const m of messages) {
+      if (!m.template || !m.phoneNumberId) continue;
+      const key = `${m.phoneNumberId}\u0000${m.template.templateName}`;
+      if (!out.has(key)) out.set(key, await this.templates.latestCategory(m.phoneNumberId, m.template.templateName));
+    }
+    return out;
+  }
+
   private async deliverOne(
     m: NewMessage,
     settings:
@@ -102,6 +118,7 @@ export class MessageDelivery {
           };
         }
       | undefined,
+    latestCategory: string | null,
   ): Promise<DeliveryOutcome> {
     const token = settings?.whatsapp.accessToken;
     if (!settings || !token) {
@@ -114,7 +131,7 @@ export class MessageDelivery {
           languageCode: m.template.languageCode,
           bodyParameters: m.template.bodyParameters,
           urlButtonParameter: m.template.buttonUrlSuffix,
-          category: settings.whatsapp.templateCategory?.toUpperCase() as 'MARKETING' | undefined,
+          category: routingCategory(latestCategory, settings.whatsapp.templateCategory),
         }
       : { type: 'text', body: m.renderedText ?? '', previewUrl: true };
     const outcome = await this.deliverBody(m, settings, token, body);

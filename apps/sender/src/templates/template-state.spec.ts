@@ -1,4 +1,4 @@
-import { applyTemplateNotice, holdsSends, templateKeyOf, type TemplateNotice } from './template-state';
+import { applyTemplateNotice, holdsSends, routingCategory, templateKeyOf, type TemplateNotice } from './template-state';
 
 const base = { wabaId: 'waba', templateId: '1', name: 'cart_reminder', language: 'es' };
 const status = (s: string, at: string): Extract<TemplateNotice, { kind: 'status' }> => ({
@@ -70,6 +70,14 @@ describe('template state from Meta webhooks', () => {
       category: 'MARKETING',
     });
     expect(withCategory.next.category).toBe('MARKETING');
+  });
+
+  it('routes on the latest category Meta gave, else the one the store declared', () => {
+    expect(routingCategory('MARKETING', 'utility')).toBe('MARKETING'); // re-categorised after approval
+    expect(routingCategory('UTILITY', 'marketing')).toBe('UTILITY');
+    expect(routingCategory(null, 'marketing')).toBe('MARKETING');
+    expect(routingCategory(null, undefined)).toBeUndefined();
+    expect(routingCategory('SOMETHING_NEW', undefined)).toBeUndefined();
   });
 
   it('keys templates by account, name and language in one notation', () => {

@@ -41,6 +41,19 @@ export interface TemplateState {
 }
 
 /** The statuses that stop sends of a template (Meta refuses them with 132015 / 132016). */
+/**
+ * The category a template is sent as: the latest one Meta gave it (template_category_update,
+ * completed) wins over the one the store declared, which is only what it asked for at approval.
+ * Meta says to route on the latest category (a re-categorised utility template is marketing).
+ */
+export function routingCategory(
+  latestFromMeta: string | null,
+  declared: string | undefined,
+): 'MARKETING' | 'UTILITY' | 'AUTHENTICATION' | undefined {
+  const category = (latestFromMeta ?? declared)?.toUpperCase();
+  return category === 'MARKETING' || category === 'UTILITY' || category === 'AUTHENTICATION' ? category : undefined;
+}
+
 export const HOLDING_STATUSES: ReadonlySet<string> = new Set(['PAUSED', 'DISABLED']);
 export function holdsSends(state: Pick<TemplateState, 'status'> | undefined): boolean {
   return state?.status != null && HOLDING_STATUSES.has(state.status);
