@@ -409,6 +409,34 @@ describe.each(cases)('rendered: %s', (name) => {
     }
   });
 
+  it("points ingest's console and access-request calls at the scheduler's and the sender's Services", () => {
+    const ingest = deployments.find((d) => serviceOf(d) === 'ingest')!;
+    const env = envOf(objects, podOf(ingest).containers[0]);
+    const urlOf = (service: ServiceName) => {
+      const svc = byKind(objects, 'Service').find((s) => componentOf(s) === service)!;
+      return `http://${svc.metadata.name}:${(svc.spec as { ports: { port: number }[] }).ports[0].port}/`;
+    };
+    expect([env.CONSOLE_SCHEDULER_URL, env.SHOPPER_DATA_SCHEDULER_URL]).toEqual([
+      urlOf('scheduler'),
+      urlOf('scheduler'),
+    ]);
+    expect([env.CONSOLE_SENDER_URL, env.SHOPPER_DATA_SENDER_URL]).toEqual([urlOf('sender'), urlOf('sender')]);
+    // Where NetworkPolicies limit who opens a port, ingest may open the scheduler's and the sender's.
+    for (const policy of byKind(objects, 'NetworkPolicy').filter((p) => componentOf(p) !== 'ingest')) {
+      const from = (
+        policy.spec as { ingress: { from: { podSelector?: { matchLabels?: Record<string, string> } }[] }[] }
+      ).ingress[0].from;
+      expect(
+        from.some(
+          (f) =>
+            f.podSelector?.matchLabels === undefined ||
+            Object.keys(f.podSelector.matchLabels).length === 0 ||
+            f.podSelector.matchLabels['app.kubernetes.io/component'] === 'ingest',
+        ),
+      ).toBe(true);
+    }
+  });
+
   it('stops within terminationGracePeriodSeconds: longer than SHUTDOWN_TIMEOUT_MS and the preStop pause', () => {
     for (const d of deployments) {
       const pod = podOf(d);

@@ -281,6 +281,16 @@ the secret variables as <NAME>_FILE paths, then config.env and the service's own
 {{- range (splitList " " (include "cart-recovery.secretVariables" (list $root $service))) -}}
 {{- if . -}}{{- $_ := set $env (printf "%s_FILE" .) (printf "/etc/cart-recovery/secrets/%s" .) -}}{{- end -}}
 {{- end -}}
+{{- if eq $service "ingest" -}}
+{{- /* The console's stats and recent messages, and the access requests, are asked of the
+scheduler's and the sender's Services (ingest.env may point elsewhere). */ -}}
+{{- $scheduler := printf "http://%s:%d/" (include "cart-recovery.componentName" (list $root "scheduler")) (int $v.scheduler.httpPort) -}}
+{{- $sender := printf "http://%s:%d/" (include "cart-recovery.componentName" (list $root "sender")) (int $v.sender.httpPort) -}}
+{{- $_ := set $env "CONSOLE_SCHEDULER_URL" $scheduler -}}
+{{- $_ := set $env "SHOPPER_DATA_SCHEDULER_URL" $scheduler -}}
+{{- $_ := set $env "CONSOLE_SENDER_URL" $sender -}}
+{{- $_ := set $env "SHOPPER_DATA_SENDER_URL" $sender -}}
+{{- end -}}
 {{- range $name, $value := $v.config.env -}}{{- $_ := set $env $name (toString $value) -}}{{- end -}}
 {{- range $name, $value := $s.env -}}{{- $_ := set $env $name (toString $value) -}}{{- end -}}
 {{- toJson $env -}}
