@@ -228,12 +228,17 @@ describe('scheduler on the real broker and database', () => {
       { status: 'disabled', timer_at: null },
       { status: 'disabled', timer_at: null },
     ]);
+    const deletedFrom = Date.now();
     await produce(env.topic(TOPIC.storeSettings), [{ key: STORE, value: null }]);
     await eventually(
       async () => (await db.query(`SELECT status FROM carts`)).rows,
       (rows) => rows.every((r) => r.status === 'waiting-settings'),
     );
-    expect((await db.query(`SELECT settings FROM store_settings`)).rows).toEqual([{ settings: null }]);
+    // The store's row stays, dated by its tombstone: the grace of RETENTION_DELETED_STORE_DAYS.
+    const [deleted] = (await db.query(`SELECT settings, deleted_at FROM store_settings`)).rows;
+    expect(deleted.settings).toBeNull();
+    expect(deleted.deleted_at.getTime()).toBeGreaterThanOrEqual(deletedFrom - 1000);
+    expect(deleted.deleted_at.getTime()).toBeLessThanOrEqual(Date.now());
     await sleep(Math.max(0, due - Date.now()) + 1500);
     expect(await readSendDue(env.topic(TOPIC.sendDue), 1, 1000)).toHaveLength(0);
 
@@ -241,6 +246,7 @@ describe('scheduler on the real broker and database', () => {
     await produce(env.topic(TOPIC.storeSettings), [{ key: STORE, value: storeSettings() }]);
     const out = await readSendDue(env.topic(TOPIC.sendDue), 2, 15_000);
     expect(out.map((r) => r.event.sendId).sort()).toEqual([`${STORE}:s1:1`, `${STORE}:s2:1`]);
+    expect((await db.query(`SELECT deleted_at FROM store_settings`)).rows).toEqual([{ deleted_at: null }]);
     await db.close();
   });
 
