@@ -51,7 +51,7 @@ describe('classifyGraphError', () => {
     expect(classifyGraphError(400, metaError(code))).toMatchObject({ kind: 'transient', code, retryAfterMs });
   });
 
-  it.each([100, 2500, 131008, 131009, 131021, 131026, 131030, 131047, 131049, 131051, 130472, 130497])(
+  it.each([100, 2500, 131008, 131009, 131021, 131026, 131030, 131047, 131049, 131051, 131062, 130472, 130497])(
     '%i is permanent for this message',
     (code) => {
       expect(classifyGraphError(400, metaError(code))).toEqual({ kind: 'permanent', code, reason: expect.any(String) });
@@ -96,7 +96,8 @@ describe('classifyGraphError', () => {
   it('every code in the table is covered by the cases above', () => {
     const tested = new Set([
       130429, 131056, 80007, 4, 131000, 131016, 1, 2, 131057, 133004, 100, 2500, 131008, 131009, 131021, 131026, 131030,
-      131047, 131049, 131051, 130472, 130497, 131050, 190, 104, 10, 200, 368, 131031, 131042, 131048, 133010, 131055,
+      131047, 131049, 131051, 131062, 130472, 130497, 131050, 190, 104, 10, 200, 368, 131031, 131042, 131048, 133010,
+      131055,
     ]);
     expect(
       Object.keys(GRAPH_ERROR_RULES)

@@ -43,6 +43,7 @@ export const GRAPH_ERROR_RULES: Readonly<Record<number, CodeRule>> = {
   131049: { action: 'permanent' }, // Meta kept it back for ecosystem health: not again soon
   131050: { action: 'permanent' }, // shopper stopped marketing messages: an opt-out
   131051: { action: 'permanent' }, // unsupported message type
+  131062: { action: 'permanent' }, // a business-scoped user id not supported for this message
   130472: { action: 'permanent' }, // shopper is part of a Meta experiment
   130497: { action: 'permanent' }, // business cannot message users in that country
   // 132000–132018 (templates) are permanent by range, below.
