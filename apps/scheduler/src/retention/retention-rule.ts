@@ -83,25 +83,5 @@ export function consentVerdict(
   return record.lastSeenAt <= now - policy.closedCartDays * DAY_MS ? { purge: true } : { purge: false, keep: 'recent' };
 }
 
-/** RETENTION_DELETED_STORE_DAYS: the grace after a store's deletion before its rows go. */
-export interface StoreDeletionPolicy {
-  deletedStoreDays: number;
-}
-
-export type DeletedStoreVerdict = { purge: true } | { purge: false; keep: 'not-deleted' | 'grace' };
-
-/**
- * Every row of a store deleted (a `store-settings` tombstone) `deletedStoreDays` ago or more
- * may go, whatever its own state or age: its carts, episodes, outcomes and clicks, contacts
- * (opt-outs and holds), consent records and daily stats. A deleted store's carts have no timer
- * and no message is planned for them (they wait for settings), so nothing waits on them. Within
- * the grace everything stays, so a store PUT again (which clears `deletedAt`) finds it all.
- */
-export function deletedStoreVerdict(
-  store: { deletedAt: number | null },
-  now: number,
-  policy: StoreDeletionPolicy,
-): DeletedStoreVerdict {
-  if (store.deletedAt === null) return { purge: false, keep: 'not-deleted' };
-  return store.deletedAt <= now - policy.deletedStoreDays * DAY_MS ? { purge: true } : { purge: false, keep: 'grace' };
-}
+// A deleted store's rows go after the grace (@lib/store-deletion); here: its carts, episodes, outcomes and clicks, contacts (opt-outs and holds), consent records and daily stats.
+export { deletedStoreVerdict, type DeletedStoreVerdict, type StoreDeletionPolicy } from '@lib/store-deletion';

@@ -4,7 +4,6 @@ import {
   SLOT_DECIDES_DAYS,
   cartClosureVerdict,
   contactSlotVerdict,
-  deletedStoreVerdict,
   messageVerdict,
   type MessageAtRest,
 } from './retention-rule';
@@ -119,28 +118,5 @@ describe('contactSlotVerdict', () => {
       keep: 'recent',
     });
     expect(contactSlotVerdict({ holdUntil: ago(30), lastSentAt: ago(30) }, now, short)).toEqual({ purge: true });
-  });
-});
-
-describe('deletedStoreVerdict', () => {
-  const grace = { deletedStoreDays: 30 };
-
-  it('lets every row of a store go once its deletion is the grace old, not a moment sooner', () => {
-    expect(deletedStoreVerdict({ deletedAt: now - 31 * DAY }, now, grace)).toEqual({ purge: true });
-    expect(deletedStoreVerdict({ deletedAt: now - 30 * DAY }, now, grace)).toEqual({ purge: true });
-    expect(deletedStoreVerdict({ deletedAt: now - 30 * DAY + 1 }, now, grace)).toEqual({ purge: false, keep: 'grace' });
-    expect(deletedStoreVerdict({ deletedAt: now - 29 * DAY }, now, grace)).toEqual({ purge: false, keep: 'grace' });
-  });
-
-  it('keeps a store not deleted, or PUT again (its deletion cleared), whatever its age', () => {
-    expect(deletedStoreVerdict({ deletedAt: null }, now, grace)).toEqual({ purge: false, keep: 'not-deleted' });
-  });
-
-  it('counts the grace in RETENTION_DELETED_STORE_DAYS', () => {
-    expect(deletedStoreVerdict({ deletedAt: now - 2 * DAY }, now, { deletedStoreDays: 1 })).toEqual({ purge: true });
-    expect(deletedStoreVerdict({ deletedAt: now - 2 * DAY }, now, { deletedStoreDays: 3 })).toEqual({
-      purge: false,
-      keep: 'grace',
-    });
   });
 });

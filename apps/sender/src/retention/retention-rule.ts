@@ -111,27 +111,5 @@ export function contactSlotVerdict(
   return { purge: true };
 }
 
-/** RETENTION_DELETED_STORE_DAYS: the grace after a store's deletion before its rows go. */
-export interface StoreDeletionPolicy {
-  deletedStoreDays: number;
-}
-
-export type DeletedStoreVerdict = { purge: true } | { purge: false; keep: 'not-deleted' | 'grace' };
-
-/**
- * Every row of a store deleted (a `store-settings` tombstone) `deletedStoreDays` ago or more
- * may go, whatever its own state or age: messages (sending, deferred or unknown too), cart
- * closures, frequency slots, opt-outs and their suppressions, shopper identities and Meta's
- * limits. No message of a deleted store is sent (a send-due or a deferred message without
- * settings is skipped as unknown-store), and there is no store left to message for, so no
- * fence or opt-out of it is needed any more. Within the grace everything stays, so a store
- * PUT again (which clears `deletedAt`) finds it all.
- */
-export function deletedStoreVerdict(
-  store: { deletedAt: number | null },
-  now: number,
-  policy: StoreDeletionPolicy,
-): DeletedStoreVerdict {
-  if (store.deletedAt === null) return { purge: false, keep: 'not-deleted' };
-  return store.deletedAt <= now - policy.deletedStoreDays * DAY_MS ? { purge: true } : { purge: false, keep: 'grace' };
-}
+// A deleted store's rows go after the grace (@lib/store-deletion); here: messages (sending, deferred or unknown too), cart closures, frequency slots, opt-outs and their suppressions, shopper identities and Meta's limits.
+export { deletedStoreVerdict, type DeletedStoreVerdict, type StoreDeletionPolicy } from '@lib/store-deletion';
