@@ -14,7 +14,7 @@ import { Client } from 'pg';
 import { allTopics, cartKey, SendDue, TOPIC } from '@lib/contracts';
 import { waitForTopics } from '../../scripts/stack';
 import { createTopics, uniquePrefix, harnessKafka, connectionEnv } from '../../test/support/kafka';
-import { secretsEnv } from '../../test/support/secrets';
+import { sealedSettings, secretsEnv } from '../../test/support/secrets';
 import { deployedNodeOptions, freePort } from '../../test/support/services';
 import { startWhatsAppSimulator } from '../../test/whatsapp-simulator';
 import { builtService, cpuSeconds, rssMb } from '../service-process';
@@ -160,7 +160,10 @@ async function measure(ctx: BenchContext, instances: number, total: number): Pro
     await produce(
       kafka,
       `${prefix}${TOPIC.storeSettings}`,
-      Array.from({ length: STORES }, (_, s) => ({ key: storeIdOf(s), value: JSON.stringify(settingsOf(s)) })),
+      Array.from({ length: STORES }, (_, s) => ({
+        key: storeIdOf(s),
+        value: JSON.stringify(sealedSettings(settingsOf(s))),
+      })),
     );
     const db = new Client({ connectionString: databaseUrl, options: `-c search_path=${schema}` });
     await until(
