@@ -24,6 +24,7 @@ import {
   erasureCompletionContract,
   erasureRequestKey,
   erasureCompletionKey,
+  erasureCompletionRecord,
   recoveryLinkContract,
   linkClickContract,
 } from './index';
@@ -364,6 +365,15 @@ describe('erasure contracts', () => {
   it("keys a shopper's requests by phone and a completion by its request", () => {
     expect(erasureRequestKey('+34600111222')).toBe('+34600111222');
     expect(erasureCompletionKey(request.id)).toBe(request.id);
+  });
+
+  it('builds the completion record a service produces: keyed by its request, read by the contract', () => {
+    const record = erasureCompletionRecord(request.id, 'scheduler', new Date('2026-12-07T10:00:05Z'));
+    expect(record.key).toBe(erasureCompletionKey(request.id));
+    expect(erasureCompletionContract.decode(Buffer.from(record.value))).toEqual({
+      ok: true,
+      value: { schemaVersion: 1, id: request.id, service: 'scheduler', completedAt: '2026-12-07T10:00:05.000Z' },
+    });
   });
 });
 

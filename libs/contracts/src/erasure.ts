@@ -1,4 +1,5 @@
 import { Static, Type } from '@sinclair/typebox';
+import { erasureCompletionKey } from './keys';
 import { E164Phone, SchemaVersion1, StoreId, Timestamp } from './primitives';
 
 /** The services that erase a shopper's data and report it on `erasure-completions`. */
@@ -37,6 +38,16 @@ export const ErasureCompletionSchema = Type.Object(
 
 export type ErasureRequest = Static<typeof ErasureRequestSchema>;
 export type ErasureCompletion = Static<typeof ErasureCompletionSchema>;
+
+/** What a service produces on `erasure-completions` once it erased what request `id` names. */
+export function erasureCompletionRecord(
+  id: string,
+  service: ErasingService,
+  completedAt: Date,
+): { key: string; value: string } {
+  const completion: ErasureCompletion = { schemaVersion: 1, id, service, completedAt: completedAt.toISOString() };
+  return { key: erasureCompletionKey(id), value: JSON.stringify(completion) };
+}
 
 /** `POST /v1/erasure-requests`' body: the shopper's phone, and the store (left out: every store). */
 export const ErasureRequestInputSchema = Type.Object(

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { erasureCompletionKey, erasureRequestContract, TOPIC, type ErasureCompletion } from '@lib/contracts';
+import { erasureCompletionRecord, erasureRequestContract, TOPIC } from '@lib/contracts';
 import { BatchResult, ConsumedRecord, DeadLetter, KafkaService, OutgoingRecord } from '@lib/kafka';
 import { LOGGER } from '@lib/observability';
 import type { Logger } from '@lib/observability';
@@ -43,16 +43,9 @@ export class ErasureRequestsPipeline {
       });
       // Counts only: the log names the request, never the phone.
       this.logger.info({ erasureId: request.id, storeId: request.storeId, erased }, 'shopper erased');
-      const completion: ErasureCompletion = {
-        schemaVersion: 1,
-        id: request.id,
-        service: 'sender',
-        completedAt: new Date().toISOString(),
-      };
       outputs.push({
         topic: this.kafka.topic(TOPIC.erasureCompletions),
-        key: erasureCompletionKey(request.id),
-        value: JSON.stringify(completion),
+        ...erasureCompletionRecord(request.id, 'sender', new Date()),
       });
     }
     return { outputs, deadLetters };
