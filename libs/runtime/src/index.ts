@@ -14,5 +14,5 @@ export {
 } from './api-docs/openapi-document';
 export type { Json, OpenApiDocument, ServiceApi } from './api-docs/openapi-document';
 export { DOCS_ASSETS, DOCS_CONTENT_SECURITY_POLICY } from './api-docs/docs-page';
-export { accessRequestRefusal } from './access-request-refusal';
+export { inputRefusal, unprocessable } from './input-refusal';
 export { SHOPPER_DATA_EXAMPLES, SHOPPER_DATA_PATH, shopperDataOperation } from './api-docs/shopper-data-operation';

@@ -14,13 +14,13 @@ import {
   Query,
   Res,
   ServiceUnavailableException,
-  UnprocessableEntityException,
   UseGuards,
 } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import type { FastifyReply } from 'fastify';
 import { ConsoleTokenGuard } from '@lib/console-access';
 import type { StoreSettings } from '@lib/contracts';
+import { unprocessable } from '@lib/runtime';
 import type { IngestConfig } from '../config';
 import { INGEST_CONFIG } from '../tokens';
 import { parseDetectedAt, previewSend } from '../store-admin/send-preview';
@@ -134,14 +134,7 @@ export class ConsoleApiController {
   }
 }
 
-function invalid(problems: string[]): UnprocessableEntityException {
-  return new UnprocessableEntityException({
-    statusCode: 422,
-    error: 'Unprocessable Entity',
-    message: 'invalid store settings',
-    problems,
-  });
-}
+const invalid = (problems: string[]) => unprocessable('invalid store settings', problems);
 
 /**
  * A console GET answered by another service's console route: the browser's token forwarded as

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import {
-  BadRequestException,
   Body,
   Controller,
   Get,
@@ -10,7 +9,6 @@ import {
   Param,
   Post,
   ServiceUnavailableException,
-  UnprocessableEntityException,
   UseGuards,
 } from '@nestjs/common';
 import {
@@ -24,7 +22,7 @@ import {
 import { KafkaService } from '@lib/kafka';
 import { LOGGER } from '@lib/observability';
 import type { Logger } from '@lib/observability';
-import { ApiKeyGuard } from '@lib/runtime';
+import { ApiKeyGuard, inputRefusal } from '@lib/runtime';
 import { publishOrUnavailable } from '../cart-events-api/publish';
 import type { IngestConfig } from '../config';
 import { INGEST_CONFIG } from '../tokens';
@@ -54,15 +52,7 @@ export class ErasureRequestsController {
     const key = this.config.ERASURE_HASH_KEY;
     if (!key) throw new ServiceUnavailableException('erasure is not configured (ERASURE_HASH_KEY)');
     const decision = checkErasureRequest(body);
-    if (!decision.ok && decision.status === 400) throw new BadRequestException(decision.problems[0]);
-    if (!decision.ok) {
-      throw new UnprocessableEntityException({
-        statusCode: 422,
-        error: 'Unprocessable Entity',
-        message: 'invalid erasure request',
-        problems: decision.problems,
-      });
-    }
+    if (!decision.ok) throw inputRefusal('invalid erasure request', decision);
     const request: ErasureRequest = {
       schemaVersion: 1,
       id: randomUUID(),

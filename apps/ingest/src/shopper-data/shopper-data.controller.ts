@@ -7,7 +7,7 @@ import {
 } from '@lib/contracts';
 import { LOGGER } from '@lib/observability';
 import type { Logger } from '@lib/observability';
-import { accessRequestRefusal, ApiKeyGuard } from '@lib/runtime';
+import { ApiKeyGuard, inputRefusal } from '@lib/runtime';
 import type { IngestConfig } from '../config';
 import { erasureStatus } from '../erasure/erasure-request';
 import { ErasureRequestRepository } from '../erasure/erasure-request.repository';
@@ -38,7 +38,7 @@ export class ShopperDataController {
     @Query('storeId') storeId?: unknown,
   ): Promise<ShopperData> {
     const query = checkShopperDataQuery(phone, storeId);
-    if (!query.ok) throw accessRequestRefusal(query);
+    if (!query.ok) throw inputRefusal('invalid access request', query);
     const generatedAt = new Date();
     const [ingest, scheduler, sender] = await Promise.all([
       this.ingestPart(query.phone, query.storeId),

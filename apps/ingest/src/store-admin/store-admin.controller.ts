@@ -11,7 +11,6 @@ import {
   Put,
   Query,
   Res,
-  UnprocessableEntityException,
   UseGuards,
 } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
@@ -19,7 +18,7 @@ import { TOPIC, withoutSecrets } from '@lib/contracts';
 import { KafkaService } from '@lib/kafka';
 import { LOGGER } from '@lib/observability';
 import type { Logger } from '@lib/observability';
-import { ApiKeyGuard } from '@lib/runtime';
+import { ApiKeyGuard, unprocessable } from '@lib/runtime';
 import { sealStoreSecrets } from '@lib/secrets';
 import { publishOrUnavailable } from '../cart-events-api/publish';
 import type { IngestConfig } from '../config';
@@ -50,12 +49,7 @@ export class StoreAdminController {
     const saved = await this.repository.withStoreLocked(storeId, async (current, tx) => {
       const decision = checkStoreSettings(storeId, body, current?.settings);
       if (!decision.ok) {
-        throw new UnprocessableEntityException({
-          statusCode: 422,
-          error: 'Unprocessable Entity',
-          message: 'invalid store settings',
-          problems: decision.problems,
-        });
+        throw unprocessable('invalid store settings', decision.problems);
       }
       const { settings } = sealStoreSecrets(decision.settings, this.config.SECRETS_ENCRYPTION_KEYS);
       const version = await tx.save(settings);

@@ -1,6 +1,6 @@
 import { Controller, Get, Param, Query, UseGuards } from '@nestjs/common';
 import { checkShopperDataQuery, type SchedulerShopperData } from '@lib/contracts';
-import { accessRequestRefusal, ApiKeyGuard } from '@lib/runtime';
+import { ApiKeyGuard, inputRefusal } from '@lib/runtime';
 import { ShopperDataRepository } from './shopper-data.repository';
 
 /**
@@ -15,7 +15,7 @@ export class ShopperDataController {
   @Get()
   get(@Param('phone') phone: string, @Query('storeId') storeId?: unknown): Promise<SchedulerShopperData> {
     const query = checkShopperDataQuery(phone, storeId);
-    if (!query.ok) throw accessRequestRefusal(query);
+    if (!query.ok) throw inputRefusal('invalid access request', query);
     return this.repository.read(query.phone, query.storeId);
   }
 }

@@ -1,6 +1,6 @@
 import { Controller, Get, Inject, Param, Query, UseGuards } from '@nestjs/common';
 import { checkShopperDataQuery, type SenderShopperData } from '@lib/contracts';
-import { accessRequestRefusal, ApiKeyGuard } from '@lib/runtime';
+import { ApiKeyGuard, inputRefusal } from '@lib/runtime';
 import type { SenderConfig } from '../config';
 import { SENDER_CONFIG } from '../tokens';
 import { ShopperDataRepository } from './shopper-data.repository';
@@ -21,7 +21,7 @@ export class ShopperDataController {
   @Get()
   get(@Param('phone') phone: string, @Query('storeId') storeId?: unknown): Promise<SenderShopperData> {
     const query = checkShopperDataQuery(phone, storeId);
-    if (!query.ok) throw accessRequestRefusal(query);
+    if (!query.ok) throw inputRefusal('invalid access request', query);
     const phoneHash = this.config.ERASURE_HASH_KEY?.hash(query.phone) ?? null;
     return this.repository.read(query.phone, query.storeId, phoneHash);
   }
