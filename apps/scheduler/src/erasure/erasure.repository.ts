@@ -7,8 +7,11 @@ import { erasedShopperExpired, isErasedEvent, type ErasedShopper } from './erasu
 /** What one erasure removed, per table (counts only: nothing of the shopper). */
 export type ErasedRows = Record<string, number>;
 
-/** The carts of the shopper: by the phone column (opted in) or the phone in the facts (any). */
-const SHOPPER_CARTS = `(c.phone = $1 OR c.facts #>> '{phone,v}' = $1) AND ($2::text IS NULL OR c.store_id = $2)`;
+/**
+ * The carts of the shopper ($1, at store $2 or every store when null): by the phone column
+ * (opted in) or the phone in the facts (any). The access request reads the same carts.
+ */
+export const SHOPPER_CARTS = `(c.phone = $1 OR c.facts #>> '{phone,v}' = $1) AND ($2::text IS NULL OR c.store_id = $2)`;
 
 /**
  * Erases a shopper from the scheduler's schema, in one transaction: their carts (facts with
@@ -100,19 +103,26 @@ export class ErasureRepository {
     return out;
   }
 
-  /** `items` without those of an erased shopper that happened before the erasure (the in-flight rule). */
+  /**
+   * `items` without those of an erased shopper that happened before the erasure (the in-flight
+   * rule), in their order; an item without a phone is kept. One lookup, by the phones' hashes.
+   */
   async withoutErased<T>(
     items: T[],
     key: PhoneHashKey,
-    of: (item: T) => { storeId: string; phone: string; at: number },
+    of: (item: T) => { storeId: string; phone: string | undefined; at: number },
   ): Promise<T[]> {
-    if (items.length === 0) return items;
-    const hashes = new Map(items.map((i) => [of(i).phone, key.hash(of(i).phone)]));
+    const hashes = new Map<string, string>();
+    for (const i of items) {
+      const { phone } = of(i);
+      if (phone && !hashes.has(phone)) hashes.set(phone, key.hash(phone));
+    }
+    if (hashes.size === 0) return items;
     const erased = await this.erasedShoppers([...new Set(hashes.values())]);
     if (erased.size === 0) return items;
     return items.filter((i) => {
       const { storeId, phone, at } = of(i);
-      return !isErasedEvent(erased.get(hashes.get(phone)!) ?? [], storeId, at);
+      return !(phone && isErasedEvent(erased.get(hashes.get(phone)!) ?? [], storeId, at));
     });
   }
 

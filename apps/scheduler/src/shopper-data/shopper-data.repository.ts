@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { shopperDataRow, type SchedulerShopperData } from '@lib/contracts';
+// The shopper's carts as the erasure finds them.
+import { SHOPPER_CARTS } from '../erasure/erasure.repository';
 
-/** The shopper's carts, as the erasure finds them: by the phone column (opted in) or the phone in the facts (any). */
-const SHOPPER_CARTS = `(c.phone = $1 OR c.facts #>> '{phone,v}' = $1) AND ($2::text IS NULL OR c.store_id = $2)`;
 const OF_THOSE_CARTS = `(t.store_id, t.cart_id) IN (SELECT c.store_id, c.cart_id FROM carts c WHERE ${SHOPPER_CARTS})`;
 const BY_PHONE = `t.phone = $1 AND ($2::text IS NULL OR t.store_id = $2)`;
 
