@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { updatedRows, type UpdateResult } from '@lib/database';
 import type { PhoneHashKey } from '@lib/secrets';
 import { ERASED_BY_PHONE, ERASED_SHOPPER_DAYS, isErasedSendDue, suppressionsOf } from './erasure-scope';
 
@@ -21,10 +22,11 @@ export class ErasureRepository {
     return this.dataSource.transaction(async (tx) => {
       const params = [request.phone, request.storeId];
       const byPhone = 'phone = $1 AND ($2::text IS NULL OR store_id = $2)';
-      // A DELETE … RETURNING answers [rows, count] through TypeORM.
-      const [optOuts]: [Array<{ store_id: string; opted_out_at: Date; source: string }>, number] = await tx.query(
-        `DELETE FROM opt_outs WHERE ${byPhone} RETURNING store_id, opted_out_at, source`,
-        params,
+      const optOuts = updatedRows<{ store_id: string; opted_out_at: Date; source: string }>(
+        (await tx.query(
+          `DELETE FROM opt_outs WHERE ${byPhone} RETURNING store_id, opted_out_at, source`,
+          params,
+        )) as UpdateResult<{ store_id: string; opted_out_at: Date; source: string }>,
       );
       const kept = suppressionsOf(
         optOuts.map((o) => ({ storeId: o.store_id, optedOutAt: o.opted_out_at, source: o.source })),
