@@ -31,6 +31,9 @@ import { OutcomePublisher } from '../messages/outcome-publisher';
 /** A shopper leaving by phone: a reply names the business number (so the stores), a 131050 the store. */
 type OptingOut = { phone: string; at: string; phoneNumberId?: string; storeId?: string };
 
+/** The stores on a business number (inbound webhooks name the number, not the store). */
+type StoresOf = (phoneNumberId: string) => Promise<string[]>;
+
 /**
  * A signed webhook, once its signature is good: statuses move messages forward (and settle a
  * send whose answer was lost, found by the sendId in biz_opaque_callback_data); opt-out
@@ -63,15 +66,27 @@ export class WhatsAppWebhooks {
   async receive(payload: unknown): Promise<void> {
     const { statuses, replies, templates, numbers } = readWebhook(payload);
     await this.templates.learnNumbers(numbers);
-    if (statuses.length > 0) await this.applyStatuses(statuses);
+    // The stores of each business number, read once per POST (pairing, opt-outs by BSUID and by phone all ask).
+    const storesOf = this.storesOfNumbers();
+    if (statuses.length > 0) await this.applyStatuses(statuses, storesOf);
     const optingOut = replies.filter((r) => this.isOptOut(r.text));
     const pairingReplies = replies.filter((r) => r.phone && r.userId);
-    if (pairingReplies.length > 0) await this.learnFromReplies(pairingReplies);
-    if (optingOut.length > 0) await this.optOutReplies(optingOut);
+    if (pairingReplies.length > 0) await this.learnFromReplies(pairingReplies, storesOf);
+    if (optingOut.length > 0) await this.optOutReplies(optingOut, storesOf);
     if (templates.length > 0) await this.applyTemplates(templates);
   }
 
-  private async applyStatuses(notices: StatusNotice[]): Promise<void> {
+  /** `storesOfPhoneNumber`, each number read once for the caller's lifetime. */
+  private storesOfNumbers(): StoresOf {
+    const read = new Map<string, Promise<string[]>>();
+    return (phoneNumberId) => {
+      let stores = read.get(phoneNumberId);
+      if (!stores) read.set(phoneNumberId, (stores = this.settings.storesOfPhoneNumber(phoneNumberId)));
+      return stores;
+    };
+  }
+
+  private async applyStatuses(notices: StatusNotice[], storesOf: StoresOf): Promise<void> {
     const topic = this.kafka.topic(TOPIC.messageOutcomes);
     const stoppedMarketing: OptingOut[] = [];
     const neverReached: Array<{ storeId: string; phone: string; sendId: string }> = [];
@@ -129,21 +144,21 @@ export class WhatsAppWebhooks {
     }
     // Failed later (131049, 131026…): the shopper was not reached, the frequency slot goes back.
     await this.contacts.release(neverReached);
-    if (stoppedMarketing.length > 0) await this.optOut(stoppedMarketing, 'graph-131050');
+    if (stoppedMarketing.length > 0) await this.optOut(stoppedMarketing, 'graph-131050', storesOf);
   }
 
   /**
    * Opt-out replies: by phone when the reply has one; by the phone its BSUID was paired with,
    * store by store; a BSUID never paired is kept (pending_opt_outs) until a webhook pairs it.
    */
-  private async optOutReplies(replies: ShopperReply[]): Promise<void> {
+  private async optOutReplies(replies: ShopperReply[], storesOf: StoresOf): Promise<void> {
     const byPhone: OptingOut[] = [];
     for (const reply of replies) {
       if (reply.phone) {
         byPhone.push({ phone: reply.phone, at: reply.at, phoneNumberId: reply.phoneNumberId });
         continue;
       }
-      const stores = await this.settings.storesOfPhoneNumber(reply.phoneNumberId);
+      const stores = await storesOf(reply.phoneNumberId);
       const paired = await this.identities.phonesOf(stores, reply.userId!);
       const targets = optOutTargets(stores, reply, (storeId) => paired.get(storeId));
       for (const t of targets.byPhone) byPhone.push({ phone: t.phone, at: reply.at, storeId: t.storeId });
@@ -158,14 +173,14 @@ export class WhatsAppWebhooks {
         );
       }
     }
-    if (byPhone.length > 0) await this.optOut(byPhone, 'reply');
+    if (byPhone.length > 0) await this.optOut(byPhone, 'reply', storesOf);
   }
 
   /** A reply with both the phone and the BSUID pairs them for every store of its number. */
-  private async learnFromReplies(replies: ShopperReply[]): Promise<void> {
+  private async learnFromReplies(replies: ShopperReply[], storesOf: StoresOf): Promise<void> {
     const pairs: IdentityPair[] = [];
     for (const reply of replies) {
-      pairs.push(...pairingsOfReply(await this.settings.storesOfPhoneNumber(reply.phoneNumberId), reply));
+      pairs.push(...pairingsOfReply(await storesOf(reply.phoneNumberId), reply));
     }
     await this.learn(pairs);
   }
@@ -233,12 +248,10 @@ export class WhatsAppWebhooks {
   }
 
   /** Records and announces opt-outs; a reply names the business number, which names the stores. */
-  private async optOut(replies: OptingOut[], source: string): Promise<void> {
+  private async optOut(replies: OptingOut[], source: string, storesOf: StoresOf): Promise<void> {
     const found: Array<{ storeId: string; phone: string; at: Date; source: string }> = [];
     for (const reply of replies) {
-      const stores = reply.storeId
-        ? [reply.storeId]
-        : await this.settings.storesOfPhoneNumber(reply.phoneNumberId ?? '');
+      const stores = reply.storeId ? [reply.storeId] : await storesOf(reply.phoneNumberId ?? '');
       for (const storeId of stores) found.push({ storeId, phone: reply.phone, at: new Date(reply.at), source });
       this.logger.info({ phone: maskPhone(reply.phone), stores, source }, 'shopper opted out');
     }
