@@ -5,7 +5,6 @@ import { BatchResult, ConsumedRecord, DeadLetter } from '@lib/kafka';
 import { ConsentRecordRepository } from '../contacts/consent-record.repository';
 import { ContactHoldRepository } from '../contacts/contact-hold.repository';
 import type { SchedulerConfig } from '../config';
-import { isErasedEvent } from '../erasure/erasure-rule';
 import { ErasureRepository } from '../erasure/erasure.repository';
 import { StoreSettingsRepository } from '../store-settings/store-settings.repository';
 import { TimerWakeups } from '../timers/timer-wakeups';
@@ -92,21 +91,17 @@ export class CartEventsPipeline {
 
   /**
    * Drops the events of erased shoppers that happened before their erasure and were still on
-   * the topic (erasure/erasure-rule.ts): they must not bring the erased data back. One lookup
-   * per batch, by the phones' keyed hashes.
+   * the topic (erasure/erasure-rule.ts): they must not bring the erased data back.
    */
   private async withoutErasedShoppers(events: CartEvent[]): Promise<CartEvent[]> {
     const key = this.config.ERASURE_HASH_KEY;
     if (!key) return events;
-    const hashOf = new Map<string, string>();
-    for (const e of events) if (e.customer?.phone) hashOf.set(e.customer.phone, key.hash(e.customer.phone));
-    const erased = await this.erasures.erasedShoppers([...new Set(hashOf.values())]);
-    if (erased.size === 0) return events;
-    const kept = events.filter((e) => {
-      const hash = e.customer?.phone ? hashOf.get(e.customer.phone) : undefined;
-      return !(hash && isErasedEvent(erased.get(hash) ?? [], e.storeId, Date.parse(e.occurredAt)));
-    });
-    this.metrics.cartEvents.inc({ result: 'erased' }, events.length - kept.length);
+    const kept = await this.erasures.withoutErased(events, key, (e) => ({
+      storeId: e.storeId,
+      phone: e.customer?.phone,
+      at: Date.parse(e.occurredAt),
+    }));
+    if (kept.length < events.length) this.metrics.cartEvents.inc({ result: 'erased' }, events.length - kept.length);
     return kept;
   }
 
