@@ -9,7 +9,7 @@ import { SenderMetrics } from '../sender.metrics';
 import { StoreSettingsRepository } from '../store-settings/store-settings.repository';
 import { SENDER_CONFIG } from '../tokens';
 import { deliver, DeliveryOutcome, endpointFor, MARKETING_TERMS_NOT_ACCEPTED, OutgoingMessage } from '../whatsapp';
-import { TemplateStateRepository } from '../templates/template-state.repository';
+import { categoryKey, TemplateStateRepository } from '../templates/template-state.repository';
 import { routingCategory } from '../templates/template-state';
 import { FrequencySlotRepository } from '../contacts/frequency-slot.repository';
 import { GraphApi } from './graph-api';
@@ -69,7 +69,10 @@ export class MessageDelivery {
         messages.map(async (m) => {
           const settings = stores.get(m.storeId)?.settings;
           const started = Date.now();
-          const latest = m.template ? categories.get(`${m.phoneNumberId}\u0000${m.template.templateName}`) : null;
+          const latest =
+            m.template && m.phoneNumberId
+              ? categories.get(categoryKey(m.phoneNumberId, m.template.templateName))
+              : null;
           const outcome = await this.deliverOne(m, settings, latest ?? null).catch((error: unknown) => {
             if (error instanceof TakenOver) return undefined;
             throw error;
@@ -95,15 +98,15 @@ export class MessageDelivery {
     }
   }
 
-  /** Meta's latest category of each template the batch sends (by phone number id and name). */
-  private async latestCategories(messages: NewMessage[]): Promise<Map<string, string | null>> {
-    const out = new Map<string, string | null>();
+  /** Meta's latest category of each template the batch sends (by phone number id and name), one query. */
+  private latestCategories(messages: NewMessage[]): Promise<Map<string, string>> {
+    const keys = new Map<string, { phoneNumberId: string; templateName: string }>();
     for (const m of messages) {
       if (!m.template || !m.phoneNumberId) continue;
-      const key = `${m.phoneNumberId}\u0000${m.template.templateName}`;
-      if (!out.has(key)) out.set(key, await this.templates.latestCategory(m.phoneNumberId, m.template.templateName));
+      const key = { phoneNumberId: m.phoneNumberId, templateName: m.template.templateName };
+      keys.set(categoryKey(key.phoneNumberId, key.templateName), key);
     }
-    return out;
+    return this.templates.latestCategories([...keys.values()]);
   }
 
   private async deliverOne(

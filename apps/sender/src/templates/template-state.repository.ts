@@ -23,6 +23,9 @@ interface TemplateRow {
   impending_at: Date | null;
 }
 
+/** The key of `latestCategories`' answer. */
+export const categoryKey = (phoneNumberId: string, templateName: string) => `${phoneNumberId}\u0000${templateName}`;
+
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
 const stateOf = (r: TemplateRow): TemplateState => ({
@@ -104,13 +107,25 @@ export class TemplateStateRepository {
 
   /** The latest category of a store's template as Meta last said (null: no webhook about it yet). */
   async latestCategory(phoneNumberId: string, templateName: string): Promise<string | null> {
-    const [row]: Array<{ category: string | null }> = await this.dataSource.query(
-      `SELECT t.category FROM business_numbers b JOIN whatsapp_templates t ON t.waba_id = b.waba_id
-       WHERE b.phone_number_id = $1 AND t.name = $2 AND t.category IS NOT NULL
-       ORDER BY t.category_at DESC NULLS LAST LIMIT 1`,
-      [phoneNumberId, templateName],
+    return (
+      (await this.latestCategories([{ phoneNumberId, templateName }])).get(categoryKey(phoneNumberId, templateName)) ??
+      null
     );
-    return row?.category ?? null;
+  }
+
+  /** `latestCategory` of each (phone number id, template name), one query for a batch (keyed by `categoryKey`). */
+  async latestCategories(keys: Array<{ phoneNumberId: string; templateName: string }>): Promise<Map<string, string>> {
+    if (keys.length === 0) return new Map();
+    const rows: Array<{ phone_number_id: string; name: string; category: string }> = await this.dataSource.query(
+      `SELECT DISTINCT ON (b.phone_number_id, t.name) b.phone_number_id, t.name, t.category
+       FROM unnest($1::text[], $2::text[]) AS k(phone_number_id, name)
+       JOIN business_numbers b ON b.phone_number_id = k.phone_number_id
+       JOIN whatsapp_templates t ON t.waba_id = b.waba_id AND t.name = k.name
+       WHERE t.category IS NOT NULL
+       ORDER BY b.phone_number_id, t.name, t.category_at DESC NULLS LAST`,
+      [keys.map((k) => k.phoneNumberId), keys.map((k) => k.templateName)],
+    );
+    return new Map(rows.map((r) => [categoryKey(r.phone_number_id, r.name), r.category]));
   }
 
   async byName(wabaId: string, name: string): Promise<TemplateState[]> {
