@@ -65,11 +65,12 @@ export class OptOutRepository {
     const key = this.config?.ERASURE_HASH_KEY;
     const found = new Set<string>();
     if (!key || pairs.length === 0) return found;
-    const byHash = new Map(pairs.map((p) => [`${p.storeId}\u0000${key.hash(p.phone)}`, p]));
+    const hashes = pairs.map((p) => key.hash(p.phone));
+    const byHash = new Map(pairs.map((p, i) => [`${p.storeId}\u0000${hashes[i]}`, p]));
     const rows: Array<{ store_id: string; phone_hash: string }> = await manager.query(
       `SELECT s.store_id, s.phone_hash FROM suppressions s
        JOIN unnest($1::text[], $2::text[]) AS k(store_id, phone_hash) USING (store_id, phone_hash)`,
-      [pairs.map((p) => p.storeId), pairs.map((p) => key.hash(p.phone))],
+      [pairs.map((p) => p.storeId), hashes],
     );
     for (const r of rows) {
       const pair = byHash.get(`${r.store_id}\u0000${r.phone_hash}`);
