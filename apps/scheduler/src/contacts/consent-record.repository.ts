@@ -63,7 +63,8 @@ export class ConsentRecordRepository {
         );
       }
       // Evidence carried again keeps its record alive for the retention purge.
-      const seenAgain = others.filter((r) => !replacing.includes(r) && stored.has(shopperKey(r.storeId, r.phone)));
+      const replaced = new Set(replacing);
+      const seenAgain = others.filter((r) => !replaced.has(r) && stored.has(shopperKey(r.storeId, r.phone)));
       if (seenAgain.length > 0) {
         await manager.query(
           `UPDATE consent_records AS c SET last_seen_at = now()
