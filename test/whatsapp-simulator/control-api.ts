@@ -81,6 +81,10 @@ export async function handleControlRequest(
         const delivery = await simulator.templateWebhook(event as unknown as TemplateEvent, wabaId);
         return ok({ delivery: delivery ?? null });
       }
+      case 'POST /_simulator/marketing-terms-signed': {
+        const wabaId = typeof input.wabaId === 'string' ? input.wabaId : undefined;
+        return ok({ delivery: (await simulator.signMarketingTerms(wabaId)) ?? null });
+      }
       case 'GET /_simulator/shopper-identities':
         return ok(simulator.identities.describe());
       case 'POST /_simulator/shopper-identities': {

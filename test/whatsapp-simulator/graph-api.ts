@@ -163,16 +163,19 @@ function processSend(
   deps.pairRate.take(phoneNumberId, send.waId, now);
 
   const message = acceptedMessage(attempt, send, now, deps);
+  // A paced template: taken and held back, no status until the test releases or drops it.
+  const paced = send.template ? settings.pacedTemplates[send.template.name] : undefined;
+  if (paced) message.paced = paced;
   deps.record.addMessage(message);
   attempt.outcome = 'accepted';
   attempt.wamid = message.wamid;
-  deps.statuses.followAcceptance(message);
+  if (!paced) deps.statuses.followAcceptance(message);
   return {
     httpStatus: 200,
     body: {
       messaging_product: 'whatsapp',
       contacts: [{ input: send.to, wa_id: send.waId }],
-      messages: [{ id: message.wamid, message_status: 'accepted' }],
+      messages: [{ id: message.wamid, message_status: paced ?? 'accepted' }],
     },
   };
 }

@@ -68,6 +68,8 @@ export interface AcceptedMessage {
   body: unknown;
   /** Statuses as the simulator emitted them (duplicates and out-of-order included). */
   statuses: StatusEvent[];
+  /** Held back as a paced template (the answer's message_status); released by a status sent for it. */
+  paced?: 'held_for_quality_assessment' | 'paused';
 }
 
 export interface WebhookAttempt {
@@ -78,7 +80,7 @@ export interface WebhookAttempt {
 
 export interface WebhookDelivery {
   seq: number;
-  kind: 'status' | 'inbound' | 'template';
+  kind: 'status' | 'inbound' | 'template' | 'account';
   /** The message the webhook is about (the status's message, or the inbound message). */
   wamid: string;
   status?: StatusName;

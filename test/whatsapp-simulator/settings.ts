@@ -49,6 +49,11 @@ export interface SimulatorOptions {
   templates?: ApprovedTemplate[];
   /** Business phone number ids whose business has not accepted the Marketing Messages API terms: 131055 there. */
   marketingTermsNotAccepted?: string[];
+  /**
+   * Paced templates by name: a send of one is accepted with this `message_status` and held (no
+   * status webhook) until the test releases it (`POST /_simulator/statuses`: sent, or failed to drop it).
+   */
+  pacedTemplates?: Record<string, PacedStatus>;
   limits?: LimitOptions;
   /** Added before every Graph API answer: fixed ms or a uniform range. */
   latencyMs?: Latency;
@@ -76,6 +81,7 @@ export interface SimulatorSettings {
   tokens: Map<string, Set<string>>;
   templates?: ApprovedTemplate[];
   marketingTermsNotAccepted: string[];
+  pacedTemplates: Record<string, PacedStatus>;
   throughputPerSecond: number;
   pairRate: PairRateSettings | false;
   latencyMs: Latency;
@@ -86,10 +92,15 @@ export interface SettingsPatch {
   tokens?: Record<string, string | string[]>;
   templates?: ApprovedTemplate[] | null;
   marketingTermsNotAccepted?: string[];
+  pacedTemplates?: Record<string, PacedStatus>;
   limits?: LimitOptions;
   latencyMs?: Latency;
   webhooks?: WebhookOptions;
 }
+
+/** Meta's `message_status` of an accepted send it holds back (a paced template). */
+export const PACED_STATUSES = ['held_for_quality_assessment', 'paused'] as const;
+export type PacedStatus = (typeof PACED_STATUSES)[number];
 
 const STATUS_ORDER = ['sent', 'delivered', 'read'] as const;
 
@@ -97,6 +108,7 @@ export function resolveSettings(options: SimulatorOptions): SimulatorSettings {
   const settings: SimulatorSettings = {
     tokens: new Map(),
     marketingTermsNotAccepted: [],
+    pacedTemplates: {},
     throughputPerSecond: 80,
     pairRate: { intervalMs: 6000, burst: 3 },
     latencyMs: 0,
@@ -113,6 +125,7 @@ export function resolveSettings(options: SimulatorOptions): SimulatorSettings {
     tokens: options.tokens,
     templates: options.templates,
     marketingTermsNotAccepted: options.marketingTermsNotAccepted,
+    pacedTemplates: options.pacedTemplates,
     limits: options.limits,
     latencyMs: options.latencyMs,
     webhooks: options.webhooks,
@@ -144,6 +157,13 @@ export function applySettingsPatch(settings: SimulatorSettings, patch: SettingsP
     )
       throw new Error('marketingTermsNotAccepted: a list of phone number ids');
     next.marketingTermsNotAccepted = [...patch.marketingTermsNotAccepted];
+  }
+  if (patch.pacedTemplates !== undefined) {
+    const entries = Object.entries(patch.pacedTemplates ?? {});
+    if (entries.some(([, status]) => !(PACED_STATUSES as readonly string[]).includes(status))) {
+      throw new Error(`pacedTemplates: each template's status must be one of ${PACED_STATUSES.join(', ')}`);
+    }
+    next.pacedTemplates = Object.fromEntries(entries);
   }
   const limits = patch.limits ?? {};
   if (limits.throughputPerSecond !== undefined) {

@@ -20,7 +20,7 @@ import {
 } from './settings';
 import { newWamid } from './wamid';
 import { ShopperIdentities } from './shopper-identities';
-import { inboundWebhook, templateWebhook, type TemplateEvent } from './webhook-payloads';
+import { inboundWebhook, marketingTermsSignedWebhook, templateWebhook, type TemplateEvent } from './webhook-payloads';
 import { WebhookOutbox } from './webhook-outbox';
 import { verifyWebhookSubscription, type WebhookVerificationResult } from './webhook-verification';
 
@@ -70,6 +70,11 @@ export interface WhatsAppSimulator {
    * (default: the only business number's); a status also applies to the approved templates.
    */
   templateWebhook(event: TemplateEvent, wabaId?: string): Promise<WebhookDelivery | undefined>;
+  /**
+   * The business account accepts the Marketing Messages API terms: its numbers leave
+   * `marketingTermsNotAccepted` and Meta's `account_update` (MM_LITE_TERMS_SIGNED) is sent.
+   */
+  signMarketingTerms(wabaId?: string): Promise<WebhookDelivery | undefined>;
   /** Sends one more status webhook for an accepted message (late, duplicate, or a failure). */
   sendStatus(wamid: string, status: StatusName, errorCode?: number): Promise<WebhookDelivery | undefined>;
   /** Performs Meta's subscription handshake against the configured webhook URL. */
@@ -231,6 +236,21 @@ export async function startWhatsAppSimulator(options: SimulatorOptions): Promise
       log('template-webhook', { wabaId: account, ...event });
       const wamid = `template:${event.name}:${event.language}`;
       return outbox.deliver({ kind: 'template', wamid }, templateWebhook(account, event, clock()));
+    },
+
+    async signMarketingTerms(wabaId) {
+      const configured = [...settings.tokens.keys()].filter((id) => id !== '*');
+      const account = wabaId ?? numberOf(configured[0] ?? '').wabaId;
+      const numbers = new Set(
+        [...configured, ...settings.marketingTermsNotAccepted].filter((id) => numberOf(id).wabaId === account),
+      );
+      settings.marketingTermsNotAccepted = settings.marketingTermsNotAccepted.filter((id) => !numbers.has(id));
+      log('account-webhook', { wabaId: account, event: 'MM_LITE_TERMS_SIGNED' });
+      const owner = `9${account.slice(1)}`;
+      return outbox.deliver(
+        { kind: 'account', wamid: `account:${account}:MM_LITE_TERMS_SIGNED` },
+        marketingTermsSignedWebhook(account, owner, clock()),
+      );
     },
 
     async sendStatus(wamid, status, errorCode) {

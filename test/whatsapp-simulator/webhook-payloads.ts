@@ -14,7 +14,8 @@ export interface BusinessNumber {
   wabaId: string;
 }
 
-export type WebhookField = 'messages' | 'message_template_status_update' | 'template_category_update';
+export type WebhookField =
+  'messages' | 'message_template_status_update' | 'template_category_update' | 'account_update';
 
 interface WebhookEnvelope<V> {
   object: 'whatsapp_business_account';
@@ -243,6 +244,35 @@ export function templateWebhook(wabaId: string, event: TemplateEvent, at: number
     previous_category: event.previousCategory,
     new_category: event.newCategory,
   });
+}
+
+/**
+ * The `account_update` webhook Meta sends when a business account accepts the Marketing
+ * Messages API terms (event `MM_LITE_TERMS_SIGNED`, with `waba_info`).
+ */
+export function marketingTermsSignedWebhook(
+  wabaId: string,
+  ownerBusinessId: string,
+  at: number,
+): WebhookEnvelope<object> {
+  return {
+    object: 'whatsapp_business_account',
+    entry: [
+      {
+        id: wabaId,
+        time: Math.floor(at / 1000),
+        changes: [
+          {
+            value: {
+              event: 'MM_LITE_TERMS_SIGNED',
+              waba_info: { waba_id: wabaId, owner_business_id: ownerBusinessId },
+            },
+            field: 'account_update',
+          },
+        ],
+      },
+    ],
+  };
 }
 
 /** A stable numeric template id per name and language, as Meta's are numbers. */

@@ -78,6 +78,9 @@ export function schedulerApiDocument(): OpenApiDocument {
       failed: 7,
       deferred: 2,
       expired: 4,
+      paced: 3,
+      releasedAfterClosing: 1,
+      limitedByMeta: 2,
     },
     skippedByReason: [
       { reason: 'opted-out', count: 3 },

@@ -66,8 +66,11 @@ describe('GET /v1/stores/{storeId}/stats over a scripted history', () => {
       outcome('r1', 'read', 200), // out of order: read before delivered
       outcome('r1', 'delivered', 100),
       outcome('r1', 'sent', 0), // duplicate
-      outcome('r2', 'sent', 0),
-      outcome('f1', 'failed', 0, '131026'),
+      // r2 was held back by Meta (a paced template) and released while the store was closed.
+      outcome('r2', 'paced', -100, 'held_for_quality_assessment'),
+      outcome('r2', 'sent', 0, 'released-after-closing'),
+      // f1 failed for Meta's per-user marketing limit.
+      outcome('f1', 'failed', 0, '131049: limited-by-meta'),
       outcome('s1', 'skipped', 0, 'disabled'),
       outcome('s1', 'skipped', 50, 'duplicate'), // a re-emission dropped: says nothing
     ]);
@@ -116,6 +119,9 @@ describe('GET /v1/stores/{storeId}/stats over a scripted history', () => {
       failed: 1,
       deferred: 0,
       expired: 0,
+      paced: 1,
+      releasedAfterClosing: 1,
+      limitedByMeta: 1,
       skipped: { total: 2, byReason: { disabled: 1, 'frequency-cap': 1 } },
       recovered: 2,
       recoveredRevenue: { EUR: '59.90', USD: '25.00' },

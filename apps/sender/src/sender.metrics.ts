@@ -25,6 +25,7 @@ export class SenderMetrics {
   readonly blankedBodies: Counter;
   readonly purgeSeconds: Histogram;
   readonly limitedByMeta: Counter<'store_id'>;
+  readonly pacedReleased: Counter<'store_id' | 'store_closed'>;
   readonly templatePaused: Counter<'store_id' | 'template' | 'status'>;
   readonly templatesHolding: Gauge;
   readonly templateWebhooks: Counter<'kind'>;
@@ -34,7 +35,7 @@ export class SenderMetrics {
     const registers = [metrics.registry];
     this.decisions = new Counter({
       name: 'sender_messages_total',
-      help: 'Send-dues handled, by result (sent, failed, skipped-<reason>, expired, deferred, duplicate, unknown)',
+      help: 'Send-dues handled, by result (sent, paced, failed, skipped-<reason>, expired, deferred, duplicate, unknown)',
       labelNames: ['result'],
       registers,
     });
@@ -140,6 +141,12 @@ export class SenderMetrics {
       name: 'sender_limited_by_meta_total',
       help: 'Messages Meta did not deliver for its per-user marketing limit (131049), per store: the shopper is held 24 h',
       labelNames: ['store_id'],
+      registers,
+    });
+    this.pacedReleased = new Counter({
+      name: 'sender_paced_released_total',
+      help: 'Messages Meta held back for a paced template and then released (a sent webhook), per store and whether the store was closed by then (store_closed="true": the shopper got it outside opening hours)',
+      labelNames: ['store_id', 'store_closed'],
       registers,
     });
     this.templatePaused = new Counter({

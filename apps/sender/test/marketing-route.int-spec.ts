@@ -253,4 +253,85 @@ describe('sender on /marketing_messages', () => {
     expect(metrics).toMatch(/sender_marketing_terms_missing_total\{[^}]*action="fallback"[^}]*\} 1/);
     expect(metrics).not.toMatch(/sender_store_paused_total\{/);
   });
+
+  it("an account's MM_LITE_TERMS_SIGNED (account_update) resumes its store paused for 131055, and the held message goes out", async () => {
+    const { env, sim, sender } = await setup('marketing-terms-signed');
+    // A first message: its webhooks tell the sender which business account the number is in.
+    const first = sendDue('mm-signed-first');
+    await produceSendDue(env, [first]);
+    await outcomesUntil(env, (o) => statusOf(o, first.sendId).includes('delivered'));
+    await until(
+      () => query(env, 'SELECT 1 FROM business_numbers WHERE phone_number_id = $1', [PHONE_NUMBER_ID]),
+      (rows) => rows.length === 1,
+    );
+    sim.updateSettings({ marketingTermsNotAccepted: [PHONE_NUMBER_ID] });
+    const held = sendDue('mm-signed-held');
+    await produceSendDue(env, [held]);
+    await outcomesUntil(env, (o) => statusOf(o, held.sendId).includes('deferred'));
+    expect(await rowOf(env, held.sendId)).toMatchObject({ state: 'deferred', error_code: 131055 });
+
+    // The business accepts the terms: Meta's account_update, no settings saved again.
+    expect((await sim.signMarketingTerms())?.outcome).toBe('delivered');
+    const after = await outcomesUntil(env, (o) => statusOf(o, held.sendId).includes('sent'));
+    expect(statusOf(after, held.sendId).slice(0, 2)).toEqual(['deferred', 'sent']);
+    expect(sim.record.findMessages({ to: held.customer.phone }).map((m) => m.endpoint)).toEqual(['marketing_messages']);
+    expect(sender.logs.join('')).toMatch(/marketing messages terms accepted: stores paused for 131055 resumed/);
+    expect(await metricsOf(sender)).toMatch(/sender_stores_paused\{[^}]*\} 0/);
+  });
+
+  it('a paced template: held by Meta, shown as paced, never sent again; released while the store is closed, counted apart', async () => {
+    const { env, sim, sender } = await setup(
+      'marketing-paced',
+      {},
+      {
+        pacedTemplates: { cart_reminder: 'held_for_quality_assessment' },
+      },
+    );
+    const due = sendDue('mm-paced');
+    await produceSendDue(env, [due]);
+    const outcomes = await outcomesUntil(env, (o) => statusOf(o, due.sendId).includes('paced'));
+    const [message] = sim.record.findMessages({ to: due.customer.phone });
+    expect(outcomes.find((o) => o.sendId === due.sendId)).toMatchObject({
+      status: 'paced',
+      reason: 'held_for_quality_assessment',
+      whatsappMessageId: message.wamid,
+    });
+    expect(await rowOf(env, due.sendId)).toMatchObject({ state: 'paced', wamid: message.wamid, attempts: 1 });
+    // Held for a while: no second call (the deferral loop and the stale mark leave it alone).
+    await sleep(3000);
+    expect(sim.record.findAttempts({ to: due.customer.phone })).toHaveLength(1);
+    expect(await rowOf(env, due.sendId)).toMatchObject({ state: 'paced' });
+
+    // The store now opens only two days from now (Madrid): closed when Meta releases the message.
+    const days = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
+    const inTwoDays = days[(madridWeekday() + 2) % 7];
+    const openingHours = Object.fromEntries(days.map((d) => [d, d === inTwoDays ? [['09:00', '10:00']] : []]));
+    await produceSettings(env, { ...marketingStore(), openingHours } as ReturnType<typeof marketingStore>);
+    await until(
+      () =>
+        query<{ hours: Record<string, unknown[]> }>(
+          env,
+          "SELECT settings->'openingHours' AS hours FROM store_settings WHERE store_id = $1",
+          ['lola-shoes'],
+        ),
+      (rows) => Object.values(rows[0]?.hours ?? {}).filter((slots) => slots.length > 0).length === 1,
+    );
+    await sim.sendStatus(message.wamid, 'sent');
+    await sim.sendStatus(message.wamid, 'delivered');
+    const released = await outcomesUntil(env, (o) => statusOf(o, due.sendId).includes('delivered'));
+    expect(released.find((o) => o.sendId === due.sendId && o.status === 'sent')).toMatchObject({
+      reason: 'released-after-closing',
+    });
+    expect(await rowOf(env, due.sendId)).toMatchObject({ state: 'delivered', wamid: message.wamid });
+    expect(sim.record.findAttempts({ to: due.customer.phone })).toHaveLength(1);
+    expect(await metricsOf(sender)).toMatch(
+      /sender_paced_released_total\{[^}]*store_id="lola-shoes",store_closed="true"[^}]*\} 1/,
+    );
+  });
 });
+
+/** Today's weekday in the store's zone, Sunday 0 (as the settings' keys go sun…sat). */
+function madridWeekday(): number {
+  const name = new Intl.DateTimeFormat('en-US', { timeZone: 'Europe/Madrid', weekday: 'short' }).format(new Date());
+  return ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'].indexOf(name);
+}

@@ -14,6 +14,7 @@ export const CONSOLE_MESSAGE_STATES = [
   'expired',
   'deferred',
   'unknown',
+  'paced',
 ] as const;
 
 /** Why a message was skipped, deferred, expired or failed, as a code the console translates. */
@@ -33,6 +34,9 @@ export const CONSOLE_REASON_CODES = [
   // expired
   'not-after-passed',
   'no-opening-before-not-after',
+  // paced (Meta's message_status for a paced template)
+  'held-for-quality-assessment',
+  'delivery-paused',
   // failed
   'render-error',
   'limited-by-meta',

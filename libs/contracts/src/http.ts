@@ -392,6 +392,15 @@ export const StoreStatsSchema = Type.Object(
     deferred: Count('Deferred by the sender to the next opening, not yet settled.'),
     skipped: Type.Object({ total: Count(), byReason: Type.Record(Type.String(), Count()) }),
     expired: Count(),
+    paced: Count(
+      'Messages Meta held back for a paced template (held_for_quality_assessment or paused in its answer), at any point: never sent again by the sender; Meta releases them (sent, delivered) or drops them (failed).',
+    ),
+    releasedAfterClosing: Count(
+      'Paced messages Meta released while the store was closed: they reached the shopper outside opening hours.',
+    ),
+    limitedByMeta: Count(
+      "Failed with 131049, Meta's per-user marketing limit (counted among failed too); the shopper is sent nothing else for 24 h.",
+    ),
     recovered: Count(
       'Orders after a message, any time: carts converted after a message went out, however long after (each cart once, for the latest message before the order). attribution splits them by window.',
     ),

@@ -1,8 +1,29 @@
 import { Static, Type } from '@sinclair/typebox';
 import { CartId, E164Phone, SchemaVersion1, StoreId, Timestamp } from './primitives';
 
-export const OUTCOME_STATUSES = ['sent', 'delivered', 'read', 'failed', 'skipped', 'expired', 'deferred'] as const;
+/**
+ * `paced`: Meta took the message but holds it back (a paced template); a later `sent`/`delivered`
+ * says it was released, a `failed` that Meta dropped it.
+ */
+export const OUTCOME_STATUSES = [
+  'sent',
+  'delivered',
+  'read',
+  'failed',
+  'skipped',
+  'expired',
+  'deferred',
+  'paced',
+] as const;
 export type OutcomeStatus = (typeof OUTCOME_STATUSES)[number];
+
+/** Outcome reasons readers count apart (the stats). */
+export const OUTCOME_REASON = {
+  /** A `failed` for 131049: Meta's per-user marketing limit. */
+  limitedByMeta: '131049: limited-by-meta',
+  /** The `sent` (or `delivered`) of a paced message Meta released while the store was closed. */
+  releasedAfterClosing: 'released-after-closing',
+} as const;
 
 export const MessageOutcomeSchema = Type.Object(
   {

@@ -11,12 +11,14 @@ export class MessageOutcomeRepository {
     if (summaries.length === 0) return;
     await this.dataSource.query(
       `INSERT INTO message_outcomes AS o (send_id, store_id, cart_id, sent_at, delivered_at, read_at, failed_at,
-         failed_reason, skipped_at, skipped_reason, expired_at, deferred_at, updated_at)
+         failed_reason, skipped_at, skipped_reason, expired_at, deferred_at, paced_at, released_after_closing_at,
+         updated_at)
        SELECT r.send_id, r.store_id, r.cart_id, r.sent_at, r.delivered_at, r.read_at, r.failed_at, r.failed_reason,
-         r.skipped_at, r.skipped_reason, r.expired_at, r.deferred_at, now()
+         r.skipped_at, r.skipped_reason, r.expired_at, r.deferred_at, r.paced_at, r.released_after_closing_at, now()
        FROM jsonb_to_recordset($1::jsonb) AS r(send_id text, store_id text, cart_id text, sent_at timestamptz,
          delivered_at timestamptz, read_at timestamptz, failed_at timestamptz, failed_reason text,
-         skipped_at timestamptz, skipped_reason text, expired_at timestamptz, deferred_at timestamptz)
+         skipped_at timestamptz, skipped_reason text, expired_at timestamptz, deferred_at timestamptz,
+         paced_at timestamptz, released_after_closing_at timestamptz)
        ON CONFLICT (send_id) DO UPDATE SET
          sent_at = LEAST(o.sent_at, EXCLUDED.sent_at),
          delivered_at = LEAST(o.delivered_at, EXCLUDED.delivered_at),
@@ -29,6 +31,8 @@ export class MessageOutcomeRepository {
          skipped_at = LEAST(o.skipped_at, EXCLUDED.skipped_at),
          expired_at = LEAST(o.expired_at, EXCLUDED.expired_at),
          deferred_at = GREATEST(o.deferred_at, EXCLUDED.deferred_at),
+         paced_at = LEAST(o.paced_at, EXCLUDED.paced_at),
+         released_after_closing_at = LEAST(o.released_after_closing_at, EXCLUDED.released_after_closing_at),
          updated_at = now()`,
       [JSON.stringify(summaries)],
     );

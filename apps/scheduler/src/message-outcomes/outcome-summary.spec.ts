@@ -28,6 +28,27 @@ describe('outcomes', () => {
     });
   });
 
+  it('a paced message: when Meta held it back, and when it released it while the store was closed', () => {
+    const [released, open, dropped] = summarizeOutcomes([
+      outcome('a', 'paced', '2026-11-25T08:00:01Z', 'held_for_quality_assessment'),
+      outcome('a', 'sent', '2026-11-25T23:10:00Z', 'released-after-closing'),
+      outcome('a', 'delivered', '2026-11-25T23:10:02Z'),
+      outcome('b', 'paced', '2026-11-25T08:00:01Z', 'paused'),
+      outcome('b', 'sent', '2026-11-25T09:00:00Z'),
+      outcome('c', 'paced', '2026-11-25T08:00:01Z', 'paused'),
+      outcome('c', 'failed', '2026-11-26T08:00:00Z', '132015'),
+    ]);
+    expect(released).toMatchObject({
+      paced_at: '2026-11-25T08:00:01.000Z',
+      sent_at: '2026-11-25T23:10:00.000Z',
+      released_after_closing_at: '2026-11-25T23:10:00.000Z',
+    });
+    expect(open).toMatchObject({ paced_at: '2026-11-25T08:00:01.000Z', released_after_closing_at: null });
+    expect(dropped).toMatchObject({ paced_at: '2026-11-25T08:00:01.000Z', failed_at: '2026-11-26T08:00:00.000Z' });
+    // Held back is not out: the hold stays until Meta releases or drops it.
+    expect(holdSettlements(summarizeOutcomes([outcome('d', 'paced', '2026-11-25T08:00:01Z', 'paused')]))).toEqual([]);
+  });
+
   it('a message that went out holds the phone from then; one that did not lets the hold go', () => {
     const summaries = summarizeOutcomes([
       outcome('a', 'delivered', '2026-11-25T08:00:03Z'),

@@ -1,4 +1,4 @@
-import type { MessageOutcome } from '@lib/contracts';
+import { OUTCOME_REASON, type MessageOutcome } from '@lib/contracts';
 import type { HoldSettlement } from '../contacts/contact-hold.repository';
 
 /** One sendId's outcomes of a batch, folded into the columns of `message_outcomes`. */
@@ -15,9 +15,14 @@ export interface OutcomeSummary {
   skipped_reason: string | null;
   expired_at: string | null;
   deferred_at: string | null;
+  /** Meta held it back for a paced template (its first time). */
+  paced_at: string | null;
+  /** Meta released it from pacing while the store was closed (the sender's reason on sent/delivered). */
+  released_after_closing_at: string | null;
 }
 
-type TimeColumn = 'sent_at' | 'delivered_at' | 'read_at' | 'failed_at' | 'skipped_at' | 'expired_at' | 'deferred_at';
+type TimeColumn =
+  'sent_at' | 'delivered_at' | 'read_at' | 'failed_at' | 'skipped_at' | 'expired_at' | 'deferred_at' | 'paced_at';
 
 const COLUMN: Record<MessageOutcome['status'], TimeColumn> = {
   sent: 'sent_at',
@@ -27,6 +32,7 @@ const COLUMN: Record<MessageOutcome['status'], TimeColumn> = {
   skipped: 'skipped_at',
   expired: 'expired_at',
   deferred: 'deferred_at',
+  paced: 'paced_at',
 };
 
 /** Statuses that mean the shopper got (or is getting) the message. */
@@ -56,11 +62,16 @@ export function summarizeOutcomes(outcomes: MessageOutcome[]): OutcomeSummary[] 
         skipped_reason: null,
         expired_at: null,
         deferred_at: null,
+        paced_at: null,
+        released_after_closing_at: null,
       };
       bySend.set(o.sendId, s);
     }
     const column = COLUMN[o.status];
     const at = new Date(o.at).toISOString();
+    if (o.reason === OUTCOME_REASON.releasedAfterClosing && WENT_OUT.has(o.status)) {
+      if (s.released_after_closing_at === null || at < s.released_after_closing_at) s.released_after_closing_at = at;
+    }
     const current = s[column];
     const replace = current === null || (column === 'deferred_at' ? at > current : at < current);
     if (!replace) continue;

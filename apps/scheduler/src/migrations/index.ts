@@ -7,6 +7,7 @@ import { ConsentRecords1766300000000 } from './1766300000000-consent-records';
 import { ErasedShoppers1767000000001 } from './1767000000001-erased-shoppers';
 import { LinkClicks1767100000001 } from './1767100000001-link-clicks';
 import { StoreDeletedAt1767400000000 } from './1767400000000-store-deleted-at';
+import { PacedOutcomes1767500000001 } from './1767500000001-paced-outcomes';
 
 /** Every migration of the scheduler schema, oldest first. */
 export const schedulerMigrations: Array<new () => MigrationInterface> = [
@@ -18,4 +19,5 @@ export const schedulerMigrations: Array<new () => MigrationInterface> = [
   ErasedShoppers1767000000001,
   LinkClicks1767100000001,
   StoreDeletedAt1767400000000,
+  PacedOutcomes1767500000001,
 ];

@@ -90,7 +90,7 @@ function contactAtRest(row: ContactRow): ContactAtRest {
 
 // The open episodes a purgeable cart can hold have no timer (cancelled, disabled): pending is 0.
 const OPEN_ROLLED_UP = ['abandoned', 'scheduled', 'cancelled'] as const;
-const values = (metrics: readonly string[]) => metrics.map((m) => `('${m}', ${m})`).join(', ');
+const values = (metrics: readonly string[]) => metrics.map((m) => `('${m}', "${m}")`).join(', ');
 
 /**
  * The retention purge's SQL (docs/data-lifecycle.md). Each batch is one short transaction: it

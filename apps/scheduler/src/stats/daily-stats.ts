@@ -33,6 +33,9 @@ export const DAILY_COUNTS = [
   'failed',
   'deferred',
   'expired',
+  'paced',
+  'releasedAfterClosing',
+  'limitedByMeta',
 ] as const;
 
 /**

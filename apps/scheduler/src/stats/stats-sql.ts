@@ -1,4 +1,4 @@
-import { ATTRIBUTION_DEFAULTS } from '@lib/contracts';
+import { ATTRIBUTION_DEFAULTS, OUTCOME_REASON } from '@lib/contracts';
 
 /**
  * What each count of the stats means, in SQL, written once: the stats API counts live rows
@@ -23,6 +23,12 @@ export const CLOSED_COUNTS = {
   deferred: `count(*) FILTER (WHERE o.deferred_at IS NOT NULL AND COALESCE(o.sent_at, o.delivered_at, o.read_at,
     o.failed_at, o.skipped_at, o.expired_at) IS NULL)`,
   expired: `count(*) FILTER (WHERE a.status = 'expired' OR (o.expired_at IS NOT NULL AND NOT (${WENT_OUT})))`,
+  // Paced templates: Meta held the message back at some point; released while the store was closed.
+  paced: 'count(*) FILTER (WHERE o.paced_at IS NOT NULL)',
+  releasedAfterClosing: 'count(*) FILTER (WHERE o.released_after_closing_at IS NOT NULL)',
+  // Among the failed: Meta's per-user marketing limit (131049).
+  limitedByMeta: `count(*) FILTER (WHERE o.failed_reason = '${OUTCOME_REASON.limitedByMeta}'
+    AND COALESCE(o.delivered_at, o.read_at) IS NULL)`,
 } as const;
 
 /** A cart row whose open episode counts as an abandonment (detected, detection time passed). */
@@ -129,9 +135,9 @@ export function armWindowConversions(where: string): string {
          LEFT JOIN store_settings s ON s.store_id = w.store_id`;
 }
 
-/** `expressions` as a SELECT list: `<sql> AS <name>`. */
+/** `expressions` as a SELECT list: `<sql> AS "<name>"` (quoted: the names keep their case). */
 export function selectList(expressions: Record<string, string>): string {
   return Object.entries(expressions)
-    .map(([name, sql]) => `${sql} AS ${name}`)
+    .map(([name, sql]) => `${sql} AS "${name}"`)
     .join(', ');
 }

@@ -54,7 +54,8 @@ export class StatsRepository {
            WHERE c.store_id = $1 AND ${OPEN_ABANDONMENT} AND c.detected_at >= $2 AND c.detected_at < $3
          )
          SELECT c.abandoned + p.abandoned AS abandoned, c.scheduled + p.scheduled AS scheduled, p.pending,
-                p.cancelled, c.emitted, c.sent, c.delivered, c.read, c.clicked, c.failed, c.deferred, c.expired
+                p.cancelled, c.emitted, c.sent, c.delivered, c.read, c.clicked, c.failed, c.deferred, c.expired,
+                c.paced, c."releasedAfterClosing", c."limitedByMeta"
          FROM c, p`,
         [storeId, from, to],
       ),

@@ -33,6 +33,9 @@ describe('store stats', () => {
         failed: 1,
         deferred: 0,
         expired: 1,
+        paced: 1,
+        releasedAfterClosing: 1,
+        limitedByMeta: 0,
       },
       skippedByReason: [
         { reason: 'frequency-cap', count: 2 },

@@ -24,6 +24,9 @@ export interface StatsCounts {
   failed: number;
   deferred: number;
   expired: number;
+  paced: number;
+  releasedAfterClosing: number;
+  limitedByMeta: number;
 }
 
 export function storeStatsOf(input: {

@@ -15,6 +15,8 @@ describe('recent messages', () => {
     expect(reasonCode('render-error: unknown field "nombre" at line 1')).toBe('render-error');
     expect(reasonCode('131049: limited-by-meta', 131049)).toBe('limited-by-meta');
     expect(reasonCode('retries-exhausted: server error')).toBe('retries-exhausted');
+    expect(reasonCode('held_for_quality_assessment')).toBe('held-for-quality-assessment');
+    expect(reasonCode('paused')).toBe('delivery-paused');
     expect(reasonCode('131026: Message undeliverable to +34600111222', 131026)).toBe('whatsapp-error');
     expect(reasonCode(null, 131026)).toBe('whatsapp-error');
     expect(reasonCode('network: ECONNRESET')).toBe('other');

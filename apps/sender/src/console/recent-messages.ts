@@ -26,6 +26,8 @@ export function recentMessagesLimit(raw: string | undefined): number | undefined
 export function reasonCode(reason: string | null | undefined, errorCode?: number | null): ConsoleReasonCode | null {
   if (reason == null || reason === '') return errorCode != null ? 'whatsapp-error' : null;
   if (KNOWN.has(reason)) return reason as ConsoleReasonCode;
+  if (reason === 'held_for_quality_assessment') return 'held-for-quality-assessment';
+  if (reason === 'paused') return 'delivery-paused';
   if (reason.startsWith('render-error')) return 'render-error';
   if (reason.endsWith('limited-by-meta')) return 'limited-by-meta';
   if (reason.startsWith('retries-exhausted') || reason === 'attempts-exhausted') return 'retries-exhausted';

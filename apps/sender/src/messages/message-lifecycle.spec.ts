@@ -19,6 +19,7 @@ import {
   staleUnknown,
   statusEnd,
   LIMITED_BY_META_REASON,
+  releasedFromPacing,
   WebhookStatus,
 } from './message-lifecycle';
 
@@ -110,6 +111,46 @@ describe('status updates', () => {
     expect(LIMITED_BY_META_REASON).toBe('131049: limited-by-meta');
     const delivered = applyStatus(run(sending, 'delivered'), update).next;
     expect(statusEnd(message, update, delivered)).toMatchObject({ releasesSlot: false, limitedByMeta: false });
+  });
+});
+
+describe('paced templates (Meta holds the message back)', () => {
+  const paced: MessageStatusView = {
+    state: 'paced',
+    wamid: 'wamid.1',
+    errorCode: null,
+    history: [
+      { status: 'sending', at: at(0) },
+      { status: 'paced', at: at(1), reason: 'held_for_quality_assessment' },
+    ],
+  };
+  const sent = { status: 'sent' as const, at: at(5), wamid: 'wamid.1' };
+
+  it("Meta's sent releases it: announced sent, and said released only on the way out of paced", () => {
+    const { isNew, next } = applyStatus(paced, sent);
+    expect(isNew).toBe(true);
+    expect(next.state).toBe('sent');
+    expect(releasedFromPacing('paced', next.state)).toBe(true);
+    expect(releasedFromPacing('sent', 'delivered')).toBe(false);
+    expect(releasedFromPacing('paced', 'failed')).toBe(false);
+    // A delivered that overtook the sent releases it too.
+    expect(releasedFromPacing('paced', applyStatus(paced, { ...sent, status: 'delivered' }).next.state)).toBe(true);
+  });
+
+  it('released while the store was closed: the outcome says so, the slot stays taken', () => {
+    const { next } = applyStatus(paced, sent);
+    expect(statusEnd(message, sent, next, true)).toMatchObject({
+      outcome: { status: 'sent', reason: 'released-after-closing', whatsappMessageId: 'wamid.1' },
+      releasesSlot: false,
+    });
+    expect(statusEnd(message, sent, next).outcome.reason).toBeNull();
+  });
+
+  it('dropped by Meta (failed): failed, the slot back', () => {
+    const update = { status: 'failed' as const, at: at(5), wamid: 'wamid.1', errorCode: 132015 };
+    const { next } = applyStatus(paced, update);
+    expect(next.state).toBe('failed');
+    expect(statusEnd(message, update, next)).toMatchObject({ outcome: { status: 'failed' }, releasesSlot: true });
   });
 });
 
@@ -208,6 +249,18 @@ describe('delivery results', () => {
       releasesSlot: false,
       counted: 'sent',
     });
+  });
+
+  it("accepted but paced: paced with its wamid and Meta's message_status as reason, announced, the slot kept", () => {
+    const got = end({ kind: 'accepted', whatsappMessageId: 'wamid.1', paced: 'held_for_quality_assessment' });
+    expect(got).toMatchObject({
+      settlement: { state: 'paced', wamid: 'wamid.1', reason: 'held_for_quality_assessment' },
+      outcome: { status: 'paced', reason: 'held_for_quality_assessment', whatsappMessageId: 'wamid.1' },
+      announcedIfMoved: true,
+      releasesSlot: false,
+      counted: 'paced',
+    });
+    expect(end({ kind: 'accepted', whatsappMessageId: 'wamid.2', paced: 'paused' }).outcome?.reason).toBe('paused');
   });
 
   it('refused for good: failed with the code, the slot back, 131050 opts out', () => {
@@ -437,6 +490,33 @@ describe('any order of delivery results and status webhooks', () => {
         expect(got.history.length).toBe(got.entries);
       }),
       { numRuns: 500 },
+    );
+  });
+
+  it('a paced answer and the webhooks of its release, in any order: the same end, each status announced once', () => {
+    const pacedAnswer: Event = {
+      kind: 'answer',
+      end: { result: { kind: 'accepted', whatsappMessageId: 'wamid.1', paced: 'paused' }, attempts: 1 },
+    };
+    fc.assert(
+      fc.property(
+        webhooksArb.chain((webhooks) => {
+          const events = [pacedAnswer, ...webhooks];
+          return fc.shuffledSubarray(events, { minLength: events.length, maxLength: events.length });
+        }),
+        (shuffled) => {
+          const canonical = runAll([
+            pacedAnswer,
+            ...WEBHOOK_ORDER.flatMap((s) => shuffled.filter((e) => e.kind === 'webhook' && e.status === s).slice(0, 1)),
+          ]);
+          const got = runAll(shuffled);
+          // The answer may come after Meta released it: then `paced` is neither kept nor announced.
+          expect({ state: got.state, wamid: got.wamid }).toEqual({ state: canonical.state, wamid: canonical.wamid });
+          expect(got.announced.filter((s) => s !== 'paced')).toEqual(canonical.announced.filter((s) => s !== 'paced'));
+          expect(new Set(got.announced).size).toBe(got.announced.length);
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 

@@ -1,4 +1,4 @@
-import type { MessageOutcome, OutcomeStatus } from '@lib/contracts';
+import { OUTCOME_REASON, type MessageOutcome, type OutcomeStatus } from '@lib/contracts';
 import type { DeliveryOutcome } from '../whatsapp';
 import { LIMITED_BY_META } from '../contacts/marketing-limit';
 
@@ -9,16 +9,20 @@ import { LIMITED_BY_META } from '../contacts/marketing-limit';
  * on `message-outcomes`. MessageRepository persists what these functions decide; the
  * guards that must hold atomically in the database are named at the end (NEVER_TWICE).
  *
- *   decided ─┬─ sending ──delivery──▶ sent │ failed │ deferred(store-paused) │ unknown
+ *   decided ─┬─ sending ──delivery──▶ sent │ paced │ failed │ deferred(store-paused) │ unknown
  *            │     │  └─take-over─▶ sending (another owner, never called yet)
  *            │     └──stale──▶ unknown (called, no answer, no webhook)
  *            ├─ deferred ──re-decided──▶ any decided state
  *            └─ skipped │ expired │ failed (ends, never went out)
- *   sending │ unknown │ sent │ failed │ delivered ──webhook──▶ further (never back)
+ *   sending │ unknown │ paced │ sent │ failed │ delivered ──webhook──▶ further (never back)
+ *
+ * `paced`: Meta took the message but holds it (a paced template: `held_for_quality_assessment`
+ * or `paused` in its answer). It has its wamid and is never sent again; Meta's own `sent`
+ * releases it, a `failed` says Meta dropped it.
  */
 
 export type MessageState =
-  'sending' | 'sent' | 'delivered' | 'read' | 'failed' | 'skipped' | 'expired' | 'deferred' | 'unknown';
+  'sending' | 'sent' | 'paced' | 'delivered' | 'read' | 'failed' | 'skipped' | 'expired' | 'deferred' | 'unknown';
 
 /** The states a decision (decideSend, then rendering and the frequency slot) gives a message. */
 export type DecidedState = Extract<MessageState, 'sending' | 'skipped' | 'expired' | 'deferred' | 'failed'>;
@@ -153,7 +157,7 @@ export function restatedOutcome(m: {
 /** How a send ended, as the delivery reports it; applied by `settle` while the row is still settleable. */
 export interface Settlement {
   sendId: string;
-  state: Extract<MessageState, 'sent' | 'failed' | 'deferred' | 'unknown'>;
+  state: Extract<MessageState, 'sent' | 'paced' | 'failed' | 'deferred' | 'unknown'>;
   wamid?: string;
   errorCode?: number;
   reason?: string;
@@ -175,7 +179,7 @@ export interface DeliveryEnd {
   /** The shopper was never reached: the frequency slot goes back. */
   releasesSlot: boolean;
   /** The `sender_messages_total` result. */
-  counted: 'sent' | 'failed' | 'deferred' | 'unknown';
+  counted: 'sent' | 'paced' | 'failed' | 'deferred' | 'unknown';
 }
 
 /** The pure half of MessageDelivery.record: a delivery result mapped to its settlement and outcome. */
@@ -188,6 +192,16 @@ export function deliveryEnd(
   const none = { announcedIfMoved: false, optsOut: false, releasesSlot: false };
   if (result.kind === 'accepted') {
     const wamid = result.whatsappMessageId;
+    if (result.paced) {
+      // Taken by Meta and held back (a paced template): never sent again, shown as paced until Meta moves it.
+      return {
+        ...none,
+        settlement: { sendId: message.sendId, state: 'paced', wamid, reason: result.paced, attempts, at },
+        outcome: messageOutcome({ ...base, status: 'paced', reason: result.paced, wamid }),
+        announcedIfMoved: true,
+        counted: 'paced',
+      };
+    }
     return {
       ...none,
       settlement: { sendId: message.sendId, state: 'sent', wamid, attempts, at },
@@ -293,6 +307,7 @@ export type WebhookStatus = 'sent' | 'delivered' | 'read' | 'failed';
 const WEBHOOK_MOVES: Partial<Record<MessageState, readonly WebhookStatus[]>> = {
   sending: ['sent', 'failed', 'delivered', 'read'],
   unknown: ['sent', 'failed', 'delivered', 'read'],
+  paced: ['sent', 'failed', 'delivered', 'read'],
   sent: ['failed', 'delivered', 'read'],
   failed: ['delivered', 'read'],
   delivered: ['read'],
@@ -303,7 +318,7 @@ const WEBHOOK_MOVES: Partial<Record<MessageState, readonly WebhookStatus[]>> = {
 export const STOPPED_MARKETING = 131050;
 
 /** The outcome reason of a 131049 failed status (Meta's per-user marketing limit). */
-export const LIMITED_BY_META_REASON = '131049: limited-by-meta';
+export const LIMITED_BY_META_REASON = OUTCOME_REASON.limitedByMeta;
 
 export interface MessageStatusView {
   state: MessageState;
@@ -343,11 +358,24 @@ export function applyStatus(
   };
 }
 
-/** What a status webhook sets off besides the row: its outcome, a slot given back, an opt-out. */
+/**
+ * Whether this status released a paced message: Meta's first word that it went out (`sent`,
+ * or a `delivered`/`read` that overtook it) on a message it held back for a paced template.
+ */
+export function releasedFromPacing(before: MessageState, after: MessageState): boolean {
+  return before === 'paced' && (after === 'sent' || after === 'delivered' || after === 'read');
+}
+
+/**
+ * What a status webhook sets off besides the row: its outcome, a slot given back, an opt-out.
+ * `releasedWhileClosed`: it released a paced message while the store was closed (the caller
+ * asks the store's hours), announced with a reason of its own so the stats count it apart.
+ */
 export function statusEnd(
   message: { sendId: string; storeId: string; cartId: string },
   update: StatusUpdate,
   next: MessageStatusView,
+  releasedWhileClosed = false,
 ): { outcome: MessageOutcome; releasesSlot: boolean; optsOut: boolean; limitedByMeta: boolean } {
   const limitedByMeta = update.status === 'failed' && update.errorCode === LIMITED_BY_META;
   return {
@@ -355,7 +383,13 @@ export function statusEnd(
       ...message,
       status: update.status,
       // 131049 has a reason of its own: the stats count it apart as "limited by Meta".
-      reason: limitedByMeta ? LIMITED_BY_META_REASON : update.errorCode ? String(update.errorCode) : null,
+      reason: limitedByMeta
+        ? LIMITED_BY_META_REASON
+        : releasedWhileClosed
+          ? OUTCOME_REASON.releasedAfterClosing
+          : update.errorCode
+            ? String(update.errorCode)
+            : null,
       wamid: update.wamid,
       at: new Date(update.at),
     }),

@@ -7,6 +7,7 @@ import { Suppressions1767000000002 } from './1767000000002-suppressions';
 import { MessagesStoreRecent1767200000000 } from './1767200000000-messages-store-recent';
 import { SenderErasedShoppers1767300000000 } from './1767300000000-erased-shoppers';
 import { DeletedStores1767400000000 } from './1767400000000-deleted-stores';
+import { PacedMessages1767500000000 } from './1767500000000-paced-messages';
 
 /** Every migration of the sender schema, oldest first. */
 export const senderMigrations: Array<new () => MigrationInterface> = [
@@ -18,4 +19,5 @@ export const senderMigrations: Array<new () => MigrationInterface> = [
   MessagesStoreRecent1767200000000,
   SenderErasedShoppers1767300000000,
   DeletedStores1767400000000,
+  PacedMessages1767500000000,
 ];

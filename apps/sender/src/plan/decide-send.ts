@@ -37,6 +37,8 @@ export interface SendFacts {
   optedOut: boolean;
   /** Meta limited this shopper's marketing messages (131049) less than 24 h ago. */
   limitedByMeta: boolean;
+  /** The category Meta gave the store's template last (template mode; null: none known). */
+  latestCategory?: string | null;
   /** The newest conversion or emptying of the cart, if any. */
   closure: { kind: 'converted' | 'emptied'; occurredAt: Date } | undefined;
   /** The last message that went (or is going) out to this shopper from this store (maybe this one). */
@@ -64,7 +66,9 @@ export function decideSend(
     return { action: 'skip', reason: facts.closure.kind };
   }
   // Before the frequency check: a message Meta would not deliver takes no slot and no call.
-  if (marketBlocked(sendDue.customer.phone, settings, markets)) return { action: 'skip', reason: 'market-blocked' };
+  if (marketBlocked(sendDue.customer.phone, settings, markets, facts.latestCategory ?? null)) {
+    return { action: 'skip', reason: 'market-blocked' };
+  }
   // Meta would hold it back again: no call, no slot, a reason of its own (not the store's rule).
   if (facts.limitedByMeta) return { action: 'skip', reason: 'limited-by-meta' };
   if (heldBackByLastMessage(facts.lastMessage, sendDue.sendId, now, settings.minHoursBetweenMessages)) {

@@ -38,4 +38,12 @@ describe('market rules', () => {
     expect(sendsMarketingTemplates(template())).toBe(true);
     expect(sendsMarketingTemplates(text)).toBe(false);
   });
+
+  it("goes by Meta's latest category of the template, not the one the store declared", () => {
+    // A utility template Meta re-categorised as marketing is blocked, and the other way round.
+    expect(marketBlocked('+12125550123', template('utility'), on, 'MARKETING')).toBe(true);
+    expect(marketBlocked('+12125550123', template('marketing'), on, 'UTILITY')).toBe(false);
+    expect(sendsMarketingTemplates(template('utility'), 'MARKETING')).toBe(true);
+    expect(sendsMarketingTemplates(text, 'MARKETING')).toBe(false);
+  });
 });

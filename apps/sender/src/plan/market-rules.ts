@@ -1,5 +1,6 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { StoreSettings } from '@lib/contracts';
+import { routingCategory } from '../templates/template-state';
 
 /**
  * Markets Meta does not deliver to. Since 1 April 2025 Meta delivers no marketing template to
@@ -19,17 +20,23 @@ export function phoneCountry(phone: string): string | undefined {
 }
 
 /**
- * Whether the store's reminder is a marketing template: template mode unless its category is
- * configured utility or authentication (a cart reminder is Meta's own marketing example, so
- * a template of no stated category counts as marketing). Text messages are not templates.
+ * Whether the store's reminder is a marketing template: template mode, with the category Meta
+ * gave the template last (`latestCategory`, template_category_update) or else the one the
+ * store declared; a template of no known category counts as marketing (a cart reminder is
+ * Meta's own marketing example). Text messages are not templates.
  */
-export function sendsMarketingTemplates(settings: StoreSettings): boolean {
+export function sendsMarketingTemplates(settings: StoreSettings, latestCategory: string | null = null): boolean {
   const { mode, templateCategory } = settings.whatsapp;
-  return mode === 'template' && (templateCategory ?? 'marketing') === 'marketing';
+  return mode === 'template' && (routingCategory(latestCategory, templateCategory) ?? 'MARKETING') === 'MARKETING';
 }
 
 /** True when this shopper's reminder would be a marketing template to a market Meta blocks. */
-export function marketBlocked(phone: string, settings: StoreSettings, rules: MarketRules): boolean {
+export function marketBlocked(
+  phone: string,
+  settings: StoreSettings,
+  rules: MarketRules,
+  latestCategory: string | null = null,
+): boolean {
   if (!rules.blockUsMarketing || !phone.replace(/\D/g, '').startsWith('1')) return false;
-  return sendsMarketingTemplates(settings) && phoneCountry(phone) === 'US';
+  return sendsMarketingTemplates(settings, latestCategory) && phoneCountry(phone) === 'US';
 }

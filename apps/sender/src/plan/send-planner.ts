@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { contactKeyOf } from '@lib/contact-frequency';
-import { cartKey, type RecoveryLink, type SendDue } from '@lib/contracts';
+import { cartKey, type RecoveryLink, type SendDue, type StoreSettings } from '@lib/contracts';
 import { CartClosureRepository } from '../cart-events/cart-closure.repository';
 import { OptOutRepository } from '../opt-outs/opt-out.repository';
 import { StoreSettingsRepository } from '../store-settings/store-settings.repository';
@@ -10,6 +10,7 @@ import { REMINDER_RENDERER, SENDER_CONFIG, STORE_OPENINGS } from '../tokens';
 import { FrequencySlotRepository } from '../contacts/frequency-slot.repository';
 import { limitedByMeta } from '../contacts/marketing-limit';
 import { MarketingLimitRepository } from '../contacts/marketing-limit.repository';
+import { categoryKey, TemplateStateRepository } from '../templates/template-state.repository';
 import { decideSend, StoreOpenings, SendDecision } from './decide-send';
 import type { NewMessage } from '../messages/message.repository';
 import type { ReminderRenderer } from '../messages/reminder';
@@ -24,6 +25,8 @@ export interface PlanFacts {
   closures: Awaited<ReturnType<CartClosureRepository['ofCarts']>>;
   last: Awaited<ReturnType<FrequencySlotRepository['lastMessages']>>;
   limits: Awaited<ReturnType<MarketingLimitRepository['inForce']>>;
+  /** Meta's latest category of each store's template (template mode), by `categoryKey`. */
+  categories: Map<string, string>;
 }
 
 /**
@@ -39,6 +42,7 @@ export class SendPlanner {
     private readonly closures: CartClosureRepository,
     private readonly contacts: FrequencySlotRepository,
     private readonly marketingLimits: MarketingLimitRepository,
+    private readonly templates: TemplateStateRepository,
     @Inject(STORE_OPENINGS) private readonly hours: StoreOpenings,
     @Inject(REMINDER_RENDERER) private readonly renderer: ReminderRenderer,
     @Inject(SENDER_CONFIG)
@@ -53,12 +57,14 @@ export class SendPlanner {
    */
   async readFacts(sendDues: SendDue[]): Promise<PlanFacts> {
     const shoppers = sendDues.map((s) => ({ storeId: s.storeId, phone: s.customer.phone }));
+    const stores = await this.settings.ofStores([...new Set(sendDues.map((s) => s.storeId))]);
     return {
-      stores: await this.settings.ofStores([...new Set(sendDues.map((s) => s.storeId))]),
+      stores,
       optedOut: await this.optOuts.optedOut(shoppers),
       closures: await this.closures.ofCarts(sendDues),
       last: await this.contacts.lastMessages(shoppers),
       limits: await this.marketingLimits.inForce(shoppers, new Date()),
+      categories: await this.templates.latestCategories(templatesOf(stores)),
     };
   }
 
@@ -69,7 +75,11 @@ export class SendPlanner {
   }
 
   /** Decides and renders each send-due: no database, so callers do it before their transaction. */
-  decide(sendDues: SendDue[], now: Date, { stores, optedOut, closures, last, limits }: PlanFacts): PlannedMessage[] {
+  decide(
+    sendDues: SendDue[],
+    now: Date,
+    { stores, optedOut, closures, last, limits, categories }: PlanFacts,
+  ): PlannedMessage[] {
     const planned: PlannedMessage[] = [];
     for (const sendDue of sendDues) {
       const store = stores.get(sendDue.storeId);
@@ -84,6 +94,7 @@ export class SendPlanner {
             now,
           ),
           closure: closures.get(cartKey(sendDue.storeId, sendDue.cartId)),
+          latestCategory: store ? (categories.get(templateKeyOf(store.settings)) ?? null) : null,
           lastMessage: last.get(contactKeyOf({ storeId: sendDue.storeId, phone: sendDue.customer.phone })),
           now,
         },
@@ -173,4 +184,18 @@ export class SendPlanner {
         }
     }
   }
+}
+
+/** The (phone number id, template name) of each store in template mode, for `latestCategories`. */
+function templatesOf(stores: PlanFacts['stores']): Array<{ phoneNumberId: string; templateName: string }> {
+  const keys: Array<{ phoneNumberId: string; templateName: string }> = [];
+  for (const { settings } of stores.values()) {
+    const { mode, phoneNumberId, templateName } = settings.whatsapp;
+    if (mode === 'template' && templateName) keys.push({ phoneNumberId, templateName });
+  }
+  return keys;
+}
+
+function templateKeyOf(settings: StoreSettings): string {
+  return categoryKey(settings.whatsapp.phoneNumberId, settings.whatsapp.templateName ?? '');
 }

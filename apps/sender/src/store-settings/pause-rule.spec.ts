@@ -1,4 +1,4 @@
-import { pauseEndedBy } from './pause-rule';
+import { pauseEndedBy, pauseEndedByTermsSigned } from './pause-rule';
 
 describe('pauseEndedBy', () => {
   const tokenPause = { reason: '190: HTTP 401: code 190: Invalid OAuth access token', tokenDigest: 'old' };
@@ -17,5 +17,13 @@ describe('pauseEndedBy', () => {
   it('ends nothing with a token that does not open', () => {
     expect(pauseEndedBy(tokenPause, { tokenDigest: 'new', tokenOpens: false })).toBe(false);
     expect(pauseEndedBy(termsPause, { tokenDigest: 'old', tokenOpens: false })).toBe(false);
+  });
+});
+
+describe('pauseEndedByTermsSigned', () => {
+  it('ends a 131055 pause only: a rejected token stays rejected', () => {
+    expect(pauseEndedByTermsSigned({ reason: '131055: HTTP 400: code 131055: terms not accepted' })).toBe(true);
+    expect(pauseEndedByTermsSigned({ reason: '190: HTTP 401: code 190: Invalid OAuth access token' })).toBe(false);
+    expect(pauseEndedByTermsSigned({ reason: null })).toBe(false);
   });
 });

@@ -15,3 +15,12 @@ export function pauseEndedBy(
   if (pause.reason?.startsWith(MARKETING_TERMS_PAUSE)) return true;
   return pause.tokenDigest !== next.tokenDigest;
 }
+
+/**
+ * Meta's `account_update` webhook with MM_LITE_TERMS_SIGNED (the business account accepted the
+ * Marketing Messages API terms) ends a 131055 pause of the stores on that account, and no other
+ * pause: a rejected token stays rejected.
+ */
+export function pauseEndedByTermsSigned(pause: { reason: string | null }): boolean {
+  return pause.reason?.startsWith(MARKETING_TERMS_PAUSE) === true;
+}

@@ -1,11 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { withoutAnySecret, withoutPlaintextSecrets, type StoreSettings } from '@lib/contracts';
 import { openAccessToken, SecretUnreadable } from '@lib/secrets';
 import type { SenderConfig } from '../config';
 import { SENDER_CONFIG } from '../tokens';
-import { pauseEndedBy } from './pause-rule';
+import { pauseEndedBy, pauseEndedByTermsSigned } from './pause-rule';
 
 export interface KnownStore {
   /** The settings, with `whatsapp.accessToken` opened in memory (absent when it does not open). */
@@ -57,21 +57,23 @@ export class StoreSettingsRepository {
   /**
    * The stores' settings and whether each is paused: its token was rejected, or (template mode)
    * Meta paused or disabled its template (`whatsapp_templates`, matched through the business
-   * account of its phone number; see templates/template-state.ts).
+   * account of its phone number; see templates/template-state.ts). With `manager`, read in its
+   * transaction (no second connection for a caller that holds one).
    */
-  async ofStores(storeIds: string[]): Promise<Map<string, KnownStore>> {
+  async ofStores(storeIds: string[], manager?: EntityManager): Promise<Map<string, KnownStore>> {
     if (storeIds.length === 0) return new Map();
-    const rows: Array<{ store_id: string; settings: StoreSettings; paused: boolean; template_held: boolean }> =
-      await this.dataSource.query(
-        `SELECT s.store_id, s.settings, s.paused_at IS NOT NULL AS paused,
+    const rows: Array<{ store_id: string; settings: StoreSettings; paused: boolean; template_held: boolean }> = await (
+      manager ?? this.dataSource
+    ).query(
+      `SELECT s.store_id, s.settings, s.paused_at IS NOT NULL AS paused,
            (s.settings->'whatsapp'->>'mode' = 'template' AND EXISTS (
               SELECT 1 FROM business_numbers b JOIN whatsapp_templates t ON t.waba_id = b.waba_id
               WHERE b.phone_number_id = s.settings->'whatsapp'->>'phoneNumberId'
                 AND t.name = s.settings->'whatsapp'->>'templateName'
                 AND t.status IN ('PAUSED', 'DISABLED'))) AS template_held
          FROM store_settings s WHERE s.store_id = ANY($1::text[])`,
-        [storeIds],
-      );
+      [storeIds],
+    );
     return new Map(
       rows.map((r) => [
         r.store_id,
@@ -173,6 +175,31 @@ export class StoreSettingsRepository {
         [storeId, digest, reason],
       );
       return true;
+    });
+  }
+
+  /**
+   * The business account `wabaId` accepted the Marketing Messages API terms: its stores paused
+   * for 131055 resume (pause-rule.ts). The account's numbers are those its webhooks named
+   * (`business_numbers`). Returns the stores resumed, so their held messages can be released.
+   */
+  async resumeOnTermsSigned(wabaId: string): Promise<string[]> {
+    return this.dataSource.transaction(async (manager) => {
+      const paused: Array<{ store_id: string; paused_reason: string | null }> = await manager.query(
+        `SELECT s.store_id, s.paused_reason FROM store_settings s
+         JOIN business_numbers b ON b.phone_number_id = s.settings->'whatsapp'->>'phoneNumberId'
+         WHERE b.waba_id = $1 AND s.paused_at IS NOT NULL FOR UPDATE OF s`,
+        [wabaId],
+      );
+      const resumed = paused.filter((p) => pauseEndedByTermsSigned({ reason: p.paused_reason })).map((p) => p.store_id);
+      if (resumed.length > 0) {
+        await manager.query(
+          `UPDATE store_settings SET paused_at = NULL, paused_reason = NULL, paused_token = NULL
+           WHERE store_id = ANY($1::text[])`,
+          [resumed],
+        );
+      }
+      return resumed;
     });
   }
 

@@ -27,6 +27,8 @@ export interface ReadWebhook {
   replies: ShopperReply[];
   templates: TemplateNotice[];
   numbers: BusinessNumberSeen[];
+  /** Business accounts that accepted the Marketing Messages API terms (account_update MM_LITE_TERMS_SIGNED). */
+  termsSigned: string[];
 }
 
 const STATUSES = new Set(['sent', 'delivered', 'read', 'failed']);
@@ -40,12 +42,12 @@ export function isBusinessScopedUserId(value: unknown): value is string {
 
 /**
  * The parts of a WhatsApp webhook the sender acts on: status updates, shoppers' text or
- * button replies, template status and category changes, and which business account each
- * number belongs to. Anything else (other fields, other message types) is left out; a shape
+ * button replies, template status and category changes, which business account each number
+ * belongs to, and an account accepting the Marketing Messages API terms. Anything else (other fields, other message types) is left out; a shape
  * it cannot read yields nothing rather than an error, so Meta does not retry it for days.
  */
 export function readWebhook(payload: unknown): ReadWebhook {
-  const read: ReadWebhook = { statuses: [], replies: [], templates: [], numbers: [] };
+  const read: ReadWebhook = { statuses: [], replies: [], templates: [], numbers: [], termsSigned: [] };
   const entries = (payload as { entry?: unknown })?.entry;
   if (!Array.isArray(entries)) return read;
   for (const entry of entries as Array<{ id?: unknown; time?: unknown; changes?: unknown }>) {
@@ -58,6 +60,10 @@ export function readWebhook(payload: unknown): ReadWebhook {
       else if (change.field === 'message_template_status_update' || change.field === 'template_category_update') {
         const notice = templateNotice(change.field, change.value, wabaId, entry.time);
         if (notice) read.templates.push(notice);
+      } else if (change.field === 'account_update' && change.value.event === 'MM_LITE_TERMS_SIGNED') {
+        const info = change.value.waba_info as { waba_id?: unknown } | undefined;
+        const account = typeof info?.waba_id === 'string' && info.waba_id !== '' ? info.waba_id : wabaId;
+        if (account) read.termsSigned.push(account);
       }
     }
   }

@@ -109,7 +109,7 @@ describe('reading a webhook', () => {
 
   it('yields nothing for shapes it cannot read', () => {
     for (const p of [null, {}, { entry: 'x' }, { entry: [{ changes: [{ field: 'account_update', value: {} }] }] }]) {
-      expect(readWebhook(p)).toEqual({ statuses: [], replies: [], templates: [], numbers: [] });
+      expect(readWebhook(p)).toEqual({ statuses: [], replies: [], templates: [], numbers: [], termsSigned: [] });
     }
   });
 });
@@ -284,5 +284,24 @@ describe('reading template webhooks', () => {
       expect(readWebhook(envelope('message_template_status_update', value)).templates).toEqual([]);
     }
     expect(readWebhook(envelope('template_category_update', { ...base })).templates).toEqual([]);
+  });
+});
+
+describe('reading account webhooks', () => {
+  it('reads an account accepting the Marketing Messages API terms (MM_LITE_TERMS_SIGNED), by waba_info or the entry', () => {
+    const signed = {
+      event: 'MM_LITE_TERMS_SIGNED',
+      waba_info: { waba_id: '555290129340398', owner_business_id: '902290129340398' },
+    };
+    expect(readWebhook(envelope('account_update', signed)).termsSigned).toEqual(['555290129340398']);
+    expect(readWebhook(envelope('account_update', { event: 'MM_LITE_TERMS_SIGNED' })).termsSigned).toEqual([
+      '102290129340398',
+    ]);
+  });
+
+  it('leaves out the other account events', () => {
+    for (const event of ['ACCOUNT_VIOLATION', 'PARTNER_APP_INSTALLED', 'VOLUME_BASED_PRICING_TIER_UPDATE', undefined]) {
+      expect(readWebhook(envelope('account_update', { event })).termsSigned).toEqual([]);
+    }
   });
 });

@@ -18,12 +18,13 @@ import {
 } from '../contacts/shopper-identity';
 import { ShopperIdentityRepository } from '../contacts/shopper-identity.repository';
 import { TemplateStateRepository } from '../templates/template-state.repository';
-import { applyStatus, statusEnd } from '../messages/message-lifecycle';
+import { applyStatus, releasedFromPacing, statusEnd } from '../messages/message-lifecycle';
 import { MessageRepository } from '../messages/message.repository';
 import { optOutRecord, outcomeRecordOf } from '../messages/outcomes';
 import { SenderMetrics } from '../sender.metrics';
 import { StoreSettingsRepository } from '../store-settings/store-settings.repository';
-import { SENDER_CONFIG } from '../tokens';
+import { SENDER_CONFIG, STORE_OPENINGS } from '../tokens';
+import type { StoreOpenings } from '../plan/decide-send';
 import { optOutMatcher } from './opt-out-keywords';
 import { readWebhook, ShopperReply, StatusNotice, TemplateNotice } from './webhook-payload';
 import { OutcomePublisher } from '../messages/outcome-publisher';
@@ -58,13 +59,14 @@ export class WhatsAppWebhooks {
     private readonly publisher: OutcomePublisher,
     private readonly metrics: SenderMetrics,
     @Inject(SENDER_CONFIG) config: SenderConfig,
+    @Inject(STORE_OPENINGS) private readonly hours: StoreOpenings,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.isOptOut = optOutMatcher(config.OPT_OUT_KEYWORDS);
   }
 
   async receive(payload: unknown): Promise<void> {
-    const { statuses, replies, templates, numbers } = readWebhook(payload);
+    const { statuses, replies, templates, numbers, termsSigned } = readWebhook(payload);
     await this.templates.learnNumbers(numbers);
     // The stores of each business number, read once per POST (pairing, opt-outs by BSUID and by phone all ask).
     const storesOf = this.storesOfNumbers();
@@ -74,6 +76,21 @@ export class WhatsAppWebhooks {
     if (pairingReplies.length > 0) await this.learnFromReplies(pairingReplies, storesOf);
     if (optingOut.length > 0) await this.optOutReplies(optingOut, storesOf);
     if (templates.length > 0) await this.applyTemplates(templates);
+    for (const wabaId of termsSigned) await this.resumeOnTermsSigned(wabaId);
+  }
+
+  /** An account accepted the Marketing Messages API terms: its stores paused for 131055 send again. */
+  private async resumeOnTermsSigned(wabaId: string): Promise<void> {
+    const stores = await this.settings.resumeOnTermsSigned(wabaId);
+    let released = 0;
+    for (const storeId of stores) released += await this.messages.releasePaused(storeId);
+    if (stores.length > 0) this.metrics.storesPaused.set((await this.settings.pausedStores()).length);
+    this.logger.info(
+      { wabaId, stores, released },
+      stores.length > 0
+        ? 'marketing messages terms accepted: stores paused for 131055 resumed, held messages released'
+        : 'marketing messages terms accepted: no store of this account was paused for them',
+    );
   }
 
   /** `storesOfPhoneNumber`, each number read once for the caller's lifetime. */
@@ -94,6 +111,9 @@ export class WhatsAppWebhooks {
     const pairs: IdentityPair[] = [];
     await this.dataSource.transaction(async (manager) => {
       const rows = await this.messages.forStatuses(notices, manager);
+      // A paced message Meta releases while its store is closed is announced apart: its hours are read once.
+      const pacedStores = [...new Set(rows.filter((r) => r.state === 'paced').map((r) => r.storeId))];
+      const stores = await this.settings.ofStores(pacedStores, manager);
       const byWamid = new Map(rows.filter((r) => r.wamid).map((r) => [r.wamid!, r]));
       const bySendId = new Map(rows.map((r) => [r.sendId, r]));
       const outputs: OutgoingRecord[] = [];
@@ -109,13 +129,20 @@ export class WhatsAppWebhooks {
         const pair = pairingOfStatus(row, notice.recipient);
         if (pair) pairs.push(pair);
         if (notice.pricing) pricing.set(row.sendId, notice.pricing);
+        const before = row.state;
         const { isNew, next } = applyStatus(row, notice);
         this.metrics.webhookStatuses.inc({ status: notice.status, result: isNew ? 'applied' : 'already-known' });
         if (!isNew) continue;
         Object.assign(row, next);
         byWamid.set(notice.wamid, row);
         changed.add(row.sendId);
-        const end = statusEnd(row, notice, next);
+        let storeClosed = false;
+        if (releasedFromPacing(before, next.state)) {
+          const settings = stores.get(row.storeId)?.settings;
+          storeClosed = settings !== undefined && !this.hours.isOpen(new Date(notice.at), settings);
+          this.metrics.pacedReleased.inc({ store_id: row.storeId, store_closed: String(storeClosed) });
+        }
+        const end = statusEnd(row, notice, next, storeClosed);
         outputs.push(outcomeRecordOf(topic, end.outcome));
         if (end.releasesSlot) neverReached.push(row);
         if (end.optsOut) stoppedMarketing.push({ storeId: row.storeId, phone: row.phone, at: notice.at });

@@ -1,6 +1,20 @@
 /** How one call to the Cloud API ended, in the terms the sender acts on. */
-export type DeliveryResult =
-  { kind: 'accepted'; whatsappMessageId: string } | TransientFailure | PermanentFailure | TokenRejected;
+export type DeliveryResult = Accepted | TransientFailure | PermanentFailure | TokenRejected;
+
+/**
+ * Meta took the message. `paced`: its answer's `message_status` said the template is paced, so
+ * Meta holds the message for a quality assessment (`held_for_quality_assessment`) or has paused
+ * its delivery (`paused`); Meta releases it later (a `sent` webhook) or drops it (`failed`).
+ */
+export interface Accepted {
+  kind: 'accepted';
+  whatsappMessageId: string;
+  paced?: PacedStatus;
+}
+
+/** The `message_status` values of a send answer that mean "taken, not delivered yet". */
+export const PACED_STATUSES = ['held_for_quality_assessment', 'paused'] as const;
+export type PacedStatus = (typeof PACED_STATUSES)[number];
 
 /** Worth another try later (rate limits, Meta's server trouble, timeouts, network). */
 export interface TransientFailure {

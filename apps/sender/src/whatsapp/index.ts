@@ -5,7 +5,9 @@
 export { WhatsAppClient } from './whatsapp-client';
 export type { WhatsAppClientOptions, SendRequest } from './whatsapp-client';
 export type {
+  Accepted,
   DeliveryResult,
+  PacedStatus,
   TransientFailure,
   PermanentFailure,
   TokenRejected,

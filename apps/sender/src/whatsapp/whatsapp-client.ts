@@ -1,5 +1,5 @@
 import { Pool } from 'undici';
-import type { DeliveryResult, TransientFailure } from './delivery-result';
+import { PACED_STATUSES, type DeliveryResult, type PacedStatus, type TransientFailure } from './delivery-result';
 import { classifyGraphError } from './graph-errors';
 import {
   graphMessageBody,
@@ -96,7 +96,10 @@ export class WhatsAppClient {
     const json = parseJson(text);
     if (statusCode >= 200 && statusCode < 300) {
       const id = acceptedMessageId(json);
-      if (id) return { kind: 'accepted', whatsappMessageId: id };
+      if (id) {
+        const paced = pacedStatusOf(json);
+        return paced ? { kind: 'accepted', whatsappMessageId: id, paced } : { kind: 'accepted', whatsappMessageId: id };
+      }
       // A 2xx without a message id: it may well have been accepted.
       return { kind: 'transient', reason: `HTTP ${statusCode} without a message id`, ambiguous: true };
     }
@@ -145,6 +148,13 @@ function acceptedMessageId(json: unknown): string | undefined {
   const messages = (json as { messages?: Array<{ id?: unknown }> } | undefined)?.messages;
   const id = Array.isArray(messages) ? messages[0]?.id : undefined;
   return typeof id === 'string' && id.length > 0 ? id : undefined;
+}
+
+/** `messages[0].message_status` when it says Meta holds the message (a paced template); `accepted` or absent: undefined. */
+function pacedStatusOf(json: unknown): PacedStatus | undefined {
+  const status = (json as { messages?: Array<{ message_status?: unknown }> } | undefined)?.messages?.[0]
+    ?.message_status;
+  return (PACED_STATUSES as readonly unknown[]).includes(status) ? (status as PacedStatus) : undefined;
 }
 
 function parseRetryAfter(header: string | string[] | undefined): number | undefined {
