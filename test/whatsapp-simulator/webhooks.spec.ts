@@ -440,6 +440,55 @@ describe('WhatsApp simulator: webhooks', () => {
     expect((await call('GET', '/_simulator/shopper-identities')).body).toEqual({ defaults: {}, shoppers: {} });
   });
 
+  it('holds a paced template back: message_status in the answer, no status until the test releases it', async () => {
+    sim.updateSettings({ pacedTemplates: { cart_reminder: 'held_for_quality_assessment' } });
+    try {
+      const answer = await postMessage(sim.url, PHONE, TOKEN, cartReminder('34600111222', 'send-paced'));
+      const [message] = answer.body.messages as Array<{ id: string; message_status: string }>;
+      expect(message.message_status).toBe('held_for_quality_assessment');
+      await sim.webhooksIdle();
+      expect(receiver.received).toHaveLength(0);
+      expect(sim.record.message(message.id)?.paced).toBe('held_for_quality_assessment');
+      await sim.sendStatus(message.id, 'sent');
+      await receiver.waitFor(1);
+      expect(statusesReceived()[0]).toMatchObject({ id: message.id, status: 'sent' });
+      expect(() => sim.updateSettings({ pacedTemplates: { cart_reminder: 'slow' as never } })).toThrow(
+        /pacedTemplates/,
+      );
+    } finally {
+      sim.updateSettings({ pacedTemplates: {} });
+    }
+    const unpaced = await postMessage(sim.url, PHONE, TOKEN, cartReminder('34600111223', 'send-unpaced'));
+    expect((unpaced.body.messages as Array<{ message_status: string }>)[0].message_status).toBe('accepted');
+    await sim.webhooksIdle();
+  });
+
+  it('sends account_update MM_LITE_TERMS_SIGNED when the account accepts the terms, which end its 131055 refusals', async () => {
+    sim.updateSettings({ marketingTermsNotAccepted: [PHONE] });
+    const delivery = await sim.signMarketingTerms();
+    expect(delivery).toMatchObject({ kind: 'account', outcome: 'delivered' });
+    expect(sim.settings().marketingTermsNotAccepted).toEqual([]);
+    const [webhook] = receiver.received;
+    expect(webhook.body).toEqual({
+      object: 'whatsapp_business_account',
+      entry: [
+        {
+          id: WABA,
+          time: expect.any(Number),
+          changes: [
+            {
+              field: 'account_update',
+              value: {
+                event: 'MM_LITE_TERMS_SIGNED',
+                waba_info: { waba_id: WABA, owner_business_id: expect.any(String) },
+              },
+            },
+          ],
+        },
+      ],
+    });
+  });
+
   it('leaves conversation out of statuses of sends on Graph v24.0 and later, pricing kept', async () => {
     sim.updateSettings({ webhooks: { statuses: ['sent'] } });
     const answer = await postMessage(sim.url, PHONE, TOKEN, cartReminder('34600111222', 'v26'), { version: 'v26.0' });
