@@ -96,8 +96,9 @@ describe('retention purge of the scheduler', () => {
         const at = (ms?: number) => (ms === undefined ? null : iso(ms));
         await dataSource.query(
           `INSERT INTO message_outcomes (send_id, store_id, cart_id, sent_at, delivered_at, read_at, failed_at,
-             failed_reason, skipped_at, skipped_reason, expired_at, deferred_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+             failed_reason, skipped_at, skipped_reason, expired_at, deferred_at, updated_at, billable,
+             pricing_category, paced_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
           [
             sendId,
             c.store,
@@ -112,6 +113,10 @@ describe('retention purge of the scheduler', () => {
             at(o.expired),
             at(o.deferred),
             iso(c.changedAt),
+            // Meta bills what it sent (marketing, or utility for one cart in three); a failure was held back first.
+            o.sent === undefined ? null : true,
+            o.sent === undefined ? null : c.cart.length % 3 === 0 ? 'utility' : 'marketing',
+            at(o.failed?.[0]),
           ],
         );
       }
@@ -333,6 +338,9 @@ describe('retention purge of the scheduler', () => {
     for (const k of ['scheduled', 'pending', 'cancelled', 'emitted', 'sent', 'delivered', 'read', 'failed'] as const)
       expect([k, year[k] > 0]).toEqual([k, true]);
     expect(year.expired).toBeGreaterThan(0);
+    expect(year.paced).toBeGreaterThan(0);
+    expect(year.cost?.billableMessages).toBe(year.sent);
+    expect(Object.keys(year.cost?.billableByCategory ?? {}).length).toBeGreaterThan(0);
     expect(otherYear.deferred).toBe(1); // keep-deferred, still open at the sender
     expect(year.skipped.byReason).toEqual({ disabled: expect.any(Number), 'frequency-cap': expect.any(Number) });
     expect(year.recovered).toBeGreaterThan(20);

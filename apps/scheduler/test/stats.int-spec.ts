@@ -57,20 +57,36 @@ describe('GET /v1/stores/{storeId}/stats over a scripted history', () => {
     expect(emitted.map((r) => r.event.cartId).sort()).toEqual(['f1', 'r1', 'r2', 's1']);
 
     const at = (ms: number) => new Date(Date.now() + ms).toISOString();
-    const outcome = (cartId: string, status: MessageOutcome['status'], ms: number, reason: string | null = null) => ({
+    const outcome = (
+      cartId: string,
+      status: MessageOutcome['status'],
+      ms: number,
+      reason: string | null = null,
+      pricing?: MessageOutcome['pricing'],
+    ) => ({
       key: cartKey(STORE, cartId),
-      value: { schemaVersion: 1, sendId: `${STORE}:${cartId}:1`, storeId: STORE, cartId, status, reason, at: at(ms) },
+      value: {
+        schemaVersion: 1,
+        sendId: `${STORE}:${cartId}:1`,
+        storeId: STORE,
+        cartId,
+        status,
+        reason,
+        ...(pricing ? { pricing } : {}),
+        at: at(ms),
+      },
     });
+    const marketing = { billable: true, category: 'marketing', type: 'regular' };
     await produce(topic(TOPIC.messageOutcomes), [
-      outcome('r1', 'sent', 0),
+      outcome('r1', 'sent', 0, null, marketing),
       outcome('r1', 'read', 200), // out of order: read before delivered
       outcome('r1', 'delivered', 100),
       outcome('r1', 'sent', 0), // duplicate
       // r2 was held back by Meta (a paced template) and released while the store was closed.
       outcome('r2', 'paced', -100, 'held_for_quality_assessment'),
-      outcome('r2', 'sent', 0, 'released-after-closing'),
+      outcome('r2', 'sent', 0, 'released-after-closing', marketing),
       // f1 failed for Meta's per-user marketing limit.
-      outcome('f1', 'failed', 0, '131049: limited-by-meta'),
+      outcome('f1', 'failed', 0, '131049: limited-by-meta', { billable: false, category: 'marketing' }),
       outcome('s1', 'skipped', 0, 'disabled'),
       outcome('s1', 'skipped', 50, 'duplicate'), // a re-emission dropped: says nothing
     ]);
@@ -135,6 +151,13 @@ describe('GET /v1/stores/{storeId}/stats over a scripted history', () => {
         recoveredAfterClick: { orders: 0, revenue: {} },
         recoveredAfterMessage: { orders: 1, revenue: { EUR: '59.90' } },
         notAttributed: { orders: 1, revenue: { USD: '25.00' } },
+      },
+      // Meta billed r1 and r2 (marketing), not the failed f1: one message per recovered order.
+      cost: {
+        billableMessages: 2,
+        billableByCategory: { marketing: 2 },
+        messagesPerRecoveredOrder: 1,
+        billableMessagesPerRecoveredOrder: 1,
       },
     });
 

@@ -368,6 +368,28 @@ export const HoldoutStatsSchema = Type.Object(
 );
 export type HoldoutStats = Static<typeof HoldoutStatsSchema>;
 
+/** What the window's messages cost, in messages (Meta's `pricing` from the status webhooks). */
+export const CostStatsSchema = Type.Object(
+  {
+    billableMessages: Count("Messages Meta priced billable (its status webhooks' pricing.billable)."),
+    billableByCategory: Type.Record(Type.String(), Count(), {
+      description:
+        "The billable messages by Meta's pricing category (marketing, utility…; unknown when Meta named none).",
+    }),
+    messagesPerRecoveredOrder: Type.Union([Type.Number({ minimum: 0 }), Type.Null()], {
+      description:
+        'sent / recovered (orders after a message, any time), to 2 decimals; null while nothing was recovered.',
+    }),
+    billableMessagesPerRecoveredOrder: Type.Union([Type.Number({ minimum: 0 }), Type.Null()], {
+      description: 'billableMessages / recovered, to 2 decimals; null while nothing was recovered.',
+    }),
+  },
+  {
+    description:
+      "Money is left out: Meta's price per message depends on the market, the category and the volume tier, which the merchant's rate card has.",
+  },
+);
+
 /**
  * `GET /v1/stores/{storeId}/stats`: what became of the carts abandoned in a window (by
  * `detectedAt` in [from, to)). Definitions in docs/scheduler.md (stats).
@@ -413,6 +435,7 @@ export const StoreStatsSchema = Type.Object(
     /** Present when carts of the window were drawn into an arm (the store ran a holdout). */
     holdout: Type.Optional(HoldoutStatsSchema),
     attribution: Type.Optional(AttributionStatsSchema),
+    cost: Type.Optional(CostStatsSchema),
   },
   { $id: 'StoreStats', additionalProperties: false },
 );

@@ -25,6 +25,19 @@ export const OUTCOME_REASON = {
   releasedAfterClosing: 'released-after-closing',
 } as const;
 
+/** Meta's `pricing` of a message, as a status webhook reported it. */
+export const OutcomePricingSchema = Type.Object(
+  {
+    billable: Type.Union([Type.Boolean(), Type.Null()]),
+    category: Type.Union([Type.String({ maxLength: 100 }), Type.Null()], {
+      description: "Meta's pricing category: marketing, utility, authentication, service…",
+    }),
+    type: Type.Optional(Type.Union([Type.String({ maxLength: 100 }), Type.Null()])),
+  },
+  { description: "Meta's pricing of the message from its status webhook (absent: none reported)." },
+);
+export type OutcomePricing = Static<typeof OutcomePricingSchema>;
+
 export const MessageOutcomeSchema = Type.Object(
   {
     schemaVersion: SchemaVersion1,
@@ -34,6 +47,7 @@ export const MessageOutcomeSchema = Type.Object(
     status: Type.Union(OUTCOME_STATUSES.map((s) => Type.Literal(s))),
     reason: Type.Optional(Type.Union([Type.String({ maxLength: 200 }), Type.Null()])),
     whatsappMessageId: Type.Optional(Type.Union([Type.String({ maxLength: 300 }), Type.Null()])),
+    pricing: Type.Optional(OutcomePricingSchema),
     at: Timestamp,
   },
   { $id: 'MessageOutcome', title: 'Outcome event v1' },

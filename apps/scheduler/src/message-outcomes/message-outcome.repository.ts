@@ -12,13 +12,15 @@ export class MessageOutcomeRepository {
     await this.dataSource.query(
       `INSERT INTO message_outcomes AS o (send_id, store_id, cart_id, sent_at, delivered_at, read_at, failed_at,
          failed_reason, skipped_at, skipped_reason, expired_at, deferred_at, paced_at, released_after_closing_at,
-         updated_at)
+         billable, pricing_category, priced_at, updated_at)
        SELECT r.send_id, r.store_id, r.cart_id, r.sent_at, r.delivered_at, r.read_at, r.failed_at, r.failed_reason,
-         r.skipped_at, r.skipped_reason, r.expired_at, r.deferred_at, r.paced_at, r.released_after_closing_at, now()
+         r.skipped_at, r.skipped_reason, r.expired_at, r.deferred_at, r.paced_at, r.released_after_closing_at,
+         r.billable, r.pricing_category, r.priced_at, now()
        FROM jsonb_to_recordset($1::jsonb) AS r(send_id text, store_id text, cart_id text, sent_at timestamptz,
          delivered_at timestamptz, read_at timestamptz, failed_at timestamptz, failed_reason text,
          skipped_at timestamptz, skipped_reason text, expired_at timestamptz, deferred_at timestamptz,
-         paced_at timestamptz, released_after_closing_at timestamptz)
+         paced_at timestamptz, released_after_closing_at timestamptz, billable boolean, pricing_category text,
+         priced_at timestamptz)
        ON CONFLICT (send_id) DO UPDATE SET
          sent_at = LEAST(o.sent_at, EXCLUDED.sent_at),
          delivered_at = LEAST(o.delivered_at, EXCLUDED.delivered_at),
@@ -33,6 +35,12 @@ export class MessageOutcomeRepository {
          deferred_at = GREATEST(o.deferred_at, EXCLUDED.deferred_at),
          paced_at = LEAST(o.paced_at, EXCLUDED.paced_at),
          released_after_closing_at = LEAST(o.released_after_closing_at, EXCLUDED.released_after_closing_at),
+         -- Meta's latest pricing wins (it reports it on sent and may change it on a later status).
+         billable = CASE WHEN o.priced_at IS NULL OR EXCLUDED.priced_at >= o.priced_at
+           THEN COALESCE(EXCLUDED.billable, o.billable) ELSE o.billable END,
+         pricing_category = CASE WHEN o.priced_at IS NULL OR EXCLUDED.priced_at >= o.priced_at
+           THEN COALESCE(EXCLUDED.pricing_category, o.pricing_category) ELSE o.pricing_category END,
+         priced_at = GREATEST(o.priced_at, EXCLUDED.priced_at),
          updated_at = now()`,
       [JSON.stringify(summaries)],
     );

@@ -49,6 +49,27 @@ describe('outcomes', () => {
     expect(holdSettlements(summarizeOutcomes([outcome('d', 'paced', '2026-11-25T08:00:01Z', 'paused')]))).toEqual([]);
   });
 
+  it("keeps Meta's latest pricing of a message, whatever the order", () => {
+    const priced = (status: MessageOutcome['status'], at: string, billable: boolean, category: string) => ({
+      ...outcome('a', status, at),
+      pricing: { billable, category, type: 'regular' },
+    });
+    const [s] = summarizeOutcomes([
+      priced('delivered', '2026-11-25T08:00:03Z', false, 'marketing_lite'),
+      priced('sent', '2026-11-25T08:00:01Z', true, 'marketing'),
+      outcome('a', 'read', '2026-11-25T08:00:09Z'),
+    ]);
+    expect(s).toMatchObject({
+      billable: false,
+      pricing_category: 'marketing_lite',
+      priced_at: '2026-11-25T08:00:03.000Z',
+    });
+    expect(summarizeOutcomes([outcome('b', 'sent', '2026-11-25T08:00:01Z')])[0]).toMatchObject({
+      billable: null,
+      pricing_category: null,
+    });
+  });
+
   it('a message that went out holds the phone from then; one that did not lets the hold go', () => {
     const summaries = summarizeOutcomes([
       outcome('a', 'delivered', '2026-11-25T08:00:03Z'),

@@ -19,6 +19,11 @@ export interface OutcomeSummary {
   paced_at: string | null;
   /** Meta released it from pacing while the store was closed (the sender's reason on sent/delivered). */
   released_after_closing_at: string | null;
+  /** Meta's pricing as its latest status webhook with one reported it (null: none reported). */
+  billable: boolean | null;
+  pricing_category: string | null;
+  /** When that pricing was reported: a later one replaces it. */
+  priced_at: string | null;
 }
 
 type TimeColumn =
@@ -64,11 +69,19 @@ export function summarizeOutcomes(outcomes: MessageOutcome[]): OutcomeSummary[] 
         deferred_at: null,
         paced_at: null,
         released_after_closing_at: null,
+        billable: null,
+        pricing_category: null,
+        priced_at: null,
       };
       bySend.set(o.sendId, s);
     }
     const column = COLUMN[o.status];
     const at = new Date(o.at).toISOString();
+    if (o.pricing && (s.priced_at === null || at >= s.priced_at)) {
+      s.billable = o.pricing.billable;
+      s.pricing_category = o.pricing.category;
+      s.priced_at = at;
+    }
     if (o.reason === OUTCOME_REASON.releasedAfterClosing && WENT_OUT.has(o.status)) {
       if (s.released_after_closing_at === null || at < s.released_after_closing_at) s.released_after_closing_at = at;
     }

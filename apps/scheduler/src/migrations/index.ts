@@ -8,6 +8,7 @@ import { ErasedShoppers1767000000001 } from './1767000000001-erased-shoppers';
 import { LinkClicks1767100000001 } from './1767100000001-link-clicks';
 import { StoreDeletedAt1767400000000 } from './1767400000000-store-deleted-at';
 import { PacedOutcomes1767500000001 } from './1767500000001-paced-outcomes';
+import { OutcomePricing1767500000002 } from './1767500000002-outcome-pricing';
 
 /** Every migration of the scheduler schema, oldest first. */
 export const schedulerMigrations: Array<new () => MigrationInterface> = [
@@ -20,4 +21,5 @@ export const schedulerMigrations: Array<new () => MigrationInterface> = [
   LinkClicks1767100000001,
   StoreDeletedAt1767400000000,
   PacedOutcomes1767500000001,
+  OutcomePricing1767500000002,
 ];

@@ -5,9 +5,11 @@ import {
   armConversions,
   armWindowConversions,
   attributedOrders,
+  BILLABLE,
   CLOSED_COUNTS,
   OPEN_ABANDONMENT,
   OPEN_COUNTS,
+  PRICING_CATEGORY,
   recoveredEpisodes,
   selectList,
   SKIPPED,
@@ -339,6 +341,9 @@ export class PurgeRepository {
        ), skipped AS (
          SELECT a.store_id, ${day('a.detected_at')} AS day, COALESCE(${SKIPPED_REASON}, '') AS key, count(*) AS n
          ${closedJoin} WHERE ${SKIPPED} GROUP BY 1, 2, 3
+       ), billable AS (
+         SELECT a.store_id, ${day('a.detected_at')} AS day, ${PRICING_CATEGORY} AS key, count(*) AS n
+         ${closedJoin} WHERE ${BILLABLE} GROUP BY 1, 2, 3
        ), recovered AS (
          SELECT r.store_id, ${day('r.detected_at')} AS day, COALESCE(r.currency, '') AS key, count(*) AS n,
                 sum(r.total) AS amount
@@ -371,6 +376,7 @@ export class PurgeRepository {
          SELECT store_id, day, m.metric, '', m.n, NULL
          FROM open CROSS JOIN LATERAL (VALUES ${values(OPEN_ROLLED_UP)}) AS m(metric, n)
          UNION ALL SELECT store_id, day, 'skipped', key, n, NULL FROM skipped
+         UNION ALL SELECT store_id, day, 'billable', key, n, NULL FROM billable
          UNION ALL SELECT store_id, day, 'recovered', key, n, amount FROM recovered
          UNION ALL SELECT store_id, day, 'arm', key, n, NULL FROM arms
          UNION ALL SELECT store_id, day, 'arm-converted', key, n, NULL FROM arm_converted

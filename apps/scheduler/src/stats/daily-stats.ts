@@ -17,7 +17,7 @@ function midnightAtOrAfter(at: Date): string {
 }
 
 /**
- * Metrics of `stats_daily` besides `skipped` (key: reason), `recovered` and the attribution
+ * Metrics of `stats_daily` besides `skipped` (key: reason), `billable` (key: pricing category), `recovered` and the attribution
  * kinds `recovered-after-click`, `recovered-after-message`, `not-attributed` (key: currency,
  * with the orders' amount), `arm` and `arm-converted` (key: arm) and ARM_WINDOW_METRICS.
  */

@@ -43,6 +43,11 @@ export const OPEN_COUNTS = {
   cancelled: "count(*) FILTER (WHERE c.status = 'cancelled')",
 } as const;
 
+/** A closed episode whose message Meta priced billable (its latest status webhook's pricing)… */
+export const BILLABLE = 'o.billable IS TRUE';
+/** …and its pricing category ('' when Meta named none). */
+export const PRICING_CATEGORY = "COALESCE(o.pricing_category, '')";
+
 /** A closed episode that counts as skipped (by the scheduler, or by the sender before it went out)… */
 export const SKIPPED = `(a.status = 'skipped' OR (o.skipped_at IS NOT NULL AND NOT (${WENT_OUT})))`;
 /** …and its reason. */

@@ -21,7 +21,7 @@ export class StatsController {
     if (!STORE_ID.test(storeId)) throw new BadRequestException('storeId must match ' + STORE_ID_PATTERN);
     const window = statsWindow({ from, to }, new Date());
     if (!window.ok) throw new BadRequestException(window.error);
-    const [counts, skippedByReason, recovered, arms, windows, attributed, armWindows] = await Promise.all([
+    const [counts, skippedByReason, recovered, arms, windows, attributed, armWindows, billable] = await Promise.all([
       this.stats.counts(storeId, window.from, window.to),
       this.stats.skippedByReason(storeId, window.from, window.to),
       this.stats.recovered(storeId, window.from, window.to),
@@ -29,6 +29,7 @@ export class StatsController {
       this.stats.windows(storeId),
       this.stats.attributed(storeId, window.from, window.to),
       this.stats.armWindows(storeId, window.from, window.to),
+      this.stats.billable(storeId, window.from, window.to),
     ]);
     return storeStatsOf({
       storeId,
@@ -41,6 +42,7 @@ export class StatsController {
       windows,
       attributed,
       armWindows,
+      billable,
     });
   }
 }

@@ -9,9 +9,11 @@ import {
   armConversions,
   armWindowConversions,
   attributedOrders,
+  BILLABLE,
   CLOSED_COUNTS,
   OPEN_ABANDONMENT,
   OPEN_COUNTS,
+  PRICING_CATEGORY,
   recoveredEpisodes,
   selectList,
   SKIPPED,
@@ -90,6 +92,23 @@ export class StatsRepository {
       [storeId, from, to, firstDay, endDay],
     );
     return rows.map((r) => ({ reason: r.reason, count: Number(r.count) }));
+  }
+
+  /** The messages Meta priced billable, by its pricing category (null: none named). */
+  async billable(storeId: string, from: Date, to: Date): Promise<Array<{ category: string | null; count: number }>> {
+    const { firstDay, endDay } = dailyRange(from, to);
+    const rows: Array<{ category: string; count: string }> = await this.dataSource.query(
+      `SELECT category, sum(n) AS count FROM (
+         SELECT ${PRICING_CATEGORY} AS category, 1 AS n
+         FROM abandonments a JOIN message_outcomes o ON o.send_id = a.send_id
+         WHERE a.store_id = $1 AND a.detected_at >= $2 AND a.detected_at < $3 AND ${BILLABLE}
+         UNION ALL
+         SELECT key, count FROM stats_daily
+         WHERE store_id = $1 AND day >= $4 AND day < $5 AND metric = 'billable'
+       ) b GROUP BY category ORDER BY category`,
+      [storeId, from, to, firstDay, endDay],
+    );
+    return rows.map((r) => ({ category: r.category === '' ? null : r.category, count: Number(r.count) }));
   }
 
   /**

@@ -64,6 +64,40 @@ describe('store stats', () => {
       }).recoveryRate,
     ).toBe(0);
   });
+  it("counts what the messages cost in messages: billable by Meta's category, and per recovered order", () => {
+    const base = {
+      storeId: 'lola-shoes',
+      from: new Date('2026-11-01T00:00:00Z'),
+      to: now,
+      counts: { abandoned: 10, sent: 9 } as never,
+      skippedByReason: [],
+    };
+    const stats = storeStatsOf({
+      ...base,
+      recovered: [
+        { currency: 'EUR', count: 3, revenue: '30.00' },
+        { currency: 'USD', count: 1, revenue: '10.00' },
+      ],
+      billable: [
+        { category: 'marketing', count: 7 },
+        { category: null, count: 1 },
+      ],
+    });
+    expect(stats.cost).toEqual({
+      billableMessages: 8,
+      billableByCategory: { marketing: 7, unknown: 1 },
+      messagesPerRecoveredOrder: 2.25,
+      billableMessagesPerRecoveredOrder: 2,
+    });
+    expect(storeStatsOf({ ...base, recovered: [], billable: [] }).cost).toEqual({
+      billableMessages: 0,
+      billableByCategory: {},
+      messagesPerRecoveredOrder: null,
+      billableMessagesPerRecoveredOrder: null,
+    });
+    expect(storeStatsOf({ ...base, recovered: [] })).not.toHaveProperty('cost');
+  });
+
   it('splits the recovered orders by attribution kind and adds the holdout within each window', () => {
     const base = {
       storeId: 'lola-shoes',

@@ -43,6 +43,8 @@ export function storeStatsOf(input: {
   attributed?: Array<{ kind: AttributionKind; currency: string | null; count: number; revenue: string | null }>;
   /** The arms within each window (absent or null: no holdout, or no window figures). */
   armWindows?: Record<'click' | 'message', Record<Arm, WindowArmCount>> | null;
+  /** The messages Meta priced billable, by pricing category (absent: the cost is left out). */
+  billable?: Array<{ category: string | null; count: number }>;
 }): StoreStats {
   const { counts } = input;
   const byReason: Record<string, number> = {};
@@ -63,6 +65,30 @@ export function storeStatsOf(input: {
     recoveryRateOfSent: rate(recovered, counts.sent),
     ...(input.arms ? { holdout: holdoutOf(input.arms, input.windows, input.armWindows) } : {}),
     ...(input.windows && input.attributed ? { attribution: attributionOf(input.windows, input.attributed) } : {}),
+    ...(input.billable ? { cost: costOf(input.billable, counts.sent, recovered) } : {}),
+  };
+}
+
+/**
+ * What the messages cost, in messages: those Meta bills (its `pricing.billable`, per pricing
+ * category), and the messages sent and billed per recovered order (orders after a message,
+ * any time; null while none). Money is left to the merchant's rate card: Meta's prices vary
+ * by market, category and volume tier.
+ */
+function costOf(
+  billable: Array<{ category: string | null; count: number }>,
+  sent: number,
+  recovered: number,
+): NonNullable<StoreStats['cost']> {
+  const byCategory: Record<string, number> = {};
+  for (const b of billable) byCategory[b.category ?? 'unknown'] = (byCategory[b.category ?? 'unknown'] ?? 0) + b.count;
+  const billableMessages = Object.values(byCategory).reduce((a, b) => a + b, 0);
+  const perOrder = (n: number) => (recovered === 0 ? null : Math.round((n / recovered) * 100) / 100);
+  return {
+    billableMessages,
+    billableByCategory: byCategory,
+    messagesPerRecoveredOrder: perOrder(sent),
+    billableMessagesPerRecoveredOrder: perOrder(billableMessages),
   };
 }
 

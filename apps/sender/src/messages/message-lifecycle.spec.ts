@@ -139,7 +139,7 @@ describe('paced templates (Meta holds the message back)', () => {
 
   it('released while the store was closed: the outcome says so, the slot stays taken', () => {
     const { next } = applyStatus(paced, sent);
-    expect(statusEnd(message, sent, next, true)).toMatchObject({
+    expect(statusEnd(message, sent, next, { releasedWhileClosed: true })).toMatchObject({
       outcome: { status: 'sent', reason: 'released-after-closing', whatsappMessageId: 'wamid.1' },
       releasesSlot: false,
     });

@@ -1,4 +1,4 @@
-import { OUTCOME_REASON, type MessageOutcome, type OutcomeStatus } from '@lib/contracts';
+import { OUTCOME_REASON, type MessageOutcome, type OutcomePricing, type OutcomeStatus } from '@lib/contracts';
 import type { DeliveryOutcome } from '../whatsapp';
 import { LIMITED_BY_META } from '../contacts/marketing-limit';
 
@@ -63,6 +63,7 @@ export function messageOutcome(o: {
   status: OutcomeStatus;
   reason?: string | null;
   wamid?: string | null;
+  pricing?: OutcomePricing;
   at: Date;
 }): MessageOutcome {
   return {
@@ -73,6 +74,7 @@ export function messageOutcome(o: {
     status: o.status,
     reason: o.reason ?? null,
     whatsappMessageId: o.wamid ?? null,
+    ...(o.pricing ? { pricing: o.pricing } : {}),
     at: o.at.toISOString(),
   };
 }
@@ -370,12 +372,14 @@ export function releasedFromPacing(before: MessageState, after: MessageState): b
  * What a status webhook sets off besides the row: its outcome, a slot given back, an opt-out.
  * `releasedWhileClosed`: it released a paced message while the store was closed (the caller
  * asks the store's hours), announced with a reason of its own so the stats count it apart.
+ * `pricing`: Meta's pricing the webhook carried, announced with it (the stats count the
+ * billable messages).
  */
 export function statusEnd(
   message: { sendId: string; storeId: string; cartId: string },
   update: StatusUpdate,
   next: MessageStatusView,
-  releasedWhileClosed = false,
+  { releasedWhileClosed = false, pricing }: { releasedWhileClosed?: boolean; pricing?: OutcomePricing } = {},
 ): { outcome: MessageOutcome; releasesSlot: boolean; optsOut: boolean; limitedByMeta: boolean } {
   const limitedByMeta = update.status === 'failed' && update.errorCode === LIMITED_BY_META;
   return {
@@ -391,6 +395,7 @@ export function statusEnd(
             ? String(update.errorCode)
             : null,
       wamid: update.wamid,
+      pricing,
       at: new Date(update.at),
     }),
     // Failed later (131049, 131026…) before any delivered: the shopper was not reached.

@@ -1,4 +1,5 @@
-import { cartKey, CustomerOptedOut, optOutKey, MessageOutcome } from '@lib/contracts';
+import { cartKey, CustomerOptedOut, optOutKey, MessageOutcome, type OutcomePricing } from '@lib/contracts';
+import type { MessagePricing } from './message.repository';
 import type { OutgoingRecord } from '@lib/kafka';
 
 /** A move's outcome (message-lifecycle.ts decides it) as the record to produce, keyed by its cart. */
@@ -16,4 +17,9 @@ export function optOutRecord(topic: string, o: { storeId: string; phone: string;
     at: o.at.toISOString(),
   };
   return { topic, key: optOutKey(o.storeId, o.phone), value: JSON.stringify(value) };
+}
+
+/** Meta's pricing as kept on a message, as the outcome carries it (the pricing model stays in the sender). */
+export function outcomePricingOf(p: MessagePricing): OutcomePricing {
+  return { billable: p.billable, category: p.category, type: p.type };
 }

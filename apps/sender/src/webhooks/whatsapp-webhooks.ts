@@ -20,7 +20,7 @@ import { ShopperIdentityRepository } from '../contacts/shopper-identity.reposito
 import { TemplateStateRepository } from '../templates/template-state.repository';
 import { applyStatus, releasedFromPacing, statusEnd } from '../messages/message-lifecycle';
 import { MessageRepository } from '../messages/message.repository';
-import { optOutRecord, outcomeRecordOf } from '../messages/outcomes';
+import { optOutRecord, outcomePricingOf, outcomeRecordOf } from '../messages/outcomes';
 import { SenderMetrics } from '../sender.metrics';
 import { StoreSettingsRepository } from '../store-settings/store-settings.repository';
 import { SENDER_CONFIG, STORE_OPENINGS } from '../tokens';
@@ -142,7 +142,10 @@ export class WhatsAppWebhooks {
           storeClosed = settings !== undefined && !this.hours.isOpen(new Date(notice.at), settings);
           this.metrics.pacedReleased.inc({ store_id: row.storeId, store_closed: String(storeClosed) });
         }
-        const end = statusEnd(row, notice, next, storeClosed);
+        const end = statusEnd(row, notice, next, {
+          releasedWhileClosed: storeClosed,
+          ...(notice.pricing ? { pricing: outcomePricingOf(notice.pricing) } : {}),
+        });
         outputs.push(outcomeRecordOf(topic, end.outcome));
         if (end.releasesSlot) neverReached.push(row);
         if (end.optsOut) stoppedMarketing.push({ storeId: row.storeId, phone: row.phone, at: notice.at });
