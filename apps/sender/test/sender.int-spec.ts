@@ -343,6 +343,35 @@ describe('sender on the real broker, database and the WhatsApp simulator', () =>
     expect(row.rendered_text).toContain('Zapatería Lola');
   });
 
+  it("sends a shopper drawn into an A/B variant that variant's message, and the store's own to the others", async () => {
+    const settings = storeSettings({
+      experiments: {
+        holdoutPercent: 0,
+        variants: [
+          { id: 'plain', weight: 1 },
+          {
+            id: 'short',
+            weight: 1,
+            messageTemplates: { es: '¡{{store.name}} te guarda el carrito! {{recoveryLink}}' },
+          },
+        ],
+      },
+    });
+    const { env, sim } = await setup('variants', settings);
+    const short = sendDue('v-short', { variant: 'short' });
+    const plain = sendDue('v-plain', { variant: 'plain' });
+    const gone = sendDue('v-gone', { variant: 'removed-since' });
+    await produceSendDue(env, [short, plain, gone]);
+    await outcomesUntil(env, (o) => [short, plain, gone].every((d) => statusOf(o, d.sendId).includes('sent')));
+    const textOf = (sendId: string) => sim.record.findMessages({ bizOpaqueCallbackData: sendId })[0].text!;
+    expect(textOf(short.sendId)).toMatch(/^¡Zapatería Lola te guarda el carrito! https:\/\//);
+    // The variant without its own message, and one removed from the settings: the store's own.
+    for (const own of [plain, gone]) {
+      expect(textOf(own.sendId)).toContain('te guardamos el carrito'); // the shipped Spanish message
+      expect(textOf(own.sendId)).not.toContain('te guarda el carrito');
+    }
+  });
+
   it('sends each shopper the template in their language when it is approved in several (Spanish and English)', async () => {
     const settings = templateStore({ templateLanguages: ['es', 'en_US'] });
     // The simulator refuses a language the template is not approved in (132001), as Meta does.

@@ -368,6 +368,58 @@ export const HoldoutStatsSchema = Type.Object(
 );
 export type HoldoutStats = Static<typeof HoldoutStatsSchema>;
 
+/** One A/B variant's figures over the window (experiments.variants; docs/reading-the-figures.md). */
+export const VariantStatsSchema = Type.Object(
+  {
+    variant: Type.String(),
+    carts: Count('Messages emitted in the variant (its shoppers reached the send decision and were not held out).'),
+    sent: Count(),
+    delivered: Count(),
+    read: Count(),
+    clicked: Count(),
+    converted: Count('Carts converted after detection (each cart once, for its latest episode in a variant).'),
+    revenue: Type.Record(Type.String(), Money, { description: "The converted carts' order totals per currency." }),
+    conversionRate: Type.Number({ minimum: 0, maximum: 1, description: 'converted / carts (0 when no carts).' }),
+    conversionInterval: IntervalSchema('95% Wilson score interval of the conversion rate; null while it has no carts.'),
+  },
+  { additionalProperties: false },
+);
+
+/** The A/B test over the window: each variant, and a winner only when the stated rule holds. */
+export const VariantComparisonSchema = Type.Object(
+  {
+    variants: Type.Array(VariantStatsSchema),
+    winner: Type.Union([Type.String(), Type.Null()], {
+      description:
+        'The variant whose conversion rate beats every other by the rule; null while too small or while no difference is significant.',
+    }),
+    why: Type.Union([
+      Type.Literal('significant'),
+      Type.Literal('too-small'),
+      Type.Literal('no-significant-difference'),
+    ]),
+    rule: Type.Object(
+      {
+        test: Type.Literal('two-proportion-z', { description: 'Pooled two-proportion z-test, two-sided.' }),
+        confidence: Type.Literal(0.95),
+        minCartsPerVariant: Type.Literal(500),
+        correction: Type.Literal('bonferroni', {
+          description: 'Each comparison at (1 − confidence) / (variants − 1).',
+        }),
+      },
+      { additionalProperties: false },
+    ),
+    tooSmall: Type.Boolean({
+      description: 'Some variant has fewer than minCartsPerVariant carts (or only one variant ran).',
+    }),
+    stillNeeded: Type.Record(Type.String(), Count(), {
+      description: 'Carts each variant still lacks to reach the minimum.',
+    }),
+  },
+  { additionalProperties: false },
+);
+export type VariantComparison = Static<typeof VariantComparisonSchema>;
+
 /** What the window's messages cost, in messages (Meta's `pricing` from the status webhooks). */
 export const CostStatsSchema = Type.Object(
   {
@@ -436,6 +488,7 @@ export const StoreStatsSchema = Type.Object(
     holdout: Type.Optional(HoldoutStatsSchema),
     attribution: Type.Optional(AttributionStatsSchema),
     cost: Type.Optional(CostStatsSchema),
+    variants: Type.Optional(VariantComparisonSchema),
   },
   { $id: 'StoreStats', additionalProperties: false },
 );

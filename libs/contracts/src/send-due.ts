@@ -31,6 +31,8 @@ export const SendDueSchema = Type.Object(
     detectedAt: Timestamp,
     dueAt: Timestamp,
     notAfter: Timestamp,
+    /** The A/B variant the shopper was drawn into (experiments.variants); absent: the store's own message. */
+    variant: Type.Optional(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,31}$' })),
   },
   { $id: 'SendDue', title: 'Send-due event v1' },
 );

@@ -1,4 +1,11 @@
-import { hasPlaintextSecret, StoreSettings, withoutAnySecret, withoutPlaintextSecrets, withoutSecrets } from './index';
+import {
+  hasPlaintextSecret,
+  settingsForVariant,
+  StoreSettings,
+  withoutAnySecret,
+  withoutPlaintextSecrets,
+  withoutSecrets,
+} from './index';
 import { storeSettingsContract } from './contracts';
 
 const SEALED = `enc:v1:k1:${'A'.repeat(16)}:c2VjcmV0:${'B'.repeat(22)}`;
@@ -54,5 +61,39 @@ describe('store settings secrets', () => {
     expect(hasPlaintextSecret(kept)).toBe(false);
     expect(kept.whatsapp.accessTokenCiphertext).toBe(SEALED);
     expect(JSON.stringify(kept)).not.toMatch(/EAAG-secret|shpss_/);
+  });
+});
+
+describe('settingsForVariant', () => {
+  const settings = {
+    sendDelayMinutes: 60,
+    messageTemplates: { es: 'Hola {{recoveryLink}}' },
+    whatsapp: { templateName: 'cart_reminder' },
+    experiments: {
+      holdoutPercent: 0,
+      variants: [
+        { id: 'short', weight: 1, sendDelayMinutes: 15, messageTemplates: { es: '¡Vuelve! {{recoveryLink}}' } },
+        { id: 'tpl', weight: 1, templateName: 'cart_reminder_v2' },
+      ],
+    },
+  };
+
+  it("gives a shopper's variant what it changes, and the store's own for the rest", () => {
+    expect(settingsForVariant(settings, 'short')).toMatchObject({
+      sendDelayMinutes: 15,
+      messageTemplates: { es: '¡Vuelve! {{recoveryLink}}' },
+      whatsapp: { templateName: 'cart_reminder' },
+    });
+    expect(settingsForVariant(settings, 'tpl')).toMatchObject({
+      sendDelayMinutes: 60,
+      messageTemplates: { es: 'Hola {{recoveryLink}}' },
+      whatsapp: { templateName: 'cart_reminder_v2' },
+    });
+  });
+
+  it("gives the store's own settings without a variant, or for one no longer in the settings", () => {
+    expect(settingsForVariant(settings, undefined)).toBe(settings);
+    expect(settingsForVariant(settings, null)).toBe(settings);
+    expect(settingsForVariant(settings, 'removed')).toBe(settings);
   });
 });

@@ -99,6 +99,38 @@ export const PlatformWebhookSchema = Type.Object(
  * shoppers, drawn by a keyed hash of store, phone and period, gets no message, so their carts
  * show what would have happened anyway.
  */
+/**
+ * One variant of an A/B test of the reminder (docs/reading-the-figures.md, "Comparing
+ * variants"): what it changes from the store's own settings (its message, its delay), and its
+ * share of the shoppers.
+ */
+export const MessageVariantSchema = Type.Object(
+  {
+    id: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,31}$', description: 'Names the variant in the stats.' }),
+    weight: Type.Integer({
+      minimum: 1,
+      maximum: 100,
+      description: "The variant's share of the messaged shoppers, relative to the other variants' weights.",
+    }),
+    sendDelayMinutes: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 90, description: "Replaces the store's sendDelayMinutes." }),
+    ),
+    messageTemplates: Type.Optional(
+      Type.Record(Type.String({ pattern: '^[a-z]{2}$' }), Type.String({ minLength: 1, maxLength: 4096 }), {
+        description: "Text mode: replaces the store's messageTemplates (per language).",
+      }),
+    ),
+    templateName: Type.Optional(
+      Type.String({
+        pattern: '^[a-z0-9_]{1,512}$',
+        description: "Template mode: an approved template sent instead of the store's templateName (same languages).",
+      }),
+    ),
+  },
+  { $id: 'MessageVariant', additionalProperties: false },
+);
+export type MessageVariant = Static<typeof MessageVariantSchema>;
+
 export const ExperimentsSettingsSchema = Type.Object(
   {
     holdoutPercent: Type.Integer({
@@ -112,6 +144,14 @@ export const ExperimentsSettingsSchema = Type.Object(
         pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$',
         description:
           'Names the experiment period (e.g. "2026-12"): a shopper stays in one arm for a period; a new period draws again.',
+      }),
+    ),
+    variants: Type.Optional(
+      Type.Array(MessageVariantSchema, {
+        minItems: 2,
+        maxItems: 3,
+        description:
+          'An A/B test of the reminder: each messaged shopper is drawn into one variant for the period (sticky, by weight); the stats compare them.',
       }),
     ),
   },
@@ -203,6 +243,26 @@ export const StoreSettingsSchema = Type.Object(
   },
   { $id: 'StoreSettings', title: 'Store settings v1' },
 );
+
+/**
+ * The settings a shopper drawn into `variantId` is planned and messaged with: the store's, with
+ * what the variant changes (delay, text templates, template name). An unknown or absent variant
+ * (no A/B test, a held-out shopper, a variant removed since) gets the store's own.
+ */
+export function settingsForVariant<
+  S extends Pick<StoreSettings, 'sendDelayMinutes' | 'messageTemplates' | 'experiments'> & {
+    whatsapp: { templateName?: string };
+  },
+>(settings: S, variantId: string | null | undefined): S {
+  const variant = variantId ? settings.experiments?.variants?.find((v) => v.id === variantId) : undefined;
+  if (!variant) return settings;
+  return {
+    ...settings,
+    sendDelayMinutes: variant.sendDelayMinutes ?? settings.sendDelayMinutes,
+    messageTemplates: variant.messageTemplates ?? settings.messageTemplates,
+    whatsapp: { ...settings.whatsapp, templateName: variant.templateName ?? settings.whatsapp.templateName },
+  };
+}
 
 export type Weekday = (typeof WEEKDAYS)[number];
 export type StoreSettings = Static<typeof StoreSettingsSchema>;

@@ -78,6 +78,41 @@ describe('checkStoreSettings', () => {
     ]);
   });
 
+  it("takes A/B variants (2 or 3, distinct ids, the mode's own message), refused with the field named", () => {
+    const variants = [
+      { id: 'a', weight: 50 },
+      { id: 'short', weight: 50, sendDelayMinutes: 15, messageTemplates: { es: '¡Vuelve! {{recoveryLink}}' } },
+    ];
+    expect(
+      checkStoreSettings('lola-shoes', { ...valid, experiments: { holdoutPercent: 10, variants } }, undefined),
+    ).toMatchObject({ ok: true, settings: { experiments: { variants } } });
+    const problemsOf = (experiments: unknown, patch: Record<string, unknown> = {}) => {
+      const out = checkStoreSettings('lola-shoes', { ...valid, ...patch, experiments }, undefined);
+      return out.ok ? [] : out.problems;
+    };
+    expect(problemsOf({ holdoutPercent: 0, variants: [variants[0]] })).toEqual([
+      expect.stringMatching(/^experiments\.variants: /),
+    ]);
+    expect(problemsOf({ holdoutPercent: 0, variants: [variants[0], { ...variants[1], id: 'a' }] })).toEqual([
+      'experiments.variants[1].id: "a" names another variant too',
+    ]);
+    expect(problemsOf({ holdoutPercent: 0, variants: [variants[0], { id: 'b', weight: 0 }] })).toEqual([
+      expect.stringMatching(/^experiments\.variants\.1\.weight: /),
+    ]);
+    expect(
+      problemsOf({
+        holdoutPercent: 0,
+        variants: [variants[0], { id: 'b', weight: 1, messageTemplates: { es: 'Sin enlace' } }],
+      }),
+    ).toEqual(['experiments.variants[1].messageTemplates.es: never gives the recovery link; add {{recoveryLink}}']);
+    expect(
+      problemsOf({
+        holdoutPercent: 0,
+        variants: [variants[0], { id: 'b', weight: 1, templateName: 'cart_reminder_v2' }],
+      }),
+    ).toEqual(['experiments.variants[1].templateName: only in template mode (whatsapp.mode is "text")']);
+  });
+
   it('takes attribution windows: click 1 to 720 hours (default 120), message 1 to 168 (default 24), refused with the field named', () => {
     expect(
       checkStoreSettings(

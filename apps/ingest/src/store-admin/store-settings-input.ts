@@ -97,6 +97,7 @@ export function checkStoreSettings(
   } catch (e) {
     problems.push(`messageTemplates: ${(e as Error).message}`);
   }
+  problems.push(...variantProblems(settings));
   return problems.length ? { ok: false, problems } : { ok: true, settings };
 }
 
@@ -113,4 +114,35 @@ function keepSecret(
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * An A/B test's variants: distinct ids, each changing what the store's mode sends (text
+ * templates in text mode, a template name in template mode), and each variant's text
+ * templates rendering as the store's own must.
+ */
+function variantProblems(settings: StoreSettings): string[] {
+  const variants = settings.experiments?.variants ?? [];
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const [i, v] of variants.entries()) {
+    const field = `experiments.variants[${i}]`;
+    if (seen.has(v.id)) problems.push(`${field}.id: "${v.id}" names another variant too`);
+    seen.add(v.id);
+    if (v.messageTemplates && settings.whatsapp.mode !== 'text') {
+      problems.push(`${field}.messageTemplates: only in text mode (whatsapp.mode is "${settings.whatsapp.mode}")`);
+    }
+    if (v.templateName && settings.whatsapp.mode !== 'template') {
+      problems.push(`${field}.templateName: only in template mode (whatsapp.mode is "${settings.whatsapp.mode}")`);
+    }
+    if (v.messageTemplates) {
+      try {
+        const own = templateProblems({ ...settings, messageTemplates: v.messageTemplates });
+        problems.push(...own.filter((p) => p.startsWith('messageTemplates.')).map((p) => `${field}.${p}`));
+      } catch (e) {
+        problems.push(`${field}.messageTemplates: ${(e as Error).message}`);
+      }
+    }
+  }
+  return problems;
 }

@@ -6,6 +6,7 @@ import { ConsentRecordRepository } from '../contacts/consent-record.repository';
 import { ContactHoldRepository } from '../contacts/contact-hold.repository';
 import type { SchedulerConfig } from '../config';
 import { ErasureRepository } from '../erasure/erasure.repository';
+import { planningSettingsFor } from '../experiments/variants';
 import { StoreSettingsRepository } from '../store-settings/store-settings.repository';
 import { TimerWakeups } from '../timers/timer-wakeups';
 import { PLAN_SEND, SCHEDULER_CONFIG } from '../tokens';
@@ -153,7 +154,13 @@ export class CartEventsPipeline {
       const ctxFor = (facts: CartFacts) => {
         const phone = reachablePhone(facts);
         return {
-          settings: settings.get(g.storeId),
+          // The shopper's A/B variant may plan another delay (experiments/variants.ts).
+          settings: planningSettingsFor(
+            this.config.EXPERIMENT_ASSIGNMENT_KEY,
+            settings.get(g.storeId),
+            g.storeId,
+            phone,
+          ),
           optedOut: phone !== null && optedOut.has(shopperKey(g.storeId, phone)),
           planSend: this.planSend,
         };

@@ -3,7 +3,9 @@ import { shopperKey, type StoreSettings } from '@lib/contracts';
 import { ContactHoldRepository } from '../contacts/contact-hold.repository';
 import { SchedulerMetrics } from '../scheduler.metrics';
 import { TimerWakeups } from '../timers/timer-wakeups';
-import { PLAN_SEND } from '../tokens';
+import type { SchedulerConfig } from '../config';
+import { planningSettingsFor } from '../experiments/variants';
+import { PLAN_SEND, SCHEDULER_CONFIG } from '../tokens';
 import { PlanSend, REPLANNED_STATUSES, timerOf } from './abandonment';
 import { reachablePhone } from './cart-facts';
 import { CartRepository, cartKeyOf, StoredCart } from './cart.repository';
@@ -25,6 +27,7 @@ export class CartReplanner {
     private readonly wakeups: TimerWakeups,
     private readonly metrics: SchedulerMetrics,
     @Inject(PLAN_SEND) private readonly planSend: PlanSend,
+    @Inject(SCHEDULER_CONFIG) private readonly config: Pick<SchedulerConfig, 'EXPERIMENT_ASSIGNMENT_KEY'>,
   ) {}
 
   /** Every cart of the store not yet due, a page at a time (`between` keeps the group alive). */
@@ -73,7 +76,12 @@ export class CartReplanner {
       for (const c of current) {
         const phone = reachablePhone(c.state.facts);
         const next = replanCart(c.state, {
-          settings: settingsOf(c.state.storeId),
+          settings: planningSettingsFor(
+            this.config.EXPERIMENT_ASSIGNMENT_KEY,
+            settingsOf(c.state.storeId),
+            c.state.storeId,
+            phone,
+          ),
           optedOut: phone !== null && optedOut.has(shopperKey(c.state.storeId, phone)),
           planSend: this.planSend,
         });

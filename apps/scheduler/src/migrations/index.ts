@@ -9,6 +9,7 @@ import { LinkClicks1767100000001 } from './1767100000001-link-clicks';
 import { StoreDeletedAt1767400000000 } from './1767400000000-store-deleted-at';
 import { PacedOutcomes1767500000001 } from './1767500000001-paced-outcomes';
 import { OutcomePricing1767500000002 } from './1767500000002-outcome-pricing';
+import { AbandonmentVariant1767600000000 } from './1767600000000-abandonment-variant';
 
 /** Every migration of the scheduler schema, oldest first. */
 export const schedulerMigrations: Array<new () => MigrationInterface> = [
@@ -22,4 +23,5 @@ export const schedulerMigrations: Array<new () => MigrationInterface> = [
   StoreDeletedAt1767400000000,
   PacedOutcomes1767500000001,
   OutcomePricing1767500000002,
+  AbandonmentVariant1767600000000,
 ];

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
-import { ARM_WINDOW_METRICS } from '../stats/daily-stats';
+import { ARM_WINDOW_METRICS, VARIANT_METRICS } from '../stats/daily-stats';
 import {
   armConversions,
   armWindowConversions,
@@ -14,6 +14,8 @@ import {
   selectList,
   SKIPPED,
   SKIPPED_REASON,
+  VARIANT_COUNTS,
+  variantConversions,
 } from '../stats/stats-sql';
 import {
   cartVerdict,
@@ -329,6 +331,9 @@ export class PurgeRepository {
     const closedJoin = `FROM abandonments a JOIN batch b ON b.store_id = a.store_id AND b.cart_id = a.cart_id
       LEFT JOIN message_outcomes o ON o.send_id = a.send_id`;
     const closedMetrics = Object.keys(CLOSED_COUNTS);
+    const variantValues = Object.keys(VARIANT_COUNTS)
+      .map((k) => `('${VARIANT_METRICS[k as keyof typeof VARIANT_COUNTS]}', "${k}")`)
+      .join(', ');
     await tx.query(
       `WITH batch AS (SELECT * FROM unnest($1::text[], $2::text[]) AS b(store_id, cart_id)),
        closed AS (
@@ -344,6 +349,14 @@ export class PurgeRepository {
        ), billable AS (
          SELECT a.store_id, ${day('a.detected_at')} AS day, ${PRICING_CATEGORY} AS key, count(*) AS n
          ${closedJoin} WHERE ${BILLABLE} GROUP BY 1, 2, 3
+       ), variant_counts AS (
+         SELECT a.store_id, ${day('a.detected_at')} AS day, a.variant, ${selectList(VARIANT_COUNTS)}
+         ${closedJoin} WHERE a.variant IS NOT NULL GROUP BY 1, 2, 3
+       ), variant_converted AS (
+         SELECT r.store_id, ${day('r.detected_at')} AS day, r.variant || ':' || COALESCE(r.currency, '') AS key,
+                count(*) AS n, sum(r.total) AS amount
+         FROM (${variantConversions('(a.store_id, a.cart_id) IN (SELECT store_id, cart_id FROM batch)')}) r
+         GROUP BY 1, 2, 3
        ), recovered AS (
          SELECT r.store_id, ${day('r.detected_at')} AS day, COALESCE(r.currency, '') AS key, count(*) AS n,
                 sum(r.total) AS amount
@@ -377,6 +390,10 @@ export class PurgeRepository {
          FROM open CROSS JOIN LATERAL (VALUES ${values(OPEN_ROLLED_UP)}) AS m(metric, n)
          UNION ALL SELECT store_id, day, 'skipped', key, n, NULL FROM skipped
          UNION ALL SELECT store_id, day, 'billable', key, n, NULL FROM billable
+         UNION ALL
+         SELECT store_id, day, m.metric, variant, m.n, NULL
+         FROM variant_counts CROSS JOIN LATERAL (VALUES ${variantValues}) AS m(metric, n)
+         UNION ALL SELECT store_id, day, '${VARIANT_METRICS.converted}', key, n, amount FROM variant_converted
          UNION ALL SELECT store_id, day, 'recovered', key, n, amount FROM recovered
          UNION ALL SELECT store_id, day, 'arm', key, n, NULL FROM arms
          UNION ALL SELECT store_id, day, 'arm-converted', key, n, NULL FROM arm_converted

@@ -43,3 +43,16 @@ export const DAILY_COUNTS = [
  * the store had at the purge (key `<arm>:<currency>`, with the orders' amount).
  */
 export const ARM_WINDOW_METRICS = { click: 'arm-converted-click', message: 'arm-converted-message' } as const;
+
+/**
+ * The A/B variants' counts (stats-sql.ts VARIANT_COUNTS, key: variant) and conversions
+ * (`variant-converted`, key `<variant>:<currency>`, with the orders' amount).
+ */
+export const VARIANT_METRICS = {
+  carts: 'variant-carts',
+  sent: 'variant-sent',
+  delivered: 'variant-delivered',
+  read: 'variant-read',
+  clicked: 'variant-clicked',
+  converted: 'variant-converted',
+} as const;

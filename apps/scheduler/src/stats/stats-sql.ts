@@ -84,6 +84,29 @@ export function armConversions(where: string): string {
          ORDER BY a.store_id, a.cart_id, a.episode DESC`;
 }
 
+/** The per-variant counts of closed episodes in an A/B variant (`a` LEFT JOIN `o`, GROUP BY a.variant). */
+export const VARIANT_COUNTS = {
+  carts: 'count(*)',
+  sent: CLOSED_COUNTS.sent,
+  delivered: CLOSED_COUNTS.delivered,
+  read: CLOSED_COUNTS.read,
+  clicked: CLOSED_COUNTS.clicked,
+} as const;
+
+/**
+ * The A/B variants' conversions among the closed episodes `where` selects (on `a`): each cart
+ * converted after detection counts once, for its latest episode in a variant before the order.
+ * Columns: store_id, cart_id, variant, detected_at, total, currency.
+ */
+export function variantConversions(where: string): string {
+  return `SELECT DISTINCT ON (a.store_id, a.cart_id) a.store_id, a.cart_id, a.variant, a.detected_at,
+           c.order_total AS total, c.order_currency AS currency
+         FROM abandonments a
+         JOIN carts c ON c.store_id = a.store_id AND c.cart_id = a.cart_id
+         WHERE a.variant IS NOT NULL AND c.converted_at > a.detected_at AND ${where}
+         ORDER BY a.store_id, a.cart_id, a.episode DESC`;
+}
+
 /**
  * The first counted click on the link of the message `sendId` names, as a timestamptz, or NULL
  * (no click, or a store without tracked links): from `link_clicks`, which the scheduler keeps

@@ -21,16 +21,18 @@ export class StatsController {
     if (!STORE_ID.test(storeId)) throw new BadRequestException('storeId must match ' + STORE_ID_PATTERN);
     const window = statsWindow({ from, to }, new Date());
     if (!window.ok) throw new BadRequestException(window.error);
-    const [counts, skippedByReason, recovered, arms, windows, attributed, armWindows, billable] = await Promise.all([
-      this.stats.counts(storeId, window.from, window.to),
-      this.stats.skippedByReason(storeId, window.from, window.to),
-      this.stats.recovered(storeId, window.from, window.to),
-      this.stats.holdout(storeId, window.from, window.to),
-      this.stats.windows(storeId),
-      this.stats.attributed(storeId, window.from, window.to),
-      this.stats.armWindows(storeId, window.from, window.to),
-      this.stats.billable(storeId, window.from, window.to),
-    ]);
+    const [counts, skippedByReason, recovered, arms, windows, attributed, armWindows, billable, variantCounts] =
+      await Promise.all([
+        this.stats.counts(storeId, window.from, window.to),
+        this.stats.skippedByReason(storeId, window.from, window.to),
+        this.stats.recovered(storeId, window.from, window.to),
+        this.stats.holdout(storeId, window.from, window.to),
+        this.stats.windows(storeId),
+        this.stats.attributed(storeId, window.from, window.to),
+        this.stats.armWindows(storeId, window.from, window.to),
+        this.stats.billable(storeId, window.from, window.to),
+        this.stats.variants(storeId, window.from, window.to),
+      ]);
     return storeStatsOf({
       storeId,
       from: window.from,
@@ -43,6 +45,7 @@ export class StatsController {
       attributed,
       armWindows,
       billable,
+      variantCounts,
     });
   }
 }

@@ -3,7 +3,8 @@ import { DataSource } from 'typeorm';
 import { ATTRIBUTION_DEFAULTS, type AttributionSettings } from '@lib/contracts';
 import type { Arm } from '../experiments/holdout';
 import { attributionWindows, type AttributionKind } from './attribution';
-import { ARM_WINDOW_METRICS, DAILY_COUNTS, dailyRange } from './daily-stats';
+import { ARM_WINDOW_METRICS, DAILY_COUNTS, dailyRange, VARIANT_METRICS } from './daily-stats';
+import type { VariantCount } from './variant-comparison';
 import type { ArmCount } from './holdout-lift';
 import {
   armConversions,
@@ -18,6 +19,8 @@ import {
   selectList,
   SKIPPED,
   SKIPPED_REASON,
+  VARIANT_COUNTS,
+  variantConversions,
 } from './stats-sql';
 import type { StatsCounts } from './store-stats';
 import type { WindowArmCount } from './window-lift';
@@ -92,6 +95,52 @@ export class StatsRepository {
       [storeId, from, to, firstDay, endDay],
     );
     return rows.map((r) => ({ reason: r.reason, count: Number(r.count) }));
+  }
+
+  /** The A/B variants' counts and conversions; empty when no episode of the window was in a variant. */
+  async variants(storeId: string, from: Date, to: Date): Promise<VariantCount[]> {
+    const { firstDay, endDay } = dailyRange(from, to);
+    const metrics = Object.entries(VARIANT_COUNTS);
+    const rows: Array<{
+      metric: string;
+      variant: string;
+      currency: string | null;
+      count: string;
+      revenue: string | null;
+    }> = await this.dataSource.query(
+      `SELECT metric, variant, currency, sum(n) AS count, sum(total)::text AS revenue FROM (
+           SELECT m.metric, v.variant, NULL::text AS currency, m.n, NULL::numeric AS total
+           FROM (SELECT a.variant, ${selectList(VARIANT_COUNTS)}
+                 FROM abandonments a LEFT JOIN message_outcomes o ON o.send_id = a.send_id
+                 WHERE a.store_id = $1 AND a.detected_at >= $2 AND a.detected_at < $3 AND a.variant IS NOT NULL
+                 GROUP BY a.variant) v
+           CROSS JOIN LATERAL (VALUES ${metrics.map(([k]) => `('${k}', v."${k}")`).join(', ')}) AS m(metric, n)
+           UNION ALL
+           SELECT 'converted', r.variant, r.currency, 1, r.total
+           FROM (${variantConversions('a.store_id = $1 AND a.detected_at >= $2')}) r WHERE r.detected_at < $3
+           UNION ALL
+           SELECT replace(metric, 'variant-', ''), split_part(key, ':', 1),
+             CASE WHEN metric = '${VARIANT_METRICS.converted}' THEN NULLIF(split_part(key, ':', 2), '') END,
+             count, amount
+           FROM stats_daily
+           WHERE store_id = $1 AND day >= $4 AND day < $5 AND metric = ANY($6::text[])
+         ) s GROUP BY metric, variant, currency`,
+      [storeId, from, to, firstDay, endDay, Object.values(VARIANT_METRICS)],
+    );
+    const byVariant = new Map<string, VariantCount>();
+    for (const r of rows) {
+      let v = byVariant.get(r.variant);
+      if (!v) {
+        v = { variant: r.variant, carts: 0, sent: 0, delivered: 0, read: 0, clicked: 0, converted: 0, revenue: {} };
+        byVariant.set(r.variant, v);
+      }
+      const field = r.metric as keyof typeof VARIANT_METRICS;
+      if (field === 'converted') {
+        v.converted += Number(r.count);
+        if (r.currency && r.revenue !== null) v.revenue[r.currency] = r.revenue;
+      } else v[field] += Number(r.count);
+    }
+    return [...byVariant.values()];
   }
 
   /** The messages Meta priced billable, by its pricing category (null: none named). */

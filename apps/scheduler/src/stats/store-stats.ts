@@ -2,6 +2,7 @@ import type { AttributionSettings, AttributionStats, StoreStats } from '@lib/con
 import type { Arm } from '../experiments/holdout';
 import type { AttributionKind } from './attribution';
 import { holdoutLiftOf, type ArmCount } from './holdout-lift';
+import { variantComparisonOf, type VariantCount } from './variant-comparison';
 import { windowComparisonOf, type WindowArmCount } from './window-lift';
 
 /**
@@ -45,6 +46,8 @@ export function storeStatsOf(input: {
   armWindows?: Record<'click' | 'message', Record<Arm, WindowArmCount>> | null;
   /** The messages Meta priced billable, by pricing category (absent: the cost is left out). */
   billable?: Array<{ category: string | null; count: number }>;
+  /** The A/B variants' counts (absent or empty: no episode of the window was in a variant). */
+  variantCounts?: VariantCount[];
 }): StoreStats {
   const { counts } = input;
   const byReason: Record<string, number> = {};
@@ -66,6 +69,9 @@ export function storeStatsOf(input: {
     ...(input.arms ? { holdout: holdoutOf(input.arms, input.windows, input.armWindows) } : {}),
     ...(input.windows && input.attributed ? { attribution: attributionOf(input.windows, input.attributed) } : {}),
     ...(input.billable ? { cost: costOf(input.billable, counts.sent, recovered) } : {}),
+    ...(input.variantCounts && input.variantCounts.length > 0
+      ? { variants: variantComparisonOf(input.variantCounts) }
+      : {}),
   };
 }
 

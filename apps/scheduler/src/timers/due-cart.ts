@@ -62,7 +62,7 @@ export function closeEpisode(
 }
 
 /** The `send-due` event of an emitted episode. */
-export function sendDueOf(cart: CartState, episode: Episode): SendDue {
+export function sendDueOf(cart: CartState, episode: Episode, variant: string | null = null): SendDue {
   const f = cart.facts;
   const customer: SendDue['customer'] = { phone: reachablePhone(f)! };
   if (f.firstName?.v) customer.firstName = f.firstName.v;
@@ -81,5 +81,6 @@ export function sendDueOf(cart: CartState, episode: Episode): SendDue {
   };
   if (f.currency) event.currency = f.currency.v;
   if (f.total) event.total = f.total.v;
+  if (variant) event.variant = variant;
   return event;
 }

@@ -31,6 +31,7 @@ import { applyCartEvents, newCart, type CartState } from '../cart-events/cart-st
 import { readSchedulerConfig, type SchedulerConfig } from '../config';
 import { ContactHoldRepository } from '../contacts/contact-hold.repository';
 import { armOf } from '../experiments/holdout';
+import { planningSettingsFor, variantOf } from '../experiments/variants';
 import { schedulerMigrations } from '../migrations';
 import { SchedulerMetrics } from '../scheduler.metrics';
 import { PurgeRepository } from '../retention/purge.repository';
@@ -150,7 +151,12 @@ async function abandonedCarts(
   const states = events.map((e) => {
     const { state, changed } = applyCartEvents(newCart(storeId, e.cartId), [e], (facts) => {
       const phone = reachablePhone(facts);
-      return { settings, optedOut: phone !== null && optedOut.has(shopperKey(storeId, phone)), planSend };
+      return {
+        // As the pipeline plans: with the shopper's A/B variant's delay.
+        settings: planningSettingsFor(EXPERIMENT_KEY, settings, storeId, phone),
+        optedOut: phone !== null && optedOut.has(shopperKey(storeId, phone)),
+        planSend,
+      };
     });
     expect(changed).toBe(true);
     return state;
@@ -583,5 +589,112 @@ describe('SendDueEmitter against the database and the broker', () => {
     } while (cursor !== null);
     expect(await dataSource.query('SELECT 1 FROM abandonments WHERE store_id = $1', [HOLDOUT])).toEqual([]);
     expect(await scheduler.stats.holdout(HOLDOUT, dayFrom, dayTo)).toEqual(beforePurge);
+  });
+
+  it("a store with two variants: each shopper's carts planned with their variant's delay, emitted with the variant, compared in the stats", async () => {
+    const VARIANTS = 'variants-store';
+    const experiments = {
+      holdoutPercent: 0,
+      period: '2026-12',
+      variants: [
+        { id: 'a', weight: 1 },
+        { id: 'later', weight: 1, sendDelayMinutes: 1, messageTemplates: { es: 'Tu carrito: {{recoveryLink}}' } },
+      ],
+    };
+    await putStore(VARIANTS, { experiments });
+    // Abandoned 65 s ago: due at detection (a) or a minute after it (later), both passed.
+    const carts = await abandonedCarts(VARIANTS, 200, { ago: ABANDON_MS + 65_000 });
+    const variantOfCart = (c: CartState) => variantOf(EXPERIMENT_KEY, experiments, VARIANTS, phoneOf(c.cartId));
+    const inA = carts.filter((c) => variantOfCart(c) === 'a');
+    const inLater = carts.filter((c) => variantOfCart(c) === 'later');
+    expect(inA.length + inLater.length).toBe(200);
+    expect(Math.abs(inA.length - 100)).toBeLessThan(30); // 4 standard deviations of the binomial
+    for (const c of carts) {
+      expect([c.cartId, c.episode.dueAt! - c.episode.detectedAt!]).toEqual([
+        c.cartId,
+        variantOfCart(c) === 'later' ? 60_000 : 0,
+      ]);
+    }
+
+    expect(await scheduler.emitter.emitDue(1000)).toBe(200);
+    const records = await recordsOf(carts);
+    expect(records).toHaveLength(200);
+    for (const r of records) {
+      expect([r.event.cartId, r.event.variant]).toEqual([
+        r.event.cartId,
+        variantOfCart(carts.find((c) => c.cartId === r.event.cartId)!),
+      ]);
+    }
+    const rows: Array<{ cart_id: string; variant: string | null; experiment_period: string | null }> =
+      await dataSource.query('SELECT cart_id, variant, experiment_period FROM abandonments WHERE store_id = $1', [
+        VARIANTS,
+      ]);
+    expect(rows).toHaveLength(200);
+    for (const row of rows) {
+      expect(row).toEqual({
+        cart_id: row.cart_id,
+        variant: variantOfCart(carts.find((c) => c.cartId === row.cart_id)!),
+        experiment_period: '2026-12',
+      });
+    }
+
+    // Three carts of a and one of later are bought after detection.
+    const converting = [...inA.slice(0, 3), inLater[0]];
+    const stored = await scheduler.carts.load(converting.map((c) => ({ storeId: VARIANTS, cartId: c.cartId })));
+    const settings = await scheduler.settings.of(VARIANTS);
+    const writes = [...stored.values()].map(({ state, version }) => {
+      const order = cartEvent(state.cartId, 'cart.converted', Date.now(), {
+        storeId: VARIANTS,
+        orderId: `o-${state.cartId}`,
+        total: '20.00',
+        currency: 'EUR',
+      } as Partial<CartEvent>);
+      return {
+        state: applyCartEvents(state, [order], () => ({ settings, optedOut: false, planSend })).state,
+        version: version + 1,
+      };
+    });
+    expect(await scheduler.carts.save(writes)).toEqual(new Set());
+
+    const from = new Date(Date.now() - HOUR);
+    const to = new Date(Date.now() + HOUR);
+    const stats = await scheduler.statsApi.storeStats(VARIANTS, from.toISOString(), to.toISOString());
+    expect(stats.variants).toMatchObject({
+      winner: null,
+      why: 'too-small',
+      tooSmall: true,
+      stillNeeded: { a: 500 - inA.length, later: 500 - inLater.length },
+      variants: [
+        {
+          variant: 'a',
+          carts: inA.length,
+          converted: 3,
+          revenue: { EUR: '60.00' },
+          conversionRate: expect.any(Number),
+        },
+        { variant: 'later', carts: inLater.length, converted: 1, revenue: { EUR: '20.00' } },
+      ],
+    });
+    expect(stats.variants!.variants[0].conversionRate).toBeCloseTo(3 / inA.length, 4);
+    // A store without variants shows no variants section.
+    expect((await scheduler.statsApi.storeStats(OPEN, from.toISOString(), to.toISOString())).variants).toBeUndefined();
+
+    // The purge rolls the variants up: whole UTC days count the same before and after.
+    const day = (ms: number, add: number) => {
+      const d = new Date(ms);
+      return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() + add));
+    };
+    const detected = carts.map((c) => c.episode.detectedAt!);
+    const [dayFrom, dayTo] = [day(Math.min(...detected), 0), day(Math.max(...detected), 1)];
+    const beforePurge = await scheduler.stats.variants(VARIANTS, dayFrom, dayTo);
+    expect(beforePurge.find((v) => v.variant === 'a')).toMatchObject({ carts: inA.length, converted: 3 });
+    let cursor: Parameters<PurgeRepository['purgeCarts']>[0] = null;
+    const later = new Date(Date.now() + 100 * 24 * HOUR);
+    do {
+      cursor = (await scheduler.purge.purgeCarts(cursor, 500, later, { closedCartDays: 90, contactHoldDays: 30 })).next;
+    } while (cursor !== null);
+    expect(await dataSource.query('SELECT 1 FROM abandonments WHERE store_id = $1', [VARIANTS])).toEqual([]);
+    const sortById = (v: Array<{ variant: string }>) => [...v].sort((x, y) => x.variant.localeCompare(y.variant));
+    expect(sortById(await scheduler.stats.variants(VARIANTS, dayFrom, dayTo))).toEqual(sortById(beforePurge));
   });
 });

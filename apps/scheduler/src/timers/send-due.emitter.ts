@@ -10,6 +10,7 @@ import { CartRepository, StoredCart, storedCartOf } from '../cart-events/cart.re
 import type { SchedulerConfig } from '../config';
 import { ContactHoldRepository } from '../contacts/contact-hold.repository';
 import { Arm, armOf, periodOf } from '../experiments/holdout';
+import { variantOf } from '../experiments/variants';
 import { SchedulerMetrics } from '../scheduler.metrics';
 import { StoreSettingsRepository } from '../store-settings/store-settings.repository';
 import { SCHEDULER_CONFIG } from '../tokens';
@@ -64,7 +65,12 @@ export class SendDueEmitter {
       const settings = await this.settings.ofStores([...new Set(due.map((c) => c.state.storeId))]);
 
       const holds: StoredCart[] = [];
-      const closing: Array<{ cart: StoredCart; result: Parameters<typeof closeEpisode>[1]; arm?: Arm | null }> = [];
+      const closing: Array<{
+        cart: StoredCart;
+        result: Parameters<typeof closeEpisode>[1];
+        arm?: Arm | null;
+        variant?: string | null;
+      }> = [];
       const candidates: Array<ContactAsk & { cart: StoredCart; experiments: ExperimentsSettings | undefined }> = [];
       for (const cart of due) {
         const triage = triageDue(cart.state, settings.get(cart.state.storeId));
@@ -91,17 +97,29 @@ export class SendDueEmitter {
           verdict === 'granted'
             ? armOf(this.config.EXPERIMENT_ASSIGNMENT_KEY, c.experiments, c.storeId, c.phone)
             : null;
-        closing.push({ cart: c.cart, result: { kind: 'contact', verdict, arm }, arm });
+        // A messaged shopper's A/B variant (experiments/variants.ts): the same one that planned the delay.
+        const variant =
+          verdict === 'granted' && arm !== 'holdout'
+            ? variantOf(this.config.EXPERIMENT_ASSIGNMENT_KEY, c.experiments, c.storeId, c.phone)
+            : null;
+        closing.push({ cart: c.cart, result: { kind: 'contact', verdict, arm }, arm, variant });
       }
 
-      const closed: Array<{ cart: StoredCart; episode: Episode; arm: Arm | null; period: string | null }> = [];
+      const closed: Array<{
+        cart: StoredCart;
+        episode: Episode;
+        arm: Arm | null;
+        period: string | null;
+        variant: string | null;
+      }> = [];
       const records: OutgoingRecord[] = [];
       const emitted: SendDue[] = [];
-      for (const { cart, result, arm } of closing) {
+      for (const { cart, result, arm, variant } of closing) {
         let episode = closeEpisode(cart.state, result, now);
-        const period = arm ? periodOf(settings.get(cart.state.storeId)?.experiments) : null;
+        const experiments = settings.get(cart.state.storeId)?.experiments;
+        const period = arm || variant ? periodOf(experiments) : null;
         if (episode.status === 'emitted') {
-          const event = sendDueOf(cart.state, episode);
+          const event = sendDueOf(cart.state, episode, variant ?? null);
           const valid = sendDueContract.check(event);
           if (valid.ok) {
             emitted.push(event);
@@ -115,7 +133,14 @@ export class SendDueEmitter {
             episode = { ...episode, status: 'skipped', reason: 'invalid-send-due', sendId: null };
           }
         }
-        closed.push({ cart, episode, arm: episode.status === 'skipped' ? null : (arm ?? null), period });
+        closed.push({
+          cart,
+          episode,
+          arm: episode.status === 'skipped' ? null : (arm ?? null),
+          period,
+          // Only a message that went to the sender was in a variant.
+          variant: episode.status === 'emitted' ? (variant ?? null) : null,
+        });
       }
 
       await this.kafka.producer.send(records);
@@ -129,12 +154,13 @@ export class SendDueEmitter {
       if (conflicts.size > 0) throw new Error(`claimed carts changed under their lock: ${conflicts.size}`);
       await this.timers.archive(
         runner.manager,
-        closed.map(({ cart, episode, arm, period }) => ({
+        closed.map(({ cart, episode, arm, period, variant }) => ({
           storeId: cart.state.storeId,
           cartId: cart.state.cartId,
           episode,
           arm,
           period,
+          variant,
         })),
       );
       await runner.commitTransaction();

@@ -39,20 +39,28 @@ export class TimerRepository {
    */
   async archive(
     manager: EntityManager,
-    closed: Array<{ storeId: string; cartId: string; episode: Episode; arm?: Arm | null; period?: string | null }>,
+    closed: Array<{
+      storeId: string;
+      cartId: string;
+      episode: Episode;
+      arm?: Arm | null;
+      period?: string | null;
+      /** The A/B variant of a message that was emitted (experiments/variants.ts). */
+      variant?: string | null;
+    }>,
   ): Promise<void> {
     if (closed.length === 0) return;
     const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
     await manager.query(
       `INSERT INTO abandonments (store_id, cart_id, episode, status, reason, detected_at, due_at, not_after,
-         closed_at, send_id, arm, experiment_period)
+         closed_at, send_id, arm, experiment_period, variant)
        SELECT * FROM jsonb_to_recordset($1::jsonb) AS r(store_id text, cart_id text, episode integer, status text,
          reason text, detected_at timestamptz, due_at timestamptz, not_after timestamptz, closed_at timestamptz,
-         send_id text, arm text, experiment_period text)
+         send_id text, arm text, experiment_period text, variant text)
        ON CONFLICT (store_id, cart_id, episode) DO NOTHING`,
       [
         JSON.stringify(
-          closed.map(({ storeId, cartId, episode: e, arm, period }) => ({
+          closed.map(({ storeId, cartId, episode: e, arm, period, variant }) => ({
             store_id: storeId,
             cart_id: cartId,
             episode: e.number,
@@ -64,7 +72,8 @@ export class TimerRepository {
             closed_at: iso(e.closedAt),
             send_id: e.sendId,
             arm: arm ?? null,
-            experiment_period: arm ? (period ?? null) : null,
+            experiment_period: arm || variant ? (period ?? null) : null,
+            variant: variant ?? null,
           })),
         ),
       ],

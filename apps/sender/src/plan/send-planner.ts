@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { EntityManager } from 'typeorm';
 import { contactKeyOf } from '@lib/contact-frequency';
-import { cartKey, type RecoveryLink, type SendDue, type StoreSettings } from '@lib/contracts';
+import { cartKey, settingsForVariant, type RecoveryLink, type SendDue, type StoreSettings } from '@lib/contracts';
 import { CartClosureRepository } from '../cart-events/cart-closure.repository';
 import { OptOutRepository } from '../opt-outs/opt-out.repository';
 import { StoreSettingsRepository } from '../store-settings/store-settings.repository';
@@ -83,10 +83,12 @@ export class SendPlanner {
     const planned: PlannedMessage[] = [];
     for (const sendDue of sendDues) {
       const store = stores.get(sendDue.storeId);
+      // The shopper's A/B variant sends its own message (its text or template); unknown: the store's.
+      const settings = store ? settingsForVariant(store.settings, sendDue.variant) : undefined;
       const decision = decideSend(
         {
           sendDue,
-          settings: store?.settings,
+          settings,
           storePaused: store?.paused ?? false,
           optedOut: optedOut.has(sendDue.storeId, sendDue.customer.phone),
           limitedByMeta: limitedByMeta(
@@ -94,14 +96,14 @@ export class SendPlanner {
             now,
           ),
           closure: closures.get(cartKey(sendDue.storeId, sendDue.cartId)),
-          latestCategory: store ? (categories.get(templateKeyOf(store.settings)) ?? null) : null,
+          latestCategory: settings ? (categories.get(templateKeyOf(settings)) ?? null) : null,
           lastMessage: last.get(contactKeyOf({ storeId: sendDue.storeId, phone: sendDue.customer.phone })),
           now,
         },
         this.hours,
         { blockUsMarketing: this.config.SENDER_MARKET_BLOCK_US },
       );
-      planned.push(this.messageOf(sendDue, decision, now, store?.settings));
+      planned.push(this.messageOf(sendDue, decision, now, settings));
     }
     return planned;
   }
@@ -186,12 +188,14 @@ export class SendPlanner {
   }
 }
 
-/** The (phone number id, template name) of each store in template mode, for `latestCategories`. */
+/** The (phone number id, template name) of each store in template mode, its variants' too, for `latestCategories`. */
 function templatesOf(stores: PlanFacts['stores']): Array<{ phoneNumberId: string; templateName: string }> {
   const keys: Array<{ phoneNumberId: string; templateName: string }> = [];
   for (const { settings } of stores.values()) {
     const { mode, phoneNumberId, templateName } = settings.whatsapp;
-    if (mode === 'template' && templateName) keys.push({ phoneNumberId, templateName });
+    if (mode !== 'template') continue;
+    const names = [templateName, ...(settings.experiments?.variants ?? []).map((v) => v.templateName)];
+    for (const name of new Set(names)) if (name) keys.push({ phoneNumberId, templateName: name });
   }
   return keys;
 }
