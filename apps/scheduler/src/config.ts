@@ -65,7 +65,7 @@ export const schedulerEnv = {
     min: 100,
   }),
   EXPERIMENT_ASSIGNMENT_KEY: experimentAssignmentKeyEnv(
-    'Key of the holdout draw (HMAC-SHA-256 of store, period and phone; docs/scheduler.md "Holdout"), at least 32 characters, the same on every instance; changing it draws every shopper again. Unset: no store\'s shoppers are held out, whatever its experiments.holdoutPercent',
+    'Key of the holdout and A/B variant draws (HMAC-SHA-256 of store, period and phone; docs/scheduler.md "Holdout", "Variants"), at least 32 characters, the same on every instance; changing it draws every shopper again. Unset: no store\'s shoppers are held out nor drawn into a variant, whatever its experiments',
   ),
   ERASURE_HASH_KEY: phoneHashKeyEnv(
     "Key of the phones' keyed hashes (HMAC-SHA256, 32 bytes in base64), ingest's and the sender's same key: an erased shopper's cart events still on cart-events are known by it and dropped. Unset: erasure requests wait on their topic",
