@@ -2,20 +2,11 @@
 // sender's, forwarded by ingest): what a merchant may see of each message. Kept beside http.ts
 // as its own file; the OpenAPI documents show it as JSON Schema.
 import { Static, Type } from '@sinclair/typebox';
+import { OUTCOME_STATUSES } from './message-outcome';
 import { StoreId, Timestamp } from './primitives';
 
-export const CONSOLE_MESSAGE_STATES = [
-  'sending',
-  'sent',
-  'delivered',
-  'read',
-  'failed',
-  'skipped',
-  'expired',
-  'deferred',
-  'unknown',
-  'paced',
-] as const;
+/** A message's states in the sender: every outcome's, the one before any (sending), and unknown. */
+export const CONSOLE_MESSAGE_STATES = ['sending', ...OUTCOME_STATUSES, 'unknown'] as const;
 
 /** Why a message was skipped, deferred, expired or failed, as a code the console translates. */
 export const CONSOLE_REASON_CODES = [

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
 import { ARM_WINDOW_METRICS, VARIANT_METRICS } from '../stats/daily-stats';
 import {
-  armConversions,
+  groupConversions,
   armWindowConversions,
   attributedOrders,
   BILLABLE,
@@ -15,7 +15,6 @@ import {
   SKIPPED,
   SKIPPED_REASON,
   VARIANT_COUNTS,
-  variantConversions,
 } from '../stats/stats-sql';
 import {
   cartVerdict,
@@ -355,7 +354,7 @@ export class PurgeRepository {
        ), variant_converted AS (
          SELECT r.store_id, ${day('r.detected_at')} AS day, r.variant || ':' || COALESCE(r.currency, '') AS key,
                 count(*) AS n, sum(r.total) AS amount
-         FROM (${variantConversions('(a.store_id, a.cart_id) IN (SELECT store_id, cart_id FROM batch)')}) r
+         FROM (${groupConversions('variant', '(a.store_id, a.cart_id) IN (SELECT store_id, cart_id FROM batch)')}) r
          GROUP BY 1, 2, 3
        ), recovered AS (
          SELECT r.store_id, ${day('r.detected_at')} AS day, COALESCE(r.currency, '') AS key, count(*) AS n,
@@ -368,7 +367,7 @@ export class PurgeRepository {
          WHERE a.arm IS NOT NULL GROUP BY 1, 2, 3
        ), arm_converted AS (
          SELECT r.store_id, ${day('r.detected_at')} AS day, r.arm AS key, count(*) AS n
-         FROM (${armConversions('(a.store_id, a.cart_id) IN (SELECT store_id, cart_id FROM batch)')}) r
+         FROM (${groupConversions('arm', '(a.store_id, a.cart_id) IN (SELECT store_id, cart_id FROM batch)')}) r
          GROUP BY 1, 2, 3
        ), attributed AS (
          SELECT r.store_id, ${day('r.detected_at')} AS day, r.kind AS metric, COALESCE(r.currency, '') AS key,

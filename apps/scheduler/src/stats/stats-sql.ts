@@ -72,15 +72,17 @@ export function recoveredEpisodes(where: string): string {
 }
 
 /**
- * The holdout's conversions among the closed episodes `where` selects (on `a`): each cart
- * converted after detection counts once, for its latest episode drawn into an arm (treated or
- * held out) before the order. Columns: store_id, cart_id, arm, detected_at.
+ * The conversions of the experiment among the closed episodes `where` selects (on `a`), by the
+ * group each episode was drawn into (`arm`: the holdout's arms; `variant`: the A/B variants):
+ * each cart converted after detection counts once, for its latest episode in a group before the
+ * order. Columns: store_id, cart_id, the group's column, detected_at, total, currency.
  */
-export function armConversions(where: string): string {
-  return `SELECT DISTINCT ON (a.store_id, a.cart_id) a.store_id, a.cart_id, a.arm, a.detected_at
+export function groupConversions(group: 'arm' | 'variant', where: string): string {
+  return `SELECT DISTINCT ON (a.store_id, a.cart_id) a.store_id, a.cart_id, a.${group}, a.detected_at,
+           c.order_total AS total, c.order_currency AS currency
          FROM abandonments a
          JOIN carts c ON c.store_id = a.store_id AND c.cart_id = a.cart_id
-         WHERE a.arm IS NOT NULL AND c.converted_at > a.detected_at AND ${where}
+         WHERE a.${group} IS NOT NULL AND c.converted_at > a.detected_at AND ${where}
          ORDER BY a.store_id, a.cart_id, a.episode DESC`;
 }
 
@@ -92,20 +94,6 @@ export const VARIANT_COUNTS = {
   read: CLOSED_COUNTS.read,
   clicked: CLOSED_COUNTS.clicked,
 } as const;
-
-/**
- * The A/B variants' conversions among the closed episodes `where` selects (on `a`): each cart
- * converted after detection counts once, for its latest episode in a variant before the order.
- * Columns: store_id, cart_id, variant, detected_at, total, currency.
- */
-export function variantConversions(where: string): string {
-  return `SELECT DISTINCT ON (a.store_id, a.cart_id) a.store_id, a.cart_id, a.variant, a.detected_at,
-           c.order_total AS total, c.order_currency AS currency
-         FROM abandonments a
-         JOIN carts c ON c.store_id = a.store_id AND c.cart_id = a.cart_id
-         WHERE a.variant IS NOT NULL AND c.converted_at > a.detected_at AND ${where}
-         ORDER BY a.store_id, a.cart_id, a.episode DESC`;
-}
 
 /**
  * The first counted click on the link of the message `sendId` names, as a timestamptz, or NULL

@@ -7,7 +7,7 @@ import { ARM_WINDOW_METRICS, DAILY_COUNTS, dailyRange, VARIANT_METRICS } from '.
 import type { VariantCount } from './variant-comparison';
 import type { ArmCount } from './holdout-lift';
 import {
-  armConversions,
+  groupConversions,
   armWindowConversions,
   attributedOrders,
   BILLABLE,
@@ -20,7 +20,6 @@ import {
   SKIPPED,
   SKIPPED_REASON,
   VARIANT_COUNTS,
-  variantConversions,
 } from './stats-sql';
 import type { StatsCounts } from './store-stats';
 import type { WindowArmCount } from './window-lift';
@@ -117,7 +116,7 @@ export class StatsRepository {
            CROSS JOIN LATERAL (VALUES ${metrics.map(([k]) => `('${k}', v."${k}")`).join(', ')}) AS m(metric, n)
            UNION ALL
            SELECT 'converted', r.variant, r.currency, 1, r.total
-           FROM (${variantConversions('a.store_id = $1 AND a.detected_at >= $2')}) r WHERE r.detected_at < $3
+           FROM (${groupConversions('variant', 'a.store_id = $1 AND a.detected_at >= $2')}) r WHERE r.detected_at < $3
            UNION ALL
            SELECT replace(metric, 'variant-', ''), split_part(key, ':', 1),
              CASE WHEN metric = '${VARIANT_METRICS.converted}' THEN NULLIF(split_part(key, ':', 2), '') END,
@@ -171,7 +170,7 @@ export class StatsRepository {
          SELECT a.arm, 1 AS carts, 0 AS converted FROM abandonments a
          WHERE a.store_id = $1 AND a.detected_at >= $2 AND a.detected_at < $3 AND a.arm IS NOT NULL
          UNION ALL
-         SELECT r.arm, 0, 1 FROM (${armConversions('a.store_id = $1 AND a.detected_at >= $2')}) r
+         SELECT r.arm, 0, 1 FROM (${groupConversions('arm', 'a.store_id = $1 AND a.detected_at >= $2')}) r
          WHERE r.detected_at < $3
          UNION ALL
          SELECT key, CASE WHEN metric = 'arm' THEN count ELSE 0 END, CASE WHEN metric = 'arm' THEN 0 ELSE count END

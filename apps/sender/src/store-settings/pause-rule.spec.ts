@@ -1,4 +1,4 @@
-import { pauseEndedBy, pauseEndedByTermsSigned } from './pause-rule';
+import { pauseEndedBy, isMarketingTermsPause } from './pause-rule';
 
 describe('pauseEndedBy', () => {
   const tokenPause = { reason: '190: HTTP 401: code 190: Invalid OAuth access token', tokenDigest: 'old' };
@@ -20,10 +20,10 @@ describe('pauseEndedBy', () => {
   });
 });
 
-describe('pauseEndedByTermsSigned', () => {
+describe('isMarketingTermsPause', () => {
   it('ends a 131055 pause only: a rejected token stays rejected', () => {
-    expect(pauseEndedByTermsSigned({ reason: '131055: HTTP 400: code 131055: terms not accepted' })).toBe(true);
-    expect(pauseEndedByTermsSigned({ reason: '190: HTTP 401: code 190: Invalid OAuth access token' })).toBe(false);
-    expect(pauseEndedByTermsSigned({ reason: null })).toBe(false);
+    expect(isMarketingTermsPause({ reason: '131055: HTTP 400: code 131055: terms not accepted' })).toBe(true);
+    expect(isMarketingTermsPause({ reason: '190: HTTP 401: code 190: Invalid OAuth access token' })).toBe(false);
+    expect(isMarketingTermsPause({ reason: null })).toBe(false);
   });
 });

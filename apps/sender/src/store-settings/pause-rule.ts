@@ -12,15 +12,15 @@ export function pauseEndedBy(
   next: { tokenDigest: string; tokenOpens: boolean },
 ): boolean {
   if (!next.tokenOpens) return false;
-  if (pause.reason?.startsWith(MARKETING_TERMS_PAUSE)) return true;
+  if (isMarketingTermsPause(pause)) return true;
   return pause.tokenDigest !== next.tokenDigest;
 }
 
 /**
- * Meta's `account_update` webhook with MM_LITE_TERMS_SIGNED (the business account accepted the
- * Marketing Messages API terms) ends a 131055 pause of the stores on that account, and no other
- * pause: a rejected token stays rejected.
+ * A pause for 131055. Besides any settings saved, Meta's `account_update` webhook with
+ * MM_LITE_TERMS_SIGNED (the business account accepted the terms) ends it, and no other pause:
+ * a rejected token stays rejected.
  */
-export function pauseEndedByTermsSigned(pause: { reason: string | null }): boolean {
+export function isMarketingTermsPause(pause: { reason: string | null }): boolean {
   return pause.reason?.startsWith(MARKETING_TERMS_PAUSE) === true;
 }

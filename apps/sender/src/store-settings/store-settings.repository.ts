@@ -5,7 +5,7 @@ import { withoutAnySecret, withoutPlaintextSecrets, type StoreSettings } from '@
 import { openAccessToken, SecretUnreadable } from '@lib/secrets';
 import type { SenderConfig } from '../config';
 import { SENDER_CONFIG } from '../tokens';
-import { pauseEndedBy, pauseEndedByTermsSigned } from './pause-rule';
+import { pauseEndedBy, isMarketingTermsPause } from './pause-rule';
 
 export interface KnownStore {
   /** The settings, with `whatsapp.accessToken` opened in memory (absent when it does not open). */
@@ -191,7 +191,7 @@ export class StoreSettingsRepository {
          WHERE b.waba_id = $1 AND s.paused_at IS NOT NULL FOR UPDATE OF s`,
         [wabaId],
       );
-      const resumed = paused.filter((p) => pauseEndedByTermsSigned({ reason: p.paused_reason })).map((p) => p.store_id);
+      const resumed = paused.filter((p) => isMarketingTermsPause({ reason: p.paused_reason })).map((p) => p.store_id);
       if (resumed.length > 0) {
         await manager.query(
           `UPDATE store_settings SET paused_at = NULL, paused_reason = NULL, paused_token = NULL
